@@ -1,0 +1,125 @@
+"""``handpose doctor``: what this machine has, what handpose can use, and what is missing (with the fix)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+from importlib import metadata
+from typing import Any
+
+from .._version import __version__
+from ..registry import home, list_models, model_path, model_state
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("doctor", help="check the installation: runtimes, providers, GPU, model cache")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(handler=cmd_doctor)
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def collect() -> dict[str, Any]:
+    from ..engines import available_engines, resolve_engine
+
+    report: dict[str, Any] = {
+        "handpose": __version__,
+        "python": sys.version.split()[0],
+        "executable": sys.executable,
+        "os": platform.platform(),
+        "cpu": f"{_cpu_name()} ({os.cpu_count()} cores)",
+        "gpu": None,
+        "packages": {d: _version(d) for d in ("numpy", "opencv-python-headless", "opencv-python", "ai-edge-litert",
+                                                "onnxruntime", "onnxruntime-gpu", "onnx", "tflite", "torch",
+                                                "tensorrt", "tqdm")},
+        "engines": {},
+        "models": {},
+        "cache": str(home()),
+        "missing": [],
+    }
+    if shutil.which("nvidia-smi"):
+        import subprocess
+
+        out = subprocess.run(["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"],
+                             capture_output=True, text=True)
+        report["gpu"] = out.stdout.strip() or None
+    engines = available_engines()
+    if "litert" in engines:
+        report["engines"]["litert"] = {"delegates": ["XNNPACK (CPU)"]}
+    if "onnxruntime" in engines:
+        import onnxruntime as ort
+
+        report["engines"]["onnxruntime"] = {"providers": ort.get_available_providers(),
+                                            "device": ort.get_device()}
+    try:
+        report["engines"]["auto"] = resolve_engine("auto")
+    except Exception as e:  # no engine at all
+        report["engines"]["auto"] = f"none ({e})"
+    for spec in list_models():
+        report["models"][spec.name] = {"state": model_state(spec), "path": str(model_path(spec)),
+                                       "onnx": model_path(spec, ".onnx").is_file()}
+
+    fix = report["missing"]
+    pk = report["packages"]
+    if not pk["opencv-python-headless"] and not pk["opencv-python"]:
+        fix.append("OpenCV: pip install opencv-python-headless")
+    if "litert" not in engines:
+        fix.append("LiteRT engine (fastest on CPU): pip install ai-edge-litert")
+    if "onnxruntime" not in engines:
+        fix.append("ONNX Runtime engine: pip install onnxruntime (or onnxruntime-gpu for CUDA/TensorRT)")
+    if not pk["onnx"] or not pk["tflite"]:
+        fix.append("model conversion to ONNX: pip install 'handpose[convert]'")
+    if report["gpu"] and "CUDAExecutionProvider" not in report["engines"].get("onnxruntime", {}).get("providers", []):
+        fix.append("a GPU is present but onnxruntime has no CUDA provider: pip install onnxruntime-gpu")
+    bad = [n for n, m in report["models"].items() if m["state"] != "present" and n.startswith(("palm", "hand"))]
+    if bad:
+        fix.append(f"models {', '.join(bad)} not in the cache: handpose models fetch")
+    return report
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    r = collect()
+    if args.json:
+        print(json.dumps(r, indent=2))
+        return 0
+    print(f"handpose {r['handpose']}  Python {r['python']} ({r['executable']})")
+    print(f"OS       {r['os']}")
+    print(f"CPU      {r['cpu']}")
+    print(f"GPU      {r['gpu'] or 'none found (nvidia-smi not available)'}")
+    print("packages " + ", ".join(f"{k} {v}" for k, v in r["packages"].items() if v))
+    for name, info in r["engines"].items():
+        if name == "auto":
+            continue
+        detail = info.get("delegates") or info.get("providers")
+        print(f"engine   {name}: {', '.join(detail)}")
+    print(f"auto     engine='auto' uses {r['engines']['auto']}")
+    print(f"cache    {r['cache']}")
+    for name, m in r["models"].items():
+        print(f"  {name:<15} {m['state']:<8} onnx={'yes' if m['onnx'] else 'no':<4} {m['path']}")
+    if r["missing"]:
+        print("missing:")
+        for line in r["missing"]:
+            print(f"  - {line}")
+    else:
+        print("everything needed is installed")
+    return 0

@@ -1,0 +1,61 @@
+"""``handpose models list|fetch|convert``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..registry import list_models, model_path, model_state
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("models", help="list, fetch and convert models",
+                       description="Manage the model cache ($HANDPOSE_HOME, default ~/.cache/handpose).")
+    msub = p.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+
+    ls = msub.add_parser("list", help="show every registered model, its state and path")
+    ls.set_defaults(handler=cmd_list)
+
+    f = msub.add_parser("fetch", help="download Google's pretrained models (mediapipe==0.10.21 wheel)")
+    f.add_argument("names", nargs="*", help="models to fetch (default: all fetchable)")
+    f.add_argument("--wheel", help="use a mediapipe-0.10.21 wheel file already on disk (offline install)")
+    f.add_argument("--force", action="store_true", help="fetch again even when present")
+    f.set_defaults(handler=cmd_fetch)
+
+    c = msub.add_parser("convert", help="convert a model to ONNX (verified against LiteRT)")
+    c.add_argument("names", nargs="+", help="models to convert, e.g. palm_full hand_full")
+    c.add_argument("--to", default="onnx", choices=["onnx"], help="target format")
+    c.add_argument("--images", nargs="*", default=[], help="real images to verify the conversion on")
+    c.add_argument("--overwrite", action="store_true", help="replace an existing converted file")
+    c.add_argument("--no-verify", action="store_true", help="skip the parity check (not recommended)")
+    c.set_defaults(handler=cmd_convert)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    rows = [("NAME", "TASK", "STATE", "ONNX", "SIZE", "PATH")]
+    for spec in list_models():
+        onnx = "yes" if model_path(spec, ".onnx").is_file() else "-"
+        size = f"{spec.size / 1e6:.1f} MB" if spec.size else "?"
+        rows.append((spec.name, spec.task, model_state(spec), onnx, size, str(model_path(spec))))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1])
+    return 0
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from ..fetch import fetch
+
+    for path in fetch(args.names or None, wheel=args.wheel, force=args.force):
+        print(f"ok  {path}")
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from ..convert import convert_model
+
+    for name in args.names:
+        path = convert_model(name, args.to, overwrite=args.overwrite, verify=not args.no_verify,
+                             images=args.images, log=sys.stderr)
+        print(f"ok  {path}")
+    return 0

@@ -1,0 +1,104 @@
+"""Own TFLite -> ONNX conversion (no TensorFlow), verified against the TFLite interpreter."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from ..errors import ConversionError
+from ..registry import ModelSpec, get_model, model_path
+
+TOLERANCE = 1e-3
+
+
+def verification_inputs(spec: ModelSpec, images: Sequence[str | Path] = (), batch: int = 1) -> np.ndarray:
+    """Model inputs from real images (letterboxed to the input size), else a fixed synthetic scene."""
+    import cv2
+
+    from ..imaging import letterbox
+
+    h, w = spec.input_size
+    arrays = []
+    for p in images:
+        img = cv2.imread(str(p), cv2.IMREAD_COLOR)
+        if img is None:
+            raise ConversionError(f"cannot read verification image {p}")
+        arrays.append(letterbox(cv2.cvtColor(img, cv2.COLOR_BGR2RGB), (w, h))[0].astype(np.float32) / 255.0)
+    if not arrays:
+        rng = np.random.default_rng(1234)
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        base = np.stack([xx / w, yy / h, 0.5 + 0.5 * np.sin((xx + yy) / 9.0)], -1)
+        arrays = [np.clip(base + rng.normal(0, 0.08, base.shape), 0, 1).astype(np.float32)]
+    while len(arrays) < batch:
+        arrays.append(np.ascontiguousarray(arrays[len(arrays) % len(arrays)][:, ::-1]))
+    return np.stack(arrays[: max(batch, len(arrays))]).astype(np.float32)
+
+
+def compare_with_tflite(spec: ModelSpec, onnx_path: Path, inputs: np.ndarray) -> dict[str, float]:
+    """Max abs difference per output between the ONNX file (onnxruntime) and the ``.tflite`` (LiteRT)."""
+    from ..engines.litert import LiteRTEngine
+    from ..engines.onnxrt import OnnxRuntimeEngine
+
+    ref = LiteRTEngine(spec, model_path(spec), threads=1)
+    ours = OnnxRuntimeEngine(spec, onnx_path, threads=1)
+    batches = [inputs] if spec.dynamic_batch else [inputs[i : i + 1] for i in range(len(inputs))]
+    err: dict[str, float] = {}
+    for x in batches:
+        a, b = ref.run(x), ours.run(x)
+        for k in a:
+            err[k] = max(err.get(k, 0.0), float(np.max(np.abs(a[k] - b[k]))))
+    return err
+
+
+def convert_model(name: str, to: str = "onnx", *, output: str | Path | None = None, overwrite: bool = False,
+                  verify: bool = True, images: Sequence[str | Path] = (), log: IO[str] | None = None) -> Path:
+    """Convert a registered ``.tflite`` model; the file is written only if it matches within 1e-3."""
+    if to != "onnx":
+        raise ConversionError(f"unsupported target {to!r}: only 'onnx' is supported")
+    from ..fetch import ensure_model
+    from .tflite_graph import read_tflite
+    from .to_onnx import graph_to_onnx
+
+    spec = get_model(name)
+    src = ensure_model(spec.name)
+    dst = Path(output) if output else model_path(spec, ".onnx")
+    if dst.exists() and not overwrite:
+        raise ConversionError(f"{dst} exists; pass overwrite=True (CLI: --overwrite) to replace it")
+    if log:
+        print(f"handpose: converting {spec.name} ({src.name}) to ONNX", file=log)
+    model = graph_to_onnx(read_tflite(src), spec.name, dynamic_batch=spec.dynamic_batch)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".part", dir=dst.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(model.SerializeToString())
+        if verify:
+            err = compare_with_tflite(spec, Path(tmp), verification_inputs(spec, images, batch=3))
+            bad = {k: v for k, v in err.items() if not v <= TOLERANCE}
+            if bad:
+                raise ConversionError(f"{spec.name}: ONNX output differs from TFLite by {bad} (> {TOLERANCE})")
+            if log:
+                worst = ", ".join(f"{k} {v:.1e}" for k, v in err.items())
+                print(f"handpose: verified against LiteRT, max abs error: {worst}", file=log)
+        os.replace(tmp, dst)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return dst
+
+
+def ensure_onnx(name: str, log: IO[str] | None = None) -> Path:
+    """The converted ONNX file of a model, converting (and verifying) it once if it is missing."""
+    spec = get_model(name)
+    dst = model_path(spec, ".onnx")
+    if dst.is_file():
+        return dst
+    return convert_model(name, log=log)
+
+
+__all__ = ["TOLERANCE", "compare_with_tflite", "convert_model", "ensure_onnx", "verification_inputs"]

@@ -1,0 +1,58 @@
+"""Inference engines behind one interface; ``create_engine`` picks and loads one by name."""
+
+from __future__ import annotations
+
+import sys
+
+from ..errors import EngineError
+from ..registry import ModelSpec, get_model
+from . import litert as _litert
+from . import onnxrt as _onnxrt
+from .base import Engine, default_threads
+
+ENGINES = ("auto", "litert", "onnxruntime")
+
+
+def available_engines() -> list[str]:
+    return [name for name, mod in (("litert", _litert), ("onnxruntime", _onnxrt)) if mod.available()]
+
+
+def resolve_engine(engine: str = "auto", providers: list[str] | None = None) -> str:
+    """``auto``: onnxruntime when a GPU provider is asked for or present, else LiteRT (fastest on CPU)."""
+    engine = engine.lower()
+    if engine not in ENGINES:
+        raise EngineError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    have = available_engines()
+    if engine != "auto":
+        if engine not in have:
+            raise EngineError(f"engine {engine!r} is not installed (installed: {', '.join(have) or 'none'})")
+        return engine
+    gpu = {"CUDAExecutionProvider", "TensorrtExecutionProvider"}
+    if "onnxruntime" in have and (providers or gpu & set(_onnxrt.available_providers())):
+        return "onnxruntime"
+    if "litert" in have:
+        return "litert"
+    if "onnxruntime" in have:
+        return "onnxruntime"
+    raise EngineError("no inference engine is installed: pip install ai-edge-litert or onnxruntime")
+
+
+def create_engine(model: str | ModelSpec, engine: str = "auto", *, threads: int | None = None,
+                  providers: list[str] | None = None) -> Engine:
+    """Load a registered model on an engine, fetching (and for ONNX converting) it on first use."""
+    from ..fetch import ensure_model
+
+    spec = get_model(model) if isinstance(model, str) else model
+    kind = resolve_engine(engine, providers)
+    if kind == "litert":
+        return _litert.LiteRTEngine(spec, ensure_model(spec.name), threads)
+    from ..convert import ensure_onnx
+
+    if providers is None:
+        gpu = [p for p in ("TensorrtExecutionProvider", "CUDAExecutionProvider")
+               if p in _onnxrt.available_providers()]
+        providers = gpu[-1:] or None  # CUDA if present; TensorRT only when asked for
+    return _onnxrt.OnnxRuntimeEngine(spec, ensure_onnx(spec.name, log=sys.stderr), threads, providers)
+
+
+__all__ = ["ENGINES", "Engine", "available_engines", "create_engine", "default_threads", "resolve_engine"]

@@ -1,0 +1,86 @@
+"""LiteRT (ai-edge-litert) engine on the original ``.tflite`` file, XNNPACK on CPU."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import EngineError
+from ..registry import ModelSpec
+from .base import Engine
+
+
+@contextlib.contextmanager
+def quiet_stderr() -> Iterator[None]:
+    """Silence the runtime's C++ start-up banner ("Created TensorFlow Lite XNNPACK delegate")."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, ValueError, OSError):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+def available() -> bool:
+    try:
+        from ai_edge_litert.interpreter import Interpreter  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class LiteRTEngine(Engine):
+    kind = "litert"
+
+    def __init__(self, spec: ModelSpec, path: Path, threads: int | None = None):
+        super().__init__(spec, threads)
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+        except ImportError as e:
+            raise EngineError("the litert engine needs ai-edge-litert: pip install ai-edge-litert") from e
+        self._cls = Interpreter
+        self._path = str(path)
+        # One interpreter per batch size: resizing a single one back and forth re-plans every call.
+        self._by_batch: dict[int, tuple[Any, int, list[tuple[int, str]]]] = {}
+        self._get(1)
+
+    def _get(self, batch: int) -> tuple[Any, int, list[tuple[int, str]]]:
+        entry = self._by_batch.get(batch)
+        if entry is None:
+            try:
+                with quiet_stderr():
+                    it = self._cls(model_path=self._path, num_threads=self.threads)
+                    inp = it.get_input_details()[0]
+                    if batch != int(inp["shape"][0]):
+                        it.resize_tensor_input(inp["index"], [batch, *inp["shape"][1:]])
+                    it.allocate_tensors()
+            except (ValueError, RuntimeError) as e:
+                raise EngineError(f"LiteRT could not load {self._path}: {e}") from e
+            outs = [(d["index"], self.spec.outputs.get(d["name"], d["name"])) for d in it.get_output_details()]
+            entry = (it, inp["index"], outs)
+            self._by_batch[batch] = entry
+        return entry
+
+    @property
+    def provider(self) -> str:
+        return "XNNPACK"
+
+    def _run(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        it, idx, outs = self._get(x.shape[0])
+        it.set_tensor(idx, x)
+        it.invoke()
+        return {name: it.get_tensor(i) for i, name in outs}

@@ -1,0 +1,25 @@
+"""Exceptions with messages meant for people: what failed and how to fix it."""
+
+
+class HandposeError(Exception):
+    """Base class of every error handpose raises on purpose."""
+
+
+class ModelError(HandposeError):
+    """A model is unknown, missing, corrupt or cannot be loaded."""
+
+
+class FetchError(ModelError):
+    """Models could not be obtained from the package index."""
+
+
+class ConversionError(ModelError):
+    """A model could not be converted, or the conversion does not match the original."""
+
+
+class EngineError(HandposeError):
+    """An inference engine is unavailable or failed."""
+
+
+class InputError(HandposeError):
+    """An input (image, video, camera, stream, file) is missing, unreadable or unsupported."""

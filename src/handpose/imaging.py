@@ -1,0 +1,56 @@
+"""Image preparation: input checks, colour handling and the letterbox the palm detector expects."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .errors import InputError
+
+MAX_PIXELS = 80_000_000  # 8.9k x 8.9k; larger frames are refused instead of exhausting memory
+
+
+def to_rgb(image: np.ndarray, color: str = "bgr") -> np.ndarray:
+    """Any common OpenCV image (gray, BGR, BGRA, RGB; uint8 or uint16 or float) as RGB uint8, one copy at most."""
+    if not isinstance(image, np.ndarray):
+        raise InputError(f"expected an image as a numpy array, got {type(image).__name__}")
+    if image.size == 0 or image.ndim not in (2, 3) or min(image.shape[:2]) < 1:
+        raise InputError(f"empty or malformed image of shape {image.shape}")
+    if image.shape[0] * image.shape[1] > MAX_PIXELS:
+        raise InputError(f"image of {image.shape[1]}x{image.shape[0]} pixels is larger than the "
+                         f"{MAX_PIXELS // 1_000_000} megapixel limit; resize it first")
+    if image.dtype != np.uint8:
+        if image.dtype == np.uint16:
+            image = (image >> 8).astype(np.uint8)
+        elif np.issubdtype(image.dtype, np.floating):
+            hi = 1.0 if float(np.nanmax(image)) <= 1.0 else 255.0
+            image = np.clip(np.nan_to_num(image) * (255.0 / hi), 0, 255).astype(np.uint8)
+        else:
+            raise InputError(f"unsupported image dtype {image.dtype}")
+    channels = 1 if image.ndim == 2 else image.shape[2]
+    color = color.lower()
+    if color not in ("bgr", "rgb"):
+        raise InputError(f"color must be 'bgr' or 'rgb', got {color!r}")
+    if channels == 1:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+    if channels == 3:
+        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB) if color == "bgr" else image
+    if channels == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2RGB if color == "bgr" else cv2.COLOR_RGBA2RGB)
+    raise InputError(f"unsupported number of channels: {channels}")
+
+
+def letterbox(image: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, float, tuple[float, float]]:
+    """Resize keeping the aspect ratio, centred on a zero canvas of ``size`` (w, h).
+
+    Returns the canvas, the scale (canvas px per image px) and the (x, y) padding in canvas px.
+    """
+    w, h = size
+    ih, iw = image.shape[:2]
+    scale = min(w / iw, h / ih)
+    px, py = (w - iw * scale) / 2.0, (h - ih * scale) / 2.0
+    # One affine warp both resizes and pads (no intermediate image). Like MediaPipe, image edges map to canvas
+    # edges with bilinear sampling, so decoded coordinates map back exactly with (x - px) / scale.
+    m = np.array([[scale, 0, px], [0, scale, py]], np.float64)
+    out = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return out, scale, (px, py)

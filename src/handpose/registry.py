@@ -1,0 +1,159 @@
+"""One registry of named models: what a file is, where it comes from, and how to call it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ModelError
+
+MEDIAPIPE_WHEEL = "mediapipe==0.10.21"
+GOOGLE_LICENCE = "Apache-2.0 (Google MediaPipe)"
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """One model input: its name in the file, shape (``-1`` = any batch) and layout."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str = "float32"
+    layout: str = "NHWC, RGB in [0, 1]"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A named model. ``outputs`` maps the file's output names to handpose's names."""
+
+    name: str
+    task: str
+    filename: str
+    sha256: str | None
+    size: int | None
+    input: TensorSpec
+    outputs: dict[str, str]
+    licence: str
+    source: str
+    member: str | None = None
+    description: str = ""
+    dynamic_batch: bool = False
+    path: Path | None = None  # a user model that lives outside the cache
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        """(height, width) of the model input."""
+        return int(self.input.shape[1]), int(self.input.shape[2])
+
+
+def _mp(name: str, task: str, member: str, sha: str, size: int, shape: tuple[int, ...],
+        outputs: dict[str, str], description: str, dynamic: bool) -> ModelSpec:
+    return ModelSpec(
+        name=name, task=task, filename=member.rsplit("/", 1)[-1], sha256=sha, size=size,
+        input=TensorSpec("input_1", shape), outputs=outputs, licence=GOOGLE_LICENCE,
+        source=MEDIAPIPE_WHEEL, member=member, description=description, dynamic_batch=dynamic,
+    )
+
+
+_PALM_OUT = {"Identity": "regressors", "Identity_1": "scores"}
+_HAND_OUT = {"Identity": "landmarks", "Identity_1": "presence", "Identity_2": "handedness",
+             "Identity_3": "world"}
+
+_BUILTIN: dict[str, ModelSpec] = {
+    m.name: m
+    for m in (
+        _mp("palm_full", "palm_detection", "mediapipe/modules/palm_detection/palm_detection_full.tflite",
+            "1b14e9422c6ad006cde6581a46c8b90dd573c07ab7f3934b5589e7cea3f89a54", 2339846,
+            (1, 192, 192, 3), _PALM_OUT, "BlazePalm detector, full: 2016 anchors, 7 palm keypoints", False),
+        _mp("palm_lite", "palm_detection", "mediapipe/modules/palm_detection/palm_detection_lite.tflite",
+            "e9a4aaddf90dda56a87235303cf00e4c2d3fb28725f68fd88772997dac905c18", 1985440,
+            (1, 192, 192, 3), _PALM_OUT, "BlazePalm detector, lite", False),
+        _mp("hand_full", "hand_landmark", "mediapipe/modules/hand_landmark/hand_landmark_full.tflite",
+            "11c272b891e1a99ab034208e23937a8008388cf11ed2a9d776ed3d01d0ba00e3", 5478917,
+            (-1, 224, 224, 3), _HAND_OUT, "21 hand landmarks (2D + depth + world), presence, handedness",
+            True),
+        _mp("hand_lite", "hand_landmark", "mediapipe/modules/hand_landmark/hand_landmark_lite.tflite",
+            "048edd3645c9bf7397d19a9f6e3a42957d6e414c9bea6598030a2e9b624156e6", 2071597,
+            (-1, 224, 224, 3), _HAND_OUT, "21 hand landmarks, lite", True),
+        _mp("pose_detection", "pose_detection", "mediapipe/modules/pose_detection/pose_detection.tflite",
+            "9ba9dd3d42efaaba86b4ff0122b06f29c4122e756b329d89dca1e297fd8f866c", 2959046,
+            (1, 224, 224, 3), {"Identity": "regressors", "Identity_1": "scores"},
+            "BlazePose detector (sparse weights; LiteRT only)", False),
+        _mp("pose_full", "pose_landmark", "mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
+            "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f", 6440512,
+            (1, 256, 256, 3),
+            {"Identity": "landmarks", "Identity_1": "presence", "Identity_2": "segmentation",
+             "Identity_3": "heatmap", "Identity_4": "world"},
+            "BlazePose 33 body landmarks, full", False),
+    )
+}
+
+_USER: dict[str, ModelSpec] = {}
+
+# Short names the pipeline accepts for its two stages.
+VARIANTS = {"full": ("palm_full", "hand_full"), "lite": ("palm_lite", "hand_lite")}
+
+
+def register_model(spec: ModelSpec, *, overwrite: bool = False) -> ModelSpec:
+    """Add a user model (e.g. a fine-tuned or quantized landmark model) to the registry."""
+    if not overwrite and (spec.name in _BUILTIN or spec.name in _USER):
+        raise ModelError(f"a model named {spec.name!r} is already registered (pass overwrite=True)")
+    _USER[spec.name] = spec
+    return spec
+
+
+def unregister_model(name: str) -> None:
+    _USER.pop(name, None)
+
+
+def list_models() -> list[ModelSpec]:
+    return [*_BUILTIN.values(), *_USER.values()]
+
+
+def get_model(name: str) -> ModelSpec:
+    """Look a model up by name (``palm_full``, ``hand_lite``, a registered user model, ...)."""
+    spec = _USER.get(name) or _BUILTIN.get(name)
+    if spec is None:
+        known = ", ".join(m.name for m in list_models())
+        raise ModelError(f"unknown model {name!r}; known models: {known}")
+    return spec
+
+
+def home() -> Path:
+    """The cache folder: ``$HANDPOSE_HOME``, else ``~/.cache/handpose``."""
+    env = os.environ.get("HANDPOSE_HOME")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "handpose"
+
+
+def models_dir() -> Path:
+    return home() / "models"
+
+
+def model_path(spec: ModelSpec | str, suffix: str | None = None) -> Path:
+    """Where a model's file lives; ``suffix='.onnx'`` gives its converted sibling."""
+    spec = get_model(spec) if isinstance(spec, str) else spec
+    base = spec.path if spec.path is not None else models_dir() / spec.filename
+    return base if suffix is None else base.with_suffix(suffix)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def model_state(spec: ModelSpec | str) -> str:
+    """``missing``, ``present`` (hash verified, or no hash known) or ``corrupt``."""
+    spec = get_model(spec) if isinstance(spec, str) else spec
+    path = model_path(spec)
+    if not path.is_file():
+        return "missing"
+    if spec.size is not None and path.stat().st_size != spec.size:
+        return "corrupt"
+    if spec.sha256 is not None and sha256_of(path) != spec.sha256:
+        return "corrupt"
+    return "present"

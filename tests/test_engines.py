@@ -1,0 +1,81 @@
+"""Conversion parity with the TFLite interpreter, engine agreement, batching."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from handpose.convert import TOLERANCE, compare_with_tflite, convert_model, verification_inputs
+from handpose.engines import available_engines, create_engine, resolve_engine
+from handpose.errors import ConversionError, EngineError
+from handpose.registry import get_model
+
+pytestmark = pytest.mark.usefixtures("models_ready")
+MODELS = ["palm_full", "palm_lite", "hand_full", "hand_lite"]
+
+
+@pytest.fixture(scope="module")
+def real_inputs(photo_paths) -> dict[str, np.ndarray]:
+    """Letterboxed real photos for the detectors; real hand crops for the landmark models."""
+    return {m: verification_inputs(get_model(m), photo_paths, batch=3) for m in MODELS}
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_conversion_matches_tflite_on_real_inputs(name, tmp_path, real_inputs, photo_paths) -> None:
+    out = convert_model(name, output=tmp_path / f"{name}.onnx", images=photo_paths)
+    err = compare_with_tflite(get_model(name), out, real_inputs[name])
+    assert set(err) == set(get_model(name).outputs.values())
+    assert max(err.values()) <= TOLERANCE, err
+
+
+def test_convert_refuses_to_overwrite(tmp_path) -> None:
+    target = tmp_path / "hand_lite.onnx"
+    target.write_bytes(b"user data")
+    with pytest.raises(ConversionError, match="exists.*overwrite"):
+        convert_model("hand_lite", output=target)
+    assert target.read_bytes() == b"user data"
+
+
+def test_convert_refuses_sparse_model_clearly() -> None:
+    with pytest.raises(ConversionError, match="sparse"):
+        convert_model("pose_detection", output="/nonexistent/never-written.onnx")
+
+
+@pytest.mark.skipif(len(available_engines()) < 2, reason="needs both litert and onnxruntime")
+@pytest.mark.parametrize("name", MODELS)
+def test_engines_agree(name, real_inputs) -> None:
+    a = create_engine(name, "litert")
+    b = create_engine(name, "onnxruntime")
+    x = real_inputs[name][:1]
+    ra, rb = a.run(x), b.run(x)
+    assert ra.keys() == rb.keys() == set(get_model(name).outputs.values())
+    for k in ra:
+        assert ra[k].shape == rb[k].shape
+        assert np.max(np.abs(ra[k] - rb[k])) <= TOLERANCE, k
+
+
+@pytest.mark.parametrize("engine", available_engines())
+def test_landmark_batch_matches_single(engine, real_inputs) -> None:
+    eng = create_engine("hand_full", engine)
+    x = real_inputs["hand_full"]
+    batched = eng.run(x)
+    assert batched["landmarks"].shape == (3, 63) and batched["world"].shape == (3, 63)
+    for i in range(3):
+        single = eng.run(x[i : i + 1])
+        for k in single:
+            np.testing.assert_allclose(batched[k][i : i + 1], single[k], atol=1e-4)
+
+
+def test_engine_reports_provider_and_threads() -> None:
+    eng = create_engine("hand_lite", "auto", threads=1)
+    assert eng.kind == resolve_engine("auto")
+    info = eng.info()
+    assert info["threads"] == 1 and info["provider"] and info["model"] == "hand_lite"
+
+
+def test_bad_engine_and_bad_input_are_clear() -> None:
+    with pytest.raises(EngineError, match="unknown engine 'tensorflow'"):
+        create_engine("hand_lite", "tensorflow")
+    eng = create_engine("hand_lite", "auto")
+    with pytest.raises(EngineError, match=r"expected input \(N, 224, 224, 3\)"):
+        eng.run(np.zeros((1, 100, 100, 3), np.float32))

@@ -1,0 +1,127 @@
+"""Registry, fetch (hash-checked, atomic, offline failure) and the models CLI."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from handpose import fetch as fetch_mod
+from handpose.cli import main
+from handpose.errors import FetchError, ModelError
+from handpose.registry import get_model, list_models, model_path, model_state, sha256_of
+
+FETCHABLE = [m for m in list_models() if fetch_mod.fetchable(m)]
+
+
+@pytest.fixture(scope="session")
+def real_models(models_ready) -> dict[str, bytes]:
+    """The real model bytes from the user's cache (filled by 'make test' through the real fetch)."""
+    return {m.name: model_path(m).read_bytes() for m in FETCHABLE if model_state(m) == "present"}
+
+
+def _wheel(tmp_path: Path, models: dict[str, bytes], tamper: str | None = None) -> Path:
+    """A wheel-shaped zip with the model files at their real member paths."""
+    path = tmp_path / "mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl"
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in models.items():
+            spec = get_model(name)
+            if name == tamper:
+                data = data[:-1] + bytes([data[-1] ^ 0xFF])
+            zf.writestr(spec.member, data)
+    return path
+
+
+@pytest.fixture()
+def empty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("HANDPOSE_HOME", str(home))
+    return home
+
+
+def test_registry_lookup_and_unknown_name() -> None:
+    spec = get_model("hand_full")
+    assert spec.input_size == (224, 224) and spec.dynamic_batch
+    assert spec.outputs["Identity_2"] == "handedness"
+    assert {"palm_full", "palm_lite", "hand_full", "hand_lite"} <= {m.name for m in list_models()}
+    with pytest.raises(ModelError, match="unknown model 'hand_huge'.*palm_full"):
+        get_model("hand_huge")
+
+
+def test_fetch_into_empty_home_verifies_hashes(tmp_path, empty_home, real_models) -> None:
+    names = ["palm_full", "hand_full", "hand_lite"]
+    wheel = _wheel(tmp_path, {n: real_models[n] for n in names})
+    assert all(model_state(n) == "missing" for n in names)
+    paths = fetch_mod.fetch(names, wheel=wheel)
+    assert [p.parent for p in paths] == [empty_home / "models"] * 3
+    for n, p in zip(names, paths, strict=True):
+        assert model_state(n) == "present"
+        assert sha256_of(p) == get_model(n).sha256
+    # Idempotent: a second fetch leaves the files alone (and needs no wheel at all).
+    mtimes = [p.stat().st_mtime_ns for p in paths]
+    fetch_mod.fetch(names, wheel=tmp_path / "does-not-exist.whl")
+    assert [p.stat().st_mtime_ns for p in paths] == mtimes
+    assert not list((empty_home / "models").glob("*.part"))
+
+
+def test_fetch_refuses_hash_mismatch_and_leaves_nothing(tmp_path, empty_home, real_models) -> None:
+    wheel = _wheel(tmp_path, {"hand_lite": real_models["hand_lite"]}, tamper="hand_lite")
+    with pytest.raises(FetchError, match="SHA-256 mismatch"):
+        fetch_mod.fetch(["hand_lite"], wheel=wheel)
+    assert model_state("hand_lite") == "missing"
+    assert not any((empty_home / "models").iterdir())
+
+
+def test_corrupt_file_is_reported_and_repaired(tmp_path, empty_home, real_models, capsys) -> None:
+    target = model_path("hand_lite")
+    target.parent.mkdir(parents=True)
+    target.write_bytes(real_models["hand_lite"][:-10] + b"0123456789")
+    assert model_state("hand_lite") == "corrupt"
+    with pytest.raises(ModelError, match="corrupt.*fetch --force hand_lite"):
+        fetch_mod.ensure_model("hand_lite")
+    assert main(["models", "list"]) == 0
+    line = next(row for row in capsys.readouterr().out.splitlines() if row.startswith("hand_lite "))
+    assert " corrupt " in line
+    fetch_mod.fetch(["hand_lite"], wheel=_wheel(tmp_path, {"hand_lite": real_models["hand_lite"]}))
+    assert model_state("hand_lite") == "present"
+
+
+def test_offline_pip_download_fails_clearly(tmp_path, empty_home, monkeypatch) -> None:
+    # A package index that refuses connections, and no other index or local wheel folder.
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")
+    monkeypatch.delenv("PIP_EXTRA_INDEX_URL", raising=False)
+    monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
+    with pytest.raises(FetchError, match=r"could not download mediapipe==0\.10\.21.*--wheel FILE"):
+        fetch_mod.fetch(["hand_lite"], timeout=5)
+    assert model_state("hand_lite") == "missing"
+
+
+def test_offline_urllib_fallback_fails_clearly(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(fetch_mod, "_PYPI_JSON", "http://127.0.0.1:9/pypi/{name}/{version}/json")
+    with pytest.raises(FetchError, match="could not download.*package index"):
+        fetch_mod._urllib_download(tmp_path, timeout=5)
+
+
+def test_offline_mode_never_downloads(empty_home, monkeypatch) -> None:
+    monkeypatch.setenv("HANDPOSE_OFFLINE", "1")
+    with pytest.raises(ModelError, match="HANDPOSE_OFFLINE"):
+        fetch_mod.ensure_model("palm_full")
+
+
+def test_cli_fetch_errors_exit_nonzero(tmp_path, empty_home, capsys) -> None:
+    assert main(["models", "fetch", "hand_lite", "--wheel", str(tmp_path / "nope.whl")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("handpose: error: wheel file not found") and "Traceback" not in err
+    (tmp_path / "bad.whl").write_bytes(b"not a zip")
+    assert main(["models", "fetch", "hand_lite", "--wheel", str(tmp_path / "bad.whl")]) == 1
+    assert "not a valid wheel" in capsys.readouterr().err
+
+
+@pytest.mark.network
+@pytest.mark.skipif(os.environ.get("HANDPOSE_NETWORK_TESTS") != "1", reason="set HANDPOSE_NETWORK_TESTS=1")
+def test_real_fetch_from_package_index(empty_home) -> None:
+    fetch_mod.fetch(["hand_lite"])
+    assert model_state("hand_lite") == "present"
