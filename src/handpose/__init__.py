@@ -1,0 +1,44 @@
+"""handpose: real-time hand pose estimation and gesture recognition.
+
+    import cv2, handpose
+    tracker = handpose.HandTracker()              # Google's hand models, fastest engine on this machine
+    hands = tracker(cv2.imread("hand.jpg"))       # typed result: keypoints (n, 21, 3), handedness, ids, ...
+"""
+
+from ._version import __version__
+from .draw import draw_hands
+from .engines import Engine, available_engines, create_engine
+from .errors import ConversionError, EngineError, FetchError, HandposeError, InputError, ModelError
+from .pipeline import HandTracker
+from .registry import ModelSpec, get_model, list_models, register_model
+from .results import KEYPOINT_NAMES, SKELETON, Gesture, Hand, Hands
+from .smoothing import OneEuroFilter, OneEuroParams
+from .sources import Frame, open_source
+
+__all__ = [
+    "KEYPOINT_NAMES",
+    "SKELETON",
+    "ConversionError",
+    "Engine",
+    "EngineError",
+    "FetchError",
+    "Frame",
+    "Gesture",
+    "Hand",
+    "HandTracker",
+    "HandposeError",
+    "Hands",
+    "InputError",
+    "ModelError",
+    "ModelSpec",
+    "OneEuroFilter",
+    "OneEuroParams",
+    "__version__",
+    "available_engines",
+    "create_engine",
+    "draw_hands",
+    "get_model",
+    "list_models",
+    "open_source",
+    "register_model",
+]

@@ -10,8 +10,12 @@ from .errors import InputError
 MAX_PIXELS = 80_000_000  # 8.9k x 8.9k; larger frames are refused instead of exhausting memory
 
 
-def to_rgb(image: np.ndarray, color: str = "bgr") -> np.ndarray:
-    """Any common OpenCV image (gray, BGR, BGRA, RGB; uint8 or uint16 or float) as RGB uint8, one copy at most."""
+def prepare(image: np.ndarray, color: str = "bgr") -> tuple[np.ndarray, bool]:
+    """Any common image (gray, BGR, BGRA, RGB, RGBA; uint8, uint16 or float) as 3-channel uint8.
+
+    Returns the image and whether its channels are in BGR order. A 3-channel uint8 image is passed through
+    untouched: the channel swap is done later on the small model inputs instead of on the whole frame.
+    """
     if not isinstance(image, np.ndarray):
         raise InputError(f"expected an image as a numpy array, got {type(image).__name__}")
     if image.size == 0 or image.ndim not in (2, 3) or min(image.shape[:2]) < 1:
@@ -19,6 +23,9 @@ def to_rgb(image: np.ndarray, color: str = "bgr") -> np.ndarray:
     if image.shape[0] * image.shape[1] > MAX_PIXELS:
         raise InputError(f"image of {image.shape[1]}x{image.shape[0]} pixels is larger than the "
                          f"{MAX_PIXELS // 1_000_000} megapixel limit; resize it first")
+    color = color.lower()
+    if color not in ("bgr", "rgb"):
+        raise InputError(f"color must be 'bgr' or 'rgb', got {color!r}")
     if image.dtype != np.uint8:
         if image.dtype == np.uint16:
             image = (image >> 8).astype(np.uint8)
@@ -28,16 +35,19 @@ def to_rgb(image: np.ndarray, color: str = "bgr") -> np.ndarray:
         else:
             raise InputError(f"unsupported image dtype {image.dtype}")
     channels = 1 if image.ndim == 2 else image.shape[2]
-    color = color.lower()
-    if color not in ("bgr", "rgb"):
-        raise InputError(f"color must be 'bgr' or 'rgb', got {color!r}")
     if channels == 1:
-        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+        return cv2.cvtColor(image.reshape(image.shape[:2]), cv2.COLOR_GRAY2RGB), False
     if channels == 3:
-        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB) if color == "bgr" else image
+        return image, color == "bgr"
     if channels == 4:
-        return cv2.cvtColor(image, cv2.COLOR_BGRA2RGB if color == "bgr" else cv2.COLOR_RGBA2RGB)
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR), color == "bgr"
     raise InputError(f"unsupported number of channels: {channels}")
+
+
+def to_float(images: np.ndarray, bgr: bool, out: np.ndarray | None = None) -> np.ndarray:
+    """uint8 (..., 3) -> float32 RGB in [0, 1], swapping channels on the fly when ``bgr``."""
+    src = images[..., ::-1] if bgr else images
+    return np.multiply(src, np.float32(1 / 255), out=out, dtype=np.float32)
 
 
 def letterbox(image: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, float, tuple[float, float]]:

@@ -1,0 +1,173 @@
+"""``handpose run SOURCE``: hands (and gestures) of any source, to an annotated video/GIF/folder and JSON Lines."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ..errors import HandposeError, InputError
+from ..sinks import VIDEO_FOURCC, FolderSink, GifSink, JsonlSink, VideoSink
+
+log = logging.getLogger("handpose")
+
+
+def add_tracker_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by every command that runs the pipeline."""
+    p.add_argument("--model", default="full", choices=["full", "lite"], help="model variant (default: full)")
+    p.add_argument("--engine", default="auto", choices=["auto", "litert", "onnxruntime"],
+                   help="inference engine (default: auto = fastest available)")
+    p.add_argument("--max-hands", type=int, default=2, help="most hands to find per frame (default: 2)")
+    p.add_argument("--mirrored", action="store_true", help="the input is a mirrored selfie view")
+    p.add_argument("--threads", type=int, default=None, help="threads per model (default: cores, up to 4)")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="find hands in an image, folder, glob, video, camera or stream",
+                       description="Find hands and their 21 keypoints in SOURCE; write an annotated copy and/or "
+                                   "JSON Lines (one object per processed frame or image).")
+    p.add_argument("source", help="image, folder, glob (quoted), video file, camera index (0) or rtsp/http URL")
+    p.add_argument("--output", "-o", help="annotated output: a video (.mp4/.avi), a .gif, or a folder")
+    p.add_argument("--json", help="write JSON Lines here ('-' for standard output)")
+    p.add_argument("--show", action="store_true", help="show the annotated frames in a window (q to quit)")
+    p.add_argument("--mode", choices=["image", "video"], default=None,
+                   help="image: detector on every input; video: tracking (default: image for pictures, "
+                        "video for videos, cameras and streams)")
+    p.add_argument("--no-smooth", action="store_true", help="turn off One-Euro smoothing in video mode")
+    p.add_argument("--detect-every", type=int, default=8,
+                   help="video mode: while fewer than --max-hands are tracked, look for new hands every N frames")
+    p.add_argument("--limit", type=int, default=None, help="stop after N frames")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    add_tracker_options(p)
+    p.set_defaults(handler=cmd_run)
+
+
+def _open_sink(output: str, src: Any, first_shape: tuple[int, int], overwrite: bool) -> Any:
+    path = Path(output)
+    suffix = path.suffix.lower()
+    fps = src.fps or 25.0
+    if src.kind == "images":
+        if suffix in VIDEO_FOURCC or suffix == ".gif":
+            if src.total == 1:
+                raise InputError(f"--output {output}: for an image input, give a folder or an image file name")
+            return VideoSink(path, fps, first_shape, overwrite) if suffix != ".gif" else GifSink(path, 5, overwrite)
+        if src.total == 1 and suffix in (".jpg", ".jpeg", ".png", ".bmp", ".webp"):
+            return FolderSink(path.parent, overwrite, filename=path.name)
+        return FolderSink(path, overwrite)
+    if suffix == ".gif":
+        return GifSink(path, fps, overwrite)
+    if suffix in VIDEO_FOURCC:
+        return VideoSink(path, fps, first_shape, overwrite)
+    if suffix:
+        raise InputError(f"--output {output}: unsupported format {suffix} (use .mp4, .avi, .gif or a folder)")
+    stem = Path(src.name).stem if src.kind == "video" else src.name.replace(":", "_").replace("/", "_")
+    return VideoSink(path / f"{stem}.mp4", fps, first_shape, overwrite)
+
+
+def _sink_path(sink: Any) -> str:
+    return str(getattr(sink, "path", None) or getattr(sink, "folder", ""))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from ..draw import draw_fps, draw_hands
+    from ..pipeline import HandTracker
+    from ..sources import open_source
+
+    src = open_source(args.source)
+    with src:
+        mode = args.mode or ("image" if src.kind == "images" else "video")
+        tracker = HandTracker(args.model, args.engine, max_hands=args.max_hands, mode=mode,
+                              smooth=False if args.no_smooth else None, mirrored=args.mirrored,
+                              detect_every=args.detect_every, threads=args.threads)
+        attach_gestures(tracker, args)
+        jsonl = JsonlSink(args.json, args.overwrite) if args.json else None
+        sink = None
+        if args.show:
+            _check_gui()
+        processed = skipped = n_hands = 0
+        total = min(src.total, args.limit) if src.total and args.limit else src.total
+        bar = tqdm(total=total, unit="frame" if src.kind != "images" else "img", disable=None, file=sys.stderr,
+                   desc=Path(src.name).name or src.name, dynamic_ncols=True)
+        t0, fps = time.perf_counter(), 0.0
+        try:
+            for frame in tracker.frames(src):
+                if args.limit and processed + skipped >= args.limit:
+                    break
+                bar.update(1)
+                if frame.image is None:
+                    skipped += 1
+                    bar.write(f"handpose: skipped {frame.error}", file=sys.stderr)
+                    continue
+                try:
+                    hands = tracker.process(frame.image, frame.timestamp_ms if mode == "video" else None)
+                except InputError as e:
+                    skipped += 1
+                    bar.write(f"handpose: skipped {frame.source}: {e}", file=sys.stderr)
+                    continue
+                hands.frame = frame.index
+                if mode == "image":
+                    hands.timestamp_ms = frame.timestamp_ms
+                processed += 1
+                n_hands += len(hands)
+                if jsonl:
+                    jsonl.write(hands.to_dict(frame.source))
+                if args.output or args.show:
+                    annotated = draw_hands(frame.image, hands)
+                    if src.live:
+                        now = time.perf_counter()
+                        fps = 0.9 * fps + 0.1 / max(now - t0, 1e-6) if fps else 1 / max(now - t0, 1e-6)
+                        t0 = now
+                        draw_fps(annotated, fps)
+                    if args.output:
+                        if sink is None:
+                            sink = _open_sink(args.output, src, (annotated.shape[1], annotated.shape[0]),
+                                              args.overwrite)
+                        sink.write(annotated, frame.source)
+                    if args.show and _show(annotated):
+                        break
+        finally:
+            bar.close()
+            if sink is not None:
+                sink.close()
+            if jsonl:
+                jsonl.close()
+    what = "images" if src.kind == "images" else "frames"
+    print(f"handpose: {processed} {what} processed, {n_hands} hands found, {skipped} skipped "
+          f"(engine {tracker.engine}, mode {mode})", file=sys.stderr)
+    if sink is not None:
+        print(f"annotated output: {_sink_path(sink)}")
+    if args.json and args.json != "-":
+        print(f"json lines: {args.json}")
+    if processed == 0:
+        raise HandposeError(f"nothing could be processed from {args.source}")
+    return 0
+
+
+def attach_gestures(tracker: Any, args: argparse.Namespace) -> None:
+    """Attach a gesture classifier when the command line asks for one (``--gestures``)."""
+    spec = getattr(args, "gestures", None)
+    if spec:
+        from ..gestures import load_classifier
+
+        tracker.gesture_classifier = load_classifier(spec)
+
+
+def _check_gui() -> None:
+    import cv2
+
+    try:
+        cv2.namedWindow("handpose", cv2.WINDOW_NORMAL)
+    except cv2.error as e:
+        raise InputError("--show needs OpenCV with GUI support (pip install opencv-python) and a display") from e
+
+
+def _show(image: Any) -> bool:
+    import cv2
+
+    cv2.imshow("handpose", image)
+    return (cv2.waitKey(1) & 0xFF) in (ord("q"), 27)

@@ -1,0 +1,58 @@
+"""Drawing: skeleton with a colour per finger, keypoints, box, track id, handedness and gesture."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .results import FINGERS, SKELETON, Hands
+
+# BGR, one per finger (thumb, index, middle, ring, pinky) and the palm.
+FINGER_COLORS = {"thumb": (66, 135, 245), "index": (80, 200, 120), "middle": (230, 190, 40),
+                 "ring": (200, 90, 230), "pinky": (60, 200, 240), "palm": (220, 220, 220)}
+_EDGE_COLORS = []
+for a, b in SKELETON:
+    finger = next((f for f, ids in FINGERS.items() if b in ids and (a in ids or a == 0)), "palm")
+    _EDGE_COLORS.append(FINGER_COLORS[finger])
+_POINT_COLORS = [FINGER_COLORS["palm"]] + [FINGER_COLORS[f] for f in FINGERS for _ in range(4)]
+
+
+def draw_hands(image: np.ndarray, hands: Hands, *, skeleton: bool = True, box: bool = True, label: bool = True,
+               copy: bool = True) -> np.ndarray:
+    """Annotate a BGR image (a copy unless ``copy=False``) with every hand of ``hands``."""
+    out = image.copy() if copy else image
+    if out.ndim == 2:
+        out = cv2.cvtColor(out, cv2.COLOR_GRAY2BGR)
+    scale = max(out.shape[:2]) / 640.0
+    thick = max(1, round(2 * scale))
+    radius = max(2, round(3 * scale))
+    for hand in hands:
+        pts = np.round(hand.keypoints[:, :2]).astype(np.int32)
+        if skeleton:
+            for (a, b), color in zip(SKELETON, _EDGE_COLORS, strict=True):
+                cv2.line(out, tuple(pts[a]), tuple(pts[b]), color, thick, cv2.LINE_AA)
+            for p, color in zip(pts, _POINT_COLORS, strict=True):
+                cv2.circle(out, tuple(p), radius, color, -1, cv2.LINE_AA)
+                cv2.circle(out, tuple(p), radius, (40, 40, 40), 1, cv2.LINE_AA)
+        x1, y1, x2, y2 = np.round(hand.box).astype(int)
+        if box:
+            cv2.rectangle(out, (x1, y1), (x2, y2), (255, 255, 255), max(1, thick // 2), cv2.LINE_AA)
+        if label:
+            parts = [f"#{hand.track_id}"] if hand.track_id is not None else []
+            parts.append(f"{hand.handedness} {hand.handedness_score:.2f}")
+            if hand.gesture is not None:
+                parts.append(f"{hand.gesture.label} {hand.gesture.score:.2f}")
+            _tag(out, " ".join(parts), (x1, y1), scale)
+    return out
+
+
+def _tag(img: np.ndarray, text: str, at: tuple[int, int], scale: float) -> None:
+    font, fs, th = cv2.FONT_HERSHEY_SIMPLEX, 0.5 * max(scale, 0.6), max(1, round(scale))
+    (w, h), base = cv2.getTextSize(text, font, fs, th)
+    x, y = max(0, at[0]), max(h + base + 2, at[1] - 4)
+    cv2.rectangle(img, (x, y - h - base - 2), (x + w + 4, y + 2), (30, 30, 30), -1)
+    cv2.putText(img, text, (x + 2, y - base + 1), font, fs, (255, 255, 255), th, cv2.LINE_AA)
+
+
+def draw_fps(image: np.ndarray, fps: float) -> None:
+    _tag(image, f"{fps:.1f} fps", (8, 24), max(image.shape[:2]) / 640.0)

@@ -1,0 +1,136 @@
+"""Palm detection: letterbox, SSD anchors, box + keypoint decoding, weighted NMS, back to image pixels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .engines import Engine
+from .imaging import letterbox, to_float
+
+NUM_KEYPOINTS = 7
+
+
+@lru_cache(maxsize=4)
+def ssd_anchors(size: int = 192, strides: tuple[int, ...] = (8, 16, 16, 16), offset: float = 0.5) -> np.ndarray:
+    """Anchor centres (A, 2) in [0, 1], row-major per feature map; layers of one stride share a map.
+
+    Fixed anchor size (w = h = 1): only centres matter. For 192 this is 24x24x2 + 12x12x6 = 2016 anchors.
+    """
+    out = []
+    i = 0
+    while i < len(strides):
+        stride, count = strides[i], 0
+        while i < len(strides) and strides[i] == stride:
+            count += 2  # each layer has two aspect ratios (1.0 and the interpolated scale)
+            i += 1
+        n = int(np.ceil(size / stride))
+        yy, xx = np.mgrid[0:n, 0:n].astype(np.float32)
+        centres = np.stack([(xx + offset) / n, (yy + offset) / n], -1).reshape(-1, 1, 2)
+        out.append(np.repeat(centres, count, axis=1).reshape(-1, 2))
+    return np.concatenate(out)
+
+
+@dataclass
+class Palms:
+    """Palm detections in image pixels: boxes (n, 4) xyxy, keypoints (n, 7, 2), scores (n,)."""
+
+    boxes: np.ndarray
+    keypoints: np.ndarray
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+    def __getitem__(self, idx: int | slice | np.ndarray) -> Palms:
+        if isinstance(idx, int):
+            idx = slice(idx, idx + 1)
+        return Palms(self.boxes[idx], self.keypoints[idx], self.scores[idx])
+
+    @classmethod
+    def empty(cls) -> Palms:
+        return cls(np.zeros((0, 4), np.float32), np.zeros((0, NUM_KEYPOINTS, 2), np.float32),
+                   np.zeros((0,), np.float32))
+
+
+def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    x1 = np.maximum(box[0], boxes[:, 0])
+    y1 = np.maximum(box[1], boxes[:, 1])
+    x2 = np.minimum(box[2], boxes[:, 2])
+    y2 = np.minimum(box[3], boxes[:, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return inter / np.maximum(area + areas - inter, 1e-9)
+
+
+def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, iou: float = 0.3,
+                 max_out: int = 0) -> Palms:
+    """Blend each cluster of overlapping candidates into their score-weighted average (BlazeFace style).
+
+    The cluster keeps the best candidate's score. Candidates are few (tens) after the score threshold.
+    """
+    order = np.argsort(-scores, kind="stable")
+    boxes, keypoints, scores = boxes[order], keypoints[order], scores[order]
+    alive = np.ones(len(scores), bool)
+    out_b, out_k, out_s = [], [], []
+    for i in range(len(scores)):
+        if not alive[i]:
+            continue
+        members = alive & (_iou(boxes[i], boxes) > iou)
+        members[i] = True
+        w = scores[members][:, None]
+        out_b.append((boxes[members] * w).sum(0) / w.sum())
+        out_k.append((keypoints[members].reshape(-1, NUM_KEYPOINTS * 2) * w).sum(0) / w.sum())
+        out_s.append(scores[i])
+        alive &= ~members
+        if max_out and len(out_s) >= max_out:
+            break
+    if not out_s:
+        return Palms.empty()
+    return Palms(np.array(out_b, np.float32), np.array(out_k, np.float32).reshape(-1, NUM_KEYPOINTS, 2),
+                 np.array(out_s, np.float32))
+
+
+def decode(regressors: np.ndarray, logits: np.ndarray, size: int = 192, threshold: float = 0.5,
+           iou: float = 0.3) -> Palms:
+    """Raw outputs (2016, 18) and (2016,) to palms in input-canvas pixels (0..size)."""
+    scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -100.0, 100.0)))
+    keep = np.flatnonzero(scores >= threshold)
+    if keep.size == 0:
+        return Palms.empty()
+    anchors = ssd_anchors(size)[keep] * size
+    r = regressors[keep]
+    cx, cy = r[:, 0] + anchors[:, 0], r[:, 1] + anchors[:, 1]
+    boxes = np.stack([cx - r[:, 2] / 2, cy - r[:, 3] / 2, cx + r[:, 2] / 2, cy + r[:, 3] / 2], -1)
+    kps = r[:, 4:].reshape(-1, NUM_KEYPOINTS, 2) + anchors[:, None, :]
+    return weighted_nms(boxes, kps, scores[keep], iou)
+
+
+class PalmDetector:
+    """Finds palms in an RGB image with a palm model (``palm_full`` / ``palm_lite``) on any engine."""
+
+    def __init__(self, engine: Engine, score_threshold: float = 0.5, nms_iou: float = 0.3):
+        self.engine = engine
+        self.size = engine.spec.input_size[0]
+        self.score_threshold = score_threshold
+        self.nms_iou = nms_iou
+
+    def preprocess(self, image: np.ndarray, bgr: bool = False) -> tuple[np.ndarray, float, tuple[float, float]]:
+        canvas, scale, pad = letterbox(image, (self.size, self.size))
+        return to_float(canvas[None], bgr), scale, pad
+
+    def postprocess(self, out: dict[str, np.ndarray], scale: float, pad: tuple[float, float]) -> Palms:
+        palms = decode(out["regressors"][0], out["scores"][0, :, 0], self.size, self.score_threshold, self.nms_iou)
+        if len(palms):
+            offset = np.array(pad, np.float32)
+            palms.boxes = (palms.boxes - np.tile(offset, 2)) / scale
+            palms.keypoints = (palms.keypoints - offset) / scale
+        return palms
+
+    def __call__(self, image: np.ndarray, bgr: bool = False) -> Palms:
+        """Palms of a 3-channel uint8 image (RGB, or BGR with ``bgr=True``)."""
+        x, scale, pad = self.preprocess(image, bgr)
+        return self.postprocess(self.engine.run(x), scale, pad)

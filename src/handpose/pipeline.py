@@ -1,0 +1,215 @@
+"""``HandTracker``: image -> palms -> rotated crops -> 21 keypoints per hand -> tracks -> typed ``Hands``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .engines import create_engine
+from .errors import HandposeError
+from .geometry import boxes_iou, corners_to_boxes, rect_corners, rects_from_landmarks, rects_from_palms
+from .imaging import prepare
+from .landmarks import LandmarkModel, LandmarkOutput
+from .palm import PalmDetector
+from .registry import VARIANTS
+from .results import Hands
+from .smoothing import OneEuroParams
+from .tracking import Track, TrackBook, keypoint_boxes
+
+if TYPE_CHECKING:
+    from .sources import Frame
+
+
+class StageClock:
+    """Per-stage wall times (ms) of the last frame; cheap enough to be always on."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self._t = 0.0
+
+    def start(self) -> None:
+        self.times = {}
+        self._t = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.times[stage] = self.times.get(stage, 0.0) + (now - self._t) * 1e3
+        self._t = now
+
+
+class HandTracker:
+    """Finds hands and their 21 keypoints in images or video frames.
+
+    ``mode="image"``: every input is independent (detector on every call). ``mode="video"``: hands are tracked
+    from frame to frame; the palm detector runs only while fewer than ``max_hands`` hands are tracked, and then
+    at most every ``detect_every`` frames (every frame while none is tracked).
+    """
+
+    def __init__(self, model: str = "full", engine: str = "auto", *, max_hands: int = 2, mode: str = "video",
+                 min_detection_confidence: float = 0.5, min_presence: float = 0.5, detect_every: int = 8,
+                 smooth: bool | None = None, smoothing: OneEuroParams | None = None, mirrored: bool = False,
+                 color: str = "bgr", id_memory_ms: float = 500.0, threads: int | None = None,
+                 providers: list[str] | None = None, palm_model: str | None = None,
+                 landmark_model: str | None = None):
+        if mode not in ("image", "video"):
+            raise HandposeError(f"mode must be 'image' or 'video', got {mode!r}")
+        if model not in VARIANTS and not (palm_model and landmark_model):
+            raise HandposeError(f"model must be one of {sorted(VARIANTS)}, got {model!r}")
+        if max_hands < 1:
+            raise HandposeError(f"max_hands must be at least 1, got {max_hands}")
+        palm_name, hand_name = VARIANTS.get(model, (palm_model, landmark_model))
+        self.detector = PalmDetector(create_engine(palm_model or palm_name, engine, threads=threads,
+                                                   providers=providers), min_detection_confidence)
+        self.landmarks = LandmarkModel(create_engine(landmark_model or hand_name, engine, threads=threads,
+                                                     providers=providers))
+        self.mode = mode
+        self.max_hands = max_hands
+        self.min_presence = min_presence
+        self.detect_every = max(1, detect_every)
+        self.mirrored = mirrored
+        self.color = color
+        self.smoothing = (smoothing or OneEuroParams()) if (mode == "video" if smooth is None else smooth) else None
+        self.book = TrackBook(id_memory_ms, smoothing=self.smoothing)
+        self.clock = StageClock()
+        self._frame = 0
+        self._since_detect = 0
+        self.gesture_classifier: Any = None  # set by handpose.gestures (optional stage)
+
+    @property
+    def engine(self) -> str:
+        return self.landmarks.engine.kind
+
+    def reset(self) -> None:
+        """Forget all tracks (e.g. before an unrelated video)."""
+        self.book.reset()
+        self._frame = 0
+        self._since_detect = 0
+
+    def __call__(self, image: np.ndarray, timestamp_ms: float | None = None) -> Hands:
+        return self.process(image, timestamp_ms)
+
+    # -- stages --------------------------------------------------------------------------------------------
+    def _detect(self, image: np.ndarray, bgr: bool, existing: np.ndarray, budget: int) -> np.ndarray:
+        x, scale, pad = self.detector.preprocess(image, bgr)
+        self.clock.lap("palm_pre")
+        out = self.detector.engine.run(x)
+        self.clock.lap("palm_model")
+        palms = self.detector.postprocess(out, scale, pad)
+        rects = rects_from_palms(palms.boxes, palms.keypoints) if len(palms) else np.zeros((0, 5), np.float32)
+        if len(rects) and len(existing):
+            # A palm on a hand that is already tracked is not a new hand.
+            overlap = boxes_iou(corners_to_boxes(rect_corners(rects)), corners_to_boxes(rect_corners(existing)))
+            rects = rects[overlap.max(1) <= 0.5]
+        self.clock.lap("palm_post")
+        return rects[:budget]
+
+    def _landmarks(self, image: np.ndarray, bgr: bool, rects: np.ndarray) -> LandmarkOutput:
+        if len(rects) == 0:
+            return self.landmarks(image, rects)
+        x = self.landmarks.preprocess(image, rects, bgr)
+        self.clock.lap("crop")
+        out = self.landmarks.engine.run(x)
+        self.clock.lap("landmark_model")
+        return self.landmarks.postprocess(out, rects)
+
+    def _p_right(self, raw: np.ndarray) -> np.ndarray:
+        return 1.0 - raw if self.mirrored else raw
+
+    # -- one frame -----------------------------------------------------------------------------------------
+    def process(self, image: np.ndarray, timestamp_ms: float | None = None) -> Hands:
+        """Hands of one image (OpenCV BGR by default; gray, BGRA and ``color="rgb"`` work too)."""
+        self.clock.start()
+        img, bgr = prepare(image, self.color)
+        h, w = img.shape[:2]
+        t = float(timestamp_ms) if timestamp_ms is not None else time.monotonic() * 1e3
+        self.clock.lap("prepare")
+        hands = self._process_video(img, bgr, t) if self.mode == "video" else self._process_image(img, bgr)
+        hands.width, hands.height, hands.timestamp_ms, hands.frame = w, h, t, self._frame
+        self._frame += 1
+        if self.gesture_classifier is not None:
+            self.gesture_classifier.annotate(hands)
+            self.clock.lap("gestures")
+        return hands
+
+    def _process_image(self, img: np.ndarray, bgr: bool) -> Hands:
+        rects = self._detect(img, bgr, np.zeros((0, 5), np.float32), self.max_hands)
+        lm = self._landmarks(img, bgr, rects)
+        keep = np.flatnonzero(lm.presence >= self.min_presence)
+        boxes = keypoint_boxes(lm.keypoints[keep])
+        order: list[int] = []
+        for i in range(len(keep)):  # two crops that landed on one hand: keep the first (higher palm score)
+            if not order or boxes_iou(boxes[i : i + 1], boxes[order]).max() <= 0.5:
+                order.append(i)
+        sel = keep[order]
+        p = self._p_right(lm.right[sel])
+        hands = Hands(keypoints=lm.keypoints[sel], world=lm.world[sel], scores=lm.presence[sel],
+                      handedness=np.where(p > 0.5, "right", "left"), handedness_scores=np.maximum(p, 1 - p),
+                      boxes=boxes[order], rects=rects[sel], track_ids=np.full(len(sel), -1, np.int64))
+        self.clock.lap("post")
+        return hands
+
+    def _process_video(self, img: np.ndarray, bgr: bool, t: float) -> Hands:
+        book = self.book
+        book.expire(t)
+        tracked = list(book.live)
+        existing = np.stack([tr.rect for tr in tracked]) if tracked else np.zeros((0, 5), np.float32)
+        budget = self.max_hands - len(tracked)
+        new_rects = np.zeros((0, 5), np.float32)
+        if budget > 0 and (not tracked or self._since_detect >= self.detect_every - 1):
+            new_rects = self._detect(img, bgr, existing, budget)
+            self._since_detect = 0
+        else:
+            self._since_detect += 1
+        rects = np.concatenate([existing, new_rects]).astype(np.float32)
+        lm = self._landmarks(img, bgr, rects)
+        boxes = keypoint_boxes(lm.keypoints)
+        next_rects = rects_from_landmarks(lm.keypoints) if len(rects) else rects
+        p_right = self._p_right(lm.right)
+
+        alive: list[tuple[Track, int]] = []
+        for i in range(len(rects)):
+            if lm.presence[i] < self.min_presence:
+                if i < len(tracked):
+                    book.lose(tracked[i])
+                continue
+            if i < len(tracked):
+                tr = tracked[i]
+                tr.rect, tr.box, tr.last_seen_ms = next_rects[i], boxes[i], t
+            else:
+                tr = book.admit(boxes[i], next_rects[i], float(p_right[i]), t)
+            alive.append((tr, i))
+        kept = book.merge_duplicates([tr for tr, _ in alive])
+        alive = sorted([(tr, i) for tr, i in alive if tr in kept], key=lambda a: a[0].id)
+        book.live = [tr for tr, _ in alive]
+
+        n = len(alive)
+        kps = np.empty((n, 21, 3), np.float32)
+        world = np.empty((n, 21, 3), np.float32)
+        labels, hscores = [], np.empty(n, np.float32)
+        for j, (tr, i) in enumerate(alive):
+            tr.vote(float(p_right[i]))
+            kps[j], world[j] = tr.smooth(lm.keypoints[i], lm.world[i], t)
+            labels.append("right" if tr.right_mean > 0.5 else "left")
+            hscores[j] = max(tr.right_mean, 1 - tr.right_mean)
+        idx = np.array([i for _, i in alive], np.int64)
+        hands = Hands(keypoints=kps, world=world, scores=lm.presence[idx], handedness=np.array(labels, "<U5"),
+                      handedness_scores=hscores, boxes=keypoint_boxes(kps) if n else boxes[idx],
+                      rects=rects[idx], track_ids=np.array([tr.id for tr, _ in alive], np.int64))
+        self.clock.lap("post")
+        return hands
+
+    # -- streams -------------------------------------------------------------------------------------------
+    def stream(self, source: Any, **source_options: Any) -> Iterator[Hands]:
+        """Results for every frame of a source (file, folder, glob, video, camera index, URL)."""
+        for frame in self.frames(source, **source_options):
+            if frame.image is not None:
+                yield self.process(frame.image, frame.timestamp_ms)
+
+    def frames(self, source: Any, **source_options: Any) -> Iterator[Frame]:
+        from .sources import open_source
+
+        with open_source(source, **source_options) as src:
+            yield from src

@@ -1,0 +1,140 @@
+"""Typed results: arrays for all hands of a frame, plus metadata; sliceable, iterable, ``to_dict()``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+KEYPOINT_NAMES = (
+    "wrist",
+    "thumb_cmc", "thumb_mcp", "thumb_ip", "thumb_tip",
+    "index_mcp", "index_pip", "index_dip", "index_tip",
+    "middle_mcp", "middle_pip", "middle_dip", "middle_tip",
+    "ring_mcp", "ring_pip", "ring_dip", "ring_tip",
+    "pinky_mcp", "pinky_pip", "pinky_dip", "pinky_tip",
+)
+FINGERS = {"thumb": (1, 2, 3, 4), "index": (5, 6, 7, 8), "middle": (9, 10, 11, 12), "ring": (13, 14, 15, 16),
+           "pinky": (17, 18, 19, 20)}
+SKELETON = (
+    (0, 1), (1, 2), (2, 3), (3, 4),
+    (0, 5), (5, 6), (6, 7), (7, 8),
+    (5, 9), (9, 10), (10, 11), (11, 12),
+    (9, 13), (13, 14), (14, 15), (15, 16),
+    (13, 17), (0, 17), (17, 18), (18, 19), (19, 20),
+)
+
+
+def _r(a: np.ndarray | float, nd: int = 2) -> Any:
+    return np.round(np.asarray(a, dtype=np.float64), nd).tolist()
+
+
+@dataclass
+class Gesture:
+    """A classified hand shape (or motion) with its score."""
+
+    label: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "score": round(float(self.score), 4)}
+
+
+@dataclass
+class Hand:
+    """One hand of a frame (a view of one row of :class:`Hands`)."""
+
+    keypoints: np.ndarray  # (21, 3) x, y in pixels, z relative depth in pixels (x scale)
+    keypoints_norm: np.ndarray  # (21, 3) x / width, y / height, z / width
+    world: np.ndarray  # (21, 3) metres, origin near the hand's centre
+    score: float
+    handedness: str  # "left" | "right": the person's anatomical hand
+    handedness_score: float
+    box: np.ndarray  # (4,) x1, y1, x2, y2 of the keypoints
+    rect: np.ndarray  # (5,) crop rect cx, cy, w, h, rotation
+    track_id: int | None
+    gesture: Gesture | None = None
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """A keypoint by name, e.g. ``hand["index_tip"]``."""
+        return self.keypoints[KEYPOINT_NAMES.index(name)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "track_id": self.track_id,
+            "score": round(float(self.score), 4),
+            "handedness": self.handedness,
+            "handedness_score": round(float(self.handedness_score), 4),
+            "keypoints": _r(self.keypoints),
+            "world": _r(self.world, 5),
+            "bbox": _r(self.box),
+            "gesture": self.gesture.to_dict() if self.gesture else None,
+        }
+
+
+def _empty(*shape: int) -> np.ndarray:
+    return np.zeros((0, *shape), np.float32)
+
+
+@dataclass
+class Hands:
+    """All hands found in one frame. Arrays are indexed by hand; ``len(hands)`` is the number of hands."""
+
+    keypoints: np.ndarray = field(default_factory=lambda: _empty(21, 3))
+    world: np.ndarray = field(default_factory=lambda: _empty(21, 3))
+    scores: np.ndarray = field(default_factory=lambda: _empty())
+    handedness: np.ndarray = field(default_factory=lambda: np.zeros((0,), "<U5"))
+    handedness_scores: np.ndarray = field(default_factory=lambda: _empty())
+    boxes: np.ndarray = field(default_factory=lambda: _empty(4))
+    rects: np.ndarray = field(default_factory=lambda: _empty(5))
+    track_ids: np.ndarray = field(default_factory=lambda: np.zeros((0,), np.int64))  # -1: no track (image mode)
+    width: int = 0
+    height: int = 0
+    timestamp_ms: float = 0.0
+    frame: int = 0
+    gestures: list[Gesture | None] = field(default_factory=list)
+    events: list[Any] = field(default_factory=list)
+
+    _PER_HAND = ("keypoints", "world", "scores", "handedness", "handedness_scores", "boxes", "rects", "track_ids")
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+    @property
+    def keypoints_norm(self) -> np.ndarray:
+        """Keypoints divided by the frame size: x / width, y / height, z / width."""
+        scale = np.array([self.width, self.height, self.width], np.float32)
+        return self.keypoints / np.maximum(scale, 1)
+
+    def __getitem__(self, idx: int | slice | np.ndarray | list[int]) -> Hand | Hands:
+        if isinstance(idx, (int, np.integer)):
+            i = int(idx)
+            tid = int(self.track_ids[i])
+            return Hand(self.keypoints[i], self.keypoints_norm[i], self.world[i], float(self.scores[i]),
+                        str(self.handedness[i]), float(self.handedness_scores[i]), self.boxes[i], self.rects[i],
+                        None if tid < 0 else tid, self.gestures[i] if self.gestures else None)
+        sub = {f: getattr(self, f)[idx] for f in self._PER_HAND}
+        gestures = list(np.array(self.gestures, dtype=object)[idx]) if self.gestures else []
+        meta = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in (*self._PER_HAND, "gestures")}
+        return Hands(**sub, **meta, gestures=gestures)
+
+    def __iter__(self) -> Iterator[Hand]:
+        for i in range(len(self)):
+            yield self[i]  # type: ignore[misc]
+
+    def to_dict(self, source: str | None = None) -> dict[str, Any]:
+        """The JSON Lines record of this frame."""
+        d: dict[str, Any] = {}
+        if source is not None:
+            d["source"] = source
+        d.update({"frame": self.frame, "timestamp_ms": round(float(self.timestamp_ms), 3), "width": self.width,
+                  "height": self.height, "hands": [h.to_dict() for h in self]})
+        d["events"] = [e.to_dict() for e in self.events]
+        return d
+
+    def __repr__(self) -> str:
+        ids = [int(t) for t in self.track_ids]
+        return (f"Hands(n={len(self)}, frame={self.frame}, size={self.width}x{self.height}, "
+                f"handedness={list(self.handedness)}, track_ids={ids})")

@@ -1,0 +1,122 @@
+"""Where results go: an annotated video, a GIF, a folder of annotated images, JSON Lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any
+
+import cv2
+import numpy as np
+
+from .errors import InputError
+
+VIDEO_FOURCC = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "XVID"}
+
+
+def check_writable(path: Path, overwrite: bool) -> None:
+    """Refuse to replace a user's file unless asked to."""
+    if path.exists() and not overwrite:
+        raise InputError(f"{path} exists; pass --overwrite to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+
+class VideoSink:
+    """An annotated video of the same size and frame rate as the input."""
+
+    def __init__(self, path: Path, fps: float, size: tuple[int, int], overwrite: bool = False):
+        check_writable(path, overwrite)
+        fourcc = VIDEO_FOURCC.get(path.suffix.lower())
+        if fourcc is None:
+            raise InputError(f"unsupported video format {path.suffix}: use one of {', '.join(VIDEO_FOURCC)}")
+        self.path = path
+        self.size = size
+        self.writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, size)
+        if not self.writer.isOpened():
+            raise InputError(f"cannot write video {path} (codec {fourcc} unavailable?)")
+
+    def write(self, image: np.ndarray, name: str | None = None) -> None:
+        if (image.shape[1], image.shape[0]) != self.size:
+            image = cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
+        self.writer.write(image)
+
+    def close(self) -> None:
+        self.writer.release()
+
+
+class GifSink:
+    """An animated GIF (frames downscaled to at most ``max_width`` to keep it small)."""
+
+    def __init__(self, path: Path, fps: float, overwrite: bool = False, max_width: int = 480):
+        check_writable(path, overwrite)
+        if not hasattr(cv2, "imwriteanimation"):
+            raise InputError("writing GIFs needs OpenCV >= 4.11: pip install -U opencv-python-headless")
+        self.path, self.fps, self.max_width = path, fps, max_width
+        self.frames: list[np.ndarray] = []
+
+    def write(self, image: np.ndarray, name: str | None = None) -> None:
+        if image.shape[1] > self.max_width:
+            h = round(image.shape[0] * self.max_width / image.shape[1])
+            image = cv2.resize(image, (self.max_width, h), interpolation=cv2.INTER_AREA)
+        if self.frames and image.shape != self.frames[0].shape:
+            image = cv2.resize(image, (self.frames[0].shape[1], self.frames[0].shape[0]))
+        self.frames.append(image)
+
+    def close(self) -> None:
+        if not self.frames:
+            return
+        anim = cv2.Animation()
+        anim.frames = self.frames
+        anim.durations = [max(20, round(1000 / self.fps))] * len(self.frames)
+        anim.loop_count = 0
+        if not cv2.imwriteanimation(str(self.path), anim):
+            raise InputError(f"cannot write GIF {self.path}")
+
+
+class FolderSink:
+    """Annotated images written under a folder with the input's file name."""
+
+    def __init__(self, folder: Path, overwrite: bool = False, ext: str | None = None, filename: str | None = None):
+        if folder.exists() and not folder.is_dir():
+            raise InputError(f"{folder} exists and is not a folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder, self.overwrite, self.ext, self.filename = folder, overwrite, ext, filename
+        self.count = 0
+
+    def target(self, name: str) -> Path:
+        p = self.folder / (self.filename or Path(name).name)
+        return p.with_suffix(self.ext) if self.ext else p
+
+    def write(self, image: np.ndarray, name: str | None = None) -> None:
+        target = self.target(name or f"frame_{self.count:06d}.jpg")
+        check_writable(target, self.overwrite)
+        if not cv2.imwrite(str(target), image):
+            raise InputError(f"cannot write image {target}")
+        self.count += 1
+
+    def close(self) -> None:
+        """Nothing to flush: every image is written as it comes."""
+
+
+class JsonlSink:
+    """JSON Lines: exactly one object per processed frame or image."""
+
+    def __init__(self, path: Path | str, overwrite: bool = False):
+        self._own = str(path) != "-"
+        if self._own:
+            path = Path(path)
+            check_writable(path, overwrite)
+            self.fh: IO[str] = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        else:
+            import sys
+
+            self.fh = sys.stdout
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.fh.write(json.dumps(record, separators=(",", ":")) + "\n")
+
+    def close(self) -> None:
+        if self._own:
+            self.fh.close()
+        else:
+            self.fh.flush()

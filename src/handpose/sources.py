@@ -1,0 +1,268 @@
+"""Frame sources: an image, a folder, a glob, a video file, a camera index or a network stream.
+
+Live sources (cameras, rtsp/http streams) are read on a background thread that keeps only the newest frame:
+when processing is slower than the camera, stale frames are dropped instead of queueing up latency.
+"""
+
+from __future__ import annotations
+
+import glob as globlib
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from .errors import InputError
+from .imaging import MAX_PIXELS
+
+log = logging.getLogger("handpose")
+
+IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".jp2", ".pgm", ".ppm", ".pbm", ".pnm"}
+VIDEO_EXTS = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".gif", ".ts"}
+STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://")
+
+
+@dataclass
+class Frame:
+    """One input frame, or the reason it could not be read (``image`` is None and ``error`` says why)."""
+
+    image: np.ndarray | None
+    index: int
+    timestamp_ms: float
+    source: str
+    error: str | None = None
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """Read an image file as-is (8/16-bit, 1/3/4 channels); a clear InputError when it cannot be used."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"file not found: {p}")
+    if p.is_dir():
+        raise InputError(f"{p} is a folder, not an image")
+    if p.stat().st_size == 0:
+        raise InputError(f"empty file: {p}")
+    data = np.fromfile(p, np.uint8)  # imdecode also handles non-ASCII paths
+    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise InputError(f"cannot decode image {p}: corrupt, truncated or not an image format OpenCV reads")
+    if img.shape[0] * img.shape[1] > MAX_PIXELS:
+        raise InputError(f"{p}: {img.shape[1]}x{img.shape[0]} pixels is over the {MAX_PIXELS // 1_000_000} "
+                         "megapixel limit; resize it first")
+    return img
+
+
+class Source:
+    """Iterable of :class:`Frame`; use as a context manager so devices are released."""
+
+    kind = "source"
+    live = False
+
+    def __init__(self, name: str):
+        self.name = name
+        self.total: int | None = None
+        self.fps: float | None = None
+        self.size: tuple[int, int] | None = None  # (width, height) when known in advance
+
+    def __iter__(self) -> Iterator[Frame]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the device or file."""
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class ImageFiles(Source):
+    """Images in sorted order; an unreadable one yields a Frame with an error, and the run goes on."""
+
+    kind = "images"
+
+    def __init__(self, paths: list[Path], name: str):
+        super().__init__(name)
+        self.paths = paths
+        self.total = len(paths)
+
+    def __iter__(self) -> Iterator[Frame]:
+        for i, p in enumerate(self.paths):
+            try:
+                yield Frame(read_image(p), i, 0.0, str(p))
+            except InputError as e:
+                yield Frame(None, i, 0.0, str(p), str(e))
+
+
+class VideoFile(Source):
+    kind = "video"
+
+    def __init__(self, target: Path | str):
+        """A video file, or the URL of a video file (read from start to end, nothing dropped)."""
+        super().__init__(str(target))
+        if isinstance(target, Path) and target.stat().st_size == 0:
+            raise InputError(f"empty file: {target}")
+        self.cap = cv2.VideoCapture(str(target))
+        if not self.cap.isOpened():
+            raise InputError(f"cannot open video {target}: unreachable, corrupt or unsupported format")
+        self.fps = float(self.cap.get(cv2.CAP_PROP_FPS)) or 30.0
+        n = int(self.cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        self.total = n if n > 0 else None
+        self.size = (int(self.cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self.cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+        self.frames_read = 0
+
+    def __iter__(self) -> Iterator[Frame]:
+        i = 0
+        while True:
+            ok, img = self.cap.read()
+            if not ok or img is None:
+                break
+            yield Frame(img, i, i * 1000.0 / self.fps, self.name)
+            i += 1
+        self.frames_read = i
+        if i == 0:
+            raise InputError(f"cannot read any frame from video {self.name}: corrupt or truncated")
+        if self.total and i < self.total - 1:
+            log.warning("video %s ended after %d of %d frames (truncated or damaged file)", self.name, i, self.total)
+
+    def close(self) -> None:
+        self.cap.release()
+
+
+class LiveSource(Source):
+    """A camera or network stream read on its own thread; iteration yields only the newest frame."""
+
+    live = True
+
+    def __init__(self, target: int | str, name: str, kind: str, reconnects: int = 3, open_timeout_s: float = 10.0):
+        super().__init__(name)
+        self.kind = kind
+        self.target = target
+        self.reconnects = reconnects if kind == "stream" else 0
+        self.cap = self._open()
+        self.fps = float(self.cap.get(cv2.CAP_PROP_FPS)) or None
+        self._cond = threading.Condition()
+        self._latest: tuple[np.ndarray, float] | None = None
+        self._seq = 0
+        self._stop = False
+        self._error: str | None = None
+        self.dropped = 0
+        self._open_timeout_s = open_timeout_s
+        self._thread = threading.Thread(target=self._reader, name=f"handpose-{kind}", daemon=True)
+        self._thread.start()
+
+    def _open(self) -> cv2.VideoCapture:
+        cap = cv2.VideoCapture(self.target)
+        if not cap.isOpened():
+            what = f"camera {self.target}" if self.kind == "camera" else f"stream {self.name}"
+            raise InputError(f"{what} is not available (not connected, in use, or unreachable)")
+        return cap
+
+    def _reader(self) -> None:
+        failures = 0
+        while not self._stop:
+            ok, img = self.cap.read()
+            if not ok or img is None:
+                failures += 1
+                if failures <= self.reconnects:
+                    log.warning("%s dropped; reconnecting (%d/%d)", self.name, failures, self.reconnects)
+                    self.cap.release()
+                    time.sleep(min(2.0, 0.25 * 2**failures))
+                    try:
+                        self.cap = self._open()
+                    except InputError:
+                        continue
+                    continue
+                with self._cond:
+                    self._error = f"{self.name}: no more frames (the device or stream stopped)"
+                    self._cond.notify_all()
+                return
+            failures = 0
+            with self._cond:
+                if self._latest is not None:
+                    self.dropped += 1  # the consumer had not taken the previous frame: it is stale now
+                self._latest = (img, time.monotonic() * 1e3)
+                self._seq += 1
+                self._cond.notify_all()
+
+    def __iter__(self) -> Iterator[Frame]:
+        i, seen = 0, 0
+        while True:
+            with self._cond:
+                ok = self._cond.wait_for(lambda: self._seq > seen or self._error is not None or self._stop,
+                                         timeout=self._open_timeout_s)
+                if self._stop or (self._seq == seen and (self._error is not None or not ok)):
+                    if self._error and i == 0:
+                        raise InputError(self._error)
+                    if not ok:
+                        raise InputError(f"{self.name}: no frame within {self._open_timeout_s:.0f} s")
+                    if self._error:
+                        log.warning("%s", self._error)
+                    return
+                img, t = self._latest  # type: ignore[misc]
+                self._latest = None
+                seen = self._seq
+            yield Frame(img, i, t, self.name)
+            i += 1
+
+    def close(self) -> None:
+        self._stop = True
+        with self._cond:
+            self._cond.notify_all()
+        self._thread.join(timeout=2.0)
+        self.cap.release()
+
+
+def _images_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
+
+
+def open_source(source: Any, **options: Any) -> Source:
+    """Open a source, ultralytics-style: a path, folder, glob, video, camera index or URL."""
+    if isinstance(source, Source):
+        return source
+    if isinstance(source, (int, np.integer)) or (isinstance(source, str) and source.strip().isdigit()):
+        idx = int(source)
+        return LiveSource(idx, f"camera:{idx}", "camera", **options)
+    if isinstance(source, (list, tuple)):
+        return ImageFiles([Path(p) for p in source], "images")
+    text = str(source)
+    if text.lower().startswith(STREAM_SCHEMES):
+        path_part = text.split("?", 1)[0].lower()
+        if Path(path_part).suffix in VIDEO_EXTS and not text.lower().startswith(("rtsp", "rtmp", "udp", "tcp")):
+            return VideoFile(text)
+        return LiveSource(text, text, "stream", **options)
+    path = Path(text).expanduser()
+    if path.is_dir():
+        files = _images_in(path)
+        if not files:
+            raise InputError(f"no images found in folder {path} (looked for {', '.join(sorted(IMAGE_EXTS))})")
+        return ImageFiles(files, str(path))
+    if any(c in text for c in "*?[") and not path.exists():
+        matches = sorted(Path(p) for p in globlib.glob(text, recursive=True))
+        files = [p for p in matches if p.is_file() and p.suffix.lower() in IMAGE_EXTS]
+        if not files:
+            videos = [p for p in matches if p.is_file() and p.suffix.lower() in VIDEO_EXTS]
+            if len(videos) == 1:
+                return VideoFile(videos[0])
+            raise InputError(f"no images match {text}")
+        return ImageFiles(files, text)
+    if not path.exists():
+        raise InputError(f"source not found: {text} (expected an image, folder, glob, video, camera index or URL)")
+    suffix = path.suffix.lower()
+    if suffix in IMAGE_EXTS:
+        return ImageFiles([path], str(path))
+    if suffix in VIDEO_EXTS:
+        return VideoFile(path)
+    raise InputError(f"unsupported file type {suffix or '(none)'}: {path}")
+
+
+def is_image_source(src: Source) -> bool:
+    return src.kind == "images"
