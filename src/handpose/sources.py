@@ -192,25 +192,31 @@ class LiveSource(Source):
                 self._seq += 1
                 self._cond.notify_all()
 
+    def _newest(self, seen: int) -> tuple[np.ndarray, float, int] | None:
+        """Wait for a frame newer than ``seen``; None when the source has ended."""
+        with self._cond:
+            ok = self._cond.wait_for(lambda: self._seq != seen or self._error is not None or self._stop,
+                                     timeout=self._open_timeout_s)
+            if self._seq != seen and self._latest is not None:
+                img, t = self._latest
+                self._latest = None
+                return img, t, self._seq
+            if self._stop or self._error is not None:
+                return None
+            if not ok:
+                raise InputError(f"{self.name}: no frame within {self._open_timeout_s:.0f} s")
+            return None
+
     def __iter__(self) -> Iterator[Frame]:
         i, seen = 0, 0
-        while True:
-            with self._cond:
-                ok = self._cond.wait_for(lambda: self._seq > seen or self._error is not None or self._stop,
-                                         timeout=self._open_timeout_s)
-                if self._stop or (self._seq == seen and (self._error is not None or not ok)):
-                    if self._error and i == 0:
-                        raise InputError(self._error)
-                    if not ok:
-                        raise InputError(f"{self.name}: no frame within {self._open_timeout_s:.0f} s")
-                    if self._error:
-                        log.warning("%s", self._error)
-                    return
-                img, t = self._latest  # type: ignore[misc]
-                self._latest = None
-                seen = self._seq
+        while (item := self._newest(seen)) is not None:
+            img, t, seen = item
             yield Frame(img, i, t, self.name)
             i += 1
+        if self._error is not None:
+            if i == 0:
+                raise InputError(self._error)
+            log.warning("%s", self._error)
 
     def close(self) -> None:
         self._stop = True

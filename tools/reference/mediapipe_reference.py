@@ -21,7 +21,7 @@ import mediapipe as mp
 
 def _hands_of(result, w: int, h: int) -> list[dict]:
     out = []
-    for lm, hd in zip(result.multi_hand_landmarks or [], result.multi_handedness or []):
+    for lm, hd in zip(result.multi_hand_landmarks or [], result.multi_handedness or [], strict=False):
         out.append({
             "keypoints": [[round(p.x * w, 2), round(p.y * h, 2), round(p.z * w, 2)] for p in lm.landmark],
             "handedness": hd.classification[0].label,

@@ -1,0 +1,130 @@
+"""``handpose run`` end to end: every kind of source and output, JSON Lines format, and every bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from handpose.cli import main
+
+pytestmark = pytest.mark.usefixtures("models_ready")
+
+
+def run_cli(*args: str, capsys) -> tuple[int, str, str]:
+    code = main(["run", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_video_to_annotated_video_and_jsonl(video_path, tmp_path, capsys) -> None:
+    code, out, _err = run_cli(str(video_path), "-o", str(tmp_path / "out.mp4"), "--json", str(tmp_path / "h.jsonl"),
+                             capsys=capsys)
+    assert code == 0 and f"annotated output: {tmp_path / 'out.mp4'}" in out
+    cap = cv2.VideoCapture(str(tmp_path / "out.mp4"))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 202 and cap.get(cv2.CAP_PROP_FPS) == 25
+    assert (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))) == (640, 360)
+    records = [json.loads(line) for line in (tmp_path / "h.jsonl").read_text().splitlines()]
+    assert len(records) == 202
+    r = records[40]
+    assert r["source"] == str(video_path) and r["frame"] == 40 and r["timestamp_ms"] == 1600.0
+    assert (r["width"], r["height"]) == (640, 360)
+    hand = r["hands"][0]
+    assert set(hand) >= {"track_id", "score", "handedness", "handedness_score", "keypoints", "world", "bbox"}
+    assert hand["track_id"] == 1 and hand["handedness"] == "right"
+    assert len(hand["keypoints"]) == 21 and all(len(k) == 3 for k in hand["keypoints"]) and len(hand["bbox"]) == 4
+    assert {rec["hands"][0]["track_id"] for rec in records} == {1}
+
+
+def test_folder_to_folder_sorted_with_null_track_ids(tmp_path, capsys) -> None:
+    from .conftest import shared_path
+
+    folder = shared_path("data", "gesture_images", "rock")
+    code, _out, _ = run_cli(str(folder), "-o", str(tmp_path / "ann"), "--json", str(tmp_path / "r.jsonl"),
+                           capsys=capsys)
+    assert code == 0
+    records = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text().splitlines()]
+    assert [r["source"] for r in records] == sorted(str(p) for p in folder.glob("*.jpg"))
+    assert all(h["track_id"] is None for r in records for h in r["hands"])
+    assert sorted(p.name for p in (tmp_path / "ann").iterdir()) == sorted(p.name for p in folder.glob("*.jpg"))
+
+
+def test_glob_and_gif(photo_paths, tmp_path, capsys) -> None:
+    pattern = str(photo_paths[0].parent / "*.jpg")
+    code, out, _ = run_cli(pattern, "-o", str(tmp_path / "a.gif"), "--json", "-", capsys=capsys)
+    assert code == 0
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    assert len(lines) == 2 and (tmp_path / "a.gif").read_bytes()[:3] == b"GIF"
+
+
+def test_single_image_to_named_file(photo_paths, tmp_path, capsys) -> None:
+    code, _out, _ = run_cli(str(photo_paths[1]), "-o", str(tmp_path / "thumb.png"), capsys=capsys)
+    assert code == 0 and cv2.imread(str(tmp_path / "thumb.png")).shape == (521, 640, 3)
+
+
+def test_existing_output_is_not_overwritten(photo_paths, tmp_path, capsys) -> None:
+    target = tmp_path / "h.jsonl"
+    target.write_text("keep me")
+    code, _, err = run_cli(str(photo_paths[0]), "--json", str(target), capsys=capsys)
+    assert code == 1 and "exists; pass --overwrite" in err and target.read_text() == "keep me"
+    code, _, _ = run_cli(str(photo_paths[0]), "--json", str(target), "--overwrite", capsys=capsys)
+    assert code == 0 and json.loads(target.read_text())["hands"]
+
+
+@pytest.mark.parametrize("kind", ["missing", "corrupt", "unsupported", "empty", "zero_size_png"])
+def test_bad_single_inputs_fail_with_one_clear_line(kind, tmp_path, capsys) -> None:
+    path = {"missing": tmp_path / "nope.jpg", "corrupt": tmp_path / "bad.jpg", "unsupported": tmp_path / "x.xyz",
+            "empty": tmp_path / "e.jpg", "zero_size_png": tmp_path / "z.png"}[kind]
+    if kind == "corrupt":
+        path.write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg")
+    elif kind == "unsupported":
+        path.write_bytes(b"data")
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "zero_size_png":
+        path.write_bytes(b"\x89PNG\r\n\x1a\n")
+    code, _, err = run_cli(str(path), capsys=capsys)
+    assert code != 0 and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("handpose: error:")
+    assert str(path.name) in err
+
+
+def test_folder_with_bad_items_goes_on(photo_paths, tmp_path, capsys) -> None:
+    (tmp_path / "1.jpg").write_bytes(photo_paths[0].read_bytes())
+    (tmp_path / "2.jpg").write_bytes(b"garbage")
+    cv2.imwrite(str(tmp_path / "3.png"), (np.random.default_rng(0).random((50, 60)) * 65535).astype(np.uint16))
+    cv2.imwrite(str(tmp_path / "4.png"), cv2.cvtColor(cv2.imread(str(photo_paths[0])), cv2.COLOR_BGR2BGRA))
+    code, _, err = run_cli(str(tmp_path), "--json", str(tmp_path / "o.jsonl"), capsys=capsys)
+    assert code == 0 and "skipped cannot decode image" in err and "2.jpg" in err
+    records = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert [r["source"].rsplit("/", 1)[1] for r in records] == ["1.jpg", "3.png", "4.png"]
+    assert len(records[0]["hands"]) == 1 and len(records[2]["hands"]) == 1  # BGRA works like BGR
+
+
+def test_huge_image_is_refused_clearly(tmp_path, capsys) -> None:
+    path = tmp_path / "huge.png"
+    big = np.zeros((9000, 12000), np.uint8)  # 108 megapixels (grayscale keeps the test light)
+    cv2.imwrite(str(path), big)
+    code, _, err = run_cli(str(path), capsys=capsys)
+    assert code == 1 and "megapixel limit" in err and "huge.png" in err
+
+
+def test_unavailable_camera_and_stream(capsys) -> None:
+    code, _, err = run_cli("97", capsys=capsys)
+    assert code == 1 and "camera 97 is not available" in err
+    code, _, err = run_cli("rtsp://127.0.0.1:9/none", capsys=capsys)
+    assert code == 1 and "handpose: error:" in err
+
+
+def test_cli_subprocess_has_no_traceback(tmp_path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "handpose", "run", str(tmp_path / "missing.mp4")],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"handpose: error: source not found: {tmp_path / 'missing.mp4'} (expected an " \
+                                  "image, folder, glob, video, camera index or URL)"
+    version = subprocess.run([sys.executable, "-m", "handpose", "--version"], capture_output=True, text=True)
+    assert version.stdout.startswith("handpose ")

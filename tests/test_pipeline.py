@@ -1,0 +1,271 @@
+"""Every pipeline stage on real inputs, parity with MediaPipe, tracking ids, handedness."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from handpose import Hands, HandTracker
+from handpose.geometry import crop, crop_matrices, project, rect_corners, rects_from_landmarks, rects_from_palms
+from handpose.palm import PalmDetector, ssd_anchors, weighted_nms
+from handpose.results import KEYPOINT_NAMES
+
+from .conftest import FIXTURES
+from .synth import crossing_scene, hand_cutout
+
+pytestmark = pytest.mark.usefixtures("models_ready")
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict:
+    return json.loads((FIXTURES / "mediapipe_reference.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def image_tracker() -> HandTracker:
+    return HandTracker(mode="image", max_hands=2)
+
+
+def _video_frames(path, every: int = 1):
+    cap = cv2.VideoCapture(str(path))
+    i = 0
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        if i % every == 0:
+            yield i, frame
+        i += 1
+
+
+def _mean_px(a: np.ndarray, b) -> float:
+    return float(np.linalg.norm(a[:, :2] - np.asarray(b)[:, :2], axis=1).mean())
+
+
+# -- stages ---------------------------------------------------------------------------------------------------
+def test_anchor_layout() -> None:
+    a = ssd_anchors(192)
+    assert a.shape == (2016, 2)
+    np.testing.assert_allclose(a[0], [0.5 / 24, 0.5 / 24])
+    np.testing.assert_allclose(a[1], a[0])  # two anchors per stride-8 cell
+    np.testing.assert_allclose(a[1152], [0.5 / 12, 0.5 / 12])  # stride-16 map starts after 24*24*2
+    np.testing.assert_allclose(a[1152:1158], np.repeat(a[1152:1153], 6, 0))
+
+
+def test_weighted_nms_blends_a_cluster_and_keeps_separate_boxes() -> None:
+    boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [50, 50, 60, 60]], np.float32)
+    kps = np.repeat(boxes[:, None, :2], 7, 1)
+    palms = weighted_nms(boxes, kps, np.array([0.9, 0.6, 0.7], np.float32), iou=0.3)
+    assert len(palms) == 2
+    np.testing.assert_allclose(palms.scores, [0.9, 0.7])
+    np.testing.assert_allclose(palms.boxes[0], [0.4, 0.4, 10.4, 10.4], atol=1e-5)  # (0*0.9 + 1*0.6) / 1.5
+    np.testing.assert_allclose(palms.boxes[1], boxes[2])
+
+
+def test_palm_detector_on_real_photos(photo_paths, image_tracker) -> None:
+    det: PalmDetector = image_tracker.detector
+    for p in photo_paths:
+        img = cv2.imread(str(p))
+        palms = det(img, bgr=True)
+        assert len(palms) == 1 and palms.scores[0] > 0.7
+        x1, y1, x2, y2 = palms.boxes[0]
+        assert 0 <= x1 < x2 <= img.shape[1] and 0 <= y1 < y2 <= img.shape[0]
+        # wrist and middle-finger base keypoints lie near the palm box
+        for k in (0, 2):
+            kx, _ky = palms.keypoints[0, k]
+            assert x1 - 0.3 * (x2 - x1) <= kx <= x2 + 0.3 * (x2 - x1)
+
+
+def test_rect_geometry_round_trip() -> None:
+    rects = np.array([[100, 80, 60, 60, 0.0], [300, 200, 120, 120, 0.7]], np.float32)
+    corners = rect_corners(rects)
+    crop_corners = np.array([[0, 0, 0], [224, 0, 0], [224, 224, 0], [0, 224, 0]], np.float32)
+    back = project(np.repeat(crop_corners[None], 2, 0), rects, 224)
+    np.testing.assert_allclose(back[..., :2], corners, atol=1e-3)
+    assert crop_matrices(rects, 224).shape == (2, 2, 3)
+
+
+def test_palm_rect_points_the_fingers_up() -> None:
+    # wrist below the middle-finger base: an upright hand needs no rotation
+    kps = np.zeros((1, 7, 2), np.float32)
+    kps[0, 0], kps[0, 2] = (100, 150), (100, 100)
+    r = rects_from_palms(np.array([[80, 90, 120, 160]], np.float32), kps)[0]
+    assert abs(r[4]) < 1e-6 and r[2] == r[3] == pytest.approx(70 * 2.6)
+    kps[0, 2] = (150, 150)  # fingers to the right: rotate by +90 degrees
+    assert rects_from_palms(np.array([[80, 90, 120, 160]], np.float32), kps)[0, 4] == pytest.approx(np.pi / 2)
+
+
+def test_crops_are_batched_and_landmarks_find_the_hand(photo_paths, image_tracker) -> None:
+    imgs = [cv2.imread(str(p)) for p in photo_paths]
+    hands = [image_tracker.process(im) for im in imgs]
+    rects = np.stack([h.rects[0] for h in hands])
+    batch = crop(imgs[0], rects[:1], 224, bgr=True)
+    assert batch.shape == (1, 224, 224, 3) and batch.dtype == np.float32 and 0 <= batch.min() <= batch.max() <= 1
+    out = image_tracker.landmarks(imgs[0], rects[:1], bgr=True)
+    assert out.presence[0] > 0.8
+    assert _mean_px(out.keypoints[0], hands[0].keypoints[0]) < 1e-3
+    next_rect = rects_from_landmarks(hands[0].keypoints)[0]
+    assert next_rect[2] == next_rect[3] and abs(next_rect[4] - rects[0, 4]) < 0.3
+
+
+# -- parity with mediapipe 0.10.21 (solutions.hands, model_complexity=1) --------------------------------------
+def test_parity_photos(reference, photo_paths, image_tracker) -> None:
+    for p in photo_paths:
+        ref = reference["photos"][p.name]
+        hands = image_tracker.process(cv2.imread(str(p)))
+        assert len(hands) == len(ref) == 1
+        assert _mean_px(hands.keypoints[0], ref[0]["keypoints"]) <= 1.0
+        z_ref = np.array(ref[0]["keypoints"])[:, 2]
+        assert np.abs(hands.keypoints[0, :, 2] - z_ref).mean() <= 2.0  # same depth convention
+        # legacy solutions assume a mirrored image: their label is the opposite anatomical hand
+        assert hands.handedness[0] == {"Left": "right", "Right": "left"}[ref[0]["handedness"]]
+
+
+def test_parity_video_image_mode(reference, video_path, image_tracker) -> None:
+    errors = []
+    for i, frame in _video_frames(video_path, every=10):
+        ref = reference["video_static"][str(i)]
+        hands = image_tracker.process(frame)
+        assert len(hands) == len(ref) == 1
+        errors.append(_mean_px(hands.keypoints[0], ref[0]["keypoints"]))
+    assert len(errors) == 21 and max(errors) <= 1.0
+
+
+def test_video_tracking_parity_one_id_right_hand(reference, video_path) -> None:
+    tracker = HandTracker(mode="video", max_hands=1, smooth=False)
+    errors, ids, labels = [], set(), set()
+    for i, frame in _video_frames(video_path):
+        hands = tracker.process(frame, timestamp_ms=i * 40.0)
+        assert len(hands) == 1, f"hand lost at frame {i}"
+        ids.add(int(hands.track_ids[0]))
+        labels.add(str(hands.handedness[0]))
+        errors.append(_mean_px(hands.keypoints[0], reference["video_tracking"][str(i)][0]["keypoints"]))
+    assert len(errors) == 202
+    assert ids == {1} and labels == {"right"}
+    assert np.mean(errors) <= 1.0
+
+
+def test_video_mode_two_hands_allowed_still_one_track(video_path) -> None:
+    tracker = HandTracker(mode="video", max_hands=2)
+    ids = set()
+    for i, frame in _video_frames(video_path):
+        hands = tracker.process(frame, timestamp_ms=i * 40.0)
+        assert len(hands) == 1
+        ids.update(hands.track_ids.tolist())
+    assert ids == {1}
+
+
+# -- ids, handedness, input formats -------------------------------------------------------------------------------
+def test_two_hands_moving_past_each_other_keep_their_ids(photo_paths, image_tracker) -> None:
+    a = hand_cutout(photo_paths[0], image_tracker, size=290)
+    b = hand_cutout(photo_paths[1], image_tracker, size=290)
+    tracker = HandTracker(mode="video", max_hands=2, detect_every=1)
+    owner: dict[str, set[int]] = {"a": set(), "b": set()}
+    seen_both = 0
+    for i, (frame, ca, cb) in enumerate(crossing_scene(a, b)):
+        hands = tracker.process(frame, timestamp_ms=i * 33.0)
+        for hand in hands:
+            centre = (hand.box[:2] + hand.box[2:]) / 2
+            who = "a" if np.linalg.norm(centre - ca) < np.linalg.norm(centre - cb) else "b"
+            owner[who].add(hand.track_id)
+        seen_both += len(hands) == 2
+    assert seen_both >= 35
+    assert len(owner["a"]) == 1 and len(owner["b"]) == 1 and owner["a"] != owner["b"]
+
+
+def test_id_survives_a_short_loss_and_new_hand_gets_new_id(video_path) -> None:
+    tracker = HandTracker(mode="video", max_hands=1, id_memory_ms=500)
+    frames = [f for _, f in _video_frames(video_path, every=1)][100:130]
+    blank = np.zeros_like(frames[0])
+    t = 0.0
+    for f in frames[:10]:
+        assert tracker.process(f, t).track_ids.tolist() == [1]
+        t += 40
+    for _ in range(5):  # 200 ms without the hand
+        assert len(tracker.process(blank, t)) == 0
+        t += 40
+    assert tracker.process(frames[10], t).track_ids.tolist() == [1]
+    t += 40
+    for _ in range(20):  # 800 ms: longer than the id memory
+        tracker.process(blank, t)
+        t += 40
+    assert tracker.process(frames[11], t).track_ids.tolist() == [2]
+
+
+def test_mirrored_flips_handedness(photo_paths) -> None:
+    img = cv2.imread(str(photo_paths[0]))
+    plain = HandTracker(mode="image").process(img)
+    mirrored = HandTracker(mode="image", mirrored=True).process(img)
+    assert plain.handedness[0] == "right" and mirrored.handedness[0] == "left"
+    # a horizontally flipped photo shows the other hand
+    flipped = HandTracker(mode="image").process(cv2.flip(img, 1))
+    assert flipped.handedness[0] == "left"
+    assert flipped.handedness_scores[0] > 0.8
+
+
+def test_input_formats_agree(photo_paths, image_tracker) -> None:
+    bgr = cv2.imread(str(photo_paths[0]))
+    ref = image_tracker.process(bgr).keypoints[0]
+    rgb_tracker = HandTracker(mode="image", color="rgb")
+    variants = {
+        "rgb": (rgb_tracker, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)),
+        "bgra": (image_tracker, cv2.cvtColor(bgr, cv2.COLOR_BGR2BGRA)),
+        "uint16": (image_tracker, bgr.astype(np.uint16) * 257),
+        "float": (image_tracker, bgr.astype(np.float32) / 255),
+    }
+    for name, (tr, img) in variants.items():
+        out = tr.process(img)
+        assert len(out) == 1, name
+        assert _mean_px(out.keypoints[0], ref) < 0.5, name
+    gray = image_tracker.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY))  # harder for a colour model
+    assert len(gray) == 1 and _mean_px(gray.keypoints[0], ref) < 25
+
+
+def test_result_api(photo_paths, image_tracker) -> None:
+    hands = image_tracker.process(cv2.imread(str(photo_paths[0])))
+    assert isinstance(hands, Hands) and len(hands) == 1
+    assert hands.keypoints.shape == (1, 21, 3) and hands.world.shape == (1, 21, 3)
+    assert np.all(hands.keypoints_norm[..., :2] <= 1) and hands.width == 640 and hands.height == 427
+    hand = hands[0]
+    assert hand.track_id is None and hand["index_tip"].shape == (3,)
+    assert len(KEYPOINT_NAMES) == 21
+    assert len(hands[:0]) == 0 and len(hands[np.array([True])]) == 1
+    assert [h.handedness for h in hands] == ["right"]
+    d = hands.to_dict("x.jpg")
+    assert d["source"] == "x.jpg" and d["hands"][0]["track_id"] is None
+    assert len(d["hands"][0]["keypoints"]) == 21 and len(d["hands"][0]["bbox"]) == 4
+    json.dumps(d)
+    # world landmarks are metres: a hand spans roughly 10-25 cm
+    span = np.ptp(hands.world[0], axis=0).max()
+    assert 0.05 < span < 0.3
+
+
+def test_small_hand_in_a_large_canvas(photo_paths, image_tracker) -> None:
+    # 300 px in a 1920x1080 frame is 30 px at the detector's 192 px input: near its lower limit
+    hand = hand_cutout(photo_paths[0], image_tracker, size=300)
+    canvas = np.full((1080, 1920, 3), 110, np.uint8)
+    canvas[500 : 500 + hand.shape[0], 900 : 900 + hand.shape[1]] = hand
+    hands = image_tracker.process(canvas)
+    assert len(hands) == 1
+    cx, cy = (hands.boxes[0, :2] + hands.boxes[0, 2:]) / 2
+    assert 900 < cx < 900 + hand.shape[1] and 500 < cy < 500 + hand.shape[0]
+
+
+def test_no_hand_gives_an_empty_result(image_tracker) -> None:
+    hands = image_tracker.process(np.full((360, 640, 3), 90, np.uint8))
+    assert len(hands) == 0 and hands.keypoints.shape == (0, 21, 3)
+    assert hands.to_dict()["hands"] == []
+
+
+def test_bad_arrays_raise_input_error(image_tracker) -> None:
+    from handpose import InputError
+
+    for bad in (np.zeros((0, 0, 3), np.uint8), np.zeros((10, 10, 2), np.uint8), np.zeros((4,), np.uint8),
+                np.zeros((10, 10, 3), np.complex64), "not an image"):
+        with pytest.raises(InputError):
+            image_tracker.process(bad)
+    with pytest.raises(InputError, match="megapixel"):
+        image_tracker.process(np.zeros((9000, 12000), np.uint8))

@@ -1,0 +1,149 @@
+"""Sources (image, folder, glob, video, live) and sinks (video, GIF, folder, JSON Lines)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from handpose.errors import InputError
+from handpose.sinks import FolderSink, GifSink, JsonlSink, VideoSink
+from handpose.sources import LiveSource, open_source, read_image
+
+from .conftest import shared_path
+
+
+@pytest.fixture()
+def small_video(tmp_path):
+    path = tmp_path / "clip.mp4"
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 20, (64, 48))
+    for i in range(30):
+        w.write(np.full((48, 64, 3), i * 8, np.uint8))
+    w.release()
+    return path
+
+
+def test_image_folder_glob_sources(photo_paths) -> None:
+    folder = photo_paths[0].parent
+    with open_source(photo_paths[0]) as src:
+        frames = list(src)
+    assert src.kind == "images" and len(frames) == 1 and frames[0].image.shape == (427, 640, 3)
+    with open_source(folder) as src:
+        names = [f.source for f in src]
+    assert names == sorted(str(p) for p in folder.glob("*.jpg"))
+    with open_source(str(folder / "*.jpg")) as src:
+        assert [f.source for f in src] == names
+
+
+def test_video_source_timestamps(video_path) -> None:
+    with open_source(video_path) as src:
+        assert src.kind == "video" and src.total == 202 and src.fps == 25 and src.size == (640, 360)
+        frames = [(f.index, f.timestamp_ms) for f in src]
+    assert len(frames) == 202 and frames[10] == (10, 400.0)
+
+
+def test_live_source_hands_over_only_the_newest_frame(small_video) -> None:
+    src = LiveSource(str(small_video), "test-stream", "stream", reconnects=0)
+    with src:
+        got = []
+        for frame in src:
+            got.append(int(frame.image[0, 0, 0]))
+            time.sleep(0.02)  # a consumer slower than the decoder
+    assert len(got) < 30 and src.dropped > 0  # stale frames were dropped, not queued
+    assert got == sorted(got)  # always newer frames, never an old one
+
+
+def test_camera_and_stream_unavailable_are_clear() -> None:
+    with pytest.raises(InputError, match="camera 97 is not available"):
+        open_source(97)
+    with pytest.raises(InputError, match="not available|cannot open"):
+        open_source("rtsp://127.0.0.1:9/none")
+
+
+def test_missing_and_unsupported_sources(tmp_path) -> None:
+    with pytest.raises(InputError, match="source not found"):
+        open_source(tmp_path / "nope.jpg")
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(InputError, match="unsupported file type .txt"):
+        open_source(tmp_path / "notes.txt")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="no images found"):
+        open_source(tmp_path / "empty")
+    with pytest.raises(InputError, match="no images match"):
+        open_source(str(tmp_path / "*.png"))
+
+
+def test_bad_images_are_reported_not_fatal_in_a_folder(tmp_path, photo_paths) -> None:
+    (tmp_path / "a_good.jpg").write_bytes(photo_paths[0].read_bytes())
+    (tmp_path / "b_corrupt.jpg").write_bytes(b"\xff\xd8\xff garbage")
+    (tmp_path / "c_empty.png").write_bytes(b"")
+    with open_source(tmp_path) as src:
+        frames = list(src)
+    assert [f.image is not None for f in frames] == [True, False, False]
+    assert "cannot decode image" in frames[1].error and "empty file" in frames[2].error
+
+
+def test_read_image_keeps_depth_and_channels(tmp_path) -> None:
+    img16 = (np.arange(40 * 30 * 3).reshape(30, 40, 3) * 20).astype(np.uint16)
+    cv2.imwrite(str(tmp_path / "deep.png"), img16)
+    assert read_image(tmp_path / "deep.png").dtype == np.uint16
+    cv2.imwrite(str(tmp_path / "alpha.png"), np.zeros((30, 40, 4), np.uint8))
+    assert read_image(tmp_path / "alpha.png").shape == (30, 40, 4)
+
+
+def test_truncated_video_ends_cleanly(tmp_path, caplog) -> None:
+    src_path = shared_path("data", "video", "hand_reach_640x360.mp4")
+    data = src_path.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 2])
+    try:
+        src = open_source(cut)
+    except InputError as e:  # a container whose index is gone cannot be opened at all: also a clear error
+        assert "cannot open video" in str(e)
+        return
+    with src:
+        n = sum(1 for _ in src)
+    assert n < 202
+
+
+def test_video_gif_folder_jsonl_sinks(tmp_path) -> None:
+    frame = np.full((48, 64, 3), 128, np.uint8)
+    v = VideoSink(tmp_path / "o.mp4", 20.0, (64, 48))
+    for _ in range(5):
+        v.write(frame)
+    v.close()
+    cap = cv2.VideoCapture(str(tmp_path / "o.mp4"))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 5 and cap.get(cv2.CAP_PROP_FPS) == 20
+    assert (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))) == (64, 48)
+    g = GifSink(tmp_path / "o.gif", 10.0)
+    for _ in range(3):
+        g.write(frame)
+    g.close()
+    assert (tmp_path / "o.gif").read_bytes()[:6] == b"GIF89a"
+    f = FolderSink(tmp_path / "imgs")
+    f.write(frame, "/some/where/x.jpg")
+    assert (tmp_path / "imgs" / "x.jpg").is_file()
+    with pytest.raises(InputError, match="exists; pass --overwrite"):
+        f.write(frame, "x.jpg")
+    j = JsonlSink(tmp_path / "o.jsonl")
+    j.write({"frame": 0})
+    j.write({"frame": 1})
+    j.close()
+    assert [json.loads(line)["frame"] for line in (tmp_path / "o.jsonl").read_text().splitlines()] == [0, 1]
+
+
+def test_sinks_never_overwrite_without_asking(tmp_path) -> None:
+    for name in ("o.mp4", "o.gif", "o.jsonl"):
+        (tmp_path / name).write_text("mine")
+    with pytest.raises(InputError, match="exists"):
+        VideoSink(tmp_path / "o.mp4", 20, (64, 48))
+    with pytest.raises(InputError, match="exists"):
+        GifSink(tmp_path / "o.gif", 10)
+    with pytest.raises(InputError, match="exists"):
+        JsonlSink(tmp_path / "o.jsonl")
+    assert all((tmp_path / n).read_text() == "mine" for n in ("o.mp4", "o.gif", "o.jsonl"))
+    JsonlSink(tmp_path / "o.jsonl", overwrite=True).close()
+    assert (tmp_path / "o.jsonl").read_text() == ""
