@@ -88,7 +88,7 @@ def collect() -> dict[str, Any]:
     if "onnxruntime" not in engines:
         fix.append("ONNX Runtime engine: pip install onnxruntime (or onnxruntime-gpu for CUDA/TensorRT)")
     if not pk["onnx"] or not pk["tflite"]:
-        fix.append("model conversion to ONNX: pip install 'handpose[convert]'")
+        fix.append("model conversion to ONNX: pip install onnx tflite")
     if report["gpu"] and "CUDAExecutionProvider" not in report["engines"].get("onnxruntime", {}).get("providers", []):
         fix.append("a GPU is present but onnxruntime has no CUDA provider: pip install onnxruntime-gpu")
     bad = [n for n, m in report["models"].items() if m["state"] != "present" and n.startswith(("palm", "hand"))]

@@ -113,7 +113,7 @@ def read_tflite(path: str | Path) -> Graph:
         import tflite
     except ImportError as e:
         raise ConversionError("conversion needs the 'tflite' and 'onnx' packages: "
-                              "pip install 'handpose[convert]'") from e
+                              "pip install onnx tflite") from e
     buf = Path(path).read_bytes()
     model = tflite.Model.GetRootAsModel(buf, 0)
     if model.SubgraphsLength() != 1:

@@ -300,7 +300,7 @@ def graph_to_onnx(graph: Graph, name: str = "model", *, dynamic_batch: bool = Tr
     try:
         import onnx
     except ImportError as e:
-        raise ConversionError("conversion needs the 'onnx' package: pip install 'handpose[convert]'") from e
+        raise ConversionError("conversion needs the 'onnx' package: pip install onnx tflite") from e
     model = _Builder(graph, dynamic_batch, prelu_rewrite).build(name)
     onnx.checker.check_model(model)
     return model
