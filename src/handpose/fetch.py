@@ -142,7 +142,8 @@ def ensure_model(name: str) -> Path:
         raise ModelError(f"model file {model_path(spec)} is corrupt (hash mismatch); "
                          f"run 'handpose models fetch --force {spec.name}'")
     if not fetchable(spec):
-        raise ModelError(f"model file of {spec.name} not found: {model_path(spec)}")
+        hint = f"; make it with '{spec.source}'" if spec.source.startswith("handpose ") else ""
+        raise ModelError(f"model file of {spec.name} not found: {model_path(spec)}{hint}")
     if os.environ.get("HANDPOSE_OFFLINE", "") not in ("", "0"):
         raise ModelError(f"model {spec.name} is not in the cache ({model_path(spec)}) and HANDPOSE_OFFLINE is "
                          f"set; run 'handpose models fetch' once with network access")

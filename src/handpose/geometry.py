@@ -70,10 +70,11 @@ def crop_matrices(rects: np.ndarray, size: int) -> np.ndarray:
     return m
 
 
-def crop(image: np.ndarray, rects: np.ndarray, size: int = 224, bgr: bool = False) -> np.ndarray:
+def crop(image: np.ndarray, rects: np.ndarray, size: int = 224, bgr: bool = False,
+         matrices: np.ndarray | None = None) -> np.ndarray:
     """Rotated crops (n, size, size, 3) float32 RGB in [0, 1], one warp per hand, written into one batch."""
     out = np.empty((len(rects), size, size, 3), np.float32)
-    for i, m in enumerate(crop_matrices(rects, size)):
+    for i, m in enumerate(crop_matrices(rects, size) if matrices is None else matrices):
         patch = cv2.warpAffine(image, m, (size, size), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                borderMode=cv2.BORDER_REPLICATE)
         to_float(patch, bgr, out=out[i])
@@ -84,9 +85,9 @@ def crop(image: np.ndarray, rects: np.ndarray, size: int = 224, bgr: bool = Fals
 Z_SCALE = 1 / 0.4
 
 
-def project(points: np.ndarray, rects: np.ndarray, size: int = 224) -> np.ndarray:
+def project(points: np.ndarray, rects: np.ndarray, size: int = 224, matrices: np.ndarray | None = None) -> np.ndarray:
     """Crop-pixel points (n, k, 3) to image pixels; z is relative depth in pixels on the x scale."""
-    m = crop_matrices(rects, size)
+    m = crop_matrices(rects, size) if matrices is None else matrices
     xy = np.einsum("nij,nkj->nki", m[:, :, :2], points[..., :2]) + m[:, None, :, 2]
     z = points[..., 2:3] * (rects[:, 2] * Z_SCALE / size)[:, None, None]
     return np.concatenate([xy, z], -1).astype(np.float32)

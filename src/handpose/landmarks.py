@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .engines import Engine
-from .geometry import crop, project, rotate_world
+from .geometry import crop, crop_matrices, project, rotate_world
 
 
 @dataclass
@@ -26,11 +26,14 @@ class LandmarkModel:
         self.size = engine.spec.input_size[0]
 
     def preprocess(self, image: np.ndarray, rects: np.ndarray, bgr: bool = False) -> np.ndarray:
-        return crop(image, rects, self.size, bgr)
+        self._matrices = crop_matrices(rects, self.size)  # reused by postprocess for the same rects
+        self._rects = rects
+        return crop(image, rects, self.size, bgr, self._matrices)
 
     def postprocess(self, out: dict[str, np.ndarray], rects: np.ndarray) -> LandmarkOutput:
         n = len(rects)
-        kps = project(out["landmarks"].reshape(n, 21, 3), rects, self.size)
+        m = self._matrices if getattr(self, "_rects", None) is rects else None
+        kps = project(out["landmarks"].reshape(n, 21, 3), rects, self.size, m)
         world = rotate_world(out["world"].reshape(n, 21, 3), rects)
         return LandmarkOutput(kps, world, out["presence"].reshape(n), out["handedness"].reshape(n))
 

@@ -94,19 +94,26 @@ def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, i
                  np.array(out_s, np.float32))
 
 
+@lru_cache(maxsize=4)
+def _anchor_pixels(size: int) -> np.ndarray:
+    return ssd_anchors(size) * np.float32(size)
+
+
 def decode(regressors: np.ndarray, logits: np.ndarray, size: int = 192, threshold: float = 0.5,
            iou: float = 0.3) -> Palms:
     """Raw outputs (2016, 18) and (2016,) to palms in input-canvas pixels (0..size)."""
-    scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -100.0, 100.0)))
-    keep = np.flatnonzero(scores >= threshold)
+    # Threshold the raw logits (sigmoid is monotonic): only the few candidates get a sigmoid and decoding.
+    limit = np.inf if threshold >= 1 else (-np.inf if threshold <= 0 else np.log(threshold / (1 - threshold)))
+    keep = np.flatnonzero(logits >= limit)
     if keep.size == 0:
         return Palms.empty()
-    anchors = ssd_anchors(size)[keep] * size
+    scores = 1.0 / (1.0 + np.exp(-np.clip(logits[keep], -100.0, 100.0)))
     r = regressors[keep]
-    cx, cy = r[:, 0] + anchors[:, 0], r[:, 1] + anchors[:, 1]
-    boxes = np.stack([cx - r[:, 2] / 2, cy - r[:, 3] / 2, cx + r[:, 2] / 2, cy + r[:, 3] / 2], -1)
+    anchors = _anchor_pixels(size)[keep]
+    centre, half = r[:, :2] + anchors, r[:, 2:4] * 0.5
+    boxes = np.concatenate([centre - half, centre + half], 1)
     kps = r[:, 4:].reshape(-1, NUM_KEYPOINTS, 2) + anchors[:, None, :]
-    return weighted_nms(boxes, kps, scores[keep], iou)
+    return weighted_nms(boxes, kps, scores, iou)
 
 
 class PalmDetector:
@@ -125,9 +132,11 @@ class PalmDetector:
     def postprocess(self, out: dict[str, np.ndarray], scale: float, pad: tuple[float, float]) -> Palms:
         palms = decode(out["regressors"][0], out["scores"][0, :, 0], self.size, self.score_threshold, self.nms_iou)
         if len(palms):
-            offset = np.array(pad, np.float32)
-            palms.boxes = (palms.boxes - np.tile(offset, 2)) / scale
-            palms.keypoints = (palms.keypoints - offset) / scale
+            px, py = pad
+            palms.boxes -= (px, py, px, py)
+            palms.boxes /= scale
+            palms.keypoints -= (px, py)
+            palms.keypoints /= scale
         return palms
 
     def __call__(self, image: np.ndarray, bgr: bool = False) -> Palms:

@@ -90,10 +90,27 @@ _BUILTIN: dict[str, ModelSpec] = {
     )
 }
 
+
+def _int8(base: ModelSpec) -> ModelSpec:
+    """A static-INT8 ONNX variant of a landmark model, made locally by ``handpose models quantize``."""
+    return ModelSpec(
+        name=f"{base.name}_int8", task=base.task, filename=base.filename.replace(".tflite", "_int8.onnx"),
+        sha256=None, size=None, input=base.input, outputs=base.outputs, licence=base.licence,
+        source=f"handpose models quantize {base.name}", description=f"{base.description} (static INT8, ONNX)",
+        dynamic_batch=True,
+    )
+
+
+for _base in ("hand_full", "hand_lite"):
+    _q = _int8(_BUILTIN[_base])
+    _BUILTIN[_q.name] = _q
+
 _USER: dict[str, ModelSpec] = {}
 
 # Short names the pipeline accepts for its two stages.
-VARIANTS = {"full": ("palm_full", "hand_full"), "lite": ("palm_lite", "hand_lite")}
+VARIANTS = {"full": ("palm_full", "hand_full"), "lite": ("palm_lite", "hand_lite"),
+            # static INT8 landmarks (made by 'handpose models quantize'): onnxruntime, the palm model unchanged
+            "full-int8": ("palm_full", "hand_full_int8"), "lite-int8": ("palm_lite", "hand_lite_int8")}
 
 
 def register_model(spec: ModelSpec, *, overwrite: bool = False) -> ModelSpec:
@@ -129,6 +146,11 @@ def home() -> Path:
 
 def models_dir() -> Path:
     return home() / "models"
+
+
+def is_onnx_only(spec: ModelSpec) -> bool:
+    """Models that exist only as ONNX files (quantized variants, user ONNX models)."""
+    return (spec.path or Path(spec.filename)).suffix == ".onnx"
 
 
 def model_path(spec: ModelSpec | str, suffix: str | None = None) -> Path:

@@ -30,6 +30,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--no-verify", action="store_true", help="skip the parity check (not recommended)")
     c.set_defaults(handler=cmd_convert)
 
+    q = msub.add_parser("quantize", help="static INT8 landmark model, calibrated on real hand crops")
+    q.add_argument("name", help="hand_full or hand_lite")
+    q.add_argument("--calib", required=True, help="SOURCE with real hands (video, folder, glob) to calibrate on")
+    q.add_argument("--crops", type=int, default=240, help="number of hand crops (half calibrate, half test)")
+    q.add_argument("--overwrite", action="store_true", help="replace an existing quantized model")
+    q.set_defaults(handler=cmd_quantize)
+
 
 def cmd_list(args: argparse.Namespace) -> int:
     rows = [("NAME", "TASK", "STATE", "ONNX", "SIZE", "PATH")]
@@ -58,4 +65,19 @@ def cmd_convert(args: argparse.Namespace) -> int:
         path = convert_model(name, args.to, overwrite=args.overwrite, verify=not args.no_verify,
                              images=args.images, log=sys.stderr)
         print(f"ok  {path}")
+    return 0
+
+
+def cmd_quantize(args: argparse.Namespace) -> int:
+    from ..quantize import quantize_landmarks
+
+    m = quantize_landmarks(args.name, args.calib, overwrite=args.overwrite, limit=args.crops)
+    print(f"ok  {model_path(m['model'])}")
+    print(f"keypoints vs fp32: {m['keypoint_px_mean']:.2f} px mean (p90 {m['keypoint_px_p90']:.2f}) in the 224 crop, "
+          f"{m['keypoint_image_px_mean']:.2f} px in the image; "
+          f"handedness agreement {m['handedness_agreement']:.3f}; fp32 {m['fp32_ms']:.2f} ms -> int8 "
+          f"{m['int8_ms']:.2f} ms (batch 1, onnxruntime)")
+    verdict = "accurate enough to be a default" if m["recommended_default"] else "offered as a variant only"
+    print(f"{verdict}: HandTracker(engine='onnxruntime', palm_model='palm_{args.name.split('_')[1]}', "
+          f"landmark_model='{m['model']}')")
     return 0

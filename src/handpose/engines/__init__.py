@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..errors import EngineError
-from ..registry import ModelSpec, get_model
+from ..registry import ModelSpec, get_model, is_onnx_only
 from . import litert as _litert
 from . import onnxrt as _onnxrt
 from .base import Engine, default_threads
@@ -43,6 +43,10 @@ def create_engine(model: str | ModelSpec, engine: str = "auto", *, threads: int 
     from ..fetch import ensure_model
 
     spec = get_model(model) if isinstance(model, str) else model
+    if is_onnx_only(spec):
+        if engine not in ("auto", "onnxruntime"):
+            raise EngineError(f"{spec.name} is an ONNX model: use engine='onnxruntime'")
+        engine = "onnxruntime"
     kind = resolve_engine(engine, providers)
     if kind == "litert":
         return _litert.LiteRTEngine(spec, ensure_model(spec.name), threads)
@@ -52,7 +56,8 @@ def create_engine(model: str | ModelSpec, engine: str = "auto", *, threads: int 
         gpu = [p for p in ("TensorrtExecutionProvider", "CUDAExecutionProvider")
                if p in _onnxrt.available_providers()]
         providers = gpu[-1:] or None  # CUDA if present; TensorRT only when asked for
-    return _onnxrt.OnnxRuntimeEngine(spec, ensure_onnx(spec.name, log=sys.stderr), threads, providers)
+    path = ensure_model(spec.name) if is_onnx_only(spec) else ensure_onnx(spec.name, log=sys.stderr)
+    return _onnxrt.OnnxRuntimeEngine(spec, path, threads, providers)
 
 
 __all__ = ["ENGINES", "Engine", "available_engines", "create_engine", "default_threads", "resolve_engine"]

@@ -68,6 +68,7 @@ class LiteRTEngine(Engine):
                     if batch != int(inp["shape"][0]):
                         it.resize_tensor_input(inp["index"], [batch, *inp["shape"][1:]])
                     it.allocate_tensors()
+                    it.invoke()  # the delegate is applied (and announces itself) on the first run
             except (ValueError, RuntimeError) as e:
                 raise EngineError(f"LiteRT could not load {self._path}: {e}") from e
             outs = [(d["index"], self.spec.outputs.get(d["name"], d["name"])) for d in it.get_output_details()]

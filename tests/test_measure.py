@@ -1,0 +1,125 @@
+"""Benchmark (structure, not timings), evaluation metrics and matching, INT8 quantization."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+
+from handpose.benchmark import BenchConfig, run_benchmark
+from handpose.cli import main
+from handpose.evaluation import GTHand, Tally, load_annotations, match
+from handpose.registry import model_path
+from handpose.report import plot, render
+
+from .conftest import shared_path
+
+pytestmark = pytest.mark.usefixtures("models_ready")
+
+
+def test_bench_smoke_report_structure(video_path, tmp_path) -> None:
+    cfg = BenchConfig(source=str(video_path), limit=12, engines=("litert", "onnxruntime"), modes=("image", "video"),
+                      max_hands=(1,), batches=(1, 2), hand_counts=(1, 2), cold_start=True, warmup=2, block=4)
+    report = run_benchmark(cfg, progress=False)
+    assert report["frames"] == 12 and report["size"] == "640x360"
+    assert {(r["engine"], r["mode"]) for r in report["pipeline"]} == {
+        ("litert", "image"), ("litert", "video"), ("onnxruntime", "image"), ("onnxruntime", "video")}
+    image_row = next(r for r in report["pipeline"] if r["mode"] == "image" and r["engine"] == "litert")
+    assert image_row["frames"] == 10 and image_row["hands_per_frame"] == 1.0
+    assert {"palm_model", "landmark_model", "crop", "post"} <= set(image_row["stages"])
+    assert image_row["total_ms"]["median"] >= image_row["stages"]["landmark_model"]["median"] > 0
+    assert [r["batch"] for r in report["landmark_batch"]] == [1, 2, 1, 2]
+    assert [r["hands_found"] for r in report["hands_scaling"]] == [1.0, 2.0]
+    assert {m["who"] for m in report["memory"]} == {"handpose litert", "handpose onnxruntime"}
+    assert all(m["rss_mb"] > 10 and m["cold_ms"] > 0 for m in report["memory"])
+    assert report["ratios"] == [] and any("reference" in n for n in report["notes"])
+    text = render(report)
+    for section in ("End to end per frame", "Per stage", "Landmark model alone", "Cost versus hands",
+                    "Cold start"):
+        assert section in text
+    assert render(report, markdown=True).count("| --- |") >= 1
+    png = plot(report, tmp_path / "bench.png")
+    assert cv2.imread(str(png)).shape[1] == 1100
+    json.dumps(report)
+
+
+def test_bench_cli(video_path, tmp_path, capsys) -> None:
+    code = main(["bench", str(video_path), "--frames", "8", "--engines", "litert", "--modes", "video",
+                 "--max-hands", "1", "--batches", "1", "--hands", "1", "--no-cold-start", "--reference", "none",
+                 "--json", str(tmp_path / "b.json"), "--markdown", str(tmp_path / "b.md"),
+                 "--plot", str(tmp_path / "b.png")])
+    assert code == 0
+    assert json.loads((tmp_path / "b.json").read_text())["frames"] == 8
+    assert (tmp_path / "b.md").read_text().startswith("### handpose bench")
+    assert "End to end per frame" in capsys.readouterr().out
+    assert main(["bench", str(video_path), "--engines", "tensorflow"]) == 1
+
+
+def test_matching_rule_and_metrics() -> None:
+    kp = np.zeros((21, 3), np.float32)
+    kp[:, 0] = np.linspace(10, 50, 21)
+    kp[:, 1] = np.linspace(10, 90, 21)
+    kp[:, 2] = 1
+    gt = [GTHand(kp, np.array([0, 0, 60, 100], np.float32)),
+          GTHand(kp + [200, 0, 0], np.array([200, 0, 260, 100], np.float32))]
+    near = kp[:, :2] + 4.0  # 4 px off in x and y
+    far = kp[:, :2] + [500, 500]
+    assert match([far, near], gt) == [(0, 1)]
+    t = Tally()
+    t.add([near, far], gt)
+    s = t.summary()
+    assert (s["gt_hands"], s["matched"], s["recall"], s["precision"]) == (2, 1, 0.5, 0.5)
+    # error 4*sqrt(2) = 5.66 px over a long side of 80 px = 0.07: inside PCK@0.1
+    assert s["pck@0.1"] == 1.0 and s["epe_px"] == pytest.approx(5.657, abs=1e-3)
+    assert s["pck@0.2_all_hands"] == 0.5
+
+
+def test_eval_on_hands21_and_coco_agree(tmp_path, capsys) -> None:
+    ann = shared_path("data", "keypoints", "hands21_dev.json")
+    code = main(["eval", str(ann), "--reference", "none", "--json", str(tmp_path / "e.json")])
+    assert code == 0
+    report = json.loads((tmp_path / "e.json").read_text())
+    ours = report["runs"]["handpose"]["overall"]
+    assert ours["gt_hands"] == 12 and ours["matched"] >= 10 and ours["precision"] == 1.0
+    assert ours["pck@0.2"] >= 0.8 and set(report["runs"]["handpose"]["per_source"]) == {"freihand", "onehand10k"}
+    assert "pck@0.2" in capsys.readouterr().out
+    # the same annotations in COCO-WholeBody form give the same numbers
+    data = json.loads(ann.read_text())
+    coco = {"images": [], "annotations": []}
+    for i, item in enumerate(data):
+        coco["images"].append({"id": i, "file_name": str(ann.parent / item["image"]), "width": item["width"],
+                               "height": item["height"]})
+        for h in item["hands"]:
+            side = h.get("handedness") or "right"
+            coco["annotations"].append({"image_id": i, f"{side}hand_kpts": np.ravel(h["keypoints"]).tolist(),
+                                        f"{side}hand_box": h["bbox"], f"{side}hand_valid": True})
+    (tmp_path / "coco.json").write_text(json.dumps(coco))
+    images = load_annotations(tmp_path / "coco.json")
+    assert sum(len(i.hands) for i in images) == 12
+    code = main(["eval", str(tmp_path / "coco.json"), "--reference", "none", "--json", str(tmp_path / "c.json")])
+    coco_overall = json.loads((tmp_path / "c.json").read_text())["runs"]["handpose"]["overall"]
+    assert coco_overall["matched"] == ours["matched"] and coco_overall["pck@0.2"] == pytest.approx(ours["pck@0.2"])
+
+
+def test_int8_quantization(video_path, photo_paths, tmp_path, monkeypatch) -> None:
+    from handpose import HandTracker
+    from handpose.quantize import quantize_landmarks
+
+    home = tmp_path / "home" / "models"
+    home.mkdir(parents=True)
+    for name in ("palm_full", "hand_full"):
+        shutil.copy(model_path(name), home)
+    monkeypatch.setenv("HANDPOSE_HOME", str(home.parent))
+    metrics = quantize_landmarks("hand_full", str(video_path), limit=40)
+    assert model_path("hand_full_int8").is_file() and model_path("hand_full_int8").with_suffix(".json").is_file()
+    assert metrics["crops"] == 20 and metrics["keypoint_image_px_mean"] < 5 and metrics["handedness_agreement"] > 0.9
+    with pytest.raises(Exception, match="exists"):
+        quantize_landmarks("hand_full", str(video_path), limit=40)
+    img = cv2.imread(str(photo_paths[0]))
+    fp32 = HandTracker("full", mode="image").process(img)
+    int8 = HandTracker("full-int8", mode="image").process(img)
+    assert int8.handedness.tolist() == fp32.handedness.tolist()
+    assert np.linalg.norm(int8.keypoints[0, :, :2] - fp32.keypoints[0, :, :2], axis=1).mean() < 8
