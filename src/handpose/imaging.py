@@ -44,16 +44,19 @@ def prepare(image: np.ndarray, color: str = "bgr") -> tuple[np.ndarray, bool]:
     raise InputError(f"unsupported number of channels: {channels}")
 
 
-def to_float(images: np.ndarray, bgr: bool, out: np.ndarray | None = None) -> np.ndarray:
-    """uint8 (h, w, 3) or (1, h, w, 3) -> float32 RGB in [0, 1]; the BGR swap is done on the small input."""
+def to_float(images: np.ndarray, bgr: bool, out: np.ndarray | None = None, tmp: np.ndarray | None = None
+             ) -> np.ndarray:
+    """uint8 (h, w, 3) or (1, h, w, 3) -> float32 RGB in [0, 1]; the BGR swap is done on the small input
+    (into ``tmp`` when given, to avoid an allocation)."""
     if bgr:
         # cvtColor on the uint8 image is ~5x faster than a strided [..., ::-1] view in the float multiply
-        images = cv2.cvtColor(images.reshape(images.shape[-3:]), cv2.COLOR_BGR2RGB).reshape(images.shape)
+        images = cv2.cvtColor(images.reshape(images.shape[-3:]), cv2.COLOR_BGR2RGB, dst=tmp).reshape(images.shape)
     return np.multiply(images, np.float32(1 / 255), out=out, dtype=np.float32)
 
 
-def letterbox(image: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, float, tuple[float, float]]:
-    """Resize keeping the aspect ratio, centred on a zero canvas of ``size`` (w, h).
+def letterbox(image: np.ndarray, size: tuple[int, int], dst: np.ndarray | None = None
+              ) -> tuple[np.ndarray, float, tuple[float, float]]:
+    """Resize keeping the aspect ratio, centred on a zero canvas of ``size`` (w, h) (written into ``dst``).
 
     Returns the canvas, the scale (canvas px per image px) and the (x, y) padding in canvas px.
     """
@@ -64,5 +67,6 @@ def letterbox(image: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, flo
     # One affine warp both resizes and pads (no intermediate image). Like MediaPipe, image edges map to canvas
     # edges with bilinear sampling, so decoded coordinates map back exactly with (x - px) / scale.
     m = np.array([[scale, 0, px], [0, scale, py]], np.float64)
-    out = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    out = cv2.warpAffine(image, m, (w, h), dst=dst, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                         borderValue=0)
     return out, scale, (px, py)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import cv2
 import numpy as np
 
 from .engines import Engine
 from .geometry import crop, crop_matrices, project, rotate_world
+from .imaging import to_float
 
 
 @dataclass
@@ -24,6 +27,27 @@ class LandmarkModel:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.size = engine.spec.input_size[0]
+        self._patch = np.empty((self.size, self.size, 3), np.uint8)
+        self._rgb = np.empty_like(self._patch)
+
+    def infer(self, image: np.ndarray, rects: np.ndarray, bgr: bool = False, clock: Any = None) -> LandmarkOutput:
+        """Crop every hand straight into the model's input batch, run once, map back to the image."""
+        if len(rects) == 0:
+            return self(image, rects, bgr)
+        matrices = crop_matrices(rects, self.size)
+
+        def fill(buf: np.ndarray) -> None:
+            for i, m in enumerate(matrices):
+                patch = cv2.warpAffine(image, m, (self.size, self.size), dst=self._patch,
+                                       flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+                to_float(patch, bgr, out=buf[i], tmp=self._rgb)
+            if clock is not None:
+                clock.lap("crop")
+
+        out = self.engine.run_filled(len(rects), fill)
+        if clock is not None:
+            clock.lap("landmark_model")
+        return self._project(out, rects, matrices)
 
     def preprocess(self, image: np.ndarray, rects: np.ndarray, bgr: bool = False) -> np.ndarray:
         self._matrices = crop_matrices(rects, self.size)  # reused by postprocess for the same rects
@@ -31,8 +55,11 @@ class LandmarkModel:
         return crop(image, rects, self.size, bgr, self._matrices)
 
     def postprocess(self, out: dict[str, np.ndarray], rects: np.ndarray) -> LandmarkOutput:
-        n = len(rects)
         m = self._matrices if getattr(self, "_rects", None) is rects else None
+        return self._project(out, rects, m)
+
+    def _project(self, out: dict[str, np.ndarray], rects: np.ndarray, m: np.ndarray | None) -> LandmarkOutput:
+        n = len(rects)
         kps = project(out["landmarks"].reshape(n, 21, 3), rects, self.size, m)
         world = rotate_world(out["world"].reshape(n, 21, 3), rects)
         return LandmarkOutput(kps, world, out["presence"].reshape(n), out["handedness"].reshape(n))
@@ -41,4 +68,4 @@ class LandmarkModel:
         if len(rects) == 0:
             z = np.zeros((0, 21, 3), np.float32)
             return LandmarkOutput(z, z.copy(), np.zeros(0, np.float32), np.zeros(0, np.float32))
-        return self.postprocess(self.engine.run(self.preprocess(image, rects, bgr)), rects)
+        return self.infer(image, rects, bgr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -124,6 +125,24 @@ class PalmDetector:
         self.size = engine.spec.input_size[0]
         self.score_threshold = score_threshold
         self.nms_iou = nms_iou
+        self._canvas = np.empty((self.size, self.size, 3), np.uint8)
+        self._rgb = np.empty_like(self._canvas)
+
+    def detect(self, image: np.ndarray, bgr: bool = False, clock: Any = None) -> Palms:
+        """Palms of a 3-channel uint8 image; the letterbox is written straight into the model's input."""
+        geo: list[Any] = []
+
+        def fill(buf: np.ndarray) -> None:
+            canvas, scale, pad = letterbox(image, (self.size, self.size), self._canvas)
+            to_float(canvas, bgr, out=buf[0], tmp=self._rgb)
+            geo.extend((scale, pad))
+            if clock is not None:
+                clock.lap("palm_pre")
+
+        out = self.engine.run_filled(1, fill)
+        if clock is not None:
+            clock.lap("palm_model")
+        return self.postprocess(out, geo[0], geo[1])
 
     def preprocess(self, image: np.ndarray, bgr: bool = False) -> tuple[np.ndarray, float, tuple[float, float]]:
         canvas, scale, pad = letterbox(image, (self.size, self.size))
@@ -141,5 +160,4 @@ class PalmDetector:
 
     def __call__(self, image: np.ndarray, bgr: bool = False) -> Palms:
         """Palms of a 3-channel uint8 image (RGB, or BGR with ``bgr=True``)."""
-        x, scale, pad = self.preprocess(image, bgr)
-        return self.postprocess(self.engine.run(x), scale, pad)
+        return self.detect(image, bgr)

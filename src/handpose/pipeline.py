@@ -93,11 +93,7 @@ class HandTracker:
 
     # -- stages --------------------------------------------------------------------------------------------
     def _detect(self, image: np.ndarray, bgr: bool, existing: np.ndarray, budget: int) -> np.ndarray:
-        x, scale, pad = self.detector.preprocess(image, bgr)
-        self.clock.lap("palm_pre")
-        out = self.detector.engine.run(x)
-        self.clock.lap("palm_model")
-        palms = self.detector.postprocess(out, scale, pad)
+        palms = self.detector.detect(image, bgr, self.clock)
         rects = rects_from_palms(palms.boxes, palms.keypoints) if len(palms) else np.zeros((0, 5), np.float32)
         if len(rects) and len(existing):
             # A palm on a hand that is already tracked is not a new hand.
@@ -107,13 +103,7 @@ class HandTracker:
         return rects[:budget]
 
     def _landmarks(self, image: np.ndarray, bgr: bool, rects: np.ndarray) -> LandmarkOutput:
-        if len(rects) == 0:
-            return self.landmarks(image, rects)
-        x = self.landmarks.preprocess(image, rects, bgr)
-        self.clock.lap("crop")
-        out = self.landmarks.engine.run(x)
-        self.clock.lap("landmark_model")
-        return self.landmarks.postprocess(out, rects)
+        return self.landmarks.infer(image, rects, bgr, self.clock)
 
     def _p_right(self, raw: np.ndarray) -> np.ndarray:
         return 1.0 - raw if self.mirrored else raw

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ class Engine(ABC):
     def __init__(self, spec: ModelSpec, threads: int | None = None):
         self.spec = spec
         self.threads = threads or default_threads()
+        self._buffers: dict[int, np.ndarray] = {}
 
     @property
     @abstractmethod
@@ -50,6 +52,26 @@ class Engine(ABC):
         return self._run(np.ascontiguousarray(x, dtype=np.float32))
 
     __call__ = run
+
+    def run_filled(self, batch: int, fill: Callable[[np.ndarray], None]) -> dict[str, np.ndarray]:
+        """Run on an input that ``fill`` writes in place into a (batch, H, W, C) float32 buffer.
+
+        Engines that can expose their input tensor let ``fill`` write straight into it (no allocation, no copy).
+        """
+        if batch != 1 and not self.spec.dynamic_batch:
+            h, w = self.spec.input_size
+            buf = np.empty((batch, h, w, self.spec.input.shape[3]), np.float32)
+            fill(buf)
+            return self.run(buf)
+        return self._run_filled(batch, fill)
+
+    def _run_filled(self, batch: int, fill: Callable[[np.ndarray], None]) -> dict[str, np.ndarray]:
+        buf = self._buffers.get(batch)
+        if buf is None:
+            h, w = self.spec.input_size
+            buf = self._buffers[batch] = np.empty((batch, h, w, self.spec.input.shape[3]), np.float32)
+        fill(buf)
+        return self._run(buf)
 
     def info(self) -> dict[str, Any]:
         return {"engine": self.kind, "model": self.spec.name, "provider": self.provider, "threads": self.threads}

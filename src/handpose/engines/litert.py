@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,14 @@ class LiteRTEngine(Engine):
     @property
     def provider(self) -> str:
         return "XNNPACK"
+
+    def _run_filled(self, batch: int, fill: Callable[[np.ndarray], None]) -> dict[str, np.ndarray]:
+        it, idx, outs = self._get(batch)
+        view = it.tensor(idx)()
+        fill(view)
+        del view  # LiteRT refuses to run while a view of its memory is alive
+        it.invoke()
+        return {name: it.get_tensor(i) for i, name in outs}
 
     def _run(self, x: np.ndarray) -> dict[str, np.ndarray]:
         it, idx, outs = self._get(x.shape[0])
