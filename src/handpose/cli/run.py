@@ -40,6 +40,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-smooth", action="store_true", help="turn off One-Euro smoothing in video mode")
     p.add_argument("--detect-every", type=int, default=8,
                    help="video mode: while fewer than --max-hands are tracked, look for new hands every N frames")
+    p.add_argument("--gestures", default=None,
+                   help="recognize gestures: 'builtin', a rules .toml, a trained .npz, or several joined by commas")
+    p.add_argument("--no-dynamic", action="store_true", help="with --gestures: no swipes, circles or zoom")
     p.add_argument("--limit", type=int, default=None, help="stop after N frames")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     add_tracker_options(p)
@@ -155,7 +158,10 @@ def attach_gestures(tracker: Any, args: argparse.Namespace) -> None:
     if spec:
         from ..gestures import load_classifier
 
-        tracker.gesture_classifier = load_classifier(spec)
+        recognizer = load_classifier(spec)
+        if getattr(args, "no_dynamic", False):
+            recognizer.dynamic = None
+        tracker.gesture_classifier = recognizer
 
 
 def _check_gui() -> None:

@@ -19,7 +19,11 @@ _PAIRS = np.array([(i, j) for i in range(21) for j in range(i + 1, 21)])
 
 def canonical(keypoints: np.ndarray, handedness: str | None = "right", rotate: bool = True) -> np.ndarray:
     """(21, 2|3) keypoints -> wrist at the origin, palm length 1, wrist -> middle base pointing up (-y), and a
-    left hand mirrored so that it looks like a right hand."""
+    left hand mirrored so that it looks like a right hand.
+
+    With ``handedness=None`` (unknown, e.g. imported 2D data) the mirror is chosen from the hand itself: the
+    thumb side is put on the right, which also makes the features blind to palm-or-back facing.
+    """
     k = np.asarray(keypoints, np.float64)[:, :3].copy()
     if k.shape[1] == 2:
         k = np.concatenate([k, np.zeros((21, 1))], 1)
@@ -37,6 +41,8 @@ def canonical(keypoints: np.ndarray, handedness: str | None = "right", rotate: b
         c, s = np.cos(a), np.sin(a)
         x, y = k[:, 0].copy(), k[:, 1].copy()
         k[:, 0], k[:, 1] = c * x + s * y, -s * x + c * y
+    if handedness is None and rotate and k[1:5, 0].mean() < k[17:21, 0].mean():
+        k[:, 0] = -k[:, 0]
     return k
 
 
@@ -66,22 +72,30 @@ def finger_state(keypoints: np.ndarray, handedness: str | None = "right") -> Fin
     k = canonical(raw, handedness)
     curl, state = {}, {}
     for name, (a, b, c, d) in FINGERS.items():
-        base = k[0] if name != "thumb" else k[1]
-        bends = _angle(k[a] - base, k[b] - k[a]) + _angle(k[b] - k[a], k[c] - k[b]) + _angle(k[c] - k[b], k[d] - k[c])
+        chain = np.stack([k[0], k[a], k[b], k[c], k[d]])
+        seg = np.diff(chain, axis=0)
+        bends = _angle(seg[:-1], seg[1:])  # at the base, middle and end joints (radians)
         if name == "thumb":
-            # the thumb bends less; what matters is whether its tip leaves the palm
-            value = float(np.clip((bends - 0.6) / 1.6, 0, 1))
+            # the thumb's own bends (MCP, IP) are small even when it folds; mostly its tip position tells
+            value = float(np.clip((bends[1:].sum() - 0.5) / 1.5, 0, 1))
         else:
-            # straight ~0.3 rad total, fist ~4 rad; also: is the tip nearer the wrist than the middle joint?
-            reach = np.linalg.norm(k[d, :2]) / max(np.linalg.norm(k[b, :2]), 1e-9)
-            value = float(np.clip(0.5 * np.clip((bends - 0.6) / 2.2, 0, 1) + 0.5 * np.clip((1.35 - reach) / 0.6, 0, 1),
-                                  0, 1))
+            # straight ~0.3 rad in total, a fist ~4 rad; and is the tip nearer the wrist than the middle joint?
+            reach = np.linalg.norm(k[d]) / max(np.linalg.norm(k[b]), 1e-9)
+            value = float(np.clip(0.5 * np.clip((bends.sum() - 0.7) / 2.2, 0, 1)
+                                  + 0.5 * np.clip((1.35 - reach) / 0.6, 0, 1), 0, 1))
         curl[name] = value
         state[name] = "extended" if value < 0.35 else ("curled" if value > 0.65 else "bent")
-    # thumb out: its tip far from the index base and the palm centre, relative to palm length
+    # Thumb out: it points away from the palm's across direction (index base -> pinky base) instead of folding
+    # along it (measured: folded 30-85 degrees, out 110-165), or it is straight with its tip on the thumb side
+    # of the index base (an open hand with the thumb alongside the index). The tip's distance backs it up.
+    across = np.degrees(_angle(k[4] - k[2], k[17] - k[5]))
     palm_centre = (k[0] + k[5] + k[9] + k[13] + k[17]) / 5
-    tip_far = np.linalg.norm(k[4, :2] - k[5, :2]) + 0.5 * np.linalg.norm(k[4, :2] - palm_centre[:2])
-    thumb_out = float(np.clip((tip_far - 0.55) / 0.45, 0, 1))
+    tip_far = np.linalg.norm(k[4] - k[5]) + 0.5 * np.linalg.norm(k[4] - palm_centre)
+    width = k[17, :2] - k[5, :2]
+    over_palm = float(np.dot(k[4, :2] - k[5, :2], width) / max(np.dot(width, width), 1e-9))
+    alongside = np.clip((0.25 - over_palm) / 0.25, 0, 1) * np.clip((0.4 - curl["thumb"]) / 0.2, 0, 1)
+    pointing = 0.75 * np.clip((across - 85) / 35, 0, 1) + 0.25 * np.clip((tip_far - 0.6) / 0.5, 0, 1)
+    thumb_out = float(np.clip(max(pointing, alongside), 0, 1))
     contacts = {f"thumb-{n}": float(np.linalg.norm(k[4] - k[t])) for n, t in zip(
         ("index", "middle", "ring", "pinky"), TIPS[1:], strict=True)}
     contacts["index-middle"] = float(np.linalg.norm(k[8] - k[12]))
@@ -97,8 +111,10 @@ def finger_state(keypoints: np.ndarray, handedness: str | None = "right") -> Fin
 def hand_features(keypoints: np.ndarray, handedness: str | None = "right") -> np.ndarray:
     """The feature vector (float32) of one hand, version :data:`FEATURE_VERSION`.
 
-    Canonical coordinates (63), all pairwise distances (210), joint bend angles (15), finger curls (5), thumb-out
-    (1), thumb-tip contacts (4), neighbouring-finger spreads (3) and the in-plane direction of the hand (2).
+    All pairwise distances of the canonical hand (210), joint bend angles (15), finger curls (5), thumb-out (1),
+    thumb-tip contacts (4), neighbouring-finger spreads (3) and the in-plane direction of the hand (2). Raw
+    canonical coordinates are left out on purpose: measured on recordings held out in time, they make a
+    classifier learn the training sessions' viewpoints instead of the hand's shape.
     """
     k = canonical(keypoints, handedness)
     dist = np.linalg.norm(k[_PAIRS[:, 0]] - k[_PAIRS[:, 1]], axis=1)
@@ -109,12 +125,13 @@ def hand_features(keypoints: np.ndarray, handedness: str | None = "right") -> np
         bends.append(_angle(seg[:-1], seg[1:]))
     fs = finger_state(keypoints, handedness)
     a = np.radians(fs.hand_direction)
-    extra = [*fs.curl.values(), fs.thumb_out, *(fs.contacts[f"thumb-{n}"] for n in ("index", "middle", "ring", "pinky")),
+    contacts = (fs.contacts[f"thumb-{n}"] for n in ("index", "middle", "ring", "pinky"))
+    extra = [*fs.curl.values(), fs.thumb_out, *contacts,
              *(np.radians(v) for v in fs.spread.values()), np.cos(a), np.sin(a)]
-    return np.concatenate([k.ravel(), dist, np.concatenate(bends), extra]).astype(np.float32)
+    return np.concatenate([dist, np.concatenate(bends), extra]).astype(np.float32)
 
 
-FEATURE_SIZE = 63 + 210 + 15 + 5 + 1 + 4 + 3 + 2
+FEATURE_SIZE = 210 + 15 + 5 + 1 + 4 + 3 + 2
 
 
 def batch_features(keypoints: np.ndarray, handedness: list[str | None] | None = None) -> np.ndarray:

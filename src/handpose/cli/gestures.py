@@ -1,0 +1,202 @@
+"""``handpose gestures record|train|eval|list``: teach handpose your own gestures."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import HandposeError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("gestures", help="record, train and evaluate gesture classifiers; list the vocabulary",
+                       description="Custom gestures in minutes: record a landmark dataset, train a classifier, "
+                                   "evaluate it with a report and a confusion matrix.")
+    gs = p.add_subparsers(dest="gestures_command", metavar="ACTION", required=True)
+
+    r = gs.add_parser("record", help="build a landmark dataset (CSV) from images, videos, a camera or a CSV")
+    r.add_argument("source", help="a folder <root>/<label>/* of images or videos, a video, a camera index, or a "
+                                  "landmark CSV to import (label, x0, y0, ..., x20, y20[, z...])")
+    r.add_argument("-o", "--output", required=True, help="dataset CSV to write")
+    r.add_argument("--kind", choices=["hand", "trajectory"], default="hand",
+                   help="hand shapes (static) or fingertip trajectories (dynamic)")
+    r.add_argument("--label", help="label of a single video or camera session")
+    r.add_argument("--labels", help="camera: comma list of labels for the keys 1, 2, 3, ...")
+    r.add_argument("--labels-file", help="import: names of numeric labels, one per line")
+    r.add_argument("--every", type=int, default=1, help="videos: use every Nth frame")
+    r.add_argument("--mirrored", action="store_true", help="the input is a mirrored selfie view")
+    r.add_argument("--overwrite", action="store_true")
+    r.add_argument("--append", action="store_true", help="add rows to an existing dataset")
+    r.set_defaults(handler=cmd_record)
+
+    t = gs.add_parser("train", help="train a classifier on a landmark dataset")
+    t.add_argument("data", help="dataset CSV (handpose's format or the common landmark layout)")
+    t.add_argument("-o", "--output", required=True, help="model file to write (.npz)")
+    t.add_argument("--model", choices=["mlp", "svm", "knn"], default="mlp")
+    t.add_argument("--labels-file", help="names of numeric labels, one per line")
+    t.add_argument("--cv", type=int, default=5, help="cross-validation folds (0 to skip)")
+    t.add_argument("--holdout-last", type=float, default=0.0,
+                   help="keep the last fraction of each class's rows out of training and report accuracy on it")
+    t.add_argument("--reject", type=float, default=0.0,
+                   help="below this probability the prediction is 'none' (a 'none' class in the data also works)")
+    t.add_argument("--ensemble", type=int, default=None, help="networks to average (default: 5)")
+    t.add_argument("--epochs", type=int, default=None)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--overwrite", action="store_true")
+    t.set_defaults(handler=cmd_train)
+
+    e = gs.add_parser("eval", help="accuracy, per-class report, confusion matrix (PNG) and a JSON report")
+    e.add_argument("model", help="'builtin', a rules .toml, or a trained .npz")
+    e.add_argument("data", help="dataset CSV, or an image folder <root>/<label>/* (hands are detected)")
+    e.add_argument("--out", default="gesture-report", help="folder for report.json and confusion.png")
+    e.add_argument("--labels-file", help="names of numeric labels, one per line")
+    e.add_argument("--holdout-last", type=float, default=0.0, help="evaluate only the last fraction of each class")
+    e.add_argument("--map", default="", help="rename labels of the data, e.g. 'rock=horns,like=thumbs_up' "
+                                             "(for the built-in vocabulary HaGRID and MediaPipe names are mapped "
+                                             "already)")
+    e.add_argument("--overwrite", action="store_true")
+    e.set_defaults(handler=cmd_eval)
+
+    li = gs.add_parser("list", help="the built-in vocabulary and its mapping to HaGRID / MediaPipe names")
+    li.add_argument("--rules", help="a rules .toml to list with the built-in ones")
+    li.set_defaults(handler=cmd_list)
+
+
+# -- record ------------------------------------------------------------------------------------------------
+def cmd_record(args: argparse.Namespace) -> int:
+    from ..gestures.recording import record
+
+    data = record(args.source, kind=args.kind, label=args.label, labels=args.labels, labels_file=args.labels_file,
+                  every=args.every, mirrored=args.mirrored)
+    path = data.save(args.output, overwrite=args.overwrite, append=args.append)
+    counts = {lab: data.labels.count(lab) for lab in sorted(set(data.labels))}
+    print(f"{len(data)} {args.kind} rows -> {path}  ({', '.join(f'{k}: {v}' for k, v in counts.items())})")
+    if data.undetected:
+        print(f"{len(data.undetected)} inputs without a hand (not recorded): "
+              + ", ".join(Path(s).name for _, s in data.undetected[:8]) + (" ..." if len(data.undetected) > 8 else ""))
+    return 0
+
+
+# -- train -------------------------------------------------------------------------------------------------
+def features_of(data: Any) -> np.ndarray:
+    from tqdm import tqdm
+
+    from ..gestures.features import hand_features
+    from ..gestures.trajectory import trajectory_features
+
+    if data.kind == "hand":
+        it = zip(data.points, data.handedness, strict=True)
+        return np.stack([hand_features(p, h) for p, h in tqdm(it, total=len(data), desc="features", unit="row",
+                                                               disable=None, leave=False)])
+    return np.stack([trajectory_features(p - p[0]) for p in data.points])
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from ..gestures.classifier import DEFAULTS, GestureClassifier, TrainConfig, split_last, stratified_folds
+    from ..gestures.dataset import load_dataset
+    from ..gestures.features import FEATURE_VERSION
+    from ..gestures.trajectory import TRAJECTORY_VERSION
+
+    if Path(args.output).with_suffix(".npz").exists() and not args.overwrite:
+        raise HandposeError(f"{Path(args.output).with_suffix('.npz')} exists; pass --overwrite to replace it")
+    data = load_dataset(args.data, args.labels_file)
+    x, y = features_of(data), np.array(data.labels)
+    base = DEFAULTS[data.kind]
+    cfg = TrainConfig(**{**base.__dict__, "model": args.model, "seed": args.seed})
+    if args.ensemble:
+        cfg.ensemble = args.ensemble
+    if args.epochs:
+        cfg.epochs = args.epochs
+    if args.model != "mlp":
+        cfg.hidden, cfg.noise = (), 0.0
+    version = FEATURE_VERSION if data.kind == "hand" else TRAJECTORY_VERSION
+    train_idx = np.arange(len(y))
+    report: dict[str, Any] = {"samples": len(y), "kind": data.kind, "labels": sorted(set(y.tolist()))}
+    if args.holdout_last:
+        train_idx, test_idx = split_last(y, args.holdout_last)
+
+    def fit(idx: np.ndarray, desc: str) -> GestureClassifier:
+        with tqdm(desc=desc, unit="epoch", disable=None, leave=False) as bar:
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.n = done
+                bar.refresh()
+
+            return GestureClassifier.train(x[idx], y[idx], feature_kind=data.kind, feature_version=version,
+                                           config=cfg, reject_threshold=args.reject, progress=progress)
+
+    if args.cv and args.cv > 1:
+        accs = []
+        for k, fold in enumerate(stratified_folds(y[train_idx], args.cv, args.seed)):
+            test = train_idx[fold]
+            train = np.setdiff1d(train_idx, test)
+            model = fit(train, f"fold {k + 1}/{args.cv}")
+            accs.append(float(np.mean(np.array([g.label for g in model.predict(x[test])]) == y[test])))
+        report["cv_accuracy"] = {"mean": float(np.mean(accs)), "std": float(np.std(accs)), "folds": accs}
+        print(f"cross-validation ({args.cv} folds): accuracy {np.mean(accs):.4f} ± {np.std(accs):.4f}")
+    model = fit(train_idx, "training")
+    if args.holdout_last:
+        acc = float(np.mean(np.array([g.label for g in model.predict(x[test_idx])]) == y[test_idx]))
+        report["holdout_last"] = {"fraction": args.holdout_last, "accuracy": acc, "n": len(test_idx)}
+        print(f"held-out last {args.holdout_last:.0%} of each class: accuracy {acc:.4f} (n={len(test_idx)})")
+    model.metadata["evaluation"] = report
+    model.metadata["source"] = str(args.data)
+    path = model.save(args.output, overwrite=args.overwrite)
+    print(f"model ({cfg.model}, {len(model.labels)} labels: {', '.join(model.labels)}) -> {path}")
+    return 0
+
+
+# -- eval --------------------------------------------------------------------------------------------------
+def _mapping(text: str, builtin_names: bool) -> dict[str, str]:
+    from ..gestures.rules import ALIASES
+
+    out = dict(ALIASES) if builtin_names else {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        if "=" not in part:
+            raise HandposeError(f"--map: expected name=label pairs, got {part!r}")
+        a, b = part.split("=", 1)
+        out[a.strip()] = b.strip()
+    return out
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from ..gestures.evaluation import evaluate_images, evaluate_landmarks, write_report
+    from ..gestures.recognizer import load_classifier
+
+    out = Path(args.out)
+    if (out / "report.json").exists() and not args.overwrite:
+        raise HandposeError(f"{out / 'report.json'} exists; pass --overwrite to replace it")
+    from ..gestures.rules import RuleClassifier
+
+    recognizer = load_classifier(args.model)
+    # other vocabularies' names are mapped for the built-in vocabulary; a trained model has the data's own labels
+    mapping = _mapping(args.map, isinstance(recognizer.static, RuleClassifier) and recognizer.trajectory is None)
+    src = Path(args.data)
+    if src.is_dir():
+        report = evaluate_images(recognizer, src, mapping)
+    elif src.is_file():
+        report = evaluate_landmarks(recognizer, args.model, src, args.labels_file, args.holdout_last, mapping)
+    else:
+        raise HandposeError(f"data not found: {src}")
+    text = write_report(report, out)
+    sys.stdout.write(text)
+    print(f"report: {out / 'report.json'}, confusion matrix: {out / 'confusion.png'}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from ..gestures.rules import ALIASES, load_rules
+
+    rules, threshold = load_rules(args.rules)
+    print(f"{'gesture':<15} description  (threshold {threshold})")
+    for r in rules:
+        print(f"{r.name:<15} {r.description}")
+    print("\nother vocabularies (HaGRID, MediaPipe) -> handpose:")
+    print("  " + ", ".join(f"{a} -> {b}" for a, b in ALIASES.items()))
+    return 0

@@ -1,0 +1,37 @@
+"""Gestures: built-in vocabulary (rules), trainable classifiers, dynamic motions and debounced events."""
+
+from .classifier import DEFAULTS, GestureClassifier, TrainConfig, split_last, stratified_folds
+from .dataset import LandmarkSet, load_dataset
+from .dynamic import DynamicDetector, DynamicParams, Motion
+from .events import Debouncer, GestureEvent
+from .features import FEATURE_VERSION, batch_features, finger_state, hand_features
+from .recognizer import GestureRecognizer, annotate_stream, load_classifier
+from .rules import ALIASES, RuleClassifier, load_rules
+from .trajectory import TRAJECTORY_VERSION, trajectory_features
+
+__all__ = [
+    "ALIASES",
+    "DEFAULTS",
+    "FEATURE_VERSION",
+    "TRAJECTORY_VERSION",
+    "Debouncer",
+    "DynamicDetector",
+    "DynamicParams",
+    "GestureClassifier",
+    "GestureEvent",
+    "GestureRecognizer",
+    "LandmarkSet",
+    "Motion",
+    "RuleClassifier",
+    "TrainConfig",
+    "annotate_stream",
+    "batch_features",
+    "finger_state",
+    "hand_features",
+    "load_classifier",
+    "load_dataset",
+    "load_rules",
+    "split_last",
+    "stratified_folds",
+    "trajectory_features",
+]

@@ -1,0 +1,147 @@
+"""Landmark datasets: one CSV format for hands and trajectories, plus import of the common layouts.
+
+Hand rows (``kind = hand``)::
+
+    label,handedness,source,width,height,x0,y0,z0,...,x20,y20,z20
+
+keypoints in pixels as handpose gives them (z: relative depth on the x scale; 0 when unknown), handedness
+``left``/``right`` or empty when unknown. Trajectory rows (``kind = trajectory``)::
+
+    label,handedness,source,width,height,x0,y0,...,x15,y15
+
+a keypoint's last 16 positions relative to the first one, divided by the frame width / height.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import HandposeError
+
+META = ["label", "handedness", "source", "width", "height"]
+
+
+def hand_header() -> list[str]:
+    return META + [f"{a}{i}" for i in range(21) for a in "xyz"]
+
+
+def trajectory_header(n: int = 16) -> list[str]:
+    return META + [f"{a}{i}" for i in range(n) for a in "xy"]
+
+
+@dataclass
+class LandmarkSet:
+    kind: str  # hand | trajectory
+    labels: list[str] = field(default_factory=list)
+    handedness: list[str | None] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    sizes: list[tuple[int, int]] = field(default_factory=list)
+    points: list[np.ndarray] = field(default_factory=list)  # (21, 3) or (T, 2)
+    undetected: list[tuple[str, str]] = field(default_factory=list)  # (label, source) with no hand found
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def add(self, label: str, points: np.ndarray, handedness: str | None = None, source: str = "",
+            size: tuple[int, int] = (0, 0)) -> None:
+        self.labels.append(str(label))
+        self.handedness.append(handedness or None)
+        self.sources.append(source)
+        self.sizes.append(size)
+        self.points.append(np.asarray(points, np.float32))
+
+    def subset(self, idx: np.ndarray) -> LandmarkSet:
+        return LandmarkSet(self.kind, [self.labels[i] for i in idx], [self.handedness[i] for i in idx],
+                           [self.sources[i] for i in idx], [self.sizes[i] for i in idx],
+                           [self.points[i] for i in idx], [])
+
+    def save(self, path: str | Path, overwrite: bool = False, append: bool = False) -> Path:
+        p = Path(path)
+        if p.exists() and not (overwrite or append):
+            raise HandposeError(f"{p} exists; pass --overwrite to replace it or --append to add to it")
+        header = hand_header() if self.kind == "hand" else trajectory_header(len(self.points[0]) if self.points else 16)
+        exists = p.exists() and append
+        if exists:
+            with open(p, newline="") as f:
+                first = next(csv.reader(f), [])
+            if first != header:
+                raise HandposeError(f"{p}: cannot append {self.kind} rows to a file with another header")
+        p.parent.mkdir(parents=True, exist_ok=True)
+        with open(p, "a" if exists else "w", newline="") as f:
+            w = csv.writer(f)
+            if not exists:
+                w.writerow(header)
+            for lab, hd, src, (wd, ht), pts in zip(self.labels, self.handedness, self.sources, self.sizes,
+                                                    self.points, strict=True):
+                w.writerow([lab, hd or "", src, wd, ht, *np.round(pts.ravel(), 4).tolist()])
+        return p
+
+
+def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: str | None = None) -> LandmarkSet:
+    """Read handpose's CSV, or the common ``label, x0, y0, ..., x20, y20[, z...]`` / point-history layouts
+    (numeric labels are named by ``labels_file``, one name per line, when given)."""
+    p = Path(path)
+    if not p.is_file():
+        raise HandposeError(f"dataset not found: {p}")
+    with open(p, newline="") as f:
+        rows = [r for r in csv.reader(f) if r and any(c.strip() for c in r)]
+    if not rows:
+        raise HandposeError(f"{p} is empty")
+    names = None
+    if labels_file:
+        names = [line.strip().lstrip("\ufeff") for line in Path(labels_file).read_text().splitlines() if line.strip()]
+    if rows[0][:len(META)] == META:
+        n = len(rows[0]) - len(META)
+        file_kind = "hand" if n == 63 else "trajectory"
+        out = LandmarkSet(kind or file_kind)
+        for i, r in enumerate(rows[1:], start=2):
+            try:
+                vals = np.array([float(v) for v in r[len(META):]], np.float32)
+                pts = vals.reshape(21, 3) if file_kind == "hand" else vals.reshape(-1, 2)
+                out.add(r[0], pts, r[1] or None, r[2], (int(float(r[3] or 0)), int(float(r[4] or 0))))
+            except (ValueError, IndexError) as e:
+                raise HandposeError(f"{p}, line {i}: malformed row ({e})") from e
+        return out
+    # common layout: label then numbers, no header (or a header we skip)
+    body = rows[1:] if not _is_number(rows[0][0]) else rows
+    width = len(body[0]) - 1
+    if kind is None:
+        kind = "hand" if width in (42, 63) else "trajectory"
+    out = LandmarkSet(kind)
+    for i, r in enumerate(body, start=1):
+        try:
+            vals = np.array([float(v) for v in r[1:]], np.float32)
+        except ValueError as e:
+            raise HandposeError(f"{p}, row {i}: not a number ({e})") from e
+        if len(vals) != width:
+            raise HandposeError(f"{p}, row {i}: {len(vals)} values, expected {width}")
+        label = r[0].strip()
+        if names is not None and _is_number(label):
+            idx = int(float(label))
+            if not 0 <= idx < len(names):
+                raise HandposeError(f"{p}, row {i}: label {idx} has no name in {labels_file}")
+            label = names[idx]
+        if kind == "hand":
+            if width not in (42, 63):
+                raise HandposeError(f"{p}: a hand row needs 42 (x, y) or 63 (x, y, z) values, got {width}")
+            pts = vals.reshape(21, width // 21)
+            if pts.shape[1] == 2:
+                pts = np.concatenate([pts, np.zeros((21, 1), np.float32)], 1)
+        else:
+            if width % 2:
+                raise HandposeError(f"{p}: a trajectory row needs (x, y) pairs, got {width} values")
+            pts = vals.reshape(-1, 2)
+        out.add(label, pts, None, f"{p.name}:{i}")
+    return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

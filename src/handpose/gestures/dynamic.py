@@ -1,0 +1,188 @@
+"""Dynamic gestures from hand trajectories: swipes, circles, and two-hand zoom.
+
+Distances are in hand sizes and speeds in hand sizes per second, so the same parameters work for near and far
+hands. Directions are as seen in the image (x right, y down): with a mirrored selfie view that is also the
+user's own left and right. Every detector needs both a minimum distance and a minimum speed, so slow drift and
+jitter never fire.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class DynamicParams:
+    swipe_window_ms: float = 700.0
+    swipe_min_distance: float = 1.5  # hand sizes
+    swipe_min_speed: float = 2.5  # hand sizes / s
+    swipe_min_straightness: float = 0.8  # net displacement / path length
+    swipe_max_off_axis_deg: float = 35.0
+    circle_window_ms: float = 2500.0
+    circle_min_turn_deg: float = 320.0
+    circle_min_radius: float = 0.35  # hand sizes
+    circle_min_speed: float = 1.0
+    zoom_window_ms: float = 1000.0
+    zoom_min_ratio: float = 1.5  # distance between the hands grows (or shrinks) by at least this factor
+    zoom_min_move: float = 0.4  # each hand moves at least this many hand sizes
+    cooldown_ms: float = 500.0
+
+
+@dataclass
+class Motion:
+    """A detected dynamic gesture."""
+
+    label: str
+    score: float
+    start_ms: float
+    end_ms: float
+    track_ids: tuple[int, ...]
+
+
+@dataclass
+class _Trail:
+    t: deque = field(default_factory=lambda: deque(maxlen=256))
+    palm: deque = field(default_factory=lambda: deque(maxlen=256))
+    tip: deque = field(default_factory=lambda: deque(maxlen=256))
+    size: deque = field(default_factory=lambda: deque(maxlen=256))
+    cooldown_until: float = -1e18
+
+    def clear(self) -> None:
+        self.t.clear()
+        self.palm.clear()
+        self.tip.clear()
+        self.size.clear()
+
+    def window(self, now: float, ms: float) -> slice:
+        t = np.asarray(self.t)
+        return slice(int(np.searchsorted(t, now - ms)), len(t))
+
+
+def hand_size(keypoints: np.ndarray) -> float:
+    """Palm length (wrist to middle-finger base) plus knuckle width (index to pinky base): stable while the
+    fingers move."""
+    k = keypoints[:, :2]
+    return float(np.linalg.norm(k[9] - k[0]) + np.linalg.norm(k[5] - k[17]))
+
+
+def palm_centre(keypoints: np.ndarray) -> np.ndarray:
+    return keypoints[[0, 5, 9, 13, 17], :2].mean(0)
+
+
+class DynamicDetector:
+    """Feed it each frame's tracked hands; it returns the motions completed on that frame."""
+
+    def __init__(self, params: DynamicParams | None = None):
+        self.params = params or DynamicParams()
+        self.trails: dict[int, _Trail] = {}
+        self._pair: deque = deque(maxlen=256)  # (t, ids, distance, centres)
+        self._pair_cooldown = -1e18
+
+    def reset(self) -> None:
+        self.trails.clear()
+        self._pair.clear()
+
+    def update(self, track_ids: list[int], keypoints: np.ndarray, t_ms: float) -> list[Motion]:
+        out: list[Motion] = []
+        live = set(track_ids)
+        for tid in list(self.trails):
+            if tid not in live:
+                del self.trails[tid]
+        for tid, kp in zip(track_ids, keypoints, strict=True):
+            trail = self.trails.setdefault(tid, _Trail())
+            trail.t.append(t_ms)
+            trail.palm.append(palm_centre(kp))
+            trail.tip.append(kp[8, :2].copy())
+            trail.size.append(max(hand_size(kp), 1.0))
+            if t_ms < trail.cooldown_until:
+                continue
+            motion = self._swipe(tid, trail, t_ms) or self._circle(tid, trail, t_ms)
+            if motion:
+                out.append(motion)
+                trail.clear()
+                trail.cooldown_until = t_ms + self.params.cooldown_ms
+        zoom = self._zoom(track_ids, keypoints, t_ms)
+        if zoom:
+            out.append(zoom)
+        return out
+
+    def _swipe(self, tid: int, tr: _Trail, now: float) -> Motion | None:
+        p = self.params
+        w = tr.window(now, p.swipe_window_ms)
+        pts = np.asarray(tr.palm)[w]
+        if len(pts) < 3:
+            return None
+        size = float(np.median(np.asarray(tr.size)[w]))
+        t = np.asarray(tr.t)[w]
+        d = pts[-1] - pts[0]
+        dist = float(np.linalg.norm(d)) / size
+        duration = max((t[-1] - t[0]) / 1000.0, 1e-3)
+        path = float(np.linalg.norm(np.diff(pts, axis=0), axis=1).sum()) / size
+        if dist < p.swipe_min_distance or dist / duration < p.swipe_min_speed:
+            return None
+        if dist / max(path, 1e-9) < p.swipe_min_straightness:
+            return None
+        angle = np.degrees(np.arctan2(d[1], d[0]))  # image: y down
+        for label, centre in (("swipe_right", 0.0), ("swipe_down", 90.0), ("swipe_left", 180.0),
+                              ("swipe_up", -90.0)):
+            off = abs((angle - centre + 180) % 360 - 180)
+            if off <= p.swipe_max_off_axis_deg:
+                score = float(min(1.0, dist / (2 * p.swipe_min_distance)) * (1 - off / 90))
+                return Motion(label, score, float(t[0]), float(t[-1]), (tid,))
+        return None
+
+    def _circle(self, tid: int, tr: _Trail, now: float) -> Motion | None:
+        p = self.params
+        w = tr.window(now, p.circle_window_ms)
+        pts = np.asarray(tr.tip)[w]
+        if len(pts) < 8:
+            return None
+        size = float(np.median(np.asarray(tr.size)[w]))
+        steps = np.diff(pts, axis=0)
+        moving = np.linalg.norm(steps, axis=1) > 0.02 * size
+        if moving.sum() < 6:
+            return None
+        heading = np.arctan2(steps[moving, 1], steps[moving, 0])
+        turn = float(np.degrees(((np.diff(heading) + np.pi) % (2 * np.pi) - np.pi).sum()))
+        radius = float(np.ptp(pts, axis=0).mean()) / 2 / size
+        t = np.asarray(tr.t)[w]
+        path = float(np.linalg.norm(steps, axis=1).sum()) / size
+        speed = path / max((t[-1] - t[0]) / 1000.0, 1e-3)
+        if abs(turn) < p.circle_min_turn_deg or radius < p.circle_min_radius or speed < p.circle_min_speed:
+            return None
+        # y points down in images: an increasing heading turns clockwise on screen
+        label = "circle_cw" if turn > 0 else "circle_ccw"
+        return Motion(label, float(min(1.0, abs(turn) / 360.0)), float(t[0]), float(t[-1]), (tid,))
+
+    def _zoom(self, track_ids: list[int], keypoints: np.ndarray, now: float) -> Motion | None:
+        p = self.params
+        if len(track_ids) < 2:
+            self._pair.clear()
+            return None
+        order = np.argsort(track_ids)[:2]
+        ids = tuple(int(track_ids[i]) for i in order)
+        centres = np.stack([palm_centre(keypoints[i]) for i in order])
+        size = float(np.mean([hand_size(keypoints[i]) for i in order]))
+        if self._pair and self._pair[-1][1] != ids:
+            self._pair.clear()
+        self._pair.append((now, ids, float(np.linalg.norm(centres[1] - centres[0])), centres, size))
+        if now < self._pair_cooldown:
+            return None
+        while self._pair and now - self._pair[0][0] > p.zoom_window_ms:
+            self._pair.popleft()
+        t0, _, d0, c0, s0 = self._pair[0]
+        _, _, d1, c1, s1 = self._pair[-1]
+        ratio = d1 / max(d0, 1e-6)
+        moved = np.linalg.norm(c1 - c0, axis=1) / max((s0 + s1) / 2, 1.0)
+        if moved.min() < p.zoom_min_move:
+            return None
+        label = "zoom_in" if ratio >= p.zoom_min_ratio else ("zoom_out" if ratio <= 1 / p.zoom_min_ratio else None)
+        if label is None:
+            return None
+        self._pair.clear()
+        self._pair_cooldown = now + p.cooldown_ms
+        score = float(min(1.0, abs(np.log(ratio)) / (2 * np.log(p.zoom_min_ratio))))
+        return Motion(label, score, t0, now, ids)

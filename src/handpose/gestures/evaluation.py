@@ -1,0 +1,148 @@
+"""Evaluate a gesture recognizer: accuracy, a per-class report, a confusion matrix (PNG) and a JSON report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ..errors import HandposeError
+from ..sources import IMAGE_EXTS
+from .classifier import GestureClassifier, split_last
+from .dataset import load_dataset
+from .features import batch_features
+from .recognizer import GestureRecognizer
+from .trajectory import trajectory_features
+
+
+def classification_report(y_true: list[str], y_pred: list[str], undetected: dict[str, int] | None = None
+                          ) -> dict[str, Any]:
+    """The JSON report: accuracy, labels, per-class precision/recall/F1/support, confusion, n, undetected."""
+    labels = sorted(set(y_true) | set(y_pred))
+    index = {lab: i for i, lab in enumerate(labels)}
+    conf = np.zeros((len(labels), len(labels)), np.int64)
+    for t, p in zip(y_true, y_pred, strict=True):
+        conf[index[t], index[p]] += 1
+    per_class = {}
+    for i, lab in enumerate(labels):
+        tp = int(conf[i, i])
+        support = int(conf[i].sum())
+        predicted = int(conf[:, i].sum())
+        precision = tp / predicted if predicted else 0.0
+        recall = tp / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[lab] = {"precision": precision, "recall": recall, "f1": f1, "support": support}
+    n = len(y_true)
+    und = undetected or {}
+    return {"accuracy": float(np.trace(conf) / n) if n else 0.0, "labels": labels, "per_class": per_class,
+            "confusion": conf.tolist(), "n": n, "undetected": {"count": int(sum(und.values())), "per_class": und}}
+
+
+def _image_label(recognizer: GestureRecognizer, hands: Any) -> str:
+    """An image of one gesture: its most confident non-``none`` hand (or ``none``)."""
+    gestures = recognizer.classify(hands.keypoints, [str(h) for h in hands.handedness])
+    best = max((g for g in gestures if g.label != "none"), key=lambda g: g.score, default=None)
+    return best.label if best else "none"
+
+
+def evaluate_images(recognizer: GestureRecognizer, folder: Path, mapping: dict[str, str]) -> dict[str, Any]:
+    """Image folder ``<root>/<label>/*``: detect hands, classify; images without a hand count as undetected."""
+    from tqdm import tqdm
+
+    from ..pipeline import HandTracker
+    from ..sources import read_image
+
+    groups = sorted(p for p in folder.iterdir() if p.is_dir())
+    if not groups:
+        raise HandposeError(f"{folder}: expected <label>/ subfolders of images")
+    tracker = HandTracker(mode="image", max_hands=2)
+    y_true, y_pred, undetected, files = [], [], {}, []
+    jobs = [(g, p) for g in groups for p in sorted(g.iterdir()) if p.suffix.lower() in IMAGE_EXTS]
+    for group, path in tqdm(jobs, desc="eval", unit="img", disable=None):
+        truth = mapping.get(group.name, group.name)
+        try:
+            hands = tracker.process(read_image(path))
+        except HandposeError:
+            hands = None
+        if hands is None or len(hands) == 0:
+            undetected[truth] = undetected.get(truth, 0) + 1
+            continue
+        y_true.append(truth)
+        y_pred.append(_image_label(recognizer, hands))
+        files.append(str(path))
+    report = classification_report(y_true, y_pred, undetected)
+    report["files"] = files
+    return report
+
+
+def evaluate_landmarks(recognizer: GestureRecognizer, model: str, path: Path, labels_file: str | None,
+                       holdout_last: float, mapping: dict[str, str]) -> dict[str, Any]:
+    data = load_dataset(path, labels_file)
+    y = np.array([mapping.get(lab, lab) for lab in data.labels])
+    idx = split_last(y, holdout_last)[1] if holdout_last else np.arange(len(y))
+    if data.kind == "trajectory":
+        if recognizer.trajectory is None:
+            raise HandposeError(f"{path} holds trajectories: evaluate it with a trajectory model, not {model}")
+        x = np.stack([trajectory_features(data.points[i] - data.points[i][0]) for i in idx])
+        pred = [g.label for g in recognizer.trajectory.predict(x)]
+    elif isinstance(recognizer.static, GestureClassifier):
+        x = batch_features(np.stack([data.points[i] for i in idx]), [data.handedness[i] for i in idx])
+        pred = [g.label for g in recognizer.static.predict(x)]
+    else:
+        pred = [g.label for g in recognizer.classify(np.stack([data.points[i] for i in idx]),
+                                                     [data.handedness[i] or "right" for i in idx])]
+    return classification_report(y[idx].tolist(), pred)
+
+
+def render_report(report: dict[str, Any]) -> str:
+    lines = [f"{'label':<18}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
+    for lab, m in report["per_class"].items():
+        lines.append(f"{lab:<18}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{m['support']:>10d}")
+    lines.append(f"\naccuracy {report['accuracy']:.4f} on {report['n']} samples"
+                 + (f"; {report['undetected']['count']} images without a hand (undetected)"
+                    if report["undetected"]["count"] else ""))
+    return "\n".join(lines) + "\n"
+
+
+def confusion_png(report: dict[str, Any], path: Path) -> Path:
+    """The confusion matrix as a picture: rows are true labels, columns predictions, row-normalized colour."""
+    labels, conf = report["labels"], np.array(report["confusion"], np.float64)
+    n = len(labels)
+    cell, left, top = 56, 160, 150
+    img = np.full((top + cell * n + 40, left + cell * n + 30, 3), 255, np.uint8)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    rows = conf / np.maximum(conf.sum(1, keepdims=True), 1)
+    for i in range(n):
+        for j in range(n):
+            v = rows[i, j]
+            color = (int(255 - 40 * v), int(255 - 120 * v), int(255 - 200 * v)) if i == j else \
+                (int(255 - 200 * v), int(255 - 200 * v), 255)
+            x, y = left + j * cell, top + i * cell
+            cv2.rectangle(img, (x, y), (x + cell, y + cell), color, -1)
+            cv2.rectangle(img, (x, y), (x + cell, y + cell), (200, 200, 200), 1)
+            txt = str(int(conf[i, j]))
+            (tw, th), _ = cv2.getTextSize(txt, font, 0.45, 1)
+            cv2.putText(img, txt, (x + (cell - tw) // 2, y + (cell + th) // 2), font, 0.45, (20, 20, 20), 1,
+                        cv2.LINE_AA)
+        cv2.putText(img, labels[i][:18], (8, top + i * cell + cell // 2 + 5), font, 0.45, (20, 20, 20), 1, cv2.LINE_AA)
+    for j, lab in enumerate(labels):  # column labels, written diagonally
+        canvas = np.full((20, 140, 3), 255, np.uint8)
+        cv2.putText(canvas, lab[:18], (2, 15), font, 0.45, (20, 20, 20), 1, cv2.LINE_AA)
+        rot = cv2.rotate(canvas, cv2.ROTATE_90_COUNTERCLOCKWISE)
+        x = left + j * cell + (cell - 20) // 2
+        img[top - 145 : top - 5, x : x + 20] = np.minimum(img[top - 145 : top - 5, x : x + 20], rot)
+    cv2.putText(img, f"accuracy {report['accuracy']:.3f} (n={report['n']}); rows: true, columns: predicted",
+                (8, img.shape[0] - 14), font, 0.45, (20, 20, 20), 1, cv2.LINE_AA)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), img)
+    return path
+
+
+def write_report(report: dict[str, Any], out: Path) -> str:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps({k: v for k, v in report.items() if k != "files"}, indent=1))
+    confusion_png(report, out / "confusion.png")
+    return render_report(report)

@@ -1,0 +1,141 @@
+"""``GestureRecognizer``: static shapes + dynamic motions + debounced events, attached to a HandTracker."""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import HandposeError
+from ..results import Gesture, Hands
+from .classifier import GestureClassifier
+from .dynamic import DynamicDetector, DynamicParams
+from .events import Debouncer, GestureEvent
+from .features import FEATURE_VERSION, batch_features
+from .rules import RuleClassifier
+from .trajectory import HISTORY, TRAJECTORY_VERSION, trajectory_features
+
+Callback = Callable[[GestureEvent], None]
+
+
+class GestureRecognizer:
+    """Per frame: a gesture per hand (``hands.gestures``) and the events of that frame (``hands.events``).
+
+    ``static``: a :class:`RuleClassifier` (the built-in vocabulary) or a trained hand-shape
+    :class:`GestureClassifier`. ``trajectory``: an optional trained trajectory classifier over the index
+    fingertip's last 16 positions. ``dynamic``: rule-based swipes, circles and two-hand zoom (video mode).
+    """
+
+    def __init__(self, static: RuleClassifier | GestureClassifier | None = None,
+                 trajectory: GestureClassifier | None = None, dynamic: bool | DynamicParams = True,
+                 debounce: Debouncer | None = None):
+        self.static = static if static is not None else RuleClassifier()
+        if isinstance(self.static, GestureClassifier):
+            self.static.check_features("hand", FEATURE_VERSION)
+        if trajectory is not None:
+            trajectory.check_features("trajectory", TRAJECTORY_VERSION)
+        self.trajectory = trajectory
+        self.dynamic = DynamicDetector(dynamic if isinstance(dynamic, DynamicParams) else None) if dynamic else None
+        self.debounce = debounce or Debouncer()
+        self.traj_debounce = Debouncer(hold_ms=200, release_ms=300)
+        self._history: dict[int, deque] = defaultdict(lambda: deque(maxlen=HISTORY))
+        self._callbacks: list[tuple[str, Callback]] = []
+        self._queue: deque[GestureEvent] = deque()
+
+    # -- API -----------------------------------------------------------------------------------------------
+    def on(self, label: str, callback: Callback) -> Callback:
+        """Call ``callback(event)`` for events whose label (or kind, or ``"*"``) matches."""
+        self._callbacks.append((label, callback))
+        return callback
+
+    def events(self) -> Iterator[GestureEvent]:
+        """Drain the events gathered so far (oldest first)."""
+        while self._queue:
+            yield self._queue.popleft()
+
+    def classify(self, keypoints: np.ndarray, handedness: list[str]) -> list[Gesture]:
+        if len(keypoints) == 0:
+            return []
+        if isinstance(self.static, RuleClassifier):
+            return self.static.classify_batch(keypoints, handedness)
+        return self.static.predict(batch_features(keypoints, list(handedness)))
+
+    def annotate(self, hands: Hands) -> None:
+        """Fill ``hands.gestures`` and ``hands.events`` (the HandTracker calls this for every frame)."""
+        gestures = self.classify(hands.keypoints, [str(h) for h in hands.handedness])
+        hands.gestures = list(gestures)
+        tracked = len(hands) == 0 or int(hands.track_ids[0]) >= 0
+        if not tracked:  # image mode: a shape per hand, no time, so no events
+            return
+        t = hands.timestamp_ms
+        events: list[GestureEvent] = []
+        ids = [int(i) for i in hands.track_ids]
+        side = {i: str(h) for i, h in zip(ids, hands.handedness, strict=True)}
+        for tid, g in zip(ids, gestures, strict=True):
+            events += self.debounce.update(tid, side[tid], g.label, g.score, t)
+        events += self.debounce.finish(set(ids), side)
+        if self.trajectory is not None:
+            events += self._trajectories(hands, ids, side, t)
+        if self.dynamic is not None:
+            for m in self.dynamic.update(ids, hands.keypoints, t):
+                tid = m.track_ids[0] if len(m.track_ids) == 1 else None
+                events.append(GestureEvent("dynamic", m.label, m.score, tid, side.get(tid) if tid else None,
+                                           m.start_ms, m.end_ms, "done", m.track_ids))
+        hands.events = events
+        for ev in events:
+            self._queue.append(ev)
+            for key, cb in self._callbacks:
+                if key in ("*", ev.label, ev.kind):
+                    cb(ev)
+
+    def _trajectories(self, hands: Hands, ids: list[int], side: dict[int, str], t: float) -> list[GestureEvent]:
+        events: list[GestureEvent] = []
+        size = np.array([max(hands.width, 1), max(hands.height, 1)], np.float32)
+        for tid, kp in zip(ids, hands.keypoints, strict=True):
+            hist = self._history[tid]
+            hist.append(kp[8, :2] / size)
+            if len(hist) == HISTORY:
+                pts = np.asarray(hist)
+                g = self.trajectory.predict(trajectory_features(pts - pts[0])[None])[0]  # type: ignore[union-attr]
+                for ev in self.traj_debounce.update(tid, side[tid], g.label, g.score, t):
+                    ev.kind = "dynamic"
+                    events.append(ev)
+        for tid in list(self._history):
+            if tid not in ids:
+                del self._history[tid]
+        for ev in self.traj_debounce.finish(set(ids), side):
+            ev.kind = "dynamic"
+            events.append(ev)
+        return events
+
+
+def load_classifier(spec: str | Path | Iterable[str]) -> GestureRecognizer:
+    """``builtin``, a rules file (``.toml``), a trained model (``.npz``), or several joined by commas."""
+    items = spec.split(",") if isinstance(spec, str) else [str(s) for s in spec]
+    parts = [s.strip() for s in items if s.strip()]
+    static: RuleClassifier | GestureClassifier | None = None
+    trajectory: GestureClassifier | None = None
+    for part in parts:
+        if part == "builtin":
+            static = static or RuleClassifier()
+        elif part.endswith(".toml"):
+            static = RuleClassifier.from_file(part)
+        elif part.endswith(".npz") or Path(part).suffix == "":
+            model = GestureClassifier.load(part)
+            if model.feature_kind == "trajectory":
+                trajectory = model
+            else:
+                static = model
+        else:
+            raise HandposeError(f"--gestures {part}: expected 'builtin', a .toml rules file or a .npz model")
+    return GestureRecognizer(static, trajectory)
+
+
+def annotate_stream(recognizer: GestureRecognizer, results: Iterable[Hands]) -> Iterator[GestureEvent]:
+    """Events of a stream of results, e.g. ``annotate_stream(rec, tracker.stream(0))``."""
+    for hands in results:
+        if not hands.events and not hands.gestures:
+            recognizer.annotate(hands)
+        yield from hands.events

@@ -1,0 +1,143 @@
+"""Recording landmark datasets from image folders, videos, a camera (key presses label the hand) or a CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import HandposeError, InputError
+from ..sources import IMAGE_EXTS, VIDEO_EXTS, open_source
+from .dataset import LandmarkSet, load_dataset
+from .trajectory import HISTORY
+
+
+def _tracker(mode: str, mirrored: bool):
+    from ..pipeline import HandTracker
+
+    return HandTracker(mode=mode, max_hands=2, mirrored=mirrored, smooth=mode == "video")
+
+
+def _from_images(data: LandmarkSet, files: list[Path], label: str, mirrored: bool) -> None:
+    tracker = _tracker("image", mirrored)
+    with open_source(files) as src:
+        for frame in src:
+            if frame.image is None:
+                data.undetected.append((label, frame.source))
+                continue
+            hands = tracker.process(frame.image)
+            if len(hands) == 0:
+                data.undetected.append((label, frame.source))
+                continue
+            # the first hand is the detector's most confident one
+            data.add(label, hands.keypoints[0], str(hands.handedness[0]), frame.source, (hands.width, hands.height))
+
+
+def _from_video(data: LandmarkSet, path: Path | int, label: str, every: int, mirrored: bool) -> None:
+    tracker = _tracker("video", mirrored)
+    history: dict[int, list[np.ndarray]] = {}
+    found = False
+    with open_source(path) as src:
+        for frame in src:
+            if frame.image is None:
+                continue
+            hands = tracker.process(frame.image, frame.timestamp_ms)
+            if len(hands) == 0:
+                history.clear()
+                continue
+            found = True
+            tid = int(hands.track_ids[0])
+            kp = hands.keypoints[0]
+            if data.kind == "hand":
+                if frame.index % every == 0:
+                    data.add(label, kp, str(hands.handedness[0]), f"{frame.source}#{frame.index}",
+                             (hands.width, hands.height))
+                continue
+            size = np.array([hands.width, hands.height], np.float32)
+            hist = history.setdefault(tid, [])
+            hist.append(kp[8, :2] / size)
+            if len(hist) > HISTORY:
+                hist.pop(0)
+            if len(hist) == HISTORY and frame.index % every == 0:
+                pts = np.asarray(hist)
+                data.add(label, pts - pts[0], str(hands.handedness[0]), f"{frame.source}#{frame.index}",
+                         (hands.width, hands.height))
+    if not found:
+        data.undetected.append((label, str(path)))
+
+
+def _from_camera(data: LandmarkSet, index: int, labels: list[str], mirrored: bool) -> None:
+    """Live: the keys 1..9 label the current hand with labels[0..8]; q or Esc stops."""
+    import cv2
+
+    from ..draw import draw_hands
+
+    if not labels:
+        raise HandposeError("camera recording needs --labels a,b,c (keys 1, 2, 3 record them) or --label")
+    try:
+        cv2.namedWindow("handpose record", cv2.WINDOW_NORMAL)
+    except cv2.error as e:
+        raise InputError("camera recording needs OpenCV with GUI support (pip install opencv-python) and a "
+                         "display") from e
+    tracker = _tracker("video", mirrored)
+    counts = dict.fromkeys(labels, 0)
+    with open_source(index) as src:
+        for frame in src:
+            hands = tracker.process(frame.image, frame.timestamp_ms)
+            view = draw_hands(frame.image, hands)
+            y = 24
+            for i, lab in enumerate(labels):
+                cv2.putText(view, f"{i + 1}: {lab} ({counts[lab]})", (10, y), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
+                            (255, 255, 255), 2, cv2.LINE_AA)
+                y += 24
+            cv2.imshow("handpose record", view)
+            key = cv2.waitKey(1) & 0xFF
+            if key in (ord("q"), 27):
+                break
+            if ord("1") <= key < ord("1") + len(labels) and len(hands):
+                lab = labels[key - ord("1")]
+                data.add(lab, hands.keypoints[0], str(hands.handedness[0]), f"camera:{index}#{frame.index}",
+                         (hands.width, hands.height))
+                counts[lab] += 1
+    cv2.destroyWindow("handpose record")
+
+
+def record(source: str, kind: str = "hand", label: str | None = None, labels: str | None = None,
+           labels_file: str | None = None, every: int = 1, mirrored: bool = False) -> LandmarkSet:
+    """Build a :class:`LandmarkSet` from a source (see ``handpose gestures record --help``)."""
+    if kind not in ("hand", "trajectory"):
+        raise HandposeError(f"kind must be 'hand' or 'trajectory', got {kind!r}")
+    every = max(1, every)
+    if source.strip().isdigit():
+        data = LandmarkSet(kind)
+        names = [s.strip() for s in (labels or label or "").split(",") if s.strip()]
+        _from_camera(data, int(source), names, mirrored)
+        return data
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"source not found: {source}")
+    if path.is_file() and path.suffix.lower() == ".csv":
+        return load_dataset(path, labels_file, kind)
+    data = LandmarkSet(kind)
+    if path.is_file():
+        if path.suffix.lower() not in VIDEO_EXTS:
+            raise InputError(f"{path}: record takes a folder <root>/<label>/*, a video, a camera index or a CSV")
+        _from_video(data, path, label or path.parent.name, every, mirrored)
+        return data
+    groups = sorted(p for p in path.iterdir() if p.is_dir())
+    if not groups:  # a flat folder: one label for all of it
+        groups = [path]
+        if not label:
+            raise HandposeError(f"{path} has no <label>/ subfolders: pass --label for its files")
+    for group in groups:
+        name = label if group == path else group.name
+        files = sorted(p for p in group.iterdir() if p.is_file())
+        images = [p for p in files if p.suffix.lower() in IMAGE_EXTS]
+        videos = [p for p in files if p.suffix.lower() in VIDEO_EXTS]
+        if images and kind == "hand":
+            _from_images(data, images, name or group.name, mirrored)
+        for v in videos:
+            _from_video(data, v, name or group.name, every, mirrored)
+    if len(data) == 0 and not data.undetected:
+        raise InputError(f"no images or videos found under {path}")
+    return data
