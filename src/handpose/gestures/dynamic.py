@@ -106,6 +106,11 @@ class DynamicDetector:
                 trail.cooldown_until = t_ms + self.params.cooldown_ms
         zoom = self._zoom(track_ids, keypoints, t_ms)
         if zoom:
+            # the two hands' motion was the zoom: it must not also end as two swipes
+            out = [m for m in out if not set(m.track_ids) & set(zoom.track_ids)]
+            for tid in zoom.track_ids:
+                self.trails[tid].clear()
+                self.trails[tid].cooldown_until = t_ms + self.params.cooldown_ms
             out.append(zoom)
         return out
 

@@ -117,6 +117,12 @@ class Rule:
         return cls(name, spec.get("description", ""), spec.get("thumb", "any"), fingers, spec.get("touch", []),
                    spec.get("apart", []), spec.get("together", []), direction, angle)
 
+    @property
+    def specificity(self) -> int:
+        """How many conditions the rule sets: on a tie, the more specific gesture wins."""
+        return (sum(v != "any" for v in self.fingers.values()) + (self.thumb != "any") + len(self.touch)
+                + len(self.apart) + len(self.together) + bool(self.thumb_direction) + bool(self.thumb_index_angle))
+
     def score(self, fs: FingerState, k: np.ndarray) -> float:
         parts = [thumb_score(fs, self.thumb)]
         parts += [finger_score(fs.curl[f], want) for f, want in self.fingers.items()]
@@ -172,6 +178,7 @@ class RuleClassifier:
         self.rules = rules
         self.threshold = 0.5 if threshold is None else threshold
         self.labels = [r.name for r in rules]
+        self._specificity = {r.name: r.specificity for r in rules}
 
     @classmethod
     def from_file(cls, path: str | Path, extend: bool = True) -> RuleClassifier:
@@ -185,7 +192,7 @@ class RuleClassifier:
 
     def classify(self, keypoints: np.ndarray, handedness: str | None = "right") -> Gesture:
         scores = self.scores(keypoints, handedness)
-        label = max(scores, key=lambda n: scores[n])
+        label = max(scores, key=lambda n: (round(scores[n], 3), self._specificity[n]))
         if scores[label] < self.threshold:
             return Gesture("none", 1.0 - scores[label])
         return Gesture(label, scores[label])

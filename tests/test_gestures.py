@@ -1,0 +1,380 @@
+"""Gestures: features, the built-in vocabulary, trained classifiers, dynamic gestures, events, CLI."""
+
+from __future__ import annotations
+
+import glob
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from handpose import Hands, HandTracker
+from handpose.cli import main
+from handpose.errors import HandposeError
+from handpose.gestures import (
+    DEFAULTS,
+    FEATURE_VERSION,
+    Debouncer,
+    DynamicDetector,
+    GestureClassifier,
+    GestureRecognizer,
+    RuleClassifier,
+    TrainConfig,
+    batch_features,
+    finger_state,
+    hand_features,
+    load_dataset,
+    split_last,
+    trajectory_features,
+)
+
+from .conftest import shared_path
+from .handbuilder import EXAMPLES, make_hand
+
+# -- features -----------------------------------------------------------------------------------------------
+
+
+def test_features_are_invariant_to_position_scale_rotation_and_side() -> None:
+    k = EXAMPLES["victory"]
+    f = hand_features(k, "right")
+    moved = make_hand({"ring": 1, "pinky": 1}, thumb="in", spread={"index-middle": 14}, rotate_deg=70, scale=37,
+                      offset=(900, 40))
+    # everything but the last two values (the in-plane direction of the hand, kept on purpose)
+    np.testing.assert_allclose(hand_features(moved, "right")[:-2], f[:-2], atol=1e-3)
+    mirrored = k.copy()
+    mirrored[:, 0] = 1000 - mirrored[:, 0]  # the same shape made by a left hand
+    fl = hand_features(mirrored, "left")
+    np.testing.assert_allclose(fl[:-2], f[:-2], atol=1e-3)  # all but the in-plane direction
+    # unknown side: the mirror is chosen from the hand itself
+    np.testing.assert_allclose(hand_features(mirrored, None)[:-2], hand_features(k, None)[:-2], atol=1e-3)
+    assert batch_features(np.stack([k, moved])).shape == (2, f.size)
+
+
+def test_finger_states_of_hand_made_shapes() -> None:
+    fs = finger_state(EXAMPLES["horns"], "right")
+    assert fs.state == {"thumb": "curled", "index": "extended", "middle": "curled", "ring": "curled",
+                        "pinky": "extended"}
+    assert fs.thumb_out < 0.3 and finger_state(EXAMPLES["call"]).thumb_out > 0.9
+    assert finger_state(EXAMPLES["ok"]).contacts["thumb-index"] < 0.2
+    assert finger_state(EXAMPLES["thumbs_up"]).thumb_direction == pytest.approx(90, abs=5)
+    with pytest.raises(HandposeError, match="21 finite keypoints"):
+        finger_state(np.zeros((20, 3)))
+
+
+# -- built-in vocabulary ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", sorted(EXAMPLES))
+def test_every_builtin_label_on_hand_made_keypoints(label) -> None:
+    g = RuleClassifier().classify(EXAMPLES[label], "right")
+    assert (g.label, g.score >= 0.6) == (label, True)
+
+
+def test_half_curled_hand_is_none() -> None:
+    half = make_hand({"index": 0.38, "middle": 0.38, "ring": 0.38, "pinky": 0.38}, thumb="in")  # curls ~0.5
+    assert RuleClassifier().classify(half, "right").label == "none"
+
+
+@pytest.fixture(scope="module")
+def image_tracker(models_ready) -> HandTracker:
+    return HandTracker(mode="image", max_hands=2)
+
+
+def _image_gesture(tracker, rc, path) -> str | None:
+    hands = tracker.process(cv2.imread(str(path)))
+    if len(hands) == 0:
+        return None
+    best = max((g for g in rc.classify_batch(hands.keypoints, list(hands.handedness)) if g.label != "none"),
+               key=lambda g: g.score, default=None)
+    return best.label if best else "none"
+
+
+@pytest.mark.parametrize(("folder", "expected"), [("call", "call"), ("four", "four"), ("rock", "horns")])
+def test_builtin_vocabulary_on_real_photos(folder, expected, image_tracker) -> None:
+    rc = RuleClassifier()
+    labels = [_image_gesture(image_tracker, rc, p)
+              for p in sorted(glob.glob(str(shared_path("data", "gesture_images", folder) / "*.jpg")))]
+    found = [lab for lab in labels if lab is not None]
+    assert len(found) >= 8
+    assert sum(lab == expected for lab in found) >= 0.9 * len(found), labels
+
+
+def test_builtin_thumbs_up_photos(image_tracker, photo_paths) -> None:
+    rc = RuleClassifier()
+    assert [_image_gesture(image_tracker, rc, p) for p in photo_paths] == ["thumbs_up", "thumbs_up"]
+
+
+def test_user_rules_extend_and_are_validated(tmp_path) -> None:
+    good = tmp_path / "mine.toml"
+    good.write_text('[gesture.claw]\ndescription = "all half bent"\nthumb = "any"\nindex = "bent"\n'
+                    'middle = "bent"\nring = "bent"\npinky = "bent"\n')
+    rc = RuleClassifier.from_file(good)
+    assert "claw" in rc.labels and "fist" in rc.labels
+    claw = make_hand({"index": 0.38, "middle": 0.38, "ring": 0.38, "pinky": 0.38}, thumb="in")
+    assert rc.classify(claw, "right").label == "claw"
+    for text, message in [
+        ('[gesture.x]\nindex = "straight"\n', r"mine2.toml: gesture 'x': index must be one of"),
+        ('[gesture.x]\nindx = "extended"\n', r"unknown key\(s\) \['indx'\]"),
+        ('[gesture.x]\ntouch = ["thumb-nose"]\n', "touch must be a list of"),
+        ('[gesture.x]\ndescription = "nothing"\n', "has no condition"),
+        ("[gesture.x\n", "not valid TOML"),
+        ('colour = "red"\n', "unknown top-level key"),
+    ]:
+        bad = tmp_path / "mine2.toml"
+        bad.write_text(text)
+        with pytest.raises(HandposeError, match=message):
+            RuleClassifier.from_file(bad)
+
+
+# -- trained classifiers ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def keypoint_data():
+    d = load_dataset(shared_path("data", "landmarks", "keypoint.csv"),
+                     shared_path("data", "landmarks", "keypoint_classifier_label.csv"))
+    return batch_features(np.stack(d.points), d.handedness), np.array(d.labels)
+
+
+def test_hand_classifier_generalizes_on_keypoint_csv(keypoint_data) -> None:
+    x, y = keypoint_data
+    assert set(y) == {"Open", "Close", "Pointer"} and len(y) == 4450
+    train, test = split_last(y, 0.25)
+    model = GestureClassifier.train(x[train], y[train], feature_kind="hand", feature_version=FEATURE_VERSION,
+                                    config=DEFAULTS["hand"])
+    acc = np.mean(np.array([g.label for g in model.predict(x[test])]) == y[test])
+    # measured 0.955 (a plain RBF SVM on the raw columns: 0.94; the issue's goal is 0.97, not reached)
+    assert acc >= 0.94
+
+
+def test_trajectory_classifier_on_point_history() -> None:
+    d = load_dataset(shared_path("data", "landmarks", "point_history.csv"),
+                     shared_path("data", "landmarks", "point_history_classifier_label.csv"))
+    x = np.stack([trajectory_features(p) for p in d.points])
+    y = np.array(d.labels)
+    train, test = split_last(y, 0.25)
+    model = GestureClassifier.train(x[train], y[train], feature_kind="trajectory", feature_version=1,
+                                    config=DEFAULTS["trajectory"])
+    acc = np.mean(np.array([g.label for g in model.predict(x[test])]) == y[test])
+    assert acc >= 0.96  # measured 0.970 (plain SVM: 0.96)
+
+
+@pytest.mark.parametrize("kind", ["mlp", "svm", "knn"])
+def test_every_model_type_learns_and_round_trips(kind, tmp_path) -> None:
+    labels = ["open_palm", "fist", "point", "call"]
+    rng = np.random.default_rng(0)
+    x = np.stack([hand_features(EXAMPLES[lab] + rng.normal(0, 2.0, (21, 3)).astype(np.float32), "right")
+                  for lab in labels for _ in range(15)])
+    y = np.repeat(labels, 15)
+    model = GestureClassifier.train(x, y, feature_kind="hand", feature_version=FEATURE_VERSION,
+                                    config=TrainConfig(model=kind, epochs=60, ensemble=2))
+    assert [g.label for g in model.predict(x[::15])] == labels
+    path = model.save(tmp_path / "m")
+    assert path.suffix == ".npz"
+    loaded = GestureClassifier.load(path)
+    np.testing.assert_allclose(loaded.predict_proba(x), model.predict_proba(x), atol=1e-6)
+    with pytest.raises(HandposeError, match="exists"):
+        model.save(path)
+
+
+def test_model_files_are_safe_and_versioned(tmp_path) -> None:
+    evil = tmp_path / "evil.npz"
+    np.savez(evil, __meta__=np.array([{"format": "handpose-gesture-model"}], dtype=object))
+    with pytest.raises(HandposeError, match="not a handpose gesture model"):
+        GestureClassifier.load(evil)  # object arrays need pickle, which is never allowed
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(HandposeError, match="not a handpose gesture model"):
+        GestureClassifier.load(tmp_path / "junk.npz")
+    x = np.stack([hand_features(EXAMPLES[k]) for k in ("fist", "call")])
+    old = GestureClassifier.train(x, ["fist", "call"], feature_kind="hand", feature_version=FEATURE_VERSION - 1 or 99,
+                                  config=TrainConfig(epochs=2, ensemble=1))
+    with pytest.raises(HandposeError, match="retrain"):
+        GestureRecognizer(old)
+
+
+def test_rejection_threshold_says_none() -> None:
+    rng = np.random.default_rng(1)
+    fist, call = hand_features(EXAMPLES["fist"]), hand_features(EXAMPLES["call"])
+    x = np.stack([fist + rng.normal(0, 0.01, fist.shape) for _ in range(4)]
+                 + [call + rng.normal(0, 0.01, call.shape) for _ in range(4)])
+    model = GestureClassifier.train(x, ["fist"] * 4 + ["call"] * 4, feature_kind="hand",
+                                    feature_version=FEATURE_VERSION, config=TrainConfig(model="knn", k=4),
+                                    reject_threshold=0.8)
+    assert [g.label for g in model.predict(np.stack([fist, call]))] == ["fist", "call"]
+    halfway = model.predict(((fist + call) / 2)[None])[0]  # as near to both: no class is sure enough
+    assert halfway.label == "none" and halfway.score < 0.8
+
+
+# -- dynamic gestures ---------------------------------------------------------------------------------------
+
+
+def _replay(detector, path_fn, n=30, dt=33.3, hands=1, base=None):
+    base = EXAMPLES["open_palm"] if base is None else base
+    events = []
+    for i in range(n):
+        kps = np.stack([base + np.array([*path_fn(i, h), 0], np.float32) for h in range(hands)])
+        events += detector.update(list(range(1, hands + 1)), kps, i * dt)
+    return events
+
+
+@pytest.mark.parametrize(("direction", "step", "label"), [((1, 0), 40, "swipe_right"), ((-1, 0), 40, "swipe_left"),
+                                                          ((0, -1), 40, "swipe_up"), ((0, 1), 40, "swipe_down")])
+def test_swipes_fire_once(direction, step, label) -> None:
+    events = _replay(DynamicDetector(), lambda i, h: (direction[0] * step * i, direction[1] * step * i), n=12)
+    assert [e.label for e in events] == [label]
+
+
+def test_no_event_on_a_still_jittery_or_drifting_hand() -> None:
+    rng = np.random.default_rng(0)
+    assert _replay(DynamicDetector(), lambda i, h: tuple(rng.normal(0, 3, 2)), n=90) == []
+    # slow drift: 2 px per frame (60 px/s for a ~240 px hand) over 6 seconds
+    assert _replay(DynamicDetector(), lambda i, h: (2 * i, 0.5 * i), n=180) == []
+
+
+@pytest.mark.parametrize(("sign", "label"), [(1, "circle_cw"), (-1, "circle_ccw")])
+def test_circles(sign, label) -> None:
+    def path(i, h):
+        a = sign * 2 * np.pi * i / 30
+        return 120 * np.cos(a), 120 * np.sin(a)  # image y points down: a positive angle turns clockwise
+
+    events = _replay(DynamicDetector(), path, n=32)
+    assert [e.label for e in events] == [label]
+
+
+@pytest.mark.parametrize(("sign", "label"), [(1, "zoom_in"), (-1, "zoom_out")])
+def test_two_hand_zoom(sign, label) -> None:
+    def path(i, h):
+        gap = 150 + sign * 18 * i if sign > 0 else 450 - 18 * i
+        return ((-1) ** h * gap, 0)
+
+    events = _replay(DynamicDetector(), path, n=18, hands=2)
+    assert [e.label for e in events] == [label]
+    assert events[0].track_ids == (1, 2)
+
+
+@pytest.fixture(scope="module")
+def video_keypoints(models_ready, video_path):
+    tracker = HandTracker(mode="video", max_hands=1)
+    cap = cv2.VideoCapture(str(video_path))
+    out, i = [], 0
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        hands = tracker.process(frame, i * 40.0)
+        out.append((hands.keypoints[0], i * 40.0))
+        i += 1
+    return out
+
+
+def test_replayed_real_keypoints(video_keypoints) -> None:
+    det = DynamicDetector()
+    # the real clip: a hand slowly reaching towards the camera, no swipe or circle
+    assert [m for kp, t in video_keypoints for m in det.update([1], kp[None], t)] == []
+    # the real hand shapes moved along a fast horizontal path: one swipe
+    det = DynamicDetector()
+    events = []
+    for i, (kp, _) in enumerate(video_keypoints[100:115]):
+        events += det.update([1], (kp + np.array([60.0 * i, 0, 0], np.float32))[None], i * 33.3)
+    assert [e.label for e in events] == ["swipe_right"]
+
+
+# -- events -------------------------------------------------------------------------------------------------
+
+
+def test_debounce_hold_hysteresis_release() -> None:
+    d = Debouncer(hold_ms=100, release_ms=150, start_score=0.6, keep_score=0.4)
+    seq = [("fist", 0.9)] * 4 + [("none", 0.9)] + [("fist", 0.5)] * 3 + [("open_palm", 0.9)] * 8
+    events = []
+    for i, (label, score) in enumerate(seq):
+        events += d.update(1, "right", label, score, i * 40.0)
+    # fist starts after 100 ms; a one-frame flicker and lower scores (>= keep) do not end it; open palm replaces it
+    assert [(e.label, e.phase) for e in events] == [("fist", "start"), ("fist", "end"), ("open_palm", "start")]
+    # the fist was last seen at 280 ms; the open palm began at 320 ms
+    assert (events[0].start_ms, events[1].end_ms, events[2].start_ms) == (0.0, 280.0, 320.0)
+    events = d.finish(set(), {1: "right"})
+    assert [(e.label, e.phase, e.end_ms) for e in events] == [("open_palm", "end", 600.0)]
+
+
+def test_a_flicker_never_starts_a_gesture() -> None:
+    d = Debouncer(hold_ms=150)
+    events = []
+    for i in range(20):
+        events += d.update(1, None, "fist" if i % 2 else "point", 0.9, i * 40.0)
+    assert events == []
+
+
+def test_recognizer_events_callbacks_and_iterator(video_keypoints) -> None:
+    rec = GestureRecognizer()
+    seen = []
+    rec.on("static", seen.append)
+    for kp, t in video_keypoints[:60]:
+        hands = Hands(keypoints=kp[None], world=np.zeros((1, 21, 3), np.float32), scores=np.ones(1, np.float32),
+                      handedness=np.array(["right"]), handedness_scores=np.ones(1, np.float32),
+                      boxes=np.zeros((1, 4), np.float32), rects=np.zeros((1, 5), np.float32),
+                      track_ids=np.array([1]), width=640, height=360, timestamp_ms=t)
+        rec.annotate(hands)
+        assert len(hands.gestures) == 1
+    events = list(rec.events())
+    assert events and [e.label for e in events] == [e.label for e in seen]
+    assert events[0].kind == "static" and events[0].track_id == 1 and events[0].handedness == "right"
+    assert json.dumps(events[0].to_dict())
+
+
+def test_run_with_gestures_writes_gestures_and_events(video_path, tmp_path, capsys) -> None:
+    out = tmp_path / "g.jsonl"
+    assert main(["run", str(video_path), "--gestures", "builtin", "--json", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 202 and all("events" in r for r in rows)
+    labels = [r["hands"][0]["gesture"]["label"] for r in rows]
+    assert labels.count("open_palm") > 120  # the open hand of the clip
+    starts = [e for r in rows for e in r["events"] if e["phase"] == "start"]
+    assert starts and starts[0]["label"] == "open_palm" and starts[0]["track_id"] == 1
+
+
+# -- record -> train -> eval --------------------------------------------------------------------------------
+
+
+def test_record_train_eval_end_to_end(tmp_path, capsys, models_ready) -> None:
+    images = shared_path("data", "gesture_images")
+    data = tmp_path / "data.csv"
+    assert main(["gestures", "record", str(images), "-o", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert "36 hand rows" in out and "4 inputs without a hand" in out
+    header = data.read_text().splitlines()[0].split(",")
+    assert header[:5] == ["label", "handedness", "source", "width", "height"] and len(header) == 68
+    model = tmp_path / "model.npz"
+    assert main(["gestures", "train", str(data), "-o", str(model), "--cv", "3", "--epochs", "30"]) == 0
+    assert "cross-validation (3 folds)" in capsys.readouterr().out
+    report_dir = tmp_path / "report"
+    assert main(["gestures", "eval", str(model), str(images), "--out", str(report_dir)]) == 0
+    report = json.loads((report_dir / "report.json").read_text())
+    assert set(report) == {"accuracy", "labels", "per_class", "confusion", "n", "undetected"}
+    assert report["n"] == 36 and report["undetected"]["count"] == 4 and report["accuracy"] >= 0.9
+    assert set(report["per_class"]["call"]) == {"precision", "recall", "f1", "support"}
+    assert cv2.imread(str(report_dir / "confusion.png")) is not None
+    # the built-in vocabulary on the same folders, HaGRID names mapped (rock -> horns)
+    assert main(["gestures", "eval", "builtin", str(images), "--out", str(tmp_path / "b")]) == 0
+    builtin = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert builtin["per_class"]["horns"]["recall"] == 1.0 and builtin["per_class"]["call"]["recall"] >= 0.85
+
+
+def test_record_imports_common_csv_and_refuses_overwrite(tmp_path, capsys) -> None:
+    src = shared_path("data", "landmarks", "keypoint.csv")
+    small = tmp_path / "kp.csv"
+    small.write_text("\n".join(src.read_text().splitlines()[:40]))
+    out = tmp_path / "data.csv"
+    assert main(["gestures", "record", str(small), "-o", str(out), "--labels-file",
+                 str(shared_path("data", "landmarks", "keypoint_classifier_label.csv"))]) == 0
+    data = load_dataset(out)
+    assert len(data) == 40 and data.kind == "hand" and set(data.labels) <= {"Open", "Close", "Pointer"}
+    assert main(["gestures", "record", str(small), "-o", str(out)]) == 1
+    assert "exists; pass --overwrite" in capsys.readouterr().err
+
+
+def test_gestures_list(capsys) -> None:
+    assert main(["gestures", "list"]) == 0
+    out = capsys.readouterr().out
+    for label in ("open_palm", "vulcan_salute", "finger_gun", "rock -> horns", "like -> thumbs_up"):
+        assert label in out
