@@ -46,6 +46,7 @@ class BenchConfig:
     hand_counts: tuple[int, ...] = (1, 2, 4)
     cold_start: bool = True
     threads: int | None = None
+    gestures: str | None = None  # e.g. "builtin": also time gesture recognition (our side only)
     notes: list[str] = field(default_factory=list)
 
 
@@ -134,6 +135,10 @@ class _Ours:
         self.label = engine
         self.tracker = HandTracker(cfg.model, mode=mode, max_hands=max_hands, threads=cfg.threads,
                                    **engine_tracker_args(engine, cfg.model))
+        if cfg.gestures:
+            from .gestures import load_classifier
+
+            self.tracker.gesture_classifier = load_classifier(cfg.gestures)
         self.times: list[float] = []
         self.stages: dict[str, list[float]] = {s: [] for s in STAGES}
         self.hands: list[int] = []
@@ -360,7 +365,8 @@ def run_benchmark(cfg: BenchConfig, progress: bool = True) -> dict[str, Any]:
     frames, decode_ms, fps = load_frames(cfg.source, cfg.limit)
     report: dict[str, Any] = {"machine": machine_info(), "source": cfg.source, "frames": len(frames),
                               "size": f"{frames[0].shape[1]}x{frames[0].shape[0]}", "model": cfg.model,
-                              "engines": list(cfg.engines), "read_ms": stats(decode_ms), "notes": list(cfg.notes)}
+                              "engines": list(cfg.engines), "read_ms": stats(decode_ms), "notes": list(cfg.notes),
+                              "gestures": cfg.gestures}
     worker = None
     if cfg.reference_python:
         worker = ReferenceWorker(cfg.reference_python)

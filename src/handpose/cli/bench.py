@@ -38,6 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hands", type=_ints, default=(1, 2, 4), help="hand counts for the scaling test")
     p.add_argument("--no-cold-start", action="store_true", help="skip the cold start / memory measurement")
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--gestures", default=None, help="also time gesture recognition, e.g. 'builtin'")
     p.add_argument("--json", help="write the full report as JSON")
     p.add_argument("--markdown", help="write the report as Markdown")
     p.add_argument("--plot", help="write a PNG of stacked per-stage bars")
@@ -64,7 +65,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     cfg = BenchConfig(source=args.source, limit=args.frames, model=args.model, engines=engines,
                       modes=args.modes, max_hands=args.max_hands, reference_python=ref,
                       reference_apis=args.reference_apis, batches=args.batches, hand_counts=args.hands,
-                      cold_start=not args.no_cold_start, threads=args.threads, notes=notes)
+                      cold_start=not args.no_cold_start, threads=args.threads, notes=notes, gestures=args.gestures)
     report = run_benchmark(cfg)
     sys.stdout.write(render(report))
     if args.json:

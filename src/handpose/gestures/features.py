@@ -46,6 +46,11 @@ def canonical(keypoints: np.ndarray, handedness: str | None = "right", rotate: b
     return k
 
 
+def _unit(v: float) -> float:
+    """Clamp to [0, 1] (plain floats: np.clip is slow on scalars)."""
+    return 0.0 if v < 0.0 else (1.0 if v > 1.0 else float(v))
+
+
 def _angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Angle (radians) between vectors a and b along the last axis."""
     na, nb = np.linalg.norm(a, axis=-1), np.linalg.norm(b, axis=-1)
@@ -77,12 +82,11 @@ def finger_state(keypoints: np.ndarray, handedness: str | None = "right") -> Fin
         bends = _angle(seg[:-1], seg[1:])  # at the base, middle and end joints (radians)
         if name == "thumb":
             # the thumb's own bends (MCP, IP) are small even when it folds; mostly its tip position tells
-            value = float(np.clip((bends[1:].sum() - 0.5) / 1.5, 0, 1))
+            value = _unit((bends[1:].sum() - 0.5) / 1.5)
         else:
             # straight ~0.3 rad in total, a fist ~4 rad; and is the tip nearer the wrist than the middle joint?
             reach = np.linalg.norm(k[d]) / max(np.linalg.norm(k[b]), 1e-9)
-            value = float(np.clip(0.5 * np.clip((bends.sum() - 0.7) / 2.2, 0, 1)
-                                  + 0.5 * np.clip((1.35 - reach) / 0.6, 0, 1), 0, 1))
+            value = _unit(0.5 * _unit((bends.sum() - 0.7) / 2.2) + 0.5 * _unit((1.35 - reach) / 0.6))
         curl[name] = value
         state[name] = "extended" if value < 0.35 else ("curled" if value > 0.65 else "bent")
     # Thumb out: it points away from the palm's across direction (index base -> pinky base) instead of folding
@@ -93,9 +97,9 @@ def finger_state(keypoints: np.ndarray, handedness: str | None = "right") -> Fin
     tip_far = np.linalg.norm(k[4] - k[5]) + 0.5 * np.linalg.norm(k[4] - palm_centre)
     width = k[17, :2] - k[5, :2]
     over_palm = float(np.dot(k[4, :2] - k[5, :2], width) / max(np.dot(width, width), 1e-9))
-    alongside = np.clip((0.25 - over_palm) / 0.25, 0, 1) * np.clip((0.4 - curl["thumb"]) / 0.2, 0, 1)
-    pointing = 0.75 * np.clip((across - 85) / 35, 0, 1) + 0.25 * np.clip((tip_far - 0.6) / 0.5, 0, 1)
-    thumb_out = float(np.clip(max(pointing, alongside), 0, 1))
+    alongside = _unit((0.25 - over_palm) / 0.25) * _unit((0.4 - curl["thumb"]) / 0.2)
+    pointing = 0.75 * _unit((across - 85) / 35) + 0.25 * _unit((tip_far - 0.6) / 0.5)
+    thumb_out = _unit(max(pointing, alongside))
     contacts = {f"thumb-{n}": float(np.linalg.norm(k[4] - k[t])) for n, t in zip(
         ("index", "middle", "ring", "pinky"), TIPS[1:], strict=True)}
     contacts["index-middle"] = float(np.linalg.norm(k[8] - k[12]))

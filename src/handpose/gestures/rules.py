@@ -39,8 +39,9 @@ ALIASES = {
 
 
 def _ramp(x: float, lo: float, hi: float) -> float:
-    """0 at ``lo``, 1 at ``hi`` (either direction), linear between."""
-    return float(np.clip((x - lo) / (hi - lo), 0.0, 1.0))
+    """0 at ``lo``, 1 at ``hi`` (either direction), linear between (plain floats: np.clip is slow on scalars)."""
+    v = (float(x) - lo) / (hi - lo)
+    return 0.0 if v < 0.0 else (1.0 if v > 1.0 else v)
 
 
 def finger_score(curl: float, want: str) -> float:
