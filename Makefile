@@ -34,9 +34,14 @@ $(REF_VENV)/.installed: tools/reference/requirements.txt
 	$(REF_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/reference/requirements.txt
 	touch $@
 
+BENCH_SOURCE ?= ../shared/data/video/hand_reach_640x360.mp4
 bench: setup reference-env
-	$(BIN)/handpose bench ../shared/data/video/hand_reach_640x360.mp4 --reference $(REF_VENV)/bin/python \
+	$(BIN)/handpose bench $(BENCH_SOURCE) --reference $(REF_VENV)/bin/python --overwrite \
 		--markdown out/bench.md --json out/bench.json --plot out/bench.png
+
+eval: setup reference-env
+	$(BIN)/handpose eval ../shared/data/keypoints/hands21_dev.json --reference $(REF_VENV)/bin/python \
+		--json out/eval.json --overwrite
 
 clean:
 	rm -rf $(VENV) $(REF_VENV) out .pytest_cache
