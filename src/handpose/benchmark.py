@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,7 @@ import numpy as np
 
 from .errors import HandposeError
 from .pipeline import HandTracker
+from .reference_worker import peak_rss_mb
 from .registry import VARIANTS, model_path, model_state
 
 STAGES = ("prepare", "palm_pre", "palm_model", "palm_post", "crop", "landmark_model", "post", "gestures")
@@ -299,18 +299,6 @@ def _hand_scaling(cfg: BenchConfig, frames: list[np.ndarray], fps: float) -> lis
                      "total_ms": stats(times[w:]), "landmark_ms": stats(lm[w:]),
                      "hands_found": float(np.mean(found[w:]))})
     return rows
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process (VmHWM: unlike ru_maxrss it is not inherited across fork+exec)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024.0 if sys.platform != "darwin" else 2**20)
 
 
 def cold_start_main(engine: str, model: str, frame_path: str) -> None:

@@ -16,7 +16,8 @@ import time
 import zipfile
 
 
-def _rss_mb() -> float:
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process (VmHWM: unlike ru_maxrss it is not inherited across fork+exec)."""
     try:
         with open("/proc/self/status") as f:
             for line in f:
@@ -113,7 +114,7 @@ class Worker:
             try:
                 if cmd == "quit":
                     break
-                ans = {"rss_mb": _rss_mb()} if cmd == "rss" else getattr(self, cmd)(req)
+                ans = {"rss_mb": peak_rss_mb()} if cmd == "rss" else getattr(self, cmd)(req)
                 ans["ok"] = True
             except Exception as e:  # report, keep serving
                 ans = {"ok": False, "error": f"{type(e).__name__}: {e}"}
@@ -131,7 +132,7 @@ def cold_start(frame_path: str, api: str, palm: str, hand: str) -> None:
     w.open({"key": "c", "api": api, "mode": "image", "max_hands": 2, "palm": palm, "hand": hand})
     spec, runner = w.runners["c"]
     w._process(spec, runner, frame, 0)
-    print(json.dumps({"cold_ms": (time.perf_counter() - t0) * 1e3, "rss_mb": _rss_mb()}))
+    print(json.dumps({"cold_ms": (time.perf_counter() - t0) * 1e3, "rss_mb": peak_rss_mb()}))
 
 
 if __name__ == "__main__":
