@@ -79,3 +79,31 @@ def test_bad_engine_and_bad_input_are_clear() -> None:
     eng = create_engine("hand_lite", "auto")
     with pytest.raises(EngineError, match=r"expected input \(N, 224, 224, 3\)"):
         eng.run(np.zeros((1, 100, 100, 3), np.float32))
+
+
+torch_only = pytest.mark.skipif("torch" not in available_engines(),
+                                reason="PyTorch is not installed (pip install 'handpose[train]')")
+
+
+@torch_only
+@pytest.mark.parametrize("name", MODELS)
+def test_torch_engine_matches_litert(name, real_inputs) -> None:
+    a, b = create_engine(name, "litert"), create_engine(name, "torch")
+    x = real_inputs[name] if get_model(name).dynamic_batch else real_inputs[name][:1]
+    ra, rb = a.run(x), b.run(x)
+    assert ra.keys() == rb.keys()
+    for k in ra:
+        assert ra[k].shape == rb[k].shape and np.max(np.abs(ra[k] - rb[k])) <= TOLERANCE, k
+    assert b.provider.startswith("torch-")
+
+
+@torch_only
+def test_pipeline_on_torch(photo_paths) -> None:
+    import cv2
+
+    from handpose import HandTracker
+
+    img = cv2.imread(str(photo_paths[0]))
+    ref = HandTracker(mode="image", engine="litert").process(img)
+    got = HandTracker(mode="image", engine="torch").process(img)
+    assert len(got) == 1 and np.abs(got.keypoints - ref.keypoints)[..., :2].max() < 0.05

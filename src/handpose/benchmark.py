@@ -121,11 +121,9 @@ def available_bench_engines(model: str = "full") -> tuple[list[str], list[str]]:
             have.append("tensorrt")
         else:
             notes.append("tensorrt: not available (needs onnxruntime-gpu with TensorRT and an NVIDIA GPU)")
-    try:
-        import torch  # noqa: F401
-
-        notes.append("torch: installed, but handpose has no PyTorch inference engine yet")
-    except ImportError:
+    if "torch" in engines:
+        have.append("torch")
+    else:
         notes.append("torch: not installed (pip install 'handpose[train]')")
     return have, notes
 

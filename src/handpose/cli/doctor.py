@@ -71,6 +71,10 @@ def collect() -> dict[str, Any]:
 
         report["engines"]["onnxruntime"] = {"providers": ort.get_available_providers(),
                                             "device": ort.get_device()}
+    if "torch" in engines:
+        import torch
+
+        report["engines"]["torch"] = {"devices": ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])}
     try:
         report["engines"]["auto"] = resolve_engine("auto")
     except Exception as e:  # no engine at all
@@ -110,7 +114,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     for name, info in r["engines"].items():
         if name == "auto":
             continue
-        detail = info.get("delegates") or info.get("providers")
+        detail = info.get("delegates") or info.get("providers") or info.get("devices")
         print(f"engine   {name}: {', '.join(detail)}")
     print(f"auto     engine='auto' uses {r['engines']['auto']}")
     print(f"cache    {r['cache']}")

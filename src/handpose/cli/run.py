@@ -19,7 +19,7 @@ def add_tracker_options(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that runs the pipeline."""
     p.add_argument("--model", default="full", choices=["full", "lite", "full-int8", "lite-int8"],
                    help="model variant (default: full; *-int8 after 'handpose models quantize')")
-    p.add_argument("--engine", default="auto", choices=["auto", "litert", "onnxruntime"],
+    p.add_argument("--engine", default="auto", choices=["auto", "litert", "onnxruntime", "torch"],
                    help="inference engine (default: auto = fastest available)")
     p.add_argument("--max-hands", type=int, default=2, help="most hands to find per frame (default: 2)")
     p.add_argument("--mirrored", action="store_true", help="the input is a mirrored selfie view")

@@ -8,13 +8,15 @@ from ..errors import EngineError
 from ..registry import ModelSpec, get_model, is_onnx_only
 from . import litert as _litert
 from . import onnxrt as _onnxrt
+from . import torch_engine as _torch
 from .base import Engine, default_threads
 
-ENGINES = ("auto", "litert", "onnxruntime")
+ENGINES = ("auto", "litert", "onnxruntime", "torch")
 
 
 def available_engines() -> list[str]:
-    return [name for name, mod in (("litert", _litert), ("onnxruntime", _onnxrt)) if mod.available()]
+    return [name for name, mod in (("litert", _litert), ("onnxruntime", _onnxrt), ("torch", _torch))
+            if mod.available()]
 
 
 def resolve_engine(engine: str = "auto", providers: list[str] | None = None) -> str:
@@ -34,6 +36,8 @@ def resolve_engine(engine: str = "auto", providers: list[str] | None = None) -> 
         return "litert"
     if "onnxruntime" in have:
         return "onnxruntime"
+    if "torch" in have:
+        return "torch"
     raise EngineError("no inference engine is installed: pip install ai-edge-litert or onnxruntime")
 
 
@@ -50,6 +54,8 @@ def create_engine(model: str | ModelSpec, engine: str = "auto", *, threads: int 
     kind = resolve_engine(engine, providers)
     if kind == "litert":
         return _litert.LiteRTEngine(spec, ensure_model(spec.name), threads)
+    if kind == "torch":
+        return _torch.TorchEngine(spec, ensure_model(spec.name), threads)
     from ..convert import ensure_onnx
 
     if providers is None:
