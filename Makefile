@@ -18,7 +18,7 @@ setup: $(VENV)/.installed
 	$(BIN)/handpose models fetch palm_full palm_lite hand_full hand_lite
 
 demo: setup
-	$(BIN)/handpose run $(SOURCE) --output $(OUTPUT) --json $(OUTPUT)/hands.jsonl
+	$(BIN)/handpose run $(SOURCE) --output $(OUTPUT) --json $(OUTPUT)/hands.jsonl --gestures builtin --overwrite
 
 test: setup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
