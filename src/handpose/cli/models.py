@@ -9,7 +9,7 @@ from ..registry import list_models, model_path, model_state
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("models", help="list, fetch and convert models",
+    p = sub.add_parser("models", help="list, fetch, convert and quantize models",
                        description="Manage the model cache ($HANDPOSE_HOME, default ~/.cache/handpose).")
     msub = p.add_subparsers(dest="models_command", metavar="ACTION", required=True)
 
@@ -42,7 +42,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = [("NAME", "TASK", "STATE", "ONNX", "SIZE", "PATH")]
     for spec in list_models():
         onnx = "yes" if model_path(spec, ".onnx").is_file() else "-"
-        size = f"{spec.size / 1e6:.1f} MB" if spec.size else "?"
+        path = model_path(spec)
+        known = spec.size or (path.stat().st_size if path.is_file() else None)
+        size = f"{known / 1e6:.1f} MB" if known else "-"
         rows.append((spec.name, spec.task, model_state(spec), onnx, size, str(model_path(spec))))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
