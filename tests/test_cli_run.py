@@ -128,3 +128,16 @@ def test_cli_subprocess_has_no_traceback(tmp_path) -> None:
                                   "image, folder, glob, video, camera index or URL)"
     version = subprocess.run([sys.executable, "-m", "handpose", "--version"], capture_output=True, text=True)
     assert version.stdout.startswith("handpose ")
+
+
+def test_show_without_gui_is_a_clear_error(photo_paths, capsys) -> None:
+    import cv2
+
+    try:
+        cv2.namedWindow("probe")
+        cv2.destroyWindow("probe")
+        pytest.skip("this OpenCV has a GUI and a display")
+    except cv2.error:
+        pass
+    code, _, err = run_cli(str(photo_paths[0]), "--show", capsys=capsys)
+    assert code == 1 and "--show needs OpenCV with GUI support" in err
