@@ -147,3 +147,27 @@ def test_sinks_never_overwrite_without_asking(tmp_path) -> None:
     assert all((tmp_path / n).read_text() == "mine" for n in ("o.mp4", "o.gif", "o.jsonl"))
     JsonlSink(tmp_path / "o.jsonl", overwrite=True).close()
     assert (tmp_path / "o.jsonl").read_text() == ""
+
+
+@pytest.fixture()
+def http_video(video_path):
+    """The shared video served over HTTP on the loopback interface."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(video_path.parent))
+    handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/{video_path.name}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_video_url_source(http_video) -> None:
+    with open_source(http_video) as src:
+        assert src.kind == "video"
+        frames = [f for f in src]
+    assert len(frames) == 202 and frames[0].image.shape == (360, 640, 3)
