@@ -71,13 +71,19 @@ def crop_matrices(rects: np.ndarray, size: int) -> np.ndarray:
 
 
 def crop(image: np.ndarray, rects: np.ndarray, size: int = 224, bgr: bool = False,
-         matrices: np.ndarray | None = None) -> np.ndarray:
-    """Rotated crops (n, size, size, 3) float32 RGB in [0, 1], one warp per hand, written into one batch."""
-    out = np.empty((len(rects), size, size, 3), np.float32)
+         matrices: np.ndarray | None = None, out: np.ndarray | None = None,
+         scratch: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Rotated crops (n, size, size, 3) float32 RGB in [0, 1], one warp per hand, written into one batch (``out``).
+
+    ``scratch``: two reusable (size, size, 3) uint8 buffers for the warp and the channel swap.
+    """
+    if out is None:
+        out = np.empty((len(rects), size, size, 3), np.float32)
+    patch_buf, rgb_buf = scratch if scratch is not None else (None, None)
     for i, m in enumerate(crop_matrices(rects, size) if matrices is None else matrices):
-        patch = cv2.warpAffine(image, m, (size, size), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        patch = cv2.warpAffine(image, m, (size, size), dst=patch_buf, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                borderMode=cv2.BORDER_REPLICATE)
-        to_float(patch, bgr, out=out[i])
+        to_float(patch, bgr, out=out[i], tmp=rgb_buf)
     return out
 
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import cv2
 import numpy as np
 
 from .engines import Engine
 from .geometry import crop, crop_matrices, project, rotate_world
-from .imaging import to_float
 
 
 @dataclass
@@ -27,8 +25,8 @@ class LandmarkModel:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.size = engine.spec.input_size[0]
-        self._patch = np.empty((self.size, self.size, 3), np.uint8)
-        self._rgb = np.empty_like(self._patch)
+        patch = np.empty((self.size, self.size, 3), np.uint8)
+        self._scratch = (patch, np.empty_like(patch))
 
     def infer(self, image: np.ndarray, rects: np.ndarray, bgr: bool = False, clock: Any = None) -> LandmarkOutput:
         """Crop every hand straight into the model's input batch, run once, map back to the image."""
@@ -37,10 +35,7 @@ class LandmarkModel:
         matrices = crop_matrices(rects, self.size)
 
         def fill(buf: np.ndarray) -> None:
-            for i, m in enumerate(matrices):
-                patch = cv2.warpAffine(image, m, (self.size, self.size), dst=self._patch,
-                                       flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
-                to_float(patch, bgr, out=buf[i], tmp=self._rgb)
+            crop(image, rects, self.size, bgr, matrices, out=buf, scratch=self._scratch)
             if clock is not None:
                 clock.lap("crop")
 
@@ -50,13 +45,11 @@ class LandmarkModel:
         return self._project(out, rects, matrices)
 
     def preprocess(self, image: np.ndarray, rects: np.ndarray, bgr: bool = False) -> np.ndarray:
-        self._matrices = crop_matrices(rects, self.size)  # reused by postprocess for the same rects
-        self._rects = rects
-        return crop(image, rects, self.size, bgr, self._matrices)
+        """The model input (n, size, size, 3) for these rects (``infer`` does this without the extra copy)."""
+        return crop(image, rects, self.size, bgr)
 
     def postprocess(self, out: dict[str, np.ndarray], rects: np.ndarray) -> LandmarkOutput:
-        m = self._matrices if getattr(self, "_rects", None) is rects else None
-        return self._project(out, rects, m)
+        return self._project(out, rects, None)
 
     def _project(self, out: dict[str, np.ndarray], rects: np.ndarray, m: np.ndarray | None) -> LandmarkOutput:
         n = len(rects)
