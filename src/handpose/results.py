@@ -102,17 +102,19 @@ class Hands:
     def __len__(self) -> int:
         return len(self.scores)
 
+    def _scale(self) -> np.ndarray:
+        return np.maximum(np.array([self.width, self.height, self.width], np.float32), 1)
+
     @property
     def keypoints_norm(self) -> np.ndarray:
         """Keypoints divided by the frame size: x / width, y / height, z / width."""
-        scale = np.array([self.width, self.height, self.width], np.float32)
-        return self.keypoints / np.maximum(scale, 1)
+        return self.keypoints / self._scale()
 
     def __getitem__(self, idx: int | slice | np.ndarray | list[int]) -> Hand | Hands:
         if isinstance(idx, (int, np.integer)):
             i = int(idx)
             tid = int(self.track_ids[i])
-            return Hand(self.keypoints[i], self.keypoints_norm[i], self.world[i], float(self.scores[i]),
+            return Hand(self.keypoints[i], self.keypoints[i] / self._scale(), self.world[i], float(self.scores[i]),
                         str(self.handedness[i]), float(self.handedness_scores[i]), self.boxes[i], self.rects[i],
                         None if tid < 0 else tid, self.gestures[i] if self.gestures else None)
         sub = {f: getattr(self, f)[idx] for f in self._PER_HAND}
