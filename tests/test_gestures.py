@@ -320,6 +320,10 @@ def test_recognizer_events_callbacks_and_iterator(video_keypoints) -> None:
     assert events and [e.label for e in events] == [e.label for e in seen]
     assert events[0].kind == "static" and events[0].track_id == 1 and events[0].handedness == "right"
     assert json.dumps(events[0].to_dict())
+    # the stream stops: the gesture still held ends, with its hand
+    last = rec.finish()
+    assert [(e.phase, e.track_id, e.handedness) for e in last] == [("end", 1, "right")]
+    assert list(rec.events()) == last and seen[-1] is last[0]
 
 
 def test_run_with_gestures_writes_gestures_and_events(video_path, tmp_path, capsys) -> None:
@@ -378,3 +382,27 @@ def test_gestures_list(capsys) -> None:
     out = capsys.readouterr().out
     for label in ("open_palm", "vulcan_salute", "finger_gun", "rock -> horns", "like -> thumbs_up"):
         assert label in out
+
+
+def test_trajectory_record_train_eval_cli(video_path, tmp_path, capsys, models_ready) -> None:
+    rec = tmp_path / "traj.csv"
+    assert main(["gestures", "record", str(video_path), "-o", str(rec), "--kind", "trajectory", "--label", "reach",
+                 "--every", "4"]) == 0
+    data = load_dataset(rec)
+    assert data.kind == "trajectory" and len(data) >= 40 and data.points[0].shape == (16, 2)
+    assert np.allclose(data.points[0][0], 0) and set(data.labels) == {"reach"}
+    history = shared_path("data", "landmarks", "point_history.csv")
+    names = shared_path("data", "landmarks", "point_history_classifier_label.csv")
+    model = tmp_path / "traj.npz"
+    assert main(["gestures", "train", str(history), "--labels-file", str(names), "-o", str(model), "--cv", "0",
+                 "--holdout-last", "0.25", "--ensemble", "1", "--epochs", "40"]) == 0
+    out = capsys.readouterr().out
+    acc = float(out.split("held-out last 25% of each class: accuracy ")[1].split()[0])
+    assert acc > 0.9
+    assert main(["gestures", "eval", str(model), str(history), "--labels-file", str(names), "--holdout-last",
+                 "0.25", "--out", str(tmp_path / "r")]) == 0
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["accuracy"] == pytest.approx(acc, abs=1e-4) and report["n"] == 1324
+    # a trajectory model added to the built-in vocabulary in `run`
+    assert main(["run", str(video_path), "--gestures", f"builtin,{model}", "--limit", "40", "--json",
+                 str(tmp_path / "g.jsonl")]) == 0

@@ -41,6 +41,7 @@ class _State:
     candidate: str | None = None
     candidate_since: float = 0.0
     candidate_score: float = 0.0
+    handedness: str | None = None
 
 
 class Debouncer:
@@ -55,6 +56,7 @@ class Debouncer:
 
     def update(self, track_id: int, handedness: str | None, label: str, score: float, t: float) -> list[GestureEvent]:
         st = self.states.setdefault(track_id, _State())
+        st.handedness = handedness
         events: list[GestureEvent] = []
         if st.active is not None and label == st.active and score >= self.keep_score:
             st.active_last, st.candidate = t, None
@@ -90,5 +92,5 @@ class Debouncer:
             if tid not in live:
                 st = self.states.pop(tid)
                 if st.active is not None:
-                    events.append(self._end(tid, handedness.get(tid), st, st.active_last))
+                    events.append(self._end(tid, handedness.get(tid, st.handedness), st, st.active_last))
         return events

@@ -55,6 +55,25 @@ class GestureRecognizer:
         while self._queue:
             yield self._queue.popleft()
 
+    def finish(self) -> list[GestureEvent]:
+        """End every gesture still held (call it when a stream stops); the events are also queued and called back."""
+        events = self.debounce.finish(set(), {})
+        for ev in self.traj_debounce.finish(set(), {}):
+            ev.kind = "dynamic"
+            events.append(ev)
+        self._history.clear()
+        if self.dynamic is not None:
+            self.dynamic.reset()
+        self._emit(events)
+        return events
+
+    def _emit(self, events: list[GestureEvent]) -> None:
+        for ev in events:
+            self._queue.append(ev)
+            for key, cb in self._callbacks:
+                if key in ("*", ev.label, ev.kind):
+                    cb(ev)
+
     def classify(self, keypoints: np.ndarray, handedness: list[str]) -> list[Gesture]:
         if len(keypoints) == 0:
             return []
@@ -84,11 +103,7 @@ class GestureRecognizer:
                 events.append(GestureEvent("dynamic", m.label, m.score, tid, side.get(tid) if tid else None,
                                            m.start_ms, m.end_ms, "done", m.track_ids))
         hands.events = events
-        for ev in events:
-            self._queue.append(ev)
-            for key, cb in self._callbacks:
-                if key in ("*", ev.label, ev.kind):
-                    cb(ev)
+        self._emit(events)
 
     def _trajectories(self, hands: Hands, ids: list[int], side: dict[int, str], t: float) -> list[GestureEvent]:
         events: list[GestureEvent] = []
