@@ -197,6 +197,8 @@ class HandTracker:
         for frame in self.frames(source, **source_options):
             if frame.image is not None:
                 yield self.process(frame.image, frame.timestamp_ms)
+        if self.gesture_classifier is not None and hasattr(self.gesture_classifier, "finish"):
+            self.gesture_classifier.finish()  # gestures still held end with the stream
 
     def frames(self, source: Any, **source_options: Any) -> Iterator[Frame]:
         from .sources import open_source
