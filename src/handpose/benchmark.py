@@ -61,7 +61,8 @@ def load_frames(source: str, limit: int | None) -> tuple[list[np.ndarray], list[
     """Decode the frames once (timing the decode), so every side processes identical pixels."""
     from .sources import open_source
 
-    frames, decode_ms = [], []
+    frames: list[np.ndarray] = []
+    decode_ms: list[float] = []
     with open_source(source) as src:
         if src.live:
             raise HandposeError("bench needs a video file or images, not a live source")
@@ -105,7 +106,8 @@ def available_bench_engines(model: str = "full") -> tuple[list[str], list[str]]:
     from .engines import available_engines
     from .engines.onnxrt import available_providers
 
-    have, notes = [], []
+    have: list[str] = []
+    notes: list[str] = []
     engines = available_engines()
     have += [e for e in ("litert", "onnxruntime") if e in engines]
     hand = VARIANTS[model][1]
@@ -268,7 +270,7 @@ def _hand_tiles(cfg: BenchConfig, frames: list[np.ndarray], n: int = 60, tile: i
 
 def _hand_scaling(cfg: BenchConfig, frames: list[np.ndarray], fps: float) -> list[dict]:
     """Frames with 1, 2, 4 real hands: a 2x2 grid of hand tiles, k of them filled (the rest plain grey)."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     engine = cfg.engines[0]
     tiles = _hand_tiles(cfg, frames)
     if not tiles:

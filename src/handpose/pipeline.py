@@ -60,11 +60,11 @@ class HandTracker:
             raise HandposeError(f"model must be one of {sorted(VARIANTS)}, got {model!r}")
         if max_hands < 1:
             raise HandposeError(f"max_hands must be at least 1, got {max_hands}")
-        palm_name, hand_name = VARIANTS.get(model, (palm_model, landmark_model))
-        self.detector = PalmDetector(create_engine(palm_model or palm_name, engine, threads=threads,
-                                                   providers=providers), min_detection_confidence)
-        self.landmarks = LandmarkModel(create_engine(landmark_model or hand_name, engine, threads=threads,
-                                                     providers=providers))
+        default_palm, default_hand = VARIANTS.get(model, ("", ""))
+        palm_name, hand_name = palm_model or default_palm, landmark_model or default_hand
+        self.detector = PalmDetector(create_engine(palm_name, engine, threads=threads, providers=providers),
+                                     min_detection_confidence)
+        self.landmarks = LandmarkModel(create_engine(hand_name, engine, threads=threads, providers=providers))
         self.mode = mode
         self.max_hands = max_hands
         self.min_presence = min_presence

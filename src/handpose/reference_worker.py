@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from typing import Any
 
 
 def peak_rss_mb() -> float:
@@ -34,8 +35,8 @@ class Worker:
         import numpy as np
 
         self.mp, self.np = mp, np
-        self.frames = None
-        self.runners: dict[str, object] = {}
+        self.frames: Any = None
+        self.runners: dict[str, Any] = {}
         self.tmp = tempfile.mkdtemp(prefix="handpose-ref-")
 
     def load(self, req: dict) -> dict:
@@ -94,7 +95,7 @@ class Worker:
         import cv2
 
         spec, runner = self.runners[req["key"]]
-        out = []
+        out: list[Any] = []
         for path in req["paths"]:
             bgr = cv2.imread(path)
             if bgr is None:

@@ -31,7 +31,7 @@ class VideoSink:
             raise InputError(f"unsupported video format {path.suffix}: use one of {', '.join(VIDEO_FOURCC)}")
         self.path = path
         self.size = size
-        self.writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, size)
+        self.writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), fps, size)
         if not self.writer.isOpened():
             raise InputError(f"cannot write video {path} (codec {fourcc} unavailable?)")
 

@@ -124,7 +124,7 @@ class VideoFile(Source):
             ok, img = self.cap.read()
             if not ok or img is None:
                 break
-            yield Frame(img, i, i * 1000.0 / self.fps, self.name)
+            yield Frame(img, i, i * 1000.0 / (self.fps or 30.0), self.name)
             i += 1
         self.frames_read = i
         if i == 0:

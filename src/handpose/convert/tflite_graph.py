@@ -42,6 +42,14 @@ class Graph:
     def const(self, index: int) -> np.ndarray | None:
         return self.tensors[index].data if index >= 0 else None
 
+    def value(self, index: int) -> np.ndarray:
+        """A tensor that must be constant (weights, shapes, axes, pads)."""
+        data = self.const(index)
+        if data is None:
+            name = self.tensors[index].name if index >= 0 else "(absent)"
+            raise ConversionError(f"tensor {name} must be a constant")
+        return data
+
 
 def _op_names() -> dict[int, str]:
     from tflite.BuiltinOperator import BuiltinOperator

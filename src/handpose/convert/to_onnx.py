@@ -112,7 +112,7 @@ class _Builder:
             weight, group = w.transpose(0, 3, 1, 2), 1
         ins = [self.name(x), self.init(weight.astype(np.float32), "w")]
         if len(op.inputs) > 2 and op.inputs[2] >= 0:
-            ins.append(self.init(self.g.const(op.inputs[2]).astype(np.float32), "b"))
+            ins.append(self.init(self.g.value(op.inputs[2]).astype(np.float32), "b"))
         self.fused("Conv", ins, op.outputs[0], op.options["activation"], kernel_shape=[kh, kw],
                    strides=[sh, sw], dilations=[dh, dw], pads=[pt, pl, pb, pr], group=group)
         self.nchw.add(op.outputs[0])
@@ -167,7 +167,7 @@ class _Builder:
         x, out = op.inputs[0], op.outputs[0]
         target = op.options.get("new_shape")
         if target is None:
-            target = [int(v) for v in self.g.const(op.inputs[1]).reshape(-1)]
+            target = [int(v) for v in self.g.value(op.inputs[1]).reshape(-1)]
         target = list(self.shape(out)) if not target else list(target)
         if self.dynamic_batch and target and target[0] == 1 and self.shape(x)[0] == 1:
             target[0] = 0  # ONNX: copy the (dynamic) batch dimension of the input
@@ -188,13 +188,13 @@ class _Builder:
             flat = self.node("Reshape", [flat, self.init(np.array([-1, w.shape[1]], np.int64), "shape")])
         ins = [flat, self.init(w.astype(np.float32), "w")]
         if len(op.inputs) > 2 and op.inputs[2] >= 0:
-            ins.append(self.init(self.g.const(op.inputs[2]).astype(np.float32), "b"))
+            ins.append(self.init(self.g.value(op.inputs[2]).astype(np.float32), "b"))
         self.fused("Gemm", ins, op.outputs[0], op.options["activation"], transB=1)
 
     def mean(self, op: Op) -> None:
         x, out = op.inputs[0], op.outputs[0]
         rank = len(self.shape(x))
-        axes = [int(a) % rank for a in self.g.const(op.inputs[1]).reshape(-1)]
+        axes = [int(a) % rank for a in self.g.value(op.inputs[1]).reshape(-1)]
         keep = op.options["keep_dims"]
         if x in self.nchw:
             axes = [_NHWC_TO_NCHW_AXIS[a] for a in axes]
@@ -221,7 +221,7 @@ class _Builder:
 
     def pad(self, op: Op) -> None:
         x, out = op.inputs[0], op.outputs[0]
-        pads = self.g.const(op.inputs[1]).astype(np.int64)
+        pads = self.g.value(op.inputs[1]).astype(np.int64)
         if x in self.nchw:
             pads = pads[[0, 3, 1, 2]]
             self.nchw.add(out)

@@ -59,8 +59,8 @@ def create_engine(model: str | ModelSpec, engine: str = "auto", *, threads: int 
     from ..convert import ensure_onnx
 
     if providers is None:
-        gpu = [p for p in ("TensorrtExecutionProvider", "CUDAExecutionProvider")
-               if p in _onnxrt.available_providers()]
+        gpu: list[str] = [p for p in ("TensorrtExecutionProvider", "CUDAExecutionProvider")
+                          if p in _onnxrt.available_providers()]
         providers = gpu[-1:] or None  # CUDA if present; TensorRT only when asked for
     path = ensure_model(spec.name) if is_onnx_only(spec) else ensure_onnx(spec.name, log=sys.stderr)
     return _onnxrt.OnnxRuntimeEngine(spec, path, threads, providers)

@@ -66,7 +66,7 @@ def build_module(graph: Any) -> Any:
 
         def _bias(self, op: Any) -> str | None:
             if len(op.inputs) > 2 and op.inputs[2] >= 0:
-                return self._buf(graph.const(op.inputs[2]).astype(np.float32))
+                return self._buf(graph.value(op.inputs[2]).astype(np.float32))
             return None
 
         def _act(self, act: str | None) -> Callable[[Any], Any]:
@@ -152,7 +152,7 @@ def build_module(graph: Any) -> Any:
                 return lambda env: act(torch.cat([p(env) for p in parts], axis))
             if kind == "RESHAPE":
                 x = op.inputs[0]
-                target = list(o.get("new_shape") or graph.const(op.inputs[1]).reshape(-1).tolist() or shape)
+                target = list(o.get("new_shape") or graph.value(op.inputs[1]).reshape(-1).tolist() or shape)
                 src = self._nhwc(x)
                 dims = [int(v) for v in target[1:]]
                 def reshape(env: dict[int, Any]) -> Any:
@@ -165,15 +165,15 @@ def build_module(graph: Any) -> Any:
                 return reshape
             if kind == "FULLY_CONNECTED":
                 x = op.inputs[0]
-                w = self._buf(graph.const(op.inputs[1]).astype(np.float32))
+                w = self._buf(graph.value(op.inputs[1]).astype(np.float32))
                 bias = self._bias(op)
-                src, act, n_in = self._nhwc(x), self._act(o["activation"]), graph.const(op.inputs[1]).shape[1]
+                src, act, n_in = self._nhwc(x), self._act(o["activation"]), graph.value(op.inputs[1]).shape[1]
                 return lambda env: act(F.linear(src(env).reshape(-1, n_in), getattr(self, w),
                                                 getattr(self, bias) if bias else None))
             if kind == "MEAN":
                 x = op.inputs[0]
                 in_rank = len(graph.tensors[x].shape)
-                axes = [int(a) % in_rank for a in graph.const(op.inputs[1]).reshape(-1)]
+                axes = [int(a) % in_rank for a in graph.value(op.inputs[1]).reshape(-1)]
                 keep = o["keep_dims"]
                 if x in self.nchw:
                     axes = [_NHWC_TO_NCHW_AXIS[a] for a in axes]
@@ -190,7 +190,7 @@ def build_module(graph: Any) -> Any:
                 return lambda env: F.interpolate(env[x], size=size, mode="bilinear", align_corners=align)
             if kind == "PAD":
                 x = op.inputs[0]
-                p = graph.const(op.inputs[1]).astype(np.int64)
+                p = graph.value(op.inputs[1]).astype(np.int64)
                 if x in self.nchw:
                     p = p[[0, 3, 1, 2]]
                     self.nchw.add(op.outputs[0])

@@ -163,8 +163,9 @@ class GestureClassifier:
         p.parent.mkdir(parents=True, exist_ok=True)
         tmp = p.with_suffix(".npz.part")
         with open(tmp, "wb") as f:
-            np.savez(f, __meta__=np.array(json.dumps(meta)), mean=self.mean, std=self.std,
-                     **{f"a_{k}": v for k, v in self.arrays.items()})
+            payload = {"__meta__": np.array(json.dumps(meta)), "mean": self.mean, "std": self.std,
+                       **{f"a_{k}": v for k, v in self.arrays.items()}}
+            np.savez(f, allow_pickle=False, **payload)  # type: ignore[arg-type]  # the stub mistypes **kwds
         tmp.replace(p)
         return p
 

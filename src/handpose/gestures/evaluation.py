@@ -59,7 +59,10 @@ def evaluate_images(recognizer: GestureRecognizer, folder: Path, mapping: dict[s
     if not groups:
         raise HandposeError(f"{folder}: expected <label>/ subfolders of images")
     tracker = HandTracker(mode="image", max_hands=2)
-    y_true, y_pred, undetected, files = [], [], {}, []
+    y_true: list[str] = []
+    y_pred: list[str] = []
+    files: list[str] = []
+    undetected: dict[str, int] = {}
     jobs = [(g, p) for g in groups for p in sorted(g.iterdir()) if p.suffix.lower() in IMAGE_EXTS]
     for group, path in tqdm(jobs, desc="eval", unit="img", disable=None):
         truth = mapping.get(group.name, group.name)

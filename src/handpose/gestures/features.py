@@ -32,7 +32,7 @@ def canonical(keypoints: np.ndarray, handedness: str | None = "right", rotate: b
     k -= k[0]
     if handedness == "left":
         k[:, 0] = -k[:, 0]
-    palm = np.linalg.norm(k[9, :2])
+    palm = float(np.linalg.norm(k[9, :2]))
     if palm < 1e-9:
         palm = float(np.linalg.norm(k, axis=1).max()) or 1.0
     k /= palm
@@ -85,16 +85,16 @@ def finger_state(keypoints: np.ndarray, handedness: str | None = "right") -> Fin
             value = _unit((bends[1:].sum() - 0.5) / 1.5)
         else:
             # straight ~0.3 rad in total, a fist ~4 rad; and is the tip nearer the wrist than the middle joint?
-            reach = np.linalg.norm(k[d]) / max(np.linalg.norm(k[b]), 1e-9)
+            reach = float(np.linalg.norm(k[d])) / max(float(np.linalg.norm(k[b])), 1e-9)
             value = _unit(0.5 * _unit((bends.sum() - 0.7) / 2.2) + 0.5 * _unit((1.35 - reach) / 0.6))
         curl[name] = value
         state[name] = "extended" if value < 0.35 else ("curled" if value > 0.65 else "bent")
     # Thumb out: it points away from the palm's across direction (index base -> pinky base) instead of folding
     # along it (measured: folded 30-85 degrees, out 110-165), or it is straight with its tip on the thumb side
     # of the index base (an open hand with the thumb alongside the index). The tip's distance backs it up.
-    across = np.degrees(_angle(k[4] - k[2], k[17] - k[5]))
+    across = float(np.degrees(_angle(k[4] - k[2], k[17] - k[5])))
     palm_centre = (k[0] + k[5] + k[9] + k[13] + k[17]) / 5
-    tip_far = np.linalg.norm(k[4] - k[5]) + 0.5 * np.linalg.norm(k[4] - palm_centre)
+    tip_far = float(np.linalg.norm(k[4] - k[5]) + 0.5 * np.linalg.norm(k[4] - palm_centre))
     width = k[17, :2] - k[5, :2]
     over_palm = float(np.dot(k[4, :2] - k[5, :2], width) / max(np.dot(width, width), 1e-9))
     alongside = _unit((0.25 - over_palm) / 0.25) * _unit((0.4 - curl["thumb"]) / 0.2)

@@ -91,7 +91,7 @@ class GestureRecognizer:
         t = hands.timestamp_ms
         events: list[GestureEvent] = []
         ids = [int(i) for i in hands.track_ids]
-        side = {i: str(h) for i, h in zip(ids, hands.handedness, strict=True)}
+        side: dict[int, str | None] = {i: str(h) for i, h in zip(ids, hands.handedness, strict=True)}
         for tid, g in zip(ids, gestures, strict=True):
             events += self.debounce.update(tid, side[tid], g.label, g.score, t)
         events += self.debounce.finish(set(ids), side)
@@ -99,13 +99,14 @@ class GestureRecognizer:
             events += self._trajectories(hands, ids, side, t)
         if self.dynamic is not None:
             for m in self.dynamic.update(ids, hands.keypoints, t):
-                tid = m.track_ids[0] if len(m.track_ids) == 1 else None
-                events.append(GestureEvent("dynamic", m.label, m.score, tid, side.get(tid) if tid else None,
+                one = m.track_ids[0] if len(m.track_ids) == 1 else None
+                events.append(GestureEvent("dynamic", m.label, m.score, one, side.get(one) if one else None,
                                            m.start_ms, m.end_ms, "done", m.track_ids))
         hands.events = events
         self._emit(events)
 
-    def _trajectories(self, hands: Hands, ids: list[int], side: dict[int, str], t: float) -> list[GestureEvent]:
+    def _trajectories(self, hands: Hands, ids: list[int], side: dict[int, str | None], t: float
+                      ) -> list[GestureEvent]:
         events: list[GestureEvent] = []
         size = np.array([max(hands.width, 1), max(hands.height, 1)], np.float32)
         for tid, kp in zip(ids, hands.keypoints, strict=True):
@@ -128,7 +129,7 @@ class GestureRecognizer:
 
 def load_classifier(spec: str | Path | Iterable[str]) -> GestureRecognizer:
     """``builtin``, a rules file (``.toml``), a trained model (``.npz``), or several joined by commas."""
-    items = spec.split(",") if isinstance(spec, str) else [str(s) for s in spec]
+    items = str(spec).split(",") if isinstance(spec, (str, Path)) else [str(s) for s in spec]
     parts = [s.strip() for s in items if s.strip()]
     static: RuleClassifier | GestureClassifier | None = None
     trajectory: GestureClassifier | None = None

@@ -83,6 +83,8 @@ def _from_camera(data: LandmarkSet, index: int, labels: list[str], mirrored: boo
     counts = dict.fromkeys(labels, 0)
     with open_source(index) as src:
         for frame in src:
+            if frame.image is None:
+                continue
             hands = tracker.process(frame.image, frame.timestamp_ms)
             view = draw_hands(frame.image, hands)
             y = 24
