@@ -107,3 +107,13 @@ def test_pipeline_on_torch(photo_paths) -> None:
     ref = HandTracker(mode="image", engine="litert").process(img)
     got = HandTracker(mode="image", engine="torch").process(img)
     assert len(got) == 1 and np.abs(got.keypoints - ref.keypoints)[..., :2].max() < 0.05
+
+
+def test_parity_tolerance_is_strict_for_hands_and_relative_for_pose_logits(tmp_path) -> None:
+    from handpose.convert import tolerance
+
+    big = np.full(4, 1000.0, np.float32)
+    assert tolerance(get_model("hand_full"), big) == TOLERANCE  # hand models: 1e-3 absolute, always
+    assert tolerance(get_model("pose_full"), big) == pytest.approx(TOLERANCE + 3.0)
+    out = convert_model("pose_full", output=tmp_path / "pose_full.onnx")  # verified inside, raises if not
+    assert out.is_file()

@@ -49,11 +49,11 @@ class ModelSpec:
 
 
 def _mp(name: str, task: str, member: str, sha: str, size: int, shape: tuple[int, ...],
-        outputs: dict[str, str], description: str, dynamic: bool) -> ModelSpec:
+        outputs: dict[str, str], description: str, dynamic: bool, **extra: object) -> ModelSpec:
     return ModelSpec(
         name=name, task=task, filename=member.rsplit("/", 1)[-1], sha256=sha, size=size,
         input=TensorSpec("input_1", shape), outputs=outputs, licence=GOOGLE_LICENCE,
-        source=MEDIAPIPE_WHEEL, member=member, description=description, dynamic_batch=dynamic,
+        source=MEDIAPIPE_WHEEL, member=member, description=description, dynamic_batch=dynamic, extra=dict(extra),
     )
 
 
@@ -86,7 +86,10 @@ _BUILTIN: dict[str, ModelSpec] = {
             (1, 256, 256, 3),
             {"Identity": "landmarks", "Identity_1": "presence", "Identity_2": "segmentation",
              "Identity_3": "heatmap", "Identity_4": "world"},
-            "BlazePose 33 body landmarks, full", False),
+            # Its segmentation logits reach about +-1600; LiteRT (XNNPACK) differs from both our ONNX and our torch
+            # graphs by up to 2.1e-3 of that peak in the worst pixel, while those two agree 6x closer with each
+            # other: float accumulation order, not a conversion error. Parity is checked relative to the scale.
+            "BlazePose 33 body landmarks, full", False, parity_rtol=3e-3),
     )
 }
 

@@ -43,7 +43,8 @@ def build_module(graph: Any) -> Any:
         def __init__(self) -> None:
             super().__init__()
             self.steps: list[tuple[Callable[[dict[int, Any]], Any], int]] = []
-            self.nchw: set[int] = set()
+            # rank-4 tensors live NCHW; forward() transposes the NHWC input once
+            self.nchw: set[int] = {graph.inputs[0]} if len(graph.tensors[graph.inputs[0]].shape) == 4 else set()
             self._n = 0
             for op in graph.ops:
                 self.steps.append((self._compile(op), op.outputs[0]))
@@ -216,7 +217,8 @@ def build_module(graph: Any) -> Any:
             raise EngineError(f"operator {kind} is not supported by the torch engine")
 
         def forward(self, x: Any) -> list[Any]:
-            env: dict[int, Any] = {graph.inputs[0]: x.permute(0, 3, 1, 2)}
+            first = graph.inputs[0]
+            env: dict[int, Any] = {first: x.permute(0, 3, 1, 2) if first in self.nchw else x}
             for step, out in self.steps:
                 env[out] = step(env)
             return [env[i].permute(0, 2, 3, 1) if i in self.nchw else env[i] for i in graph.outputs]
