@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .engines import Engine
+from .geometry import boxes_iou
 from .imaging import letterbox, to_float
 
 NUM_KEYPOINTS = 7
@@ -56,17 +57,6 @@ class Palms:
                    np.zeros((0,), np.float32))
 
 
-def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    x1 = np.maximum(box[0], boxes[:, 0])
-    y1 = np.maximum(box[1], boxes[:, 1])
-    x2 = np.minimum(box[2], boxes[:, 2])
-    y2 = np.minimum(box[3], boxes[:, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    return inter / np.maximum(area + areas - inter, 1e-9)
-
-
 def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, iou: float = 0.3,
                  max_out: int = 0) -> Palms:
     """Blend each cluster of overlapping candidates into their score-weighted average (BlazeFace style).
@@ -80,7 +70,7 @@ def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, i
     for i in range(len(scores)):
         if not alive[i]:
             continue
-        members = alive & (_iou(boxes[i], boxes) > iou)
+        members = alive & (boxes_iou(boxes[i : i + 1], boxes)[0] > iou)
         members[i] = True
         w = scores[members][:, None]
         out_b.append((boxes[members] * w).sum(0) / w.sum())

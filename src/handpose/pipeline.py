@@ -12,12 +12,12 @@ from .engines import create_engine
 from .errors import HandposeError
 from .geometry import boxes_iou, corners_to_boxes, rect_corners, rects_from_landmarks, rects_from_palms
 from .imaging import prepare
-from .landmarks import LandmarkModel, LandmarkOutput
+from .landmarks import LandmarkModel
 from .palm import PalmDetector
 from .registry import VARIANTS
 from .results import Hands
 from .smoothing import OneEuroParams
-from .tracking import Track, TrackBook, keypoint_boxes
+from .tracking import Track, TrackBook, first_unique, keypoint_boxes
 
 if TYPE_CHECKING:
     from .sources import Frame
@@ -102,9 +102,6 @@ class HandTracker:
         self.clock.lap("palm_post")
         return rects[:budget]
 
-    def _landmarks(self, image: np.ndarray, bgr: bool, rects: np.ndarray) -> LandmarkOutput:
-        return self.landmarks.infer(image, rects, bgr, self.clock)
-
     def _p_right(self, raw: np.ndarray) -> np.ndarray:
         return 1.0 - raw if self.mirrored else raw
 
@@ -126,13 +123,10 @@ class HandTracker:
 
     def _process_image(self, img: np.ndarray, bgr: bool) -> Hands:
         rects = self._detect(img, bgr, np.zeros((0, 5), np.float32), self.max_hands)
-        lm = self._landmarks(img, bgr, rects)
+        lm = self.landmarks.infer(img, bgr=bgr, rects=rects, clock=self.clock)
         keep = np.flatnonzero(lm.presence >= self.min_presence)
         boxes = keypoint_boxes(lm.keypoints[keep])
-        order: list[int] = []
-        for i in range(len(keep)):  # two crops that landed on one hand: keep the first (higher palm score)
-            if not order or boxes_iou(boxes[i : i + 1], boxes[order]).max() <= 0.5:
-                order.append(i)
+        order = first_unique(boxes)  # two crops that landed on one hand: keep the first (higher palm score)
         sel = keep[order]
         p = self._p_right(lm.right[sel])
         hands = Hands(keypoints=lm.keypoints[sel], world=lm.world[sel], scores=lm.presence[sel],
@@ -154,7 +148,7 @@ class HandTracker:
         else:
             self._since_detect += 1
         rects = np.concatenate([existing, new_rects]).astype(np.float32)
-        lm = self._landmarks(img, bgr, rects)
+        lm = self.landmarks.infer(img, bgr=bgr, rects=rects, clock=self.clock)
         boxes = keypoint_boxes(lm.keypoints)
         next_rects = rects_from_landmarks(lm.keypoints) if len(rects) else rects
         p_right = self._p_right(lm.right)

@@ -10,6 +10,15 @@ from .geometry import boxes_iou
 from .smoothing import OneEuroFilter, OneEuroParams
 
 
+def first_unique(boxes: np.ndarray, iou: float = 0.5) -> list[int]:
+    """Indices of the boxes that do not overlap an earlier kept one by more than ``iou`` (earlier wins)."""
+    kept: list[int] = []
+    for i in range(len(boxes)):
+        if not kept or boxes_iou(boxes[i : i + 1], boxes[kept]).max() <= iou:
+            kept.append(i)
+    return kept
+
+
 def keypoint_boxes(keypoints: np.ndarray) -> np.ndarray:
     """xyxy boxes (n, 4) of keypoints (n, 21, >=2)."""
     return np.concatenate([keypoints[..., :2].min(1), keypoints[..., :2].max(1)], -1)
@@ -95,9 +104,6 @@ class TrackBook:
 
     def merge_duplicates(self, tracks: list[Track]) -> list[Track]:
         """Two tracks on one hand: keep the older id (tracks come oldest first)."""
-        kept: list[Track] = []
-        for tr in tracks:
-            if kept and boxes_iou(tr.box[None], np.stack([k.box for k in kept])).max() > self.merge_iou:
-                continue
-            kept.append(tr)
-        return kept
+        if not tracks:
+            return []
+        return [tracks[i] for i in first_unique(np.stack([tr.box for tr in tracks]), self.merge_iou)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,17 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConversionError
+
+# Where an NHWC axis sits once a rank-4 tensor is stored NCHW (ONNX and torch convolutions want NCHW).
+NHWC_TO_NCHW_AXIS = {0: 0, 1: 2, 2: 3, 3: 1}
+
+
+def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+    """TFLite's SAME padding (before, after) along one axis."""
+    eff = (kernel - 1) * dilation + 1
+    total = max((math.ceil(size / stride) - 1) * stride + eff - size, 0)
+    return total // 2, total - total // 2
+
 
 _DTYPES = {0: np.float32, 1: np.float16, 2: np.int32, 3: np.uint8, 4: np.int64, 9: np.int8}
 _ACTIVATIONS = {0: None, 1: "relu", 3: "relu6"}

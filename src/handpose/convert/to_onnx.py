@@ -7,24 +7,14 @@ transposed once at the start and rank-4 outputs once at the end; ops whose meani
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from ..errors import ConversionError
-from .tflite_graph import Graph, Op
+from .tflite_graph import NHWC_TO_NCHW_AXIS, Graph, Op, same_padding
 
 OPSET = 17
-_NHWC_TO_NCHW_AXIS = {0: 0, 1: 2, 2: 3, 3: 1}
-
-
-def _same_pads(size: int, kernel: int, stride: int, dilation: int) -> tuple[int, int]:
-    eff = (kernel - 1) * dilation + 1
-    total = max((math.ceil(size / stride) - 1) * stride + eff - size, 0)
-    return total // 2, total - total // 2
-
-
 class _Builder:
     def __init__(self, graph: Graph, dynamic_batch: bool, prelu_rewrite: bool):
         from onnx import helper, numpy_helper
@@ -103,7 +93,7 @@ class _Builder:
         sh, sw = op.options["stride"]
         dh, dw = op.options["dilation"]
         if op.options["padding"] == "SAME":
-            (pt, pb), (pl, pr) = _same_pads(h, kh, sh, dh), _same_pads(wd, kw, sw, dw)
+            (pt, pb), (pl, pr) = same_padding(h, kh, sh, dh), same_padding(wd, kw, sw, dw)
         else:
             pt = pb = pl = pr = 0
         if depthwise:
@@ -123,7 +113,7 @@ class _Builder:
         kh, kw = op.options["kernel"]
         sh, sw = op.options["stride"]
         if op.options["padding"] == "SAME":
-            (pt, pb), (pl, pr) = _same_pads(h, kh, sh, 1), _same_pads(w, kw, sw, 1)
+            (pt, pb), (pl, pr) = same_padding(h, kh, sh, 1), same_padding(w, kw, sw, 1)
         else:
             pt = pb = pl = pr = 0
         extra = {"count_include_pad": 0} if op.kind == "AVERAGE_POOL_2D" else {}
@@ -158,7 +148,7 @@ class _Builder:
         rank = len(self.shape(out))
         axis = op.options["axis"] % rank
         if rank == 4:
-            axis = _NHWC_TO_NCHW_AXIS[axis]
+            axis = NHWC_TO_NCHW_AXIS[axis]
             self.nchw.add(out)
         self.fused("Concat", [self.operand(i, rank) for i in op.inputs], out, op.options["activation"],
                    axis=axis)
@@ -197,7 +187,7 @@ class _Builder:
         axes = [int(a) % rank for a in self.g.value(op.inputs[1]).reshape(-1)]
         keep = op.options["keep_dims"]
         if x in self.nchw:
-            axes = [_NHWC_TO_NCHW_AXIS[a] for a in axes]
+            axes = [NHWC_TO_NCHW_AXIS[a] for a in axes]
             if keep:
                 self.nchw.add(out)
             elif len(self.shape(out)) > 2:

@@ -13,11 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from ..convert.tflite_graph import NHWC_TO_NCHW_AXIS, same_padding
 from ..errors import EngineError
 from ..registry import ModelSpec
 from .base import Engine
-
-_NHWC_TO_NCHW_AXIS = {0: 0, 1: 2, 2: 3, 3: 1}
 
 
 def available() -> bool:
@@ -26,12 +25,6 @@ def available() -> bool:
     except ImportError:
         return False
     return True
-
-
-def _same(size: int, k: int, s: int, d: int = 1) -> tuple[int, int]:
-    eff = (k - 1) * d + 1
-    total = max((math.ceil(size / s) - 1) * s + eff - size, 0)
-    return total // 2, total - total // 2
 
 
 def build_module(graph: Any) -> Any:
@@ -92,7 +85,8 @@ def build_module(graph: Any) -> Any:
                 _, h, wd, cin = graph.tensors[x].shape
                 kh, kw = w.shape[1], w.shape[2]
                 (sh, sw), (dh, dw) = o["stride"], o["dilation"]
-                pads = (_same(wd, kw, sw, dw) + _same(h, kh, sh, dh)) if o["padding"] == "SAME" else (0, 0, 0, 0)
+                same = o["padding"] == "SAME"
+                pads = (same_padding(wd, kw, sw, dw) + same_padding(h, kh, sh, dh)) if same else (0, 0, 0, 0)
                 depthwise = kind == "DEPTHWISE_CONV_2D"
                 weight = self._buf((w.transpose(3, 0, 1, 2) if depthwise else w.transpose(0, 3, 1, 2))
                                    .astype(np.float32))
@@ -113,7 +107,7 @@ def build_module(graph: Any) -> Any:
                 x = op.inputs[0]
                 _, h, wd, _ = graph.tensors[x].shape
                 (kh, kw), (sh, sw) = o["kernel"], o["stride"]
-                pads = (_same(wd, kw, sw) + _same(h, kh, sh)) if o["padding"] == "SAME" else (0, 0, 0, 0)
+                pads = (same_padding(wd, kw, sw) + same_padding(h, kh, sh)) if o["padding"] == "SAME" else (0, 0, 0, 0)
                 act = self._act(o["activation"])
                 self.nchw.add(op.outputs[0])
                 if kind == "MAX_POOL_2D":
@@ -146,7 +140,7 @@ def build_module(graph: Any) -> Any:
             if kind == "CONCATENATION":
                 axis = o["axis"] % rank
                 if rank == 4:
-                    axis = _NHWC_TO_NCHW_AXIS[axis]
+                    axis = NHWC_TO_NCHW_AXIS[axis]
                     self.nchw.add(op.outputs[0])
                 parts = [self._operand(i, rank) for i in op.inputs]
                 act = self._act(o["activation"])
@@ -177,7 +171,7 @@ def build_module(graph: Any) -> Any:
                 axes = [int(a) % in_rank for a in graph.value(op.inputs[1]).reshape(-1)]
                 keep = o["keep_dims"]
                 if x in self.nchw:
-                    axes = [_NHWC_TO_NCHW_AXIS[a] for a in axes]
+                    axes = [NHWC_TO_NCHW_AXIS[a] for a in axes]
                     if keep:
                         self.nchw.add(op.outputs[0])
                 return lambda env: env[x].mean(dim=axes, keepdim=keep)

@@ -50,15 +50,20 @@ class _Trail:
     size: deque = field(default_factory=lambda: deque(maxlen=256))
     cooldown_until: float = -1e18
 
-    def clear(self) -> None:
+    def rest(self, until: float) -> None:
+        """Forget the motion so far (it has been reported) and stay quiet until ``until``."""
         self.t.clear()
         self.palm.clear()
         self.tip.clear()
         self.size.clear()
+        self.cooldown_until = until
 
-    def window(self, now: float, ms: float) -> slice:
+    def recent(self, now: float, ms: float, points: deque) -> tuple[np.ndarray, np.ndarray, float]:
+        """The last ``ms`` of a point trail: positions, times and the median hand size over that window."""
         t = np.asarray(self.t)
-        return slice(int(np.searchsorted(t, now - ms)), len(t))
+        start = int(np.searchsorted(t, now - ms))
+        sizes = list(self.size)[start:]
+        return np.asarray(points)[start:], t[start:], float(np.median(sizes)) if sizes else 1.0
 
 
 def hand_size(keypoints: np.ndarray) -> float:
@@ -102,26 +107,21 @@ class DynamicDetector:
             motion = self._swipe(tid, trail, t_ms) or self._circle(tid, trail, t_ms)
             if motion:
                 out.append(motion)
-                trail.clear()
-                trail.cooldown_until = t_ms + self.params.cooldown_ms
+                trail.rest(t_ms + self.params.cooldown_ms)
         zoom = self._zoom(track_ids, keypoints, t_ms)
         if zoom:
             # the two hands' motion was the zoom: it must not also end as two swipes
             out = [m for m in out if not set(m.track_ids) & set(zoom.track_ids)]
             for tid in zoom.track_ids:
-                self.trails[tid].clear()
-                self.trails[tid].cooldown_until = t_ms + self.params.cooldown_ms
+                self.trails[tid].rest(t_ms + self.params.cooldown_ms)
             out.append(zoom)
         return out
 
     def _swipe(self, tid: int, tr: _Trail, now: float) -> Motion | None:
         p = self.params
-        w = tr.window(now, p.swipe_window_ms)
-        pts = np.asarray(tr.palm)[w]
+        pts, t, size = tr.recent(now, p.swipe_window_ms, tr.palm)
         if len(pts) < 3:
             return None
-        size = float(np.median(np.asarray(tr.size)[w]))
-        t = np.asarray(tr.t)[w]
         d = pts[-1] - pts[0]
         dist = float(np.linalg.norm(d)) / size
         duration = max((t[-1] - t[0]) / 1000.0, 1e-3)
@@ -141,11 +141,9 @@ class DynamicDetector:
 
     def _circle(self, tid: int, tr: _Trail, now: float) -> Motion | None:
         p = self.params
-        w = tr.window(now, p.circle_window_ms)
-        pts = np.asarray(tr.tip)[w]
+        pts, t, size = tr.recent(now, p.circle_window_ms, tr.tip)
         if len(pts) < 8:
             return None
-        size = float(np.median(np.asarray(tr.size)[w]))
         steps = np.diff(pts, axis=0)
         moving = np.linalg.norm(steps, axis=1) > 0.02 * size
         if moving.sum() < 6:
@@ -153,7 +151,6 @@ class DynamicDetector:
         heading = np.arctan2(steps[moving, 1], steps[moving, 0])
         turn = float(np.degrees(((np.diff(heading) + np.pi) % (2 * np.pi) - np.pi).sum()))
         radius = float(np.ptp(pts, axis=0).mean()) / 2 / size
-        t = np.asarray(tr.t)[w]
         path = float(np.linalg.norm(steps, axis=1).sum()) / size
         speed = path / max((t[-1] - t[0]) / 1000.0, 1e-3)
         if abs(turn) < p.circle_min_turn_deg or radius < p.circle_min_radius or speed < p.circle_min_speed:
