@@ -28,9 +28,18 @@ from handpose.gestures import (
     split_last,
     trajectory_features,
 )
+from handpose.gestures.features import canonical
+from handpose.gestures.viewpoints import (
+    PARENT,
+    lift_depth,
+    rotate_out_of_plane,
+    synthetic_views,
+    viewpoint_features,
+    with_views,
+)
 
 from .conftest import shared_path
-from .handbuilder import EXAMPLES, make_hand
+from .handbuilder import CURLED, EXAMPLES, make_hand
 
 # -- features -----------------------------------------------------------------------------------------------
 
@@ -134,18 +143,23 @@ def test_user_rules_extend_and_are_validated(tmp_path) -> None:
 def keypoint_data():
     d = load_dataset(shared_path("data", "landmarks", "keypoint.csv"),
                      shared_path("data", "landmarks", "keypoint_classifier_label.csv"))
-    return batch_features(np.stack(d.points), d.handedness), np.array(d.labels)
+    return d, batch_features(np.stack(d.points), d.handedness), np.array(d.labels)
 
 
 def test_hand_classifier_generalizes_on_keypoint_csv(keypoint_data) -> None:
-    x, y = keypoint_data
+    d, x, y = keypoint_data
     assert set(y) == {"Open", "Close", "Pointer"} and len(y) == 4450
     train, test = split_last(y, 0.25)
-    model = GestureClassifier.train(x[train], y[train], feature_kind="hand", feature_version=FEATURE_VERSION,
-                                    config=DEFAULTS["hand"])
+    cfg = DEFAULTS["hand"]
+    views = viewpoint_features([d.points[i] for i in train], [d.handedness[i] for i in train], cfg.viewpoints,
+                               cfg.viewpoint_degrees, cfg.seed)
+    xs, ys = with_views(x[train], y[train], np.arange(len(train)), views)
+    assert len(xs) == 4 * len(train)
+    model = GestureClassifier.train(xs, ys, feature_kind="hand", feature_version=FEATURE_VERSION, config=cfg)
     acc = np.mean(np.array([g.label for g in model.predict(x[test])]) == y[test])
-    # measured 0.955 (a plain RBF SVM on the raw columns: 0.94; the goal is 0.97, not reached)
-    assert acc >= 0.94
+    # measured 0.965 here, 0.964-0.973 over seeds; 0.957 without the synthetic viewpoints (a plain RBF SVM on the
+    # raw columns: 0.94; the goal, 0.97, is not reached on every seed)
+    assert acc >= 0.96
 
 
 def test_trajectory_classifier_on_point_history() -> None:
@@ -204,6 +218,59 @@ def test_rejection_threshold_says_none() -> None:
     assert [g.label for g in model.predict(np.stack([fist, call]))] == ["fist", "call"]
     halfway = model.predict(((fist + call) / 2)[None])[0]  # as near to both: no class is sure enough
     assert halfway.label == "none" and halfway.score < 0.8
+
+
+# -- synthetic viewpoints -----------------------------------------------------------------------------------
+
+
+def _bones(k: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(k[..., 1:, :] - k[..., list(PARENT[1:]), :], axis=-1)
+
+
+def test_out_of_plane_rotation_is_rigid() -> None:
+    k = np.stack([canonical(make_hand(CURLED, thumb="in"), "right"), canonical(EXAMPLES["victory"], "right")])
+    r = rotate_out_of_plane(k, np.radians([30.0, -45.0]), np.radians([-20.0, 10.0]))
+    np.testing.assert_allclose(_bones(r), _bones(k), atol=1e-9)
+    assert np.abs(r - k).max() > 0.2
+    np.testing.assert_allclose(rotate_out_of_plane(k, np.zeros(2), np.zeros(2)), k, atol=1e-12)
+
+
+def test_lifted_depth_of_a_tilted_open_hand_and_a_folded_finger() -> None:
+    tilted = rotate_out_of_plane(canonical(make_hand(), "right")[None], np.radians([40.0]), np.zeros(1))
+    flat = tilted.copy()
+    flat[..., 2] = 0
+    lifted = lift_depth(flat, np.array([-1.0]))[0]
+    assert np.all(lifted[:, 2] <= 0) and np.all(lifted[[8, 12, 16, 20], 2] < 0)  # it leans one way, nothing folds
+    assert np.corrcoef(lifted[:, 2], tilted[0, :, 2])[0, 1] > 0.85
+    np.testing.assert_allclose(lifted[:, :2], flat[0, :, :2])
+    fist = lift_depth(canonical(make_hand(CURLED, thumb="in"), "right")[None], np.array([1.0]))[0]
+    # the curled index goes away from its base, then its tip comes back
+    assert abs(fist[8, 2] - fist[5, 2]) < abs(fist[7, 2] - fist[5, 2])
+
+
+def test_viewpoints_keep_depth_and_handedness_and_are_seeded() -> None:
+    hand3d = make_hand({"ring": 1.0, "pinky": 1.0}, thumb="in")
+    hand2d = make_hand(CURLED, thumb="out", rotate_deg=30)
+    hand2d[:, 2] = 0
+    k, sides = synthetic_views([hand3d, hand2d], ["left", None], views=4, max_degrees=30, seed=1)
+    assert k.shape == (8, 21, 3) and sides == ["right", None] * 4
+    assert np.all(k[1::2, :, 2] == 0)  # recorded in 2D, stays 2D
+    np.testing.assert_allclose(_bones(k[0::2]), np.repeat(_bones(canonical(hand3d, "left"))[None], 4, 0), atol=1e-6)
+    assert len({np.round(v[:, :2], 6).tobytes() for v in k[0::2]}) == 4
+    np.testing.assert_array_equal(synthetic_views([hand3d, hand2d], ["left", None], 4, 30, seed=1)[0], k)
+    f = viewpoint_features([hand3d, hand2d], ["left", None], views=4, max_degrees=30, seed=1)
+    np.testing.assert_allclose(f[2, 1], hand_features(k[5], None), rtol=1e-5)
+
+
+def test_held_out_rows_never_lend_their_views_to_training() -> None:
+    x = np.arange(10, dtype=np.float32)[:, None].repeat(3, 1)  # row i is all i
+    views = np.stack([x + 100 * (v + 1) for v in range(2)])  # view v of row i is 100 (v + 1) + i
+    y = np.array(list("aabbccddee"))
+    idx = np.array([1, 4, 7])
+    xs, ys = with_views(x, y, idx, views)
+    assert sorted(set(xs[:, 0].astype(int) % 100)) == [1, 4, 7] and len(xs) == 9
+    np.testing.assert_array_equal(ys, np.tile(y[idx], 3))
+    np.testing.assert_array_equal(with_views(x, y, idx)[0], x[idx])
 
 
 # -- dynamic gestures ---------------------------------------------------------------------------------------

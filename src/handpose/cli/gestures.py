@@ -45,6 +45,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="below this probability the prediction is 'none' (a 'none' class in the data also works)")
     t.add_argument("--ensemble", type=int, default=None, help="networks to average (default: 5)")
     t.add_argument("--epochs", type=int, default=None)
+    t.add_argument("--viewpoints", type=int, default=None,
+                   help="hand shapes: synthetic out-of-plane views per training hand (default: 3; 0 turns it off)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--overwrite", action="store_true")
     t.set_defaults(handler=cmd_train)
@@ -83,16 +85,21 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 # -- train -------------------------------------------------------------------------------------------------
 def features_of(data: Any) -> np.ndarray:
-    from tqdm import tqdm
-
-    from ..gestures.features import hand_features
     from ..gestures.trajectory import trajectory_features
 
     if data.kind == "hand":
-        it = zip(data.points, data.handedness, strict=True)
-        return np.stack([hand_features(p, h) for p, h in tqdm(it, total=len(data), desc="features", unit="row",
-                                                               disable=None, leave=False)])
+        return _hand_features(data.points, data.handedness, "features")
     return np.stack([trajectory_features(p - p[0]) for p in data.points])
+
+
+def _hand_features(points: Any, handedness: list[str | None], desc: str) -> np.ndarray:
+    from tqdm import tqdm
+
+    from ..gestures.features import hand_features
+
+    it = tqdm(zip(points, handedness, strict=True), total=len(points), desc=desc, unit="hand", disable=None,
+              leave=False)
+    return np.stack([hand_features(p, h) for p, h in it])
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -102,6 +109,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..gestures.dataset import load_dataset
     from ..gestures.features import FEATURE_VERSION
     from ..gestures.trajectory import TRAJECTORY_VERSION
+    from ..gestures.viewpoints import synthetic_views, with_views
 
     if Path(args.output).with_suffix(".npz").exists() and not args.overwrite:
         raise HandposeError(f"{Path(args.output).with_suffix('.npz')} exists; pass --overwrite to replace it")
@@ -113,6 +121,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         cfg.ensemble = args.ensemble
     if args.epochs:
         cfg.epochs = args.epochs
+    if args.viewpoints is not None:
+        cfg.viewpoints = max(0, args.viewpoints)
     if args.model != "mlp":
         cfg.hidden, cfg.noise = (), 0.0
     version = FEATURE_VERSION if data.kind == "hand" else TRAJECTORY_VERSION
@@ -121,14 +131,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.holdout_last:
         train_idx, test_idx = split_last(y, args.holdout_last)
 
+    views = None
+    if data.kind == "hand" and cfg.viewpoints:
+        # every row's views are made once; a fit takes only its own rows' views (no leak into validation)
+        shown, sides = synthetic_views(data.points, data.handedness, cfg.viewpoints, cfg.viewpoint_degrees, cfg.seed)
+        views = _hand_features(shown, sides, "viewpoints").reshape(cfg.viewpoints, len(y), -1)
+
     def fit(idx: np.ndarray, desc: str) -> GestureClassifier:
+        xs, ys = with_views(x, y, idx, views)
         with tqdm(desc=desc, unit="epoch", disable=None, leave=False) as bar:
             def progress(done: int, total: int) -> None:
                 bar.total = total
                 bar.n = done
                 bar.refresh()
 
-            return GestureClassifier.train(x[idx], y[idx], feature_kind=data.kind, feature_version=version,
+            return GestureClassifier.train(xs, ys, feature_kind=data.kind, feature_version=version,
                                            config=cfg, reject_threshold=args.reject, progress=progress)
 
     if args.cv and args.cv > 1:

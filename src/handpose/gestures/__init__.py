@@ -8,6 +8,7 @@ from .features import FEATURE_VERSION, batch_features, finger_state, hand_featur
 from .recognizer import GestureRecognizer, annotate_stream, load_classifier
 from .rules import ALIASES, RuleClassifier, load_rules
 from .trajectory import TRAJECTORY_VERSION, trajectory_features
+from .viewpoints import synthetic_views, viewpoint_features, with_views
 
 __all__ = [
     "ALIASES",
@@ -33,5 +34,8 @@ __all__ = [
     "load_rules",
     "split_last",
     "stratified_folds",
+    "synthetic_views",
     "trajectory_features",
+    "viewpoint_features",
+    "with_views",
 ]

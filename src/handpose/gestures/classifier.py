@@ -59,11 +59,14 @@ class TrainConfig:
     seed: int = 0
     noise: float = 0.0  # std of Gaussian noise added to the standardized inputs while training (robustness)
     ensemble: int = 1  # networks trained from different seeds, probabilities averaged
+    viewpoints: int = 0  # hand shapes: synthetic out-of-plane views per training hand (see gestures.viewpoints)
+    viewpoint_degrees: float = 45.0  # their largest rotation about each image axis
 
 
 # Defaults measured on the shared landmark CSVs, last 25 % of each class held out (see the README).
 DEFAULTS = {
-    "hand": TrainConfig(model="mlp", hidden=(256,), epochs=40, weight_decay=1e-2, noise=0.3, ensemble=5),
+    "hand": TrainConfig(model="mlp", hidden=(256,), epochs=40, weight_decay=1e-2, noise=0.3, ensemble=5,
+                        viewpoints=3),
     "trajectory": TrainConfig(model="mlp", hidden=(128, 64), epochs=120, weight_decay=1e-4, ensemble=5),
 }
 

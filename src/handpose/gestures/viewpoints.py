@@ -1,0 +1,106 @@
+"""Synthetic viewpoints for training hand-shape classifiers.
+
+A recorded hand is seen from one direction; the same gesture seen from a camera tilted by a few tens of degrees
+projects to a different 2D shape, and a classifier trained on one session's viewpoints fails on the next session's.
+Each training hand is therefore also shown rotated out of the image plane: its own depth is used when it has one
+(keypoints from handpose), otherwise depth is estimated from how much each bone is foreshortened against typical
+bone lengths (imported 2D landmark CSVs; the sign of each step is a guess, see :func:`lift_depth`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .features import batch_features, canonical
+
+# parent of each keypoint in the hand's tree, and typical bone lengths (keypoint to parent) in units of the
+# wrist -> middle-finger base distance
+PARENT = (-1, 0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11, 0, 13, 14, 15, 0, 17, 18, 19)
+BONE_LENGTH = np.array([0.0, 0.35, 0.38, 0.3, 0.25, 0.95, 0.45, 0.27, 0.2, 1.0, 0.5, 0.3, 0.22,
+                        0.93, 0.46, 0.29, 0.21, 0.85, 0.36, 0.21, 0.19])
+_PALM_BONES = [5, 9, 13, 17]  # wrist -> finger bases: the rigid part of the hand
+
+
+def lift_depth(keypoints: np.ndarray, palm_side: np.ndarray) -> np.ndarray:
+    """Depth for 2D hands (N, 21, 2+) in the canonical frame.
+
+    Each bone's depth step is what its 2D length is missing of its typical 3D length, at the hand's scale (the
+    largest scale any bone implies, so that no bone is longer than the typical one). Its sign: the palm's bones
+    step to ``palm_side`` (N,) of +-1 (a single view cannot tell), and along a finger each bone keeps its parent's
+    sign while the finger goes on in the image and flips it where the finger folds back over itself, so a tilted
+    open hand stays flat and a curled finger comes back towards the palm.
+    """
+    k = np.asarray(keypoints, np.float64)[:, :, :2]
+    parent = np.array(PARENT)
+    bone = np.zeros_like(k)
+    bone[:, 1:] = k[:, 1:] - k[:, parent[1:]]
+    length2d = np.linalg.norm(bone, axis=2)
+    ratio = length2d[:, 1:] / BONE_LENGTH[1:]
+    scale = np.maximum(ratio[:, np.array(_PALM_BONES) - 1].max(1), 0.9 * ratio.max(1))
+    step = np.sqrt(np.maximum((scale[:, None] * BONE_LENGTH) ** 2 - length2d**2, 0.0))
+    sign = np.repeat(np.asarray(palm_side, np.float64)[:, None], 21, 1)
+    z = np.zeros(k.shape[:2])
+    for j in range(1, 21):  # parents come first in this order
+        p = PARENT[j]
+        if p:
+            folds = (bone[:, j] * bone[:, p]).sum(1) < 0
+            sign[:, j] = np.where(folds, -sign[:, p], sign[:, p])
+        z[:, j] = z[:, p] + sign[:, j] * step[:, j]
+    return np.concatenate([k, z[:, :, None]], 2)
+
+
+def rotate_out_of_plane(keypoints: np.ndarray, about_x: np.ndarray, about_y: np.ndarray) -> np.ndarray:
+    """Rotate (N, 21, 3) hands about the image's x axis, then its y axis (radians, one angle per hand)."""
+    x, y, z = (keypoints[:, :, i] for i in range(3))
+    cx, sx = np.cos(about_x)[:, None], np.sin(about_x)[:, None]
+    cy, sy = np.cos(about_y)[:, None], np.sin(about_y)[:, None]
+    y, z = cx * y - sx * z, sx * y + cx * z
+    x, z = cy * x + sy * z, -sy * x + cy * z
+    return np.stack([x, y, z], 2)
+
+
+def synthetic_views(points: list[np.ndarray] | np.ndarray, handedness: list[str | None], views: int = 3,
+               max_degrees: float = 45.0, seed: int = 0) -> tuple[np.ndarray, list[str | None]]:
+    """``views`` random out-of-plane rotations (up to ``max_degrees`` about each axis) of every hand.
+
+    Returns keypoints (views * N, 21, 3) in the canonical frame (view-major: all hands of view 0 first) and their
+    handedness (``right`` after canonicalization, ``None`` kept for hands of unknown side). Hands recorded without
+    depth come back without depth (z = 0), like the data they stand for.
+    """
+    if len(points) == 0 or views <= 0:
+        return np.zeros((0, 21, 3)), []
+    rng = np.random.default_rng(seed)
+    canon = np.stack([canonical(p, h) for p, h in zip(points, handedness, strict=True)])
+    flat = np.all(np.stack([np.asarray(p)[:, 2] if np.shape(p)[1] > 2 else np.zeros(21) for p in points]) == 0, 1)
+    limit = np.radians(max_degrees)
+    out = []
+    for _ in range(views):
+        k = canon.copy()
+        if flat.any():
+            k[flat] = lift_depth(k[flat], rng.choice([-1.0, 1.0], int(flat.sum())))
+        k = rotate_out_of_plane(k, rng.uniform(-limit, limit, len(k)), rng.uniform(-limit, limit, len(k)))
+        k[flat, :, 2] = 0.0
+        out.append(k)
+    sides: list[str | None] = [None if h is None else "right" for h in handedness]
+    return np.concatenate(out), sides * views
+
+
+def viewpoint_features(points: list[np.ndarray] | np.ndarray, handedness: list[str | None], views: int = 3,
+                       max_degrees: float = 45.0, seed: int = 0) -> np.ndarray:
+    """Features (views, N, F) of :func:`synthetic_views`: view ``v`` of hand ``i`` is ``[v, i]``."""
+    k, sides = synthetic_views(points, handedness, views, max_degrees, seed)
+    if not len(k):
+        return np.zeros((0, len(points), 0), np.float32)
+    return batch_features(k, sides).reshape(views, len(points), -1)
+
+
+def with_views(x: np.ndarray, y: np.ndarray, idx: np.ndarray, views: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Training rows ``idx`` of (x, y) plus, when given, their synthetic views (from :func:`viewpoint_features`).
+
+    Views are looked up per row, so a row held out for validation never has its views in training.
+    """
+    parts = [x[idx]]
+    if views is not None:
+        parts += list(views[:, idx])
+    return np.concatenate(parts), np.tile(np.asarray(y)[idx], len(parts))
