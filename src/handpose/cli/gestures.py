@@ -109,7 +109,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..gestures.dataset import load_dataset
     from ..gestures.features import FEATURE_VERSION
     from ..gestures.trajectory import TRAJECTORY_VERSION
-    from ..gestures.viewpoints import synthetic_views, with_views
+    from ..gestures.viewpoints import viewpoint_features, with_views
 
     if Path(args.output).with_suffix(".npz").exists() and not args.overwrite:
         raise HandposeError(f"{Path(args.output).with_suffix('.npz')} exists; pass --overwrite to replace it")
@@ -134,8 +134,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     views = None
     if data.kind == "hand" and cfg.viewpoints:
         # every row's views are made once; a fit takes only its own rows' views (no leak into validation)
-        shown, sides = synthetic_views(data.points, data.handedness, cfg.viewpoints, cfg.viewpoint_degrees, cfg.seed)
-        views = _hand_features(shown, sides, "viewpoints").reshape(cfg.viewpoints, len(y), -1)
+        views = viewpoint_features(data.points, data.handedness, cfg.viewpoints, cfg.viewpoint_degrees, cfg.seed,
+                                   features=lambda k, sides: _hand_features(k, sides, "viewpoints"))
 
     def fit(idx: np.ndarray, desc: str) -> GestureClassifier:
         xs, ys = with_views(x, y, idx, views)

@@ -59,7 +59,9 @@ class TrainConfig:
     seed: int = 0
     noise: float = 0.0  # std of Gaussian noise added to the standardized inputs while training (robustness)
     ensemble: int = 1  # networks trained from different seeds, probabilities averaged
-    viewpoints: int = 0  # hand shapes: synthetic out-of-plane views per training hand (see gestures.viewpoints)
+    # hand shapes: synthetic out-of-plane views per training hand. train() gets features, not hands, so the caller
+    # adds the views (viewpoint_features + with_views, as `handpose gestures train` does)
+    viewpoints: int = 0
     viewpoint_degrees: float = 45.0  # their largest rotation about each image axis
 
 

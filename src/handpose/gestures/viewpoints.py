@@ -9,13 +9,24 @@ bone lengths (imported 2D landmark CSVs; the sign of each step is a guess, see :
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from .features import batch_features, canonical
+from .features import FINGERS, batch_features, canonical
 
-# parent of each keypoint in the hand's tree, and typical bone lengths (keypoint to parent) in units of the
-# wrist -> middle-finger base distance
-PARENT = (-1, 0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11, 0, 13, 14, 15, 0, 17, 18, 19)
+
+def _parents() -> tuple[int, ...]:
+    """Parent of each keypoint in the hand's tree: the wrist, then each finger's chain."""
+    parent = [-1] * 21
+    for chain in FINGERS.values():
+        for prev, joint in zip((0, *chain[:-1]), chain, strict=True):
+            parent[joint] = prev
+    return tuple(parent)
+
+
+PARENT = _parents()
+# typical bone lengths (keypoint to parent) in units of the wrist -> middle-finger base distance
 BONE_LENGTH = np.array([0.0, 0.35, 0.38, 0.3, 0.25, 0.95, 0.45, 0.27, 0.2, 1.0, 0.5, 0.3, 0.22,
                         0.93, 0.46, 0.29, 0.21, 0.85, 0.36, 0.21, 0.19])
 _PALM_BONES = [5, 9, 13, 17]  # wrist -> finger bases: the rigid part of the hand
@@ -60,7 +71,7 @@ def rotate_out_of_plane(keypoints: np.ndarray, about_x: np.ndarray, about_y: np.
 
 
 def synthetic_views(points: list[np.ndarray] | np.ndarray, handedness: list[str | None], views: int = 3,
-               max_degrees: float = 45.0, seed: int = 0) -> tuple[np.ndarray, list[str | None]]:
+                    max_degrees: float = 45.0, seed: int = 0) -> tuple[np.ndarray, list[str | None]]:
     """``views`` random out-of-plane rotations (up to ``max_degrees`` about each axis) of every hand.
 
     Returns keypoints (views * N, 21, 3) in the canonical frame (view-major: all hands of view 0 first) and their
@@ -86,12 +97,16 @@ def synthetic_views(points: list[np.ndarray] | np.ndarray, handedness: list[str 
 
 
 def viewpoint_features(points: list[np.ndarray] | np.ndarray, handedness: list[str | None], views: int = 3,
-                       max_degrees: float = 45.0, seed: int = 0) -> np.ndarray:
-    """Features (views, N, F) of :func:`synthetic_views`: view ``v`` of hand ``i`` is ``[v, i]``."""
+                       max_degrees: float = 45.0, seed: int = 0,
+                       features: Callable[[np.ndarray, list[str | None]], np.ndarray] = batch_features) -> np.ndarray:
+    """Features (views, N, F) of :func:`synthetic_views`: view ``v`` of hand ``i`` is ``[v, i]``.
+
+    ``features`` computes them from (hands, handedness); the CLI passes one that shows progress.
+    """
     k, sides = synthetic_views(points, handedness, views, max_degrees, seed)
     if not len(k):
         return np.zeros((0, len(points), 0), np.float32)
-    return batch_features(k, sides).reshape(views, len(points), -1)
+    return features(k, sides).reshape(views, len(points), -1)
 
 
 def with_views(x: np.ndarray, y: np.ndarray, idx: np.ndarray, views: np.ndarray | None = None
