@@ -84,39 +84,15 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 
 # -- train -------------------------------------------------------------------------------------------------
-def features_of(data: Any) -> np.ndarray:
-    from ..gestures.trajectory import trajectory_features
-
-    if data.kind == "hand":
-        return _hand_features(data.points, data.handedness, "features")
-    return np.stack([trajectory_features(p - p[0]) for p in data.points])
-
-
-def _hand_features(points: Any, handedness: list[str | None], desc: str) -> np.ndarray:
-    from tqdm import tqdm
-
-    from ..gestures.features import hand_features
-
-    it = tqdm(zip(points, handedness, strict=True), total=len(points), desc=desc, unit="hand", disable=None,
-              leave=False)
-    return np.stack([hand_features(p, h) for p, h in it])
-
-
 def cmd_train(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from ..gestures.classifier import DEFAULTS, GestureClassifier, TrainConfig, split_last, stratified_folds
+    from ..gestures.classifier import DEFAULTS, TrainConfig, split_last
     from ..gestures.dataset import load_dataset
-    from ..gestures.features import FEATURE_VERSION
-    from ..gestures.trajectory import TRAJECTORY_VERSION
-    from ..gestures.viewpoints import viewpoint_features, with_views
+    from ..gestures.training import GestureTrainer
 
     if Path(args.output).with_suffix(".npz").exists() and not args.overwrite:
         raise HandposeError(f"{Path(args.output).with_suffix('.npz')} exists; pass --overwrite to replace it")
     data = load_dataset(args.data, args.labels_file)
-    x, y = features_of(data), np.array(data.labels)
-    base = DEFAULTS[data.kind]
-    cfg = TrainConfig(**{**base.__dict__, "model": args.model, "seed": args.seed})
+    cfg = TrainConfig(**{**DEFAULTS[data.kind].__dict__, "model": args.model, "seed": args.seed})
     if args.ensemble:
         cfg.ensemble = args.ensemble
     if args.epochs:
@@ -125,41 +101,18 @@ def cmd_train(args: argparse.Namespace) -> int:
         cfg.viewpoints = max(0, args.viewpoints)
     if args.model != "mlp":
         cfg.hidden, cfg.noise = (), 0.0
-    version = FEATURE_VERSION if data.kind == "hand" else TRAJECTORY_VERSION
-    train_idx = np.arange(len(y))
-    report: dict[str, Any] = {"samples": len(y), "kind": data.kind, "labels": sorted(set(y.tolist()))}
+    trainer = GestureTrainer(data, cfg, reject_threshold=args.reject, progress=True)
+    train_idx, test_idx = np.arange(len(data)), None
+    report: dict[str, Any] = {"samples": len(data), "kind": data.kind, "labels": sorted(set(data.labels))}
     if args.holdout_last:
-        train_idx, test_idx = split_last(y, args.holdout_last)
-
-    views = None
-    if data.kind == "hand" and cfg.viewpoints:
-        # every row's views are made once; a fit takes only its own rows' views (no leak into validation)
-        views = viewpoint_features(data.points, data.handedness, cfg.viewpoints, cfg.viewpoint_degrees, cfg.seed,
-                                   features=lambda k, sides: _hand_features(k, sides, "viewpoints"))
-
-    def fit(idx: np.ndarray, desc: str) -> GestureClassifier:
-        xs, ys = with_views(x, y, idx, views)
-        with tqdm(desc=desc, unit="epoch", disable=None, leave=False) as bar:
-            def progress(done: int, total: int) -> None:
-                bar.total = total
-                bar.n = done
-                bar.refresh()
-
-            return GestureClassifier.train(xs, ys, feature_kind=data.kind, feature_version=version,
-                                           config=cfg, reject_threshold=args.reject, progress=progress)
-
+        train_idx, test_idx = split_last(trainer.y, args.holdout_last)
     if args.cv and args.cv > 1:
-        accs = []
-        for k, fold in enumerate(stratified_folds(y[train_idx], args.cv, args.seed)):
-            test = train_idx[fold]
-            train = np.setdiff1d(train_idx, test)
-            model = fit(train, f"fold {k + 1}/{args.cv}")
-            accs.append(float(np.mean(np.array([g.label for g in model.predict(x[test])]) == y[test])))
+        accs = trainer.cross_validate(args.cv, train_idx)
         report["cv_accuracy"] = {"mean": float(np.mean(accs)), "std": float(np.std(accs)), "folds": accs}
         print(f"cross-validation ({args.cv} folds): accuracy {np.mean(accs):.4f} ± {np.std(accs):.4f}")
-    model = fit(train_idx, "training")
-    if args.holdout_last:
-        acc = float(np.mean(np.array([g.label for g in model.predict(x[test_idx])]) == y[test_idx]))
+    model = trainer.fit(train_idx)
+    if test_idx is not None:
+        acc = trainer.accuracy(model, test_idx)
         report["holdout_last"] = {"fraction": args.holdout_last, "accuracy": acc, "n": len(test_idx)}
         print(f"held-out last {args.holdout_last:.0%} of each class: accuracy {acc:.4f} (n={len(test_idx)})")
     model.metadata["evaluation"] = report

@@ -7,6 +7,7 @@ from .events import Debouncer, GestureEvent
 from .features import FEATURE_VERSION, batch_features, finger_state, hand_features
 from .recognizer import GestureRecognizer, annotate_stream, load_classifier
 from .rules import ALIASES, RuleClassifier, load_rules
+from .training import GestureTrainer
 from .trajectory import TRAJECTORY_VERSION, trajectory_features
 from .viewpoints import synthetic_views, viewpoint_features, with_views
 
@@ -21,6 +22,7 @@ __all__ = [
     "GestureClassifier",
     "GestureEvent",
     "GestureRecognizer",
+    "GestureTrainer",
     "LandmarkSet",
     "Motion",
     "RuleClassifier",

@@ -1,0 +1,111 @@
+"""From a landmark dataset to a trained gesture model: features, synthetic viewpoints, cross-validation, hold-out.
+
+``handpose gestures train`` is this module plus arguments; in Python::
+
+    trainer = GestureTrainer(load_dataset("my_gestures.csv"))
+    print(trainer.cross_validate(5))     # accuracy of each fold
+    trainer.fit().save("my_gestures.npz")
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import HandposeError
+from .classifier import DEFAULTS, GestureClassifier, TrainConfig, split_last, stratified_folds
+from .dataset import LandmarkSet
+from .features import FEATURE_VERSION, hand_features
+from .trajectory import TRAJECTORY_VERSION, trajectory_features
+from .viewpoints import viewpoint_features, with_views
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+
+def _progress_bar(desc: str, unit: str, enabled: bool) -> tqdm:
+    from tqdm import tqdm
+
+    return tqdm(desc=desc, unit=unit, disable=None if enabled else True, leave=False)
+
+
+class GestureTrainer:
+    """Trains gesture classifiers on one dataset; its features and synthetic views are computed once.
+
+    ``config`` defaults to :data:`DEFAULTS` for the dataset's kind (``hand`` or ``trajectory``). Hand datasets get
+    ``config.viewpoints`` synthetic views of every row (see :mod:`handpose.gestures.viewpoints`); a fit on some
+    rows uses only those rows' views, so a held-out row never leaks into training. ``progress`` shows bars.
+    """
+
+    def __init__(self, data: LandmarkSet, config: TrainConfig | None = None, *, reject_threshold: float = 0.0,
+                 progress: bool = False):
+        if len(data) == 0:
+            raise HandposeError("the dataset has no rows to train on")
+        if data.kind not in DEFAULTS:
+            raise HandposeError(f"unknown dataset kind {data.kind!r}; expected one of {', '.join(DEFAULTS)}")
+        self.data, self.progress, self.reject_threshold = data, progress, reject_threshold
+        self.config = config or TrainConfig(**DEFAULTS[data.kind].__dict__)
+        self.y = np.array(data.labels)
+        self.version = FEATURE_VERSION if data.kind == "hand" else TRAJECTORY_VERSION
+        self.x = self._features(data.points, data.handedness, "features")
+        self._views: np.ndarray | None = None
+
+    def _features(self, points: list[np.ndarray] | np.ndarray, handedness: list[str | None], desc: str
+                  ) -> np.ndarray:
+        with _progress_bar(desc, "hand" if self.data.kind == "hand" else "trajectory", self.progress) as bar:
+            bar.total = len(points)
+            out = []
+            for p, h in zip(points, handedness, strict=True):
+                out.append(hand_features(p, h) if self.data.kind == "hand" else trajectory_features(p))
+                bar.update()
+        return np.stack(out)
+
+    @property
+    def views(self) -> np.ndarray | None:
+        """Features (views, N, F) of every row's synthetic viewpoints, or None (trajectories, views off)."""
+        cfg = self.config
+        if self._views is None and self.data.kind == "hand" and cfg.viewpoints > 0:
+            self._views = viewpoint_features(self.data.points, self.data.handedness, cfg.viewpoints,
+                                             cfg.viewpoint_degrees, cfg.seed,
+                                             features=lambda k, sides: self._features(k, sides, "viewpoints"))
+        return self._views
+
+    def fit(self, idx: np.ndarray | None = None, desc: str = "training") -> GestureClassifier:
+        """A model trained on rows ``idx`` (all rows by default) and their synthetic views."""
+        rows = np.arange(len(self.y)) if idx is None else np.asarray(idx)
+        x, y = with_views(self.x, self.y, rows, self.views)
+        with _progress_bar(desc, "epoch", self.progress) as bar:
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.n = done
+                bar.refresh()
+
+            return GestureClassifier.train(x, y, feature_kind=self.data.kind, feature_version=self.version,
+                                            config=self.config, reject_threshold=self.reject_threshold,
+                                            progress=progress)
+
+    def accuracy(self, model: GestureClassifier, idx: np.ndarray) -> float:
+        """Share of rows ``idx`` that ``model`` labels right (a rejected row counts as wrong)."""
+        predicted = np.array([g.label for g in model.predict(self.x[idx])])
+        return float(np.mean(predicted == self.y[idx]))
+
+    def cross_validate(self, folds: int = 5, idx: np.ndarray | None = None) -> list[float]:
+        """Accuracy of each of ``folds`` stratified folds of rows ``idx`` (all rows by default)."""
+        rows = np.arange(len(self.y)) if idx is None else np.asarray(idx)
+        if folds < 2:
+            raise HandposeError(f"cross-validation needs at least 2 folds, got {folds}")
+        accs = []
+        for k, fold in enumerate(stratified_folds(self.y[rows], folds, self.config.seed)):
+            test = rows[fold]
+            model = self.fit(np.setdiff1d(rows, test), f"fold {k + 1}/{folds}")
+            accs.append(self.accuracy(model, test))
+        return accs
+
+    def holdout_last(self, fraction: float = 0.25) -> tuple[GestureClassifier, float]:
+        """Train on all but the last ``fraction`` of each class's rows (in file order), test on those."""
+        if not 0 < fraction < 1:
+            raise HandposeError(f"the held-out fraction must be between 0 and 1, got {fraction}")
+        train, test = split_last(self.y, fraction)
+        model = self.fit(train)
+        return model, self.accuracy(model, test)
