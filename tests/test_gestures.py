@@ -62,6 +62,23 @@ def test_features_are_invariant_to_position_scale_rotation_and_side() -> None:
     assert batch_features(np.stack([k, moved])).shape == (2, f.size)
 
 
+def test_batch_features_are_the_features_of_each_hand() -> None:
+    hands = np.stack([EXAMPLES[label] for label in ("victory", "fist", "call", "ok")])
+    flat = hands.copy()
+    flat[:, :, 2] = 0
+    sides: list[str | None] = ["right", "left", None, "left"]
+    for batch in (hands, flat, flat[:, :, :2]):
+        np.testing.assert_array_equal(batch_features(batch, sides),
+                                      np.stack([hand_features(h, s) for h, s in zip(batch, sides, strict=True)]))
+    assert batch_features(np.zeros((0, 21, 3))).shape == (0, 240)
+    bad = hands.copy()
+    bad[2, 5, 0] = np.nan
+    with pytest.raises(HandposeError, match="21 finite keypoints"):
+        batch_features(bad)
+    with pytest.raises(HandposeError, match="4 hands but 3 handedness"):
+        batch_features(hands, sides[:3])
+
+
 def test_finger_states_of_hand_made_shapes() -> None:
     fs = finger_state(EXAMPLES["horns"], "right")
     assert fs.state == {"thumb": "curled", "index": "extended", "middle": "curled", "ring": "curled",

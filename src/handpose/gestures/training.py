@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import HandposeError
 from .classifier import DEFAULTS, GestureClassifier, TrainConfig, split_last, stratified_folds
 from .dataset import LandmarkSet
-from .features import FEATURE_VERSION, hand_features
+from .features import FEATURE_VERSION, batch_features
 from .trajectory import TRAJECTORY_VERSION, trajectory_features
 from .viewpoints import viewpoint_features, with_views
 
@@ -53,13 +53,17 @@ class GestureTrainer:
 
     def _features(self, points: list[np.ndarray] | np.ndarray, handedness: list[str | None], desc: str
                   ) -> np.ndarray:
+        chunk = 2048 if self.data.kind == "hand" else 1
         with _progress_bar(desc, "hand" if self.data.kind == "hand" else "trajectory", self.progress) as bar:
             bar.total = len(points)
             out = []
-            for p, h in zip(points, handedness, strict=True):
-                out.append(hand_features(p, h) if self.data.kind == "hand" else trajectory_features(p))
-                bar.update()
-        return np.stack(out)
+            for i in range(0, len(points), chunk):
+                if self.data.kind == "hand":
+                    out.append(batch_features(np.stack(points[i : i + chunk]), handedness[i : i + chunk]))
+                else:
+                    out.append(trajectory_features(points[i])[None])
+                bar.update(len(out[-1]))
+        return np.concatenate(out)
 
     @property
     def views(self) -> np.ndarray | None:
