@@ -59,7 +59,7 @@ class GestureTrainer:
             out = []
             for i in range(0, len(points), chunk):
                 if self.data.kind == "hand":
-                    out.append(batch_features(np.stack(points[i : i + chunk]), handedness[i : i + chunk]))
+                    out.append(batch_features(np.asarray(points[i : i + chunk]), handedness[i : i + chunk]))
                 else:
                     out.append(trajectory_features(points[i])[None])
                 bar.update(len(out[-1]))
