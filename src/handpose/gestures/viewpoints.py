@@ -81,8 +81,9 @@ def synthetic_views(points: list[np.ndarray] | np.ndarray, handedness: list[str 
     if len(points) == 0 or views <= 0:
         return np.zeros((0, 21, 3)), []
     rng = np.random.default_rng(seed)
-    canon = canonical_batch(np.asarray(points), handedness)
-    flat = np.all(np.stack([np.asarray(p)[:, 2] if np.shape(p)[1] > 2 else np.zeros(21) for p in points]) == 0, 1)
+    hands = np.asarray(points)
+    canon = canonical_batch(hands, handedness)
+    flat = np.all(hands[:, :, 2] == 0, 1) if hands.shape[2] > 2 else np.ones(len(hands), bool)
     limit = np.radians(max_degrees)
     out = []
     for _ in range(views):
