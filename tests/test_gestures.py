@@ -73,8 +73,10 @@ def test_batch_features_are_the_features_of_each_hand() -> None:
     assert batch_features(np.zeros((0, 21, 3))).shape == (0, 240)
     bad = hands.copy()
     bad[2, 5, 0] = np.nan
-    with pytest.raises(HandposeError, match="21 finite keypoints"):
+    with pytest.raises(HandposeError, match="hand 2 has NaN"):
         batch_features(bad)
+    with pytest.raises(HandposeError, match=r"21 keypoints per hand \(N, 21, 2\|3\), got shape \(4, 20, 3\)"):
+        batch_features(hands[:, :20])
     with pytest.raises(HandposeError, match="4 hands but 3 handedness"):
         batch_features(hands, sides[:3])
 

@@ -33,9 +33,12 @@ def canonical_batch(keypoints: np.ndarray, handedness: list[str | None] | None =
                     ) -> np.ndarray:
     """:func:`canonical` of many hands (N, 21, 2|3) at once; handedness defaults to right."""
     k = np.asarray(keypoints, np.float64)
-    if k.ndim != 3 or k.shape[1] != 21 or k.shape[2] < 2 or not np.all(np.isfinite(k[:, :, :3])):
-        raise HandposeError(f"expected 21 finite keypoints per hand (N, 21, 2|3), got shape {np.shape(keypoints)}")
+    if k.ndim != 3 or k.shape[1] != 21 or k.shape[2] < 2:
+        raise HandposeError(f"expected 21 keypoints per hand (N, 21, 2|3), got shape {np.shape(keypoints)}")
     k = k[:, :, :3]
+    if not np.all(np.isfinite(k)):
+        bad = np.flatnonzero(~np.isfinite(k).all((1, 2)))
+        raise HandposeError(f"expected 21 finite keypoints per hand; hand {int(bad[0])} has NaN or infinite values")
     if k.shape[2] == 2:
         k = np.concatenate([k, np.zeros((*k.shape[:2], 1))], 2)
     k = k - k[:, :1]
