@@ -191,6 +191,11 @@ def test_trainer_cross_validates_hand_made_shapes_and_checks_its_arguments() -> 
         trainer.holdout_last(1.5)
     with pytest.raises(HandposeError, match="no rows"):
         GestureTrainer(LandmarkSet("hand"))
+    data.add("point", EXAMPLES["point"][:, :2])  # a 2D hand joins 3D ones with depth 0
+    assert data.points[-1].shape == (21, 3) and np.all(data.points[-1][:, 2] == 0)
+    with pytest.raises(HandposeError, match=r"21 keypoints \(21, 2\|3\), got shape \(20, 3\)"):
+        data.add("point", EXAMPLES["point"][:20])
+    assert len(data) == 49 and GestureTrainer(data, TrainConfig(epochs=1, ensemble=1)).x.shape == (49, 240)
 
 
 def test_trajectory_classifier_on_point_history() -> None:

@@ -48,11 +48,17 @@ class LandmarkSet:
 
     def add(self, label: str, points: np.ndarray, handedness: str | None = None, source: str = "",
             size: tuple[int, int] = (0, 0)) -> None:
+        pts = np.asarray(points, np.float32)
+        if self.kind == "hand":
+            if pts.ndim != 2 or pts.shape[0] != 21 or pts.shape[1] not in (2, 3):
+                raise HandposeError(f"a hand row needs 21 keypoints (21, 2|3), got shape {pts.shape}")
+            if pts.shape[1] == 2:  # depth unknown: 0, as in imported 2D data
+                pts = np.concatenate([pts, np.zeros((21, 1), np.float32)], 1)
         self.labels.append(str(label))
         self.handedness.append(handedness or None)
         self.sources.append(source)
         self.sizes.append(size)
-        self.points.append(np.asarray(points, np.float32))
+        self.points.append(pts)
 
     def subset(self, idx: np.ndarray) -> LandmarkSet:
         return LandmarkSet(self.kind, [self.labels[i] for i in idx], [self.handedness[i] for i in idx],
