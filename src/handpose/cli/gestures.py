@@ -138,12 +138,11 @@ def _mapping(text: str, builtin_names: bool) -> dict[str, str]:
 def cmd_eval(args: argparse.Namespace) -> int:
     from ..gestures.evaluation import evaluate_images, evaluate_landmarks, write_report
     from ..gestures.recognizer import load_classifier
+    from ..gestures.rules import RuleClassifier
 
     out = Path(args.out)
     if (out / "report.json").exists() and not args.overwrite:
         raise HandposeError(f"{out / 'report.json'} exists; pass --overwrite to replace it")
-    from ..gestures.rules import RuleClassifier
-
     recognizer = load_classifier(args.model)
     # other vocabularies' names are mapped for the built-in vocabulary; a trained model has the data's own labels
     mapping = _mapping(args.map, isinstance(recognizer.static, RuleClassifier) and recognizer.trajectory is None)

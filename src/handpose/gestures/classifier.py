@@ -10,6 +10,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -135,10 +136,17 @@ class GestureClassifier:
             p = np.zeros((len(xs), len(self.labels)))
             np.add.at(p, (np.repeat(np.arange(len(xs)), k), ry[idx].ravel()), w.ravel())
             return p / p.sum(1, keepdims=True)
-        members = sorted({k.split(".", 1)[0] for k in self.arrays if "." in k})
-        probs = [_softmax(_forward({k.split(".", 1)[1]: v for k, v in self.arrays.items() if k.startswith(m + ".")},
-                                   xs, self.model)[-1]) for m in members]
-        return np.mean(probs, 0)
+        return np.mean([_softmax(_forward(net, xs, self.model)[-1]) for net in self._members], 0)
+
+    @cached_property
+    def _members(self) -> list[dict[str, np.ndarray]]:
+        """The ensemble's networks, each its own {"W0": ..., "b0": ...} (split once, not on every prediction)."""
+        nets: dict[str, dict[str, np.ndarray]] = {}
+        for key, value in self.arrays.items():
+            if "." in key:
+                member, name = key.split(".", 1)
+                nets.setdefault(member, {})[name] = value
+        return list(nets.values())
 
     def predict(self, x: np.ndarray) -> list[Gesture]:
         p = self.predict_proba(x)

@@ -13,7 +13,6 @@ from ..errors import HandposeError
 from ..sources import IMAGE_EXTS
 from .classifier import GestureClassifier, split_last
 from .dataset import load_dataset
-from .features import batch_features
 from .recognizer import GestureRecognizer
 from .trajectory import trajectory_features
 
@@ -89,14 +88,13 @@ def evaluate_landmarks(recognizer: GestureRecognizer, model: str, path: Path, la
     if data.kind == "trajectory":
         if recognizer.trajectory is None:
             raise HandposeError(f"{path} holds trajectories: evaluate it with a trajectory model, not {model}")
-        x = np.stack([trajectory_features(data.points[i] - data.points[i][0]) for i in idx])
+        x = np.stack([trajectory_features(data.points[i]) for i in idx])
         pred = [g.label for g in recognizer.trajectory.predict(x)]
-    elif isinstance(recognizer.static, GestureClassifier):
-        x = batch_features(np.stack([data.points[i] for i in idx]), [data.handedness[i] for i in idx])
-        pred = [g.label for g in recognizer.static.predict(x)]
     else:
-        pred = [g.label for g in recognizer.classify(np.stack([data.points[i] for i in idx]),
-                                                     [data.handedness[i] or "right" for i in idx])]
+        # a trained model chooses the mirror of an unknown-side hand itself; the rules take it as a right hand
+        trained = isinstance(recognizer.static, GestureClassifier)
+        sides = [data.handedness[i] if trained else data.handedness[i] or "right" for i in idx]
+        pred = [g.label for g in recognizer.classify(np.stack([data.points[i] for i in idx]), sides)]
     return classification_report(y[idx].tolist(), pred)
 
 

@@ -24,9 +24,14 @@ def canonical(keypoints: np.ndarray, handedness: str | None = "right", rotate: b
     With ``handedness=None`` (unknown, e.g. imported 2D data) the mirror is chosen from the hand itself: the
     thumb side is put on the right, which also makes the features blind to palm-or-back facing.
     """
+    return canonical_batch(_one_hand(keypoints), [handedness], rotate)[0]
+
+
+def _one_hand(keypoints: np.ndarray) -> np.ndarray:
+    """One hand (21, 2|3) as a batch of one; the error names the hand's own shape, not the batch's."""
     if np.shape(keypoints)[:1] != (21,):
         raise HandposeError(f"expected 21 finite keypoints, got shape {np.shape(keypoints)}")
-    return canonical_batch(np.asarray(keypoints)[None], [handedness], rotate)[0]
+    return np.asarray(keypoints)[None]
 
 
 def canonical_batch(keypoints: np.ndarray, handedness: list[str | None] | None = None, rotate: bool = True
@@ -164,6 +169,4 @@ def batch_features(keypoints: np.ndarray, handedness: list[str | None] | None = 
 
 def hand_features(keypoints: np.ndarray, handedness: str | None = "right") -> np.ndarray:
     """The feature vector of one hand (see :func:`batch_features`)."""
-    if np.shape(keypoints)[:1] != (21,):
-        raise HandposeError(f"expected 21 finite keypoints, got shape {np.shape(keypoints)}")
-    return batch_features(np.asarray(keypoints)[None], [handedness])[0]
+    return batch_features(_one_hand(keypoints), [handedness])[0]

@@ -74,7 +74,7 @@ class GestureRecognizer:
                 if key in ("*", ev.label, ev.kind):
                     cb(ev)
 
-    def classify(self, keypoints: np.ndarray, handedness: list[str]) -> list[Gesture]:
+    def classify(self, keypoints: np.ndarray, handedness: list[str | None]) -> list[Gesture]:
         if len(keypoints) == 0:
             return []
         if isinstance(self.static, RuleClassifier):
@@ -113,8 +113,7 @@ class GestureRecognizer:
             hist = self._history[tid]
             hist.append(kp[8, :2] / size)
             if len(hist) == HISTORY:
-                pts = np.asarray(hist)
-                g = self.trajectory.predict(trajectory_features(pts - pts[0])[None])[0]  # type: ignore[union-attr]
+                g = self.trajectory.predict(trajectory_features(np.asarray(hist))[None])[0]  # type: ignore[union-attr]
                 for ev in self.traj_debounce.update(tid, side[tid], g.label, g.score, t):
                     ev.kind = "dynamic"
                     events.append(ev)

@@ -198,5 +198,5 @@ class RuleClassifier:
             return Gesture("none", 1.0 - scores[label])
         return Gesture(label, scores[label])
 
-    def classify_batch(self, keypoints: np.ndarray, handedness: list[str]) -> list[Gesture]:
+    def classify_batch(self, keypoints: np.ndarray, handedness: list[str | None]) -> list[Gesture]:
         return [self.classify(k, h) for k, h in zip(keypoints, handedness, strict=True)]
