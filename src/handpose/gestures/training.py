@@ -53,16 +53,15 @@ class GestureTrainer:
 
     def _features(self, points: list[np.ndarray] | np.ndarray, handedness: list[str | None], desc: str
                   ) -> np.ndarray:
-        chunk = 2048 if self.data.kind == "hand" else 1
-        with _progress_bar(desc, "hand" if self.data.kind == "hand" else "trajectory", self.progress) as bar:
+        hand = self.data.kind == "hand"
+        out = []
+        with _progress_bar(desc, "hand" if hand else "trajectory", self.progress) as bar:
             bar.total = len(points)
-            out = []
-            for i in range(0, len(points), chunk):
-                if self.data.kind == "hand":
-                    out.append(batch_features(np.asarray(points[i : i + chunk]), handedness[i : i + chunk]))
-                else:
-                    out.append(trajectory_features(points[i])[None])
-                bar.update(len(out[-1]))
+            for i in range(0, len(points), 2048):
+                part = points[i : i + 2048]
+                out.append(batch_features(np.asarray(part), handedness[i : i + 2048]) if hand
+                           else np.stack([trajectory_features(p) for p in part]))
+                bar.update(len(part))
         return np.concatenate(out)
 
     @property
