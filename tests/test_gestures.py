@@ -25,6 +25,7 @@ from handpose.gestures import (
     TrainConfig,
     batch_features,
     finger_state,
+    finger_states,
     hand_features,
     load_dataset,
     split_last,
@@ -99,6 +100,22 @@ def test_finger_states_of_hand_made_shapes() -> None:
 def test_every_builtin_label_on_hand_made_keypoints(label) -> None:
     g = RuleClassifier().classify(EXAMPLES[label], "right")
     assert (g.label, g.score >= 0.6) == (label, True)
+
+
+def test_a_frame_of_hands_is_classified_together_as_each_alone() -> None:
+    labels = sorted(EXAMPLES)
+    hands = np.stack([EXAMPLES[lab] for lab in labels])
+    sides: list[str | None] = ["right", "left", None] * (len(labels) // 3 + 1)
+    sides = sides[: len(labels)]
+    for i, side in enumerate(sides):
+        if side == "left":  # the same shape made by a left hand
+            hands[i, :, 0] = 1000 - hands[i, :, 0]
+    rc = RuleClassifier()
+    together = rc.classify_batch(hands, sides)
+    assert [g.label for g in together] == labels
+    assert together == [rc.classify(k, s) for k, s in zip(hands, sides, strict=True)]
+    assert finger_states(hands, sides) == [finger_state(k, s) for k, s in zip(hands, sides, strict=True)]
+    assert rc.classify_batch(np.zeros((0, 21, 3)), []) == []
 
 
 def test_half_curled_hand_is_none() -> None:

@@ -4,7 +4,7 @@ from .classifier import DEFAULTS, GestureClassifier, TrainConfig, split_last, st
 from .dataset import LandmarkSet, load_dataset
 from .dynamic import DynamicDetector, DynamicParams, Motion
 from .events import Debouncer, GestureEvent
-from .features import FEATURE_VERSION, batch_features, finger_state, hand_features
+from .features import FEATURE_VERSION, batch_features, finger_state, finger_states, hand_features
 from .recognizer import GestureRecognizer, annotate_stream, load_classifier
 from .rules import ALIASES, RuleClassifier, load_rules
 from .training import GestureTrainer
@@ -30,6 +30,7 @@ __all__ = [
     "annotate_stream",
     "batch_features",
     "finger_state",
+    "finger_states",
     "hand_features",
     "load_classifier",
     "load_dataset",

@@ -133,15 +133,24 @@ class FingerState:
 
 def finger_state(keypoints: np.ndarray, handedness: str | None = "right") -> FingerState:
     """Readable finger states, the basis of the rule vocabulary."""
-    raw = np.asarray(keypoints, np.float64)[None]
-    m = _shape(canonical(keypoints, handedness)[None])
-    curl = {n: float(v) for n, v in zip(_NAMES, m["curl"][0], strict=True)}
-    state = {n: "extended" if v < 0.35 else ("curled" if v > 0.65 else "bent") for n, v in curl.items()}
-    contacts = {f"thumb-{n}": float(v) for n, v in zip(_OTHERS, m["contacts"][0], strict=False)}
-    contacts["index-middle"] = float(m["contacts"][0, 4])
-    spread = {f"{a}-{b}": float(v) for a, b, v in zip(_OTHERS, _OTHERS[1:], m["spread"][0], strict=False)}
-    return FingerState(curl, state, float(m["thumb_out"][0]), contacts, spread,
-                       float(_direction(raw, 2, 4)[0]), float(_direction(raw, 0, 9)[0]))
+    return finger_states(_one_hand(keypoints), [handedness])[0]
+
+
+def finger_states(keypoints: np.ndarray, handedness: list[str | None] | None = None) -> list[FingerState]:
+    """:func:`finger_state` of many hands (N, 21, 2|3), measured together; handedness defaults to right."""
+    raw = np.asarray(keypoints, np.float64)
+    m = _shape(canonical_batch(raw, handedness))
+    thumb_dirs, hand_dirs = _direction(raw, 2, 4), _direction(raw, 0, 9)
+    out = []
+    for i in range(len(raw)):
+        curl = {n: float(v) for n, v in zip(_NAMES, m["curl"][i], strict=True)}
+        state = {n: "extended" if v < 0.35 else ("curled" if v > 0.65 else "bent") for n, v in curl.items()}
+        contacts = {f"thumb-{n}": float(v) for n, v in zip(_OTHERS, m["contacts"][i], strict=False)}
+        contacts["index-middle"] = float(m["contacts"][i, 4])
+        spread = {f"{a}-{b}": float(v) for a, b, v in zip(_OTHERS, _OTHERS[1:], m["spread"][i], strict=False)}
+        out.append(FingerState(curl, state, float(m["thumb_out"][i]), contacts, spread, float(thumb_dirs[i]),
+                               float(hand_dirs[i])))
+    return out
 
 
 FEATURE_SIZE = 210 + 15 + 5 + 1 + 4 + 3 + 2

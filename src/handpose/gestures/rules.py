@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import HandposeError
 from ..results import Gesture
-from .features import FingerState, finger_state
+from .features import FingerState, finger_state, finger_states
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -187,16 +187,24 @@ class RuleClassifier:
         return cls(rules, threshold)
 
     def scores(self, keypoints: np.ndarray, handedness: str | None = "right") -> dict[str, float]:
-        fs = finger_state(keypoints, handedness)
-        k = np.asarray(keypoints, np.float64)
+        return self._scores(finger_state(keypoints, handedness), np.asarray(keypoints, np.float64))
+
+    def _scores(self, fs: FingerState, k: np.ndarray) -> dict[str, float]:
         return {r.name: r.score(fs, k) for r in self.rules}
 
     def classify(self, keypoints: np.ndarray, handedness: str | None = "right") -> Gesture:
-        scores = self.scores(keypoints, handedness)
+        return self._decide(self.scores(keypoints, handedness))
+
+    def classify_batch(self, keypoints: np.ndarray, handedness: list[str | None]) -> list[Gesture]:
+        """:meth:`classify` of several hands (a frame's), their finger states measured together."""
+        hands = np.asarray(keypoints, np.float64)
+        if len(hands) == 0:
+            return []
+        return [self._decide(self._scores(fs, k))
+                for fs, k in zip(finger_states(hands, handedness), hands, strict=True)]
+
+    def _decide(self, scores: dict[str, float]) -> Gesture:
         label = max(scores, key=lambda n: (round(scores[n], 3), self._specificity[n]))
         if scores[label] < self.threshold:
             return Gesture("none", 1.0 - scores[label])
         return Gesture(label, scores[label])
-
-    def classify_batch(self, keypoints: np.ndarray, handedness: list[str | None]) -> list[Gesture]:
-        return [self.classify(k, h) for k, h in zip(keypoints, handedness, strict=True)]
