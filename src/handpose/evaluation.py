@@ -174,7 +174,8 @@ def evaluate(images: list[GTImage], predict: Any, progress: bool = True, desc: s
     """``predict(path) -> list of (21, >=2) keypoint arrays`` (None if unreadable) for every image."""
     from tqdm import tqdm
 
-    total, per_source = Tally(), dict[str, Tally]()
+    total = Tally()
+    per_source: dict[str, Tally] = {}
     unreadable = []
     predictions: dict[str, list[list[list[float]]]] = {}
     for item in tqdm(images, desc=desc, unit="img", disable=not progress or None):

@@ -135,7 +135,7 @@ def quantize_landmarks(model: str, calib: Any, *, overwrite: bool = False, limit
         fp32 = OnnxRuntimeEngine(spec, src)
         int8 = OnnxRuntimeEngine(qspec, Path(tmp))
         metrics: dict[str, Any] = {"model": qspec.name, "from": model, "calibration_source": str(calib),
-                   **compare(fp32, int8, images[1::2], scales[1::2])}
+                                   **compare(fp32, int8, images[1::2], scales[1::2])}
         # The project's rule: a default only if handedness is kept and keypoints stay within 1.5 image px.
         metrics["recommended_default"] = bool(metrics["keypoint_image_px_mean"] <= 1.5
                                               and metrics["handedness_agreement"] >= 0.999)

@@ -15,6 +15,8 @@ from ..errors import ConversionError
 from .tflite_graph import NHWC_TO_NCHW_AXIS, Graph, Op, same_padding
 
 OPSET = 17
+
+
 class _Builder:
     def __init__(self, graph: Graph, dynamic_batch: bool, prelu_rewrite: bool):
         from onnx import helper, numpy_helper
