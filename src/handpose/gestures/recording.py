@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import HandposeError, InputError
-from ..sources import IMAGE_EXTS, VIDEO_EXTS, open_source
+from ..sources import IMAGE_EXTS, VIDEO_EXTS, Frame, Source, open_source
 from .dataset import LandmarkSet, load_dataset
 from .trajectory import HISTORY
 
@@ -18,10 +19,20 @@ def _tracker(mode: str, mirrored: bool):
     return HandTracker(mode=mode, max_hands=2, mirrored=mirrored, smooth=mode == "video")
 
 
+def _frames(src: Source, desc: str, unit: str) -> Iterator[Frame]:
+    """The source's frames with a progress bar on stderr (shown on a terminal only)."""
+    from tqdm import tqdm
+
+    with tqdm(total=src.total, desc=desc, unit=unit, disable=None, leave=False) as bar:
+        for frame in src:
+            yield frame
+            bar.update()
+
+
 def _from_images(data: LandmarkSet, files: list[Path], label: str, mirrored: bool) -> None:
     tracker = _tracker("image", mirrored)
     with open_source(files) as src:
-        for frame in src:
+        for frame in _frames(src, label, "img"):
             if frame.image is None:
                 data.undetected.append((label, frame.source))
                 continue
@@ -38,7 +49,7 @@ def _from_video(data: LandmarkSet, path: Path | int, label: str, every: int, mir
     history: dict[int, list[np.ndarray]] = {}
     found = False
     with open_source(path) as src:
-        for frame in src:
+        for frame in _frames(src, f"{label}: {Path(str(path)).name}", "frame"):
             if frame.image is None:
                 continue
             hands = tracker.process(frame.image, frame.timestamp_ms)
