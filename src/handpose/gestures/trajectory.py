@@ -6,8 +6,9 @@ import numpy as np
 
 from ..errors import HandposeError
 
-TRAJECTORY_VERSION = 1
+TRAJECTORY_VERSION = 2  # 2: teleporting points are dropped (drop_teleports) before the features are taken
 HISTORY = 16
+TELEPORT = 0.2  # a step longer than this (frame sizes per frame) and than 4 median steps is not a hand moving
 
 
 def resample(points: np.ndarray, n: int = HISTORY) -> np.ndarray:
@@ -19,17 +20,51 @@ def resample(points: np.ndarray, n: int = HISTORY) -> np.ndarray:
     return np.stack([np.interp(t, np.arange(len(p)), p[:, i]) for i in range(2)], 1)
 
 
+def drop_teleports(points: np.ndarray, jump: float = TELEPORT, relative: float = 4.0) -> np.ndarray:
+    """A trajectory (T, 2) without the points it could not have reached, re-interpolated in time.
+
+    Recorders log a lost hand as a fixed point (the common point-history CSVs write (0, 0), which shows as a
+    jump to minus the first point), and a tracker can glitch for a frame. Kept is the longest chain of points
+    in which each is within ``max(jump, relative * median step) * frames apart`` of the one before; the
+    others are interpolated from their kept neighbours (held at the ends), and the result starts at (0, 0) again
+    if the input did. A fast but steady motion is left alone: its median step raises the limit with it.
+    """
+    p = np.asarray(points, np.float64)
+    steps = np.linalg.norm(np.diff(p, axis=0), axis=1)
+    if len(steps) == 0 or steps.max() <= jump:
+        return p
+    limit = max(jump, relative * float(np.median(steps)))
+    if steps.max() <= limit:
+        return p
+    n = len(p)
+    frames = np.arange(n)
+    reach = np.linalg.norm(p[:, None] - p[None], axis=2) <= limit * np.abs(frames[:, None] - frames[None])
+    length, before = np.ones(n, int), np.full(n, -1)
+    for i in range(1, n):  # longest chain ending at i (n is 16: a loop over rows, not over pixels)
+        candidates = np.where(reach[i, :i], length[:i], 0)
+        j = int(candidates.argmax())
+        if candidates[j]:
+            length[i], before[i] = candidates[j] + 1, j
+    kept = [int(length.argmax())]
+    while before[kept[-1]] >= 0:
+        kept.append(int(before[kept[-1]]))
+    kept.reverse()
+    q = np.stack([np.interp(frames, kept, p[kept, k]) for k in range(p.shape[1])], 1)
+    return q - q[0] if np.allclose(p[0], 0) else q
+
+
 def trajectory_features(points: np.ndarray) -> np.ndarray:
     """Features of a trajectory (T >= 3, 2) given relative to its first point and in frame-size units.
 
     Raw offsets (32), the shape normalized by its extent (32), steps (30), turning angles (14), and the total
     signed turn, path length, net displacement, extent and straightness (6). Absolute scale is kept on purpose:
-    a still hand (tiny path) must not look like a small circle.
+    a still hand (tiny path) must not look like a small circle. Points the hand cannot have reached are
+    dropped first (:func:`drop_teleports`).
     """
     p = np.asarray(points, np.float64)
     if p.ndim != 2 or p.shape[1] != 2 or len(p) < 3 or not np.all(np.isfinite(p)):
         raise HandposeError(f"expected a trajectory of shape (T>=3, 2), got {p.shape}")
-    p = resample(p - p[0])
+    p = resample(drop_teleports(p - p[0]))
     centre = p - p.mean(0)
     extent = float(np.abs(centre).max()) or 1e-6
     steps = np.diff(p, axis=0)
