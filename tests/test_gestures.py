@@ -554,3 +554,46 @@ def test_trajectory_record_train_eval_cli(video_path, tmp_path, capsys, models_r
     # a trajectory model added to the built-in vocabulary in `run`
     assert main(["run", str(video_path), "--gestures", f"builtin,{model}", "--limit", "40", "--json",
                  str(tmp_path / "g.jsonl")]) == 0
+
+
+def test_trajectories_follow_the_chosen_keypoint(video_path, tmp_path, capsys, models_ready) -> None:
+    rec = tmp_path / "wrist.csv"
+    assert main(["gestures", "record", str(video_path), "-o", str(rec), "--kind", "trajectory", "--label", "a",
+                 "--keypoint", "wrist", "--every", "8"]) == 0
+    assert rec.read_text().startswith("label,handedness,source,width,height,keypoint,x0,y0,")
+    data = load_dataset(rec)
+    assert data.keypoint == 0 and len(data) >= 15
+    # the first row is the wrist's 16 tracked positions up to its frame, relative to the first, in frame sizes
+    end = int(data.sources[0].split("#")[1])
+    wrist = [h.keypoints[0, 0, :2] / [h.width, h.height]
+             for h in HandTracker(mode="video", max_hands=2).stream(str(video_path))
+             if h.frame <= end and len(h)][-16:]
+    assert np.allclose(data.points[0], np.array(wrist) - wrist[0], atol=2e-4)
+    # a model trained on it follows the wrist at run time, and refuses data of another keypoint
+    half = len(data) // 2
+    data.labels[half:] = ["b"] * (len(data) - half)
+    model = GestureTrainer(data, TrainConfig(model="mlp", hidden=(16,), epochs=2, ensemble=1)).fit()
+    assert model.metadata["keypoint"] == 0
+    path = model.save(tmp_path / "wrist.npz")
+    assert GestureRecognizer(trajectory=GestureClassifier.load(path)).keypoint == 0
+    history = shared_path("data", "landmarks", "point_history.csv")
+    assert main(["gestures", "eval", str(path), str(history), "--out", str(tmp_path / "r")]) == 1
+    assert "follows keypoint 0" in capsys.readouterr().err
+
+
+def test_keypoint_choices_are_checked(tmp_path, capsys) -> None:
+    assert main(["gestures", "record", str(tmp_path), "-o", str(tmp_path / "x.csv"), "--kind", "trajectory",
+                 "--keypoint", "thumbnail"]) == 1
+    assert "unknown keypoint 'thumbnail': give 0-20 or one of wrist, thumb_cmc" in capsys.readouterr().err
+    assert main(["gestures", "record", str(tmp_path), "-o", str(tmp_path / "x.csv"), "--keypoint", "4"]) == 1
+    assert "for trajectories (--kind trajectory)" in capsys.readouterr().err
+    # one keypoint per file; a file without the column (written before it existed) follows the index fingertip
+    rows = ["label,handedness,source,width,height,keypoint," + ",".join(f"x{i},y{i}" for i in range(16))]
+    rows += [f"a,,s,640,360,{k}," + ",".join(["0.1"] * 32) for k in (0, 4)]
+    (tmp_path / "mixed.csv").write_text("\n".join(rows) + "\n")
+    with pytest.raises(HandposeError, match=r"mixes trajectories of keypoints \[0, 4\]"):
+        load_dataset(tmp_path / "mixed.csv")
+    old = ["label,handedness,source,width,height," + ",".join(f"x{i},y{i}" for i in range(16)),
+           "a,,s,640,360," + ",".join(["0.1"] * 32)]
+    (tmp_path / "old.csv").write_text("\n".join(old) + "\n")
+    assert load_dataset(tmp_path / "old.csv").keypoint == 8

@@ -27,6 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--label", help="label of a single video or camera session")
     r.add_argument("--labels", help="camera: comma list of labels for the keys 1, 2, 3, ...")
     r.add_argument("--labels-file", help="import: names of numeric labels, one per line")
+    r.add_argument("--keypoint", help="trajectories: the keypoint to follow, 0-20 or a name such as wrist "
+                                      "(default: index_tip); for an imported CSV, the one it followed")
     r.add_argument("--every", type=int, default=1, help="videos: use every Nth frame")
     r.add_argument("--mirrored", action="store_true", help="the input is a mirrored selfie view")
     r.add_argument("--overwrite", action="store_true")
@@ -73,7 +75,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     from ..gestures.recording import record
 
     data = record(args.source, kind=args.kind, label=args.label, labels=args.labels, labels_file=args.labels_file,
-                  every=args.every, mirrored=args.mirrored)
+                  every=args.every, mirrored=args.mirrored, keypoint=args.keypoint)
     path = data.save(args.output, overwrite=args.overwrite, append=args.append)
     counts = {lab: data.labels.count(lab) for lab in sorted(set(data.labels))}
     print(f"{len(data)} {args.kind} rows -> {path}  ({', '.join(f'{k}: {v}' for k, v in counts.items())})")

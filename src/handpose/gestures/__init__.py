@@ -8,7 +8,7 @@ from .features import FEATURE_VERSION, batch_features, finger_state, finger_stat
 from .recognizer import GestureRecognizer, annotate_stream, load_classifier
 from .rules import ALIASES, RuleClassifier, load_rules
 from .training import GestureTrainer
-from .trajectory import TRAJECTORY_VERSION, drop_teleports, trajectory_features
+from .trajectory import TRAJECTORY_VERSION, TrajectoryHistory, drop_teleports, trajectory_features
 from .viewpoints import synthetic_views, viewpoint_features, with_views
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "Motion",
     "RuleClassifier",
     "TrainConfig",
+    "TrajectoryHistory",
     "annotate_stream",
     "batch_features",
     "drop_teleports",

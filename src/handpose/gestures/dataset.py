@@ -7,9 +7,11 @@ Hand rows (``kind = hand``)::
 keypoints in pixels as handpose gives them (z: relative depth on the x scale; 0 when unknown), handedness
 ``left``/``right`` or empty when unknown. Trajectory rows (``kind = trajectory``)::
 
-    label,handedness,source,width,height,x0,y0,...,x15,y15
+    label,handedness,source,width,height,keypoint,x0,y0,...,x15,y15
 
-a keypoint's last 16 positions relative to the first one, divided by the frame width / height.
+a keypoint's last 16 positions relative to the first one, divided by the frame width / height; ``keypoint`` is
+its index (0-20, 8 = index fingertip), the same on every row of a file. Files without the column are index
+fingertip trajectories.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import HandposeError
+from .trajectory import TRAJECTORY_KEYPOINT
 
 META = ["label", "handedness", "source", "width", "height"]
 
@@ -30,7 +33,7 @@ def hand_header() -> list[str]:
 
 
 def trajectory_header(n: int = 16) -> list[str]:
-    return META + [f"{a}{i}" for i in range(n) for a in "xy"]
+    return [*META, "keypoint"] + [f"{a}{i}" for i in range(n) for a in "xy"]
 
 
 @dataclass
@@ -42,6 +45,7 @@ class LandmarkSet:
     sizes: list[tuple[int, int]] = field(default_factory=list)
     points: list[np.ndarray] = field(default_factory=list)  # (21, 3) or (T, 2)
     undetected: list[tuple[str, str]] = field(default_factory=list)  # (label, source) with no hand found
+    keypoint: int = TRAJECTORY_KEYPOINT  # trajectories: the keypoint they follow
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -63,7 +67,7 @@ class LandmarkSet:
     def subset(self, idx: np.ndarray) -> LandmarkSet:
         return LandmarkSet(self.kind, [self.labels[i] for i in idx], [self.handedness[i] for i in idx],
                            [self.sources[i] for i in idx], [self.sizes[i] for i in idx],
-                           [self.points[i] for i in idx], [])
+                           [self.points[i] for i in idx], [], self.keypoint)
 
     def save(self, path: str | Path, overwrite: bool = False, append: bool = False) -> Path:
         p = Path(path)
@@ -81,9 +85,10 @@ class LandmarkSet:
             w = csv.writer(f)
             if not exists:
                 w.writerow(header)
+            point = [] if self.kind == "hand" else [self.keypoint]
             for lab, hd, src, (wd, ht), pts in zip(self.labels, self.handedness, self.sources, self.sizes,
                                                     self.points, strict=True):
-                w.writerow([lab, hd or "", src, wd, ht, *np.round(pts.ravel(), 4).tolist()])
+                w.writerow([lab, hd or "", src, wd, ht, *point, *np.round(pts.ravel(), 4).tolist()])
         return p
 
 
@@ -101,16 +106,21 @@ def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: 
     if labels_file:
         names = [line.strip().lstrip("\ufeff") for line in Path(labels_file).read_text().splitlines() if line.strip()]
     if rows[0][:len(META)] == META:
-        n = len(rows[0]) - len(META)
-        file_kind = "hand" if n == 63 else "trajectory"
+        column = len(META) + (rows[0][len(META):len(META) + 1] == ["keypoint"])  # first coordinate
+        file_kind = "hand" if len(rows[0]) - column == 63 else "trajectory"
         out = LandmarkSet(kind or file_kind)
+        points = set()
         for i, r in enumerate(rows[1:], start=2):
             try:
-                vals = np.array([float(v) for v in r[len(META):]], np.float32)
+                vals = np.array([float(v) for v in r[column:]], np.float32)
                 pts = vals.reshape(21, 3) if file_kind == "hand" else vals.reshape(-1, 2)
                 out.add(r[0], pts, r[1] or None, r[2], (int(float(r[3] or 0)), int(float(r[4] or 0))))
+                points.add(int(r[len(META)]) if column > len(META) else TRAJECTORY_KEYPOINT)
             except (ValueError, IndexError) as e:
                 raise HandposeError(f"{p}, line {i}: malformed row ({e})") from e
+        if len(points) > 1:
+            raise HandposeError(f"{p} mixes trajectories of keypoints {sorted(points)}: keep one keypoint per file")
+        out.keypoint = points.pop() if points else TRAJECTORY_KEYPOINT
         return out
     # common layout: label then numbers, no header (or a header we skip)
     body = rows[1:] if not _is_number(rows[0][0]) else rows

@@ -88,6 +88,8 @@ def evaluate_landmarks(recognizer: GestureRecognizer, model: str, path: Path, la
     if data.kind == "trajectory":
         if recognizer.trajectory is None:
             raise HandposeError(f"{path} holds trajectories: evaluate it with a trajectory model, not {model}")
+        if recognizer.keypoint != data.keypoint:
+            raise HandposeError(f"{model} follows keypoint {recognizer.keypoint}, {path} keypoint {data.keypoint}")
         x = np.stack([trajectory_features(data.points[i]) for i in idx])
         pred = [g.label for g in recognizer.trajectory.predict(x)]
     else:

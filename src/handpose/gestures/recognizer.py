@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from .dynamic import DynamicDetector, DynamicParams
 from .events import Debouncer, GestureEvent
 from .features import FEATURE_VERSION, batch_features
 from .rules import RuleClassifier
-from .trajectory import HISTORY, TRAJECTORY_VERSION, trajectory_features
+from .trajectory import TRAJECTORY_VERSION, TrajectoryHistory, trajectory_features, trajectory_keypoint
 
 Callback = Callable[[GestureEvent], None]
 
@@ -24,8 +24,9 @@ class GestureRecognizer:
     """Per frame: a gesture per hand (``hands.gestures``) and the events of that frame (``hands.events``).
 
     ``static``: a :class:`RuleClassifier` (the built-in vocabulary) or a trained hand-shape
-    :class:`GestureClassifier`. ``trajectory``: an optional trained trajectory classifier over the index
-    fingertip's last 16 positions. ``dynamic``: rule-based swipes, circles and two-hand zoom (video mode).
+    :class:`GestureClassifier`. ``trajectory``: an optional trained trajectory classifier over the last 16
+    positions of the keypoint it was trained on (the index fingertip unless recorded with another).
+    ``dynamic``: rule-based swipes, circles and two-hand zoom (video mode).
     """
 
     def __init__(self, static: RuleClassifier | GestureClassifier | None = None,
@@ -37,10 +38,11 @@ class GestureRecognizer:
         if trajectory is not None:
             trajectory.check_features("trajectory", TRAJECTORY_VERSION)
         self.trajectory = trajectory
+        self.keypoint = trajectory_keypoint(trajectory) if trajectory is not None else 0
         self.dynamic = DynamicDetector(dynamic if isinstance(dynamic, DynamicParams) else None) if dynamic else None
         self.debounce = debounce or Debouncer()
         self.traj_debounce = Debouncer(hold_ms=200, release_ms=300)
-        self._history: dict[int, deque] = defaultdict(lambda: deque(maxlen=HISTORY))
+        self._history = TrajectoryHistory(self.keypoint)
         self._callbacks: list[tuple[str, Callback]] = []
         self._queue: deque[GestureEvent] = deque()
 
@@ -108,18 +110,14 @@ class GestureRecognizer:
     def _trajectories(self, hands: Hands, ids: list[int], side: dict[int, str | None], t: float
                       ) -> list[GestureEvent]:
         events: list[GestureEvent] = []
-        size = np.array([max(hands.width, 1), max(hands.height, 1)], np.float32)
-        for tid, kp in zip(ids, hands.keypoints, strict=True):
-            hist = self._history[tid]
-            hist.append(kp[8, :2] / size)
-            if len(hist) == HISTORY:
-                g = self.trajectory.predict(trajectory_features(np.asarray(hist))[None])[0]  # type: ignore[union-attr]
+        self._history.update(hands)
+        for tid in ids:
+            pts = self._history.get(tid)
+            if pts is not None:
+                g = self.trajectory.predict(trajectory_features(pts)[None])[0]  # type: ignore[union-attr]
                 for ev in self.traj_debounce.update(tid, side[tid], g.label, g.score, t):
                     ev.kind = "dynamic"
                     events.append(ev)
-        for tid in list(self._history):
-            if tid not in ids:
-                del self._history[tid]
         for ev in self.traj_debounce.finish(set(ids), side):
             ev.kind = "dynamic"
             events.append(ev)

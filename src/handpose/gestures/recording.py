@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..errors import HandposeError, InputError
 from ..sources import IMAGE_EXTS, VIDEO_EXTS, Frame, Source, open_source
 from .dataset import LandmarkSet, load_dataset
-from .trajectory import HISTORY
+from .trajectory import TRAJECTORY_KEYPOINT, TrajectoryHistory, keypoint_index
+
+if TYPE_CHECKING:
+    from ..results import Hands
 
 
 def _tracker(mode: str, mirrored: bool):
@@ -44,35 +46,32 @@ def _from_images(data: LandmarkSet, files: list[Path], label: str, mirrored: boo
             data.add(label, hands.keypoints[0], str(hands.handedness[0]), frame.source, (hands.width, hands.height))
 
 
+def _add(data: LandmarkSet, label: str, hands: Hands, trajectories: TrajectoryHistory, source: str) -> bool:
+    """The first hand as a row of ``data`` (its shape, or its trajectory once it is long enough)."""
+    if data.kind == "hand":
+        data.add(label, hands.keypoints[0], str(hands.handedness[0]), source, (hands.width, hands.height))
+        return True
+    pts = trajectories.get(int(hands.track_ids[0]))
+    if pts is not None:
+        data.add(label, pts, str(hands.handedness[0]), source, (hands.width, hands.height))
+    return pts is not None
+
+
 def _from_video(data: LandmarkSet, path: Path | int, label: str, every: int, mirrored: bool) -> None:
     tracker = _tracker("video", mirrored)
-    history: dict[int, list[np.ndarray]] = {}
+    trajectories = TrajectoryHistory(data.keypoint)
     found = False
     with open_source(path) as src:
         for frame in _frames(src, f"{label}: {Path(str(path)).name}", "frame"):
             if frame.image is None:
                 continue
             hands = tracker.process(frame.image, frame.timestamp_ms)
+            trajectories.update(hands)
             if len(hands) == 0:
-                history.clear()
                 continue
             found = True
-            tid = int(hands.track_ids[0])
-            kp = hands.keypoints[0]
-            if data.kind == "hand":
-                if frame.index % every == 0:
-                    data.add(label, kp, str(hands.handedness[0]), f"{frame.source}#{frame.index}",
-                             (hands.width, hands.height))
-                continue
-            size = np.array([hands.width, hands.height], np.float32)
-            hist = history.setdefault(tid, [])
-            hist.append(kp[8, :2] / size)
-            if len(hist) > HISTORY:
-                hist.pop(0)
-            if len(hist) == HISTORY and frame.index % every == 0:
-                pts = np.asarray(hist)
-                data.add(label, pts - pts[0], str(hands.handedness[0]), f"{frame.source}#{frame.index}",
-                         (hands.width, hands.height))
+            if frame.index % every == 0:
+                _add(data, label, hands, trajectories, f"{frame.source}#{frame.index}")
     if not found:
         data.undetected.append((label, str(path)))
 
@@ -91,12 +90,14 @@ def _from_camera(data: LandmarkSet, index: int, labels: list[str], mirrored: boo
         raise InputError("camera recording needs OpenCV with GUI support (pip install opencv-python) and a "
                          "display") from e
     tracker = _tracker("video", mirrored)
+    trajectories = TrajectoryHistory(data.keypoint)
     counts = dict.fromkeys(labels, 0)
     with open_source(index) as src:
         for frame in src:
             if frame.image is None:
                 continue
             hands = tracker.process(frame.image, frame.timestamp_ms)
+            trajectories.update(hands)
             view = draw_hands(frame.image, hands)
             y = 24
             for i, lab in enumerate(labels):
@@ -108,21 +109,28 @@ def _from_camera(data: LandmarkSet, index: int, labels: list[str], mirrored: boo
             if key in (ord("q"), 27):
                 break
             if ord("1") <= key < ord("1") + len(labels) and len(hands):
-                lab = labels[key - ord("1")]
-                data.add(lab, hands.keypoints[0], str(hands.handedness[0]), f"camera:{index}#{frame.index}",
-                         (hands.width, hands.height))
-                counts[lab] += 1
+                lab = labels[key - ord("1")]  # a trajectory: the hand's last HISTORY frames up to this key
+                if _add(data, lab, hands, trajectories, f"camera:{index}#{frame.index}"):
+                    counts[lab] += 1
     cv2.destroyWindow("handpose record")
 
 
 def record(source: str, kind: str = "hand", label: str | None = None, labels: str | None = None,
-           labels_file: str | None = None, every: int = 1, mirrored: bool = False) -> LandmarkSet:
-    """Build a :class:`LandmarkSet` from a source (see ``handpose gestures record --help``)."""
+           labels_file: str | None = None, every: int = 1, mirrored: bool = False,
+           keypoint: int | str | None = None) -> LandmarkSet:
+    """Build a :class:`LandmarkSet` from a source (see ``handpose gestures record --help``).
+
+    Trajectories follow ``keypoint`` (an index or a name such as ``"wrist"``; default the index fingertip); for
+    an imported point-history CSV it says which keypoint the file followed.
+    """
     if kind not in ("hand", "trajectory"):
         raise HandposeError(f"kind must be 'hand' or 'trajectory', got {kind!r}")
+    if keypoint is not None and kind != "trajectory":
+        raise HandposeError("a keypoint to follow is for trajectories (--kind trajectory)")
+    point = TRAJECTORY_KEYPOINT if keypoint is None else keypoint_index(keypoint)
     every = max(1, every)
     if source.strip().isdigit():
-        data = LandmarkSet(kind)
+        data = LandmarkSet(kind, keypoint=point)
         names = [s.strip() for s in (labels or label or "").split(",") if s.strip()]
         _from_camera(data, int(source), names, mirrored)
         return data
@@ -130,8 +138,11 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
     if not path.exists():
         raise InputError(f"source not found: {source}")
     if path.is_file() and path.suffix.lower() == ".csv":
-        return load_dataset(path, labels_file, kind)
-    data = LandmarkSet(kind)
+        data = load_dataset(path, labels_file, kind)
+        if keypoint is not None:
+            data.keypoint = point
+        return data
+    data = LandmarkSet(kind, keypoint=point)
     if path.is_file():
         if path.suffix.lower() not in VIDEO_EXTS:
             raise InputError(f"{path}: record takes a folder <root>/<label>/*, a video, a camera index or a CSV")

@@ -84,9 +84,12 @@ class GestureTrainer:
                 bar.n = done
                 bar.refresh()
 
-            return GestureClassifier.train(x, y, feature_kind=self.data.kind, feature_version=self.version,
-                                            config=self.config, reject_threshold=self.reject_threshold,
-                                            progress=progress)
+            model = GestureClassifier.train(x, y, feature_kind=self.data.kind, feature_version=self.version,
+                                             config=self.config, reject_threshold=self.reject_threshold,
+                                             progress=progress)
+        if self.data.kind == "trajectory":
+            model.metadata["keypoint"] = self.data.keypoint  # the recognizer follows the same one
+        return model
 
     def accuracy(self, model: GestureClassifier, idx: np.ndarray) -> float:
         """Share of rows ``idx`` that ``model`` labels right (a rejected row counts as wrong)."""

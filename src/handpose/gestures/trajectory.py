@@ -2,13 +2,66 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..errors import HandposeError
+from ..results import KEYPOINT_NAMES
+
+if TYPE_CHECKING:
+    from ..results import Hands
+    from .classifier import GestureClassifier
 
 TRAJECTORY_VERSION = 2  # 2: teleporting points are dropped (drop_teleports) before the features are taken
 HISTORY = 16
+TRAJECTORY_KEYPOINT = 8  # the index fingertip, unless a dataset is recorded with another
 TELEPORT = 0.2  # a step longer than this (frame sizes per frame) and than 4 median steps is not a hand moving
+
+
+def keypoint_index(keypoint: int | str) -> int:
+    """0..20 from a keypoint's index or name (``"index_tip"``, ``"wrist"``, ...; see ``handpose.KEYPOINT_NAMES``)."""
+    text = str(keypoint).strip()
+    if text.isdigit() and 0 <= int(text) < len(KEYPOINT_NAMES):
+        return int(text)
+    if text in KEYPOINT_NAMES:
+        return KEYPOINT_NAMES.index(text)
+    raise HandposeError(f"unknown keypoint {keypoint!r}: give 0-20 or one of {', '.join(KEYPOINT_NAMES)}")
+
+
+def trajectory_keypoint(model: GestureClassifier) -> int:
+    """The keypoint a trained trajectory model follows (models without the record: the index fingertip)."""
+    return keypoint_index(model.metadata.get("keypoint", TRAJECTORY_KEYPOINT))
+
+
+class TrajectoryHistory:
+    """The last :data:`HISTORY` positions (in frame sizes) of one keypoint of every tracked hand."""
+
+    def __init__(self, keypoint: int = TRAJECTORY_KEYPOINT):
+        self.keypoint = keypoint
+        self.tracks: dict[int, list[np.ndarray]] = {}
+
+    def update(self, hands: Hands) -> None:
+        """Add a frame's hands; tracks that are gone are forgotten."""
+        size = np.array([max(hands.width, 1), max(hands.height, 1)], np.float32)
+        live = {int(t) for t in hands.track_ids}
+        for tid in [t for t in self.tracks if t not in live]:
+            del self.tracks[tid]
+        for tid, kp in zip(hands.track_ids, hands.keypoints, strict=True):
+            hist = self.tracks.setdefault(int(tid), [])
+            hist.append(kp[self.keypoint, :2] / size)
+            del hist[:-HISTORY]
+
+    def get(self, track_id: int) -> np.ndarray | None:
+        """The track's trajectory (HISTORY, 2) relative to its first point, once it is that long."""
+        hist = self.tracks.get(int(track_id), [])
+        if len(hist) < HISTORY:
+            return None
+        pts = np.asarray(hist)
+        return pts - pts[0]
+
+    def clear(self) -> None:
+        self.tracks.clear()
 
 
 def resample(points: np.ndarray, n: int = HISTORY) -> np.ndarray:
