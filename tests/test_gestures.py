@@ -578,7 +578,7 @@ def test_trajectories_follow_the_chosen_keypoint(video_path, tmp_path, capsys, m
     assert GestureRecognizer(trajectory=GestureClassifier.load(path)).keypoint == 0
     history = shared_path("data", "landmarks", "point_history.csv")
     assert main(["gestures", "eval", str(path), str(history), "--out", str(tmp_path / "r")]) == 1
-    assert "follows keypoint 0" in capsys.readouterr().err
+    assert "trained on trajectories of keypoint 0" in capsys.readouterr().err
 
 
 def test_keypoint_choices_are_checked(tmp_path, capsys) -> None:
@@ -593,6 +593,9 @@ def test_keypoint_choices_are_checked(tmp_path, capsys) -> None:
     (tmp_path / "mixed.csv").write_text("\n".join(rows) + "\n")
     with pytest.raises(HandposeError, match=r"mixes trajectories of keypoints \[0, 4\]"):
         load_dataset(tmp_path / "mixed.csv")
+    (tmp_path / "bad.csv").write_text(rows[0] + "\na,,s,640,360,21," + ",".join(["0.1"] * 32) + "\n")
+    with pytest.raises(HandposeError, match=r"bad.csv, line 2: malformed row \(unknown keypoint '21'"):
+        load_dataset(tmp_path / "bad.csv")
     old = ["label,handedness,source,width,height," + ",".join(f"x{i},y{i}" for i in range(16)),
            "a,,s,640,360," + ",".join(["0.1"] * 32)]
     (tmp_path / "old.csv").write_text("\n".join(old) + "\n")

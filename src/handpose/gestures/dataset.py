@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import HandposeError
-from .trajectory import TRAJECTORY_KEYPOINT
+from .trajectory import TRAJECTORY_KEYPOINT, keypoint_index
 
 META = ["label", "handedness", "source", "width", "height"]
 
@@ -115,8 +115,8 @@ def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: 
                 vals = np.array([float(v) for v in r[column:]], np.float32)
                 pts = vals.reshape(21, 3) if file_kind == "hand" else vals.reshape(-1, 2)
                 out.add(r[0], pts, r[1] or None, r[2], (int(float(r[3] or 0)), int(float(r[4] or 0))))
-                points.add(int(r[len(META)]) if column > len(META) else TRAJECTORY_KEYPOINT)
-            except (ValueError, IndexError) as e:
+                points.add(keypoint_index(r[len(META)]) if column > len(META) else TRAJECTORY_KEYPOINT)
+            except (ValueError, IndexError, HandposeError) as e:
                 raise HandposeError(f"{p}, line {i}: malformed row ({e})") from e
         if len(points) > 1:
             raise HandposeError(f"{p} mixes trajectories of keypoints {sorted(points)}: keep one keypoint per file")

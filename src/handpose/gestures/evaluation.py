@@ -89,7 +89,8 @@ def evaluate_landmarks(recognizer: GestureRecognizer, model: str, path: Path, la
         if recognizer.trajectory is None:
             raise HandposeError(f"{path} holds trajectories: evaluate it with a trajectory model, not {model}")
         if recognizer.keypoint != data.keypoint:
-            raise HandposeError(f"{model} follows keypoint {recognizer.keypoint}, {path} keypoint {data.keypoint}")
+            raise HandposeError(f"{model} was trained on trajectories of keypoint {recognizer.keypoint}; {path} "
+                                f"holds keypoint {data.keypoint}'s")
         x = np.stack([trajectory_features(data.points[i]) for i in idx])
         pred = [g.label for g in recognizer.trajectory.predict(x)]
     else:

@@ -38,7 +38,7 @@ class GestureRecognizer:
         if trajectory is not None:
             trajectory.check_features("trajectory", TRAJECTORY_VERSION)
         self.trajectory = trajectory
-        self.keypoint = trajectory_keypoint(trajectory) if trajectory is not None else 0
+        self.keypoint = trajectory_keypoint(trajectory)
         self.dynamic = DynamicDetector(dynamic if isinstance(dynamic, DynamicParams) else None) if dynamic else None
         self.debounce = debounce or Debouncer()
         self.traj_debounce = Debouncer(hold_ms=200, release_ms=300)

@@ -29,8 +29,10 @@ def keypoint_index(keypoint: int | str) -> int:
     raise HandposeError(f"unknown keypoint {keypoint!r}: give 0-20 or one of {', '.join(KEYPOINT_NAMES)}")
 
 
-def trajectory_keypoint(model: GestureClassifier) -> int:
-    """The keypoint a trained trajectory model follows (models without the record: the index fingertip)."""
+def trajectory_keypoint(model: GestureClassifier | None) -> int:
+    """The keypoint a trained trajectory model follows (no model, or none recorded: the index fingertip)."""
+    if model is None:
+        return TRAJECTORY_KEYPOINT
     return keypoint_index(model.metadata.get("keypoint", TRAJECTORY_KEYPOINT))
 
 
