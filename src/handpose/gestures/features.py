@@ -13,7 +13,6 @@ from ..errors import HandposeError
 FEATURE_VERSION = 1
 FINGERS = {"thumb": (1, 2, 3, 4), "index": (5, 6, 7, 8), "middle": (9, 10, 11, 12), "ring": (13, 14, 15, 16),
            "pinky": (17, 18, 19, 20)}
-TIPS = (4, 8, 12, 16, 20)
 _PAIRS = np.array([(i, j) for i in range(21) for j in range(i + 1, 21)])
 
 

@@ -46,9 +46,14 @@ def _from_images(data: LandmarkSet, files: list[Path], label: str, mirrored: boo
             data.add(label, hands.keypoints[0], str(hands.handedness[0]), frame.source, (hands.width, hands.height))
 
 
-def _add(data: LandmarkSet, label: str, hands: Hands, trajectories: TrajectoryHistory, source: str) -> bool:
+def _history(data: LandmarkSet) -> TrajectoryHistory | None:
+    """Per-track positions for a trajectory dataset; hand shapes need none."""
+    return TrajectoryHistory(data.keypoint) if data.kind == "trajectory" else None
+
+
+def _add(data: LandmarkSet, label: str, hands: Hands, trajectories: TrajectoryHistory | None, source: str) -> bool:
     """The first hand as a row of ``data`` (its shape, or its trajectory once it is long enough)."""
-    if data.kind == "hand":
+    if trajectories is None:
         data.add(label, hands.keypoints[0], str(hands.handedness[0]), source, (hands.width, hands.height))
         return True
     pts = trajectories.get(int(hands.track_ids[0]))
@@ -59,14 +64,15 @@ def _add(data: LandmarkSet, label: str, hands: Hands, trajectories: TrajectoryHi
 
 def _from_video(data: LandmarkSet, path: Path | int, label: str, every: int, mirrored: bool) -> None:
     tracker = _tracker("video", mirrored)
-    trajectories = TrajectoryHistory(data.keypoint)
+    trajectories = _history(data)
     found = False
     with open_source(path) as src:
         for frame in _frames(src, f"{label}: {Path(str(path)).name}", "frame"):
             if frame.image is None:
                 continue
             hands = tracker.process(frame.image, frame.timestamp_ms)
-            trajectories.update(hands)
+            if trajectories is not None:
+                trajectories.update(hands)
             if len(hands) == 0:
                 continue
             found = True
@@ -90,14 +96,15 @@ def _from_camera(data: LandmarkSet, index: int, labels: list[str], mirrored: boo
         raise InputError("camera recording needs OpenCV with GUI support (pip install opencv-python) and a "
                          "display") from e
     tracker = _tracker("video", mirrored)
-    trajectories = TrajectoryHistory(data.keypoint)
+    trajectories = _history(data)
     counts = dict.fromkeys(labels, 0)
     with open_source(index) as src:
         for frame in src:
             if frame.image is None:
                 continue
             hands = tracker.process(frame.image, frame.timestamp_ms)
-            trajectories.update(hands)
+            if trajectories is not None:
+                trajectories.update(hands)
             view = draw_hands(frame.image, hands)
             y = 24
             for i, lab in enumerate(labels):

@@ -102,7 +102,7 @@ def viewpoint_features(points: list[np.ndarray] | np.ndarray, handedness: list[s
                        features: Callable[[np.ndarray, list[str | None]], np.ndarray] = batch_features) -> np.ndarray:
     """Features (views, N, F) of :func:`synthetic_views`: view ``v`` of hand ``i`` is ``[v, i]``.
 
-    ``features`` computes them from (hands, handedness); the CLI passes one that shows progress.
+    ``features`` computes them from (hands, handedness); :class:`GestureTrainer` passes one that shows progress.
     """
     k, sides = synthetic_views(points, handedness, views, max_degrees, seed)
     if not len(k):
