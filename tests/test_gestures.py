@@ -500,14 +500,14 @@ def test_record_train_eval_end_to_end(tmp_path, capsys, models_ready) -> None:
     assert main(["gestures", "train", str(data), "-o", str(model), "--cv", "3", "--epochs", "30"]) == 0
     assert "cross-validation (3 folds)" in capsys.readouterr().out
     report_dir = tmp_path / "report"
-    assert main(["gestures", "eval", str(model), str(images), "--out", str(report_dir)]) == 0
+    assert main(["gestures", "eval", str(model), str(images), "-o", str(report_dir)]) == 0
     report = json.loads((report_dir / "report.json").read_text())
     assert set(report) == {"accuracy", "labels", "per_class", "confusion", "n", "undetected"}
     assert report["n"] == 36 and report["undetected"]["count"] == 4 and report["accuracy"] >= 0.9
     assert set(report["per_class"]["call"]) == {"precision", "recall", "f1", "support"}
     assert cv2.imread(str(report_dir / "confusion.png")) is not None
     # the built-in vocabulary on the same folders, HaGRID names mapped (rock -> horns)
-    assert main(["gestures", "eval", "builtin", str(images), "--out", str(tmp_path / "b")]) == 0
+    assert main(["gestures", "eval", "builtin", str(images), "-o", str(tmp_path / "b")]) == 0
     builtin = json.loads((tmp_path / "b" / "report.json").read_text())
     assert builtin["per_class"]["horns"]["recall"] == 1.0 and builtin["per_class"]["call"]["recall"] >= 0.85
 
@@ -548,7 +548,7 @@ def test_trajectory_record_train_eval_cli(video_path, tmp_path, capsys, models_r
     acc = float(out.split("held-out last 25% of each class: accuracy ")[1].split()[0])
     assert acc > 0.9
     assert main(["gestures", "eval", str(model), str(history), "--labels-file", str(names), "--holdout-last",
-                 "0.25", "--out", str(tmp_path / "r")]) == 0
+                 "0.25", "-o", str(tmp_path / "r")]) == 0
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     assert report["accuracy"] == pytest.approx(acc, abs=1e-4) and report["n"] == 1324
     # a trajectory model added to the built-in vocabulary in `run`
@@ -577,7 +577,7 @@ def test_trajectories_follow_the_chosen_keypoint(video_path, tmp_path, capsys, m
     path = model.save(tmp_path / "wrist.npz")
     assert GestureRecognizer(trajectory=GestureClassifier.load(path)).keypoint == 0
     history = shared_path("data", "landmarks", "point_history.csv")
-    assert main(["gestures", "eval", str(path), str(history), "--out", str(tmp_path / "r")]) == 1
+    assert main(["gestures", "eval", str(path), str(history), "-o", str(tmp_path / "r")]) == 1
     assert "trained on trajectories of keypoint 0" in capsys.readouterr().err
 
 

@@ -56,7 +56,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     e = gs.add_parser("eval", help="accuracy, per-class report, confusion matrix (PNG) and a JSON report")
     e.add_argument("model", help="'builtin', a rules .toml, or a trained .npz")
     e.add_argument("data", help="dataset CSV, or an image folder <root>/<label>/* (hands are detected)")
-    e.add_argument("--out", default="gesture-report", help="folder for report.json and confusion.png")
+    e.add_argument("-o", "--output", "--out", dest="output", default="gesture-report",
+                   help="folder for report.json and confusion.png (default: gesture-report)")
     e.add_argument("--labels-file", help="names of numeric labels, one per line")
     e.add_argument("--holdout-last", type=float, default=0.0, help="evaluate only the last fraction of each class")
     e.add_argument("--map", default="", help="rename labels of the data, e.g. 'rock=horns,like=thumbs_up' "
@@ -142,7 +143,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from ..gestures.recognizer import load_classifier
     from ..gestures.rules import RuleClassifier
 
-    out = Path(args.out)
+    out = Path(args.output)
     if (out / "report.json").exists() and not args.overwrite:
         raise HandposeError(f"{out / 'report.json'} exists; pass --overwrite to replace it")
     recognizer = load_classifier(args.model)
