@@ -474,6 +474,26 @@ def test_recognizer_events_callbacks_and_iterator(video_keypoints) -> None:
     assert list(rec.events()) == last and seen[-1] is last[0]
 
 
+def test_recognizer_runs_a_trajectory_model_per_hand() -> None:
+    # a model that knows "right" (index fingertip moving right) from "left", trained on synthetic tracks
+    rng = np.random.default_rng(0)
+    steps = np.arange(16)[:, None] * np.array([0.02, 0.0])
+    x = np.stack([trajectory_features(s * steps + rng.normal(0, 0.002, (16, 2))) for s in [1.0, -1.0] * 40])
+    model = GestureClassifier.train(x, ["right", "left"] * 40, feature_kind="trajectory",
+                                    feature_version=TRAJECTORY_VERSION,
+                                    config=TrainConfig(model="mlp", hidden=(16,), epochs=30, ensemble=1))
+    rec = GestureRecognizer(trajectory=model, dynamic=False)
+    base = EXAMPLES["open_palm"]
+    for i in range(24):  # hand 7 moves right, hand 3 left, 13 px a frame in a 640 x 360 frame
+        kps = np.stack([base + [300 + 13 * i, 0, 0], base + [340 - 13 * i, 0, 0]]).astype(np.float32)
+        rec.annotate(Hands(keypoints=kps, world=np.zeros((2, 21, 3), np.float32), scores=np.ones(2, np.float32),
+                           handedness=np.array(["right", "left"]), handedness_scores=np.ones(2, np.float32),
+                           boxes=np.zeros((2, 4), np.float32), rects=np.zeros((2, 5), np.float32),
+                           track_ids=np.array([7, 3]), width=640, height=360, timestamp_ms=i * 33.3))
+    moves = [(e.track_id, e.label, e.handedness) for e in rec.events() if e.kind == "dynamic"]
+    assert moves == [(7, "right", "right"), (3, "left", "left")]
+
+
 def test_run_with_gestures_writes_gestures_and_events(video_path, tmp_path, capsys) -> None:
     out = tmp_path / "g.jsonl"
     assert main(["run", str(video_path), "--gestures", "builtin", "--json", str(out)]) == 0

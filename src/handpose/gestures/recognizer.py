@@ -111,10 +111,10 @@ class GestureRecognizer:
                       ) -> list[GestureEvent]:
         events: list[GestureEvent] = []
         self._history.update(hands)
-        for tid in ids:
-            pts = self._history.get(tid)
-            if pts is not None:
-                g = self.trajectory.predict(trajectory_features(pts)[None])[0]  # type: ignore[union-attr]
+        ready = [(tid, pts) for tid in ids if (pts := self._history.get(tid)) is not None]
+        if ready:  # every hand's trajectory through the model at once
+            found = self.trajectory.predict(np.stack([trajectory_features(p) for _, p in ready]))  # type: ignore[union-attr]
+            for (tid, _), g in zip(ready, found, strict=True):
                 for ev in self.traj_debounce.update(tid, side[tid], g.label, g.score, t):
                     ev.kind = "dynamic"
                     events.append(ev)
