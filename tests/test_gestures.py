@@ -174,6 +174,10 @@ def test_user_rules_extend_and_are_validated(tmp_path) -> None:
         bad.write_text(text)
         with pytest.raises(HandposeError, match=message):
             RuleClassifier.from_file(bad)
+    # a file meant to replace the built-in table must define something
+    (tmp_path / "empty.toml").write_text("threshold = 0.6\n")
+    with pytest.raises(HandposeError, match="no gestures to recognize"):
+        RuleClassifier.from_file(tmp_path / "empty.toml", extend=False)
 
 
 # -- trained classifiers ------------------------------------------------------------------------------------

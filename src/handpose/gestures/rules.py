@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import HandposeError
 from ..results import Gesture
-from .features import FingerState, finger_state, finger_states
+from .features import _one_hand, finger_measures
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,39 +38,31 @@ ALIASES = {
 }
 
 
-def _ramp(x: float, lo: float, hi: float) -> float:
-    """0 at ``lo``, 1 at ``hi`` (either direction), linear between (plain floats: np.clip is slow on scalars)."""
-    v = (float(x) - lo) / (hi - lo)
-    return 0.0 if v < 0.0 else (1.0 if v > 1.0 else v)
+# Every condition of a rule is a ramp over one column of this table of per-hand measures (from
+# finger_measures): 0 at `lo`, 1 at `hi` (either direction), linear between; a rule scores its weakest ramp.
+# Scoring all rules is then a few array operations over (hands, conditions), however many rules there are.
+MEASURES = ("thumb_curl", "index_curl", "middle_curl", "ring_curl", "pinky_curl", "thumb_out",
+            "touch_thumb-index", "touch_thumb-middle", "touch_thumb-ring", "touch_thumb-pinky", "touch_index-middle",
+            "spread_index-middle", "spread_middle-ring", "spread_ring-pinky",
+            "thumb_off_up", "thumb_off_down", "thumb_off_side", "thumb_index_angle", "one")
+_COLUMN = {name: i for i, name in enumerate(MEASURES)}
+_FINGER_RAMPS = {"extended": [(0.55, 0.2)], "curled": [(0.45, 0.8)], "folded": [(0.2, 0.5)],
+                 "bent": [(0.2, 0.5), (0.8, 0.5)],  # a peak at half-curled: up, then down
+                 "any": []}
 
 
-def finger_score(curl: float, want: str) -> float:
-    if want == "any":
-        return 1.0
-    if want == "extended":
-        return _ramp(curl, 0.55, 0.2)
-    if want == "curled":
-        return _ramp(curl, 0.45, 0.8)
-    if want == "folded":
-        return _ramp(curl, 0.2, 0.5)
-    if want == "bent":
-        return float(max(0.0, 1.0 - abs(curl - 0.5) / 0.3))
-    raise HandposeError(f"unknown finger state {want!r}")
-
-
-def thumb_score(fs: FingerState, want: str) -> float:
-    if want == "any":
-        return 1.0
-    out = min(fs.thumb_out, _ramp(fs.curl["thumb"], 0.8, 0.5))
-    return out if want == "out" else 1.0 - fs.thumb_out
-
-
-def direction_score(angle: float, want: str) -> float:
-    """``angle``: image direction in degrees (0 right, 90 up)."""
-    target = {"up": 90.0, "down": -90.0}.get(want)
-    # "side": horizontal either way
-    off = min(abs(angle), 180 - abs(angle)) if target is None else abs((angle - target + 180) % 360 - 180)
-    return _ramp(off, 70.0, 40.0)
+def measure_table(keypoints: np.ndarray, handedness: list[str | None]) -> np.ndarray:
+    """The columns of :data:`MEASURES` for hands (N, 21, 2|3): (N, len(MEASURES))."""
+    k = np.asarray(keypoints, np.float64)
+    m = finger_measures(k, handedness)
+    d = m["thumb_direction"]
+    off_up, off_down = (np.abs((d - target + 180) % 360 - 180) for target in (90.0, -90.0))
+    off_side = np.minimum(np.abs(d), 180 - np.abs(d))  # horizontal either way
+    t, i = k[:, 4, :2] - k[:, 2, :2], k[:, 8, :2] - k[:, 5, :2]
+    cos = (t * i).sum(1) / np.maximum(np.linalg.norm(t, axis=1) * np.linalg.norm(i, axis=1), 1e-9)
+    angle = np.degrees(np.arccos(np.clip(cos, -1, 1)))
+    return np.column_stack([m["curl"], m["thumb_out"], m["contacts"], m["spread"], off_up, off_down, off_side, angle,
+                            np.ones(len(k))])
 
 
 @dataclass
@@ -124,20 +116,19 @@ class Rule:
         return (sum(v != "any" for v in self.fingers.values()) + (self.thumb != "any") + len(self.touch)
                 + len(self.apart) + len(self.together) + bool(self.thumb_direction) + bool(self.thumb_index_angle))
 
-    def score(self, fs: FingerState, k: np.ndarray) -> float:
-        parts = [thumb_score(fs, self.thumb)]
-        parts += [finger_score(fs.curl[f], want) for f, want in self.fingers.items()]
-        parts += [_ramp(fs.contacts[c], 0.45, 0.25) for c in self.touch]
-        parts += [_ramp(fs.spread[s], 8.0, 16.0) for s in self.apart]
-        parts += [_ramp(fs.spread[s], 22.0, 12.0) for s in self.together]
+    def conditions(self) -> list[tuple[str, float, float]]:
+        """The rule as ramps ``(measure, lo, hi)`` over :data:`MEASURES`; its score is the weakest."""
+        ramps = {"out": [("thumb_out", 0.0, 1.0), ("thumb_curl", 0.8, 0.5)], "in": [("thumb_out", 1.0, 0.0)],
+                 "any": []}[self.thumb]
+        ramps += [(f"{f}_curl", lo, hi) for f, want in self.fingers.items() for lo, hi in _FINGER_RAMPS[want]]
+        ramps += [(f"touch_{c}", 0.45, 0.25) for c in self.touch]
+        ramps += [(f"spread_{s}", 8.0, 16.0) for s in self.apart]
+        ramps += [(f"spread_{s}", 22.0, 12.0) for s in self.together]
         if self.thumb_direction:
-            parts.append(direction_score(fs.thumb_direction, self.thumb_direction))
+            ramps.append((f"thumb_off_{self.thumb_direction}", 70.0, 40.0))
         if self.thumb_index_angle:
-            t, i = k[4, :2] - k[2, :2], k[8, :2] - k[5, :2]
-            cos = float(np.dot(t, i) / max(np.linalg.norm(t) * np.linalg.norm(i), 1e-9))
-            parts.append(_ramp(np.degrees(np.arccos(np.clip(cos, -1, 1))), self.thumb_index_angle - 15,
-                               self.thumb_index_angle + 5))
-        return float(min(parts))
+            ramps.append(("thumb_index_angle", self.thumb_index_angle - 15, self.thumb_index_angle + 5))
+        return ramps or [("one", 0.0, 1.0)]
 
 
 def load_rules(path: str | Path | None = None, *, extend: bool = True) -> tuple[list[Rule], float]:
@@ -176,10 +167,18 @@ class RuleClassifier:
         if rules is None:
             rules, default = load_rules()
             threshold = default if threshold is None else threshold
+        if not rules:
+            raise HandposeError("no gestures to recognize: the rules define none")
         self.rules = rules
         self.threshold = 0.5 if threshold is None else threshold
         self.labels = [r.name for r in rules]
-        self._specificity = {r.name: r.specificity for r in rules}
+        self._specificity = [r.specificity for r in rules]
+        ramps = [r.conditions() for r in rules]
+        flat = [c for conds in ramps for c in conds]
+        self._column = np.array([_COLUMN[name] for name, _, _ in flat])
+        self._lo = np.array([lo for _, lo, _ in flat])
+        self._width = np.array([hi - lo for _, lo, hi in flat])
+        self._starts = np.cumsum([0] + [len(c) for c in ramps[:-1]])
 
     @classmethod
     def from_file(cls, path: str | Path, extend: bool = True) -> RuleClassifier:
@@ -187,24 +186,27 @@ class RuleClassifier:
         return cls(rules, threshold)
 
     def scores(self, keypoints: np.ndarray, handedness: str | None = "right") -> dict[str, float]:
-        return self._scores(finger_state(keypoints, handedness), np.asarray(keypoints, np.float64))
+        """Every rule's score (0..1) for one hand (21, 2|3)."""
+        return dict(zip(self.labels, self.score_batch(_one_hand(keypoints), [handedness])[0].tolist(), strict=True))
 
-    def _scores(self, fs: FingerState, k: np.ndarray) -> dict[str, float]:
-        return {r.name: r.score(fs, k) for r in self.rules}
+    def score_batch(self, keypoints: np.ndarray, handedness: list[str | None]) -> np.ndarray:
+        """Scores (N hands, rules) of several hands (N, 21, 2|3), in the order of :attr:`labels`."""
+        x = measure_table(keypoints, handedness)[:, self._column]
+        ramps = np.minimum(np.maximum((x - self._lo) / self._width, 0.0), 1.0)
+        return np.minimum.reduceat(ramps, self._starts, axis=1)
 
     def classify(self, keypoints: np.ndarray, handedness: str | None = "right") -> Gesture:
-        return self._decide(self.scores(keypoints, handedness))
+        return self.classify_batch(_one_hand(keypoints), [handedness])[0]
 
     def classify_batch(self, keypoints: np.ndarray, handedness: list[str | None]) -> list[Gesture]:
-        """:meth:`classify` of several hands (a frame's), their finger states measured together."""
-        hands = np.asarray(keypoints, np.float64)
-        if len(hands) == 0:
+        """:meth:`classify` of several hands (a frame's), scored together."""
+        if len(keypoints) == 0:
             return []
-        return [self._decide(self._scores(fs, k))
-                for fs, k in zip(finger_states(hands, handedness), hands, strict=True)]
+        return [self._decide(row) for row in self.score_batch(keypoints, handedness).tolist()]
 
-    def _decide(self, scores: dict[str, float]) -> Gesture:
-        label = max(scores, key=lambda n: (round(scores[n], 3), self._specificity[n]))
-        if scores[label] < self.threshold:
-            return Gesture("none", 1.0 - scores[label])
-        return Gesture(label, scores[label])
+    def _decide(self, scores: list[float]) -> Gesture:
+        """The best rule (on a tie, the more specific); ``none`` below the threshold."""
+        best = max(range(len(scores)), key=lambda i: (round(scores[i], 3), self._specificity[i]))
+        if scores[best] < self.threshold:
+            return Gesture("none", 1.0 - scores[best])
+        return Gesture(self.labels[best], scores[best])
