@@ -25,9 +25,9 @@ FORMAT_VERSION = 1
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(1, keepdims=True)
+    z = z - z.max(-1, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(1, keepdims=True)
+    return e / e.sum(-1, keepdims=True)
 
 
 class _Adam:
@@ -136,17 +136,20 @@ class GestureClassifier:
             p = np.zeros((len(xs), len(self.labels)))
             np.add.at(p, (np.repeat(np.arange(len(xs)), k), ry[idx].ravel()), w.ravel())
             return p / p.sum(1, keepdims=True)
-        return np.mean([_softmax(_forward(net, xs, self.model)[-1]) for net in self._members], 0)
+        # all members at once: (members, rows, classes)
+        return _softmax(_forward(self._stacked, xs, self.model)[-1]).mean(0)
 
     @cached_property
-    def _members(self) -> list[dict[str, np.ndarray]]:
-        """The ensemble's networks, each its own {"W0": ..., "b0": ...} (split once, not on every prediction)."""
+    def _stacked(self) -> dict[str, np.ndarray]:
+        """The ensemble's networks stacked: W (members, in, out) and b (members, 1, out), split once."""
         nets: dict[str, dict[str, np.ndarray]] = {}
         for key, value in self.arrays.items():
             if "." in key:
                 member, name = key.split(".", 1)
                 nets.setdefault(member, {})[name] = value
-        return list(nets.values())
+        members = list(nets.values())
+        return {name: np.stack([m[name] for m in members]) if name.startswith("W")
+                else np.stack([m[name] for m in members])[:, None] for name in members[0]}
 
     def predict(self, x: np.ndarray) -> list[Gesture]:
         p = self.predict_proba(x)
