@@ -50,6 +50,16 @@ class _Trail:
     size: deque = field(default_factory=lambda: deque(maxlen=256))
     cooldown_until: float = -1e18
 
+    def add(self, t: float, keypoints: np.ndarray, horizon_ms: float) -> None:
+        """Append a frame's hand and forget what is older than ``horizon_ms`` (no detector looks further back)."""
+        self.t.append(t)
+        self.palm.append(palm_centre(keypoints))
+        self.tip.append(keypoints[8, :2].copy())
+        self.size.append(max(hand_size(keypoints), 1.0))
+        while self.t[0] < t - horizon_ms:
+            for trail in (self.t, self.palm, self.tip, self.size):
+                trail.popleft()
+
     def rest(self, until: float) -> None:
         """Forget the motion so far (it has been reported) and stay quiet until ``until``."""
         self.t.clear()
@@ -93,15 +103,13 @@ class DynamicDetector:
     def update(self, track_ids: list[int], keypoints: np.ndarray, t_ms: float) -> list[Motion]:
         out: list[Motion] = []
         live = set(track_ids)
+        horizon = max(self.params.swipe_window_ms, self.params.circle_window_ms)
         for tid in list(self.trails):
             if tid not in live:
                 del self.trails[tid]
         for tid, kp in zip(track_ids, keypoints, strict=True):
             trail = self.trails.setdefault(tid, _Trail())
-            trail.t.append(t_ms)
-            trail.palm.append(palm_centre(kp))
-            trail.tip.append(kp[8, :2].copy())
-            trail.size.append(max(hand_size(kp), 1.0))
+            trail.add(t_ms, kp, horizon)
             if t_ms < trail.cooldown_until:
                 continue
             motion = self._swipe(tid, trail, t_ms) or self._circle(tid, trail, t_ms)
