@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import HandposeError
 from ..results import Gesture
-from .features import _one_hand, finger_measures
+from .features import _angle, _one_hand, finger_measures
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -58,9 +58,7 @@ def measure_table(keypoints: np.ndarray, handedness: list[str | None]) -> np.nda
     d = m["thumb_direction"]
     off_up, off_down = (np.abs((d - target + 180) % 360 - 180) for target in (90.0, -90.0))
     off_side = np.minimum(np.abs(d), 180 - np.abs(d))  # horizontal either way
-    t, i = k[:, 4, :2] - k[:, 2, :2], k[:, 8, :2] - k[:, 5, :2]
-    cos = (t * i).sum(1) / np.maximum(np.linalg.norm(t, axis=1) * np.linalg.norm(i, axis=1), 1e-9)
-    angle = np.degrees(np.arccos(np.clip(cos, -1, 1)))
+    angle = np.degrees(_angle(k[:, 4, :2] - k[:, 2, :2], k[:, 8, :2] - k[:, 5, :2]))  # thumb vs index, in the image
     return np.column_stack([m["curl"], m["thumb_out"], m["contacts"], m["spread"], off_up, off_down, off_side, angle,
                             np.ones(len(k))])
 
