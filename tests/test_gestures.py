@@ -29,6 +29,7 @@ from handpose.gestures import (
     finger_state,
     finger_states,
     hand_features,
+    load_classifier,
     load_dataset,
     split_last,
     trajectory_features,
@@ -212,6 +213,8 @@ def test_trainer_cross_validates_hand_made_shapes_and_checks_its_arguments() -> 
         trainer.cross_validate(1)
     with pytest.raises(HandposeError, match="between 0 and 1"):
         trainer.holdout_last(1.5)
+    with pytest.raises(HandposeError, match="between 0 and 1"):
+        split_last(trainer.y, 0.0)
     with pytest.raises(HandposeError, match="no rows"):
         GestureTrainer(LandmarkSet("hand"))
     data.add("point", EXAMPLES["point"][:, :2])  # a 2D hand joins 3D ones with depth 0
@@ -478,15 +481,18 @@ def test_recognizer_events_callbacks_and_iterator(video_keypoints) -> None:
     assert list(rec.events()) == last and seen[-1] is last[0]
 
 
-def test_recognizer_runs_a_trajectory_model_per_hand() -> None:
-    # a model that knows "right" (index fingertip moving right) from "left", trained on synthetic tracks
+def _left_right_model() -> GestureClassifier:
+    """A trajectory model that knows "right" (index fingertip moving right) from "left", from synthetic tracks."""
     rng = np.random.default_rng(0)
     steps = np.arange(16)[:, None] * np.array([0.02, 0.0])
     x = np.stack([trajectory_features(s * steps + rng.normal(0, 0.002, (16, 2))) for s in [1.0, -1.0] * 40])
-    model = GestureClassifier.train(x, ["right", "left"] * 40, feature_kind="trajectory",
-                                    feature_version=TRAJECTORY_VERSION,
-                                    config=TrainConfig(model="mlp", hidden=(16,), epochs=30, ensemble=1))
-    rec = GestureRecognizer(trajectory=model, dynamic=False)
+    return GestureClassifier.train(x, ["right", "left"] * 40, feature_kind="trajectory",
+                                   feature_version=TRAJECTORY_VERSION,
+                                   config=TrainConfig(model="mlp", hidden=(16,), epochs=30, ensemble=1))
+
+
+def test_recognizer_runs_a_trajectory_model_per_hand() -> None:
+    rec = GestureRecognizer(trajectory=_left_right_model(), dynamic=False)
     base = EXAMPLES["open_palm"]
     for i in range(24):  # hand 7 moves right, hand 3 left, 13 px a frame in a 640 x 360 frame
         kps = np.stack([base + [300 + 13 * i, 0, 0], base + [340 - 13 * i, 0, 0]]).astype(np.float32)
@@ -496,6 +502,29 @@ def test_recognizer_runs_a_trajectory_model_per_hand() -> None:
                            track_ids=np.array([7, 3]), width=640, height=360, timestamp_ms=i * 33.3))
     moves = [(e.track_id, e.label, e.handedness) for e in rec.events() if e.kind == "dynamic"]
     assert moves == [(7, "right", "right"), (3, "left", "left")]
+
+
+def test_gestures_spec_takes_one_classifier_of_each_kind(tmp_path) -> None:
+    traj = _left_right_model().save(tmp_path / "traj.npz")
+    shapes = ["open_palm", "fist", "point"]
+    x = batch_features(np.stack([EXAMPLES[k] for k in shapes]), ["right"] * 3)
+    hand = GestureClassifier.train(np.repeat(x, 5, 0), np.repeat(shapes, 5), feature_kind="hand",
+                                   feature_version=FEATURE_VERSION,
+                                   config=TrainConfig(model="knn")).save(tmp_path / "hand.npz")
+    rules = tmp_path / "claw.toml"
+    rules.write_text('[gesture.claw]\nindex = "bent"\nmiddle = "bent"\nring = "bent"\npinky = "bent"\n')
+    rec = load_classifier(f"{hand}, {traj}")
+    assert isinstance(rec.static, GestureClassifier) and rec.static.labels == sorted(shapes)
+    assert rec.trajectory is not None and rec.trajectory.labels == ["left", "right"]
+    rec = load_classifier(f"builtin,{rules}")  # a rules file extends the built-in table
+    assert isinstance(rec.static, RuleClassifier) and {"claw", "fist"} <= set(rec.static.labels)
+    for spec, message in [(f"{hand},{hand}", "are both hand-shape classifiers"),
+                          (f"builtin,{hand}", "builtin and .*hand.npz are both hand-shape"),
+                          (f"{rules},{hand}", "are both hand-shape classifiers"),
+                          (f"{traj},builtin,{traj}", "are both trajectory models"),
+                          ("model.onnx", "expected 'builtin', a .toml rules file or a .npz model")]:
+        with pytest.raises(HandposeError, match=message):
+            load_classifier(spec)
 
 
 def test_run_with_gestures_writes_gestures_and_events(video_path, tmp_path, capsys) -> None:

@@ -125,25 +125,36 @@ class GestureRecognizer:
 
 
 def load_classifier(spec: str | Path | Iterable[str]) -> GestureRecognizer:
-    """``builtin``, a rules file (``.toml``), a trained model (``.npz``), or several joined by commas."""
+    """``builtin``, a rules file (``.toml``), a trained model (``.npz``), or several joined by commas: one
+    hand-shape classifier (the built-in vocabulary by default) and at most one trajectory model. A rules file
+    extends the built-in vocabulary, so ``builtin`` may stand beside it."""
     items = str(spec).split(",") if isinstance(spec, (str, Path)) else [str(s) for s in spec]
     parts = [s.strip() for s in items if s.strip()]
-    static: RuleClassifier | GestureClassifier | None = None
+    shapes: list[tuple[str, RuleClassifier | GestureClassifier]] = []
+    trajectories: list[str] = []
     trajectory: GestureClassifier | None = None
     for part in parts:
         if part == "builtin":
-            static = static or RuleClassifier()
-        elif part.endswith(".toml"):
-            static = RuleClassifier.from_file(part)
+            continue
+        if part.endswith(".toml"):
+            shapes.append((part, RuleClassifier.from_file(part)))
         elif part.endswith(".npz") or Path(part).suffix == "":
             model = GestureClassifier.load(part)
             if model.feature_kind == "trajectory":
+                trajectories.append(part)
                 trajectory = model
             else:
-                static = model
+                shapes.append((part, model))
         else:
             raise HandposeError(f"--gestures {part}: expected 'builtin', a .toml rules file or a .npz model")
-    return GestureRecognizer(static, trajectory)
+    if "builtin" in parts and any(isinstance(c, GestureClassifier) for _, c in shapes):
+        shapes.insert(0, ("builtin", RuleClassifier()))
+    if len(shapes) > 1:
+        raise HandposeError(f"--gestures: {' and '.join(n for n, _ in shapes)} are both hand-shape classifiers; "
+                            "give one (a rules file extends the built-in vocabulary), plus a trajectory model if any")
+    if len(trajectories) > 1:
+        raise HandposeError(f"--gestures: {' and '.join(trajectories)} are both trajectory models; give one")
+    return GestureRecognizer(shapes[0][1] if shapes else None, trajectory)
 
 
 def annotate_stream(recognizer: GestureRecognizer, results: Iterable[Hands]) -> Iterator[GestureEvent]:
