@@ -93,6 +93,28 @@ def test_bad_single_inputs_fail_with_one_clear_line(kind, tmp_path, capsys) -> N
     assert str(path.name) in err
 
 
+@pytest.mark.parametrize(("argv", "message"), [
+    (["run", "x.jpg", "--limit", "0"], "argument --limit: must be at least 1, got 0"),
+    (["run", "x.jpg", "--detect-every", "-2"], "argument --detect-every: must be at least 1, got -2"),
+    (["run", "x.jpg", "--max-hands", "two"], "argument --max-hands: expected a whole number, got 'two'"),
+    (["bench", "x.mp4", "--frames", "0"], "argument --frames: must be at least 1, got 0"),
+    (["gestures", "train", "d.csv", "-o", "m.npz", "--cv", "1"], "argument --cv: must be 0 (no cross-validation) or"),
+    (["gestures", "train", "d.csv", "-o", "m.npz", "--holdout-last", "1.5"],
+     "argument --holdout-last: must be at least 0 and below 1, got 1.5"),
+    (["gestures", "train", "d.csv", "-o", "m.npz", "--reject", "-0.1"], "argument --reject: must be at least 0"),
+    (["gestures", "train", "d.csv", "-o", "m.npz", "--ensemble", "0"], "argument --ensemble: must be at least 1"),
+    (["gestures", "record", "v.mp4", "-o", "d.csv", "--every", "0"], "argument --every: must be at least 1, got 0"),
+    (["models", "quantize", "hand_full", "--calib", "v.mp4", "--crops", "4"], "argument --crops: must be at least 8"),
+])
+def test_numbers_out_of_range_are_refused_before_anything_runs(argv, message, tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
 def test_folder_with_bad_items_goes_on(photo_paths, tmp_path, capsys) -> None:
     (tmp_path / "1.jpg").write_bytes(photo_paths[0].read_bytes())
     (tmp_path / "2.jpg").write_bytes(b"garbage")

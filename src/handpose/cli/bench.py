@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import HandposeError
+from .numbers import at_least
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -29,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="comma list (default: every available: litert, onnxruntime, onnxruntime-int8, ...)")
     p.add_argument("--modes", type=_names, default=("image", "video"))
     p.add_argument("--max-hands", type=_ints, default=(1, 2))
-    p.add_argument("--frames", type=int, default=None, help="use only the first N frames")
+    p.add_argument("--frames", type=at_least(1), default=None, help="use only the first N frames")
     p.add_argument("--reference", default=None,
                    help="python of the MediaPipe reference environment (default: $HANDPOSE_REFERENCE_PYTHON or "
                         ".venv-ref/bin/python when present; 'none' to skip)")
@@ -37,7 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batches", type=_ints, default=(1, 2, 4, 8))
     p.add_argument("--hands", type=_ints, default=(1, 2, 4), help="hand counts for the scaling test")
     p.add_argument("--no-cold-start", action="store_true", help="skip the cold start / memory measurement")
-    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--threads", type=at_least(1), default=None)
     p.add_argument("--gestures", default=None, help="also time gesture recognition, e.g. 'builtin'")
     p.add_argument("--json", help="write the full report as JSON")
     p.add_argument("--markdown", help="write the report as Markdown")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import HandposeError
+from .numbers import at_least
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -20,7 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--images", help="image folder for COCO annotations (default: the JSON's folder)")
     p.add_argument("--model", default="full", choices=["full", "lite", "full-int8", "lite-int8"])
     p.add_argument("--engine", default="auto", choices=["auto", "litert", "onnxruntime", "torch"])
-    p.add_argument("--max-hands", type=int, default=2)
+    p.add_argument("--max-hands", type=at_least(1), default=2)
     p.add_argument("--reference", default=None,
                    help="python of the MediaPipe reference environment ('none' to skip; default: "
                         "$HANDPOSE_REFERENCE_PYTHON or .venv-ref/bin/python when present)")

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import HandposeError
+from .numbers import at_least, folds, fraction
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--labels-file", help="import: names of numeric labels, one per line")
     r.add_argument("--keypoint", help="trajectories: the keypoint to follow, 0-20 or a name such as wrist "
                                       "(default: index_tip); for an imported CSV, the one it followed")
-    r.add_argument("--every", type=int, default=1, help="videos: use every Nth frame")
+    r.add_argument("--every", type=at_least(1), default=1, help="videos: use every Nth frame")
     r.add_argument("--mirrored", action="store_true", help="the input is a mirrored selfie view")
     r.add_argument("--overwrite", action="store_true")
     r.add_argument("--append", action="store_true", help="add rows to an existing dataset")
@@ -40,14 +41,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     t.add_argument("-o", "--output", required=True, help="model file to write (.npz)")
     t.add_argument("--model", choices=["mlp", "svm", "knn"], default="mlp")
     t.add_argument("--labels-file", help="names of numeric labels, one per line")
-    t.add_argument("--cv", type=int, default=5, help="cross-validation folds (0 to skip)")
-    t.add_argument("--holdout-last", type=float, default=0.0,
+    t.add_argument("--cv", type=folds, default=5, help="cross-validation folds (0 to skip)")
+    t.add_argument("--holdout-last", type=fraction, default=0.0,
                    help="keep the last fraction of each class's rows out of training and report accuracy on it")
-    t.add_argument("--reject", type=float, default=0.0,
+    t.add_argument("--reject", type=fraction, default=0.0,
                    help="below this probability the prediction is 'none' (a 'none' class in the data also works)")
-    t.add_argument("--ensemble", type=int, default=None, help="networks to average (default: 5)")
-    t.add_argument("--epochs", type=int, default=None)
-    t.add_argument("--viewpoints", type=int, default=None,
+    t.add_argument("--ensemble", type=at_least(1), default=None, help="networks to average (default: 5)")
+    t.add_argument("--epochs", type=at_least(1), default=None)
+    t.add_argument("--viewpoints", type=at_least(0), default=None,
                    help="hand shapes: synthetic out-of-plane views per training hand (default: 3; 0 turns it off)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--overwrite", action="store_true")
@@ -59,7 +60,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     e.add_argument("-o", "--output", "--out", dest="output", default="gesture-report",
                    help="folder for report.json and confusion.png (default: gesture-report)")
     e.add_argument("--labels-file", help="names of numeric labels, one per line")
-    e.add_argument("--holdout-last", type=float, default=0.0, help="evaluate only the last fraction of each class")
+    e.add_argument("--holdout-last", type=fraction, default=0.0, help="evaluate only the last fraction of each class")
     e.add_argument("--map", default="", help="rename labels of the data, e.g. 'rock=horns,like=thumbs_up' "
                                              "(for the built-in vocabulary HaGRID and MediaPipe names are mapped "
                                              "already)")

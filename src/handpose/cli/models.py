@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..registry import list_models, model_path, model_state
+from .numbers import at_least
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     q = msub.add_parser("quantize", help="static INT8 landmark model, calibrated on real hand crops")
     q.add_argument("name", help="hand_full or hand_lite")
     q.add_argument("--calib", required=True, help="SOURCE with real hands (video, folder, glob) to calibrate on")
-    q.add_argument("--crops", type=int, default=240, help="number of hand crops (half calibrate, half test)")
+    q.add_argument("--crops", type=at_least(8), default=240, help="number of hand crops (half calibrate, half test)")
     q.add_argument("--overwrite", action="store_true", help="replace an existing quantized model")
     q.set_defaults(handler=cmd_quantize)
 

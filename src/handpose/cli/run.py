@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import HandposeError, InputError
 from ..sinks import VIDEO_FOURCC, FolderSink, GifSink, JsonlSink, VideoSink
+from .numbers import at_least
 
 log = logging.getLogger("handpose")
 
@@ -21,9 +22,9 @@ def add_tracker_options(p: argparse.ArgumentParser) -> None:
                    help="model variant (default: full; *-int8 after 'handpose models quantize')")
     p.add_argument("--engine", default="auto", choices=["auto", "litert", "onnxruntime", "torch"],
                    help="inference engine (default: auto = fastest available)")
-    p.add_argument("--max-hands", type=int, default=2, help="most hands to find per frame (default: 2)")
+    p.add_argument("--max-hands", type=at_least(1), default=2, help="most hands to find per frame (default: 2)")
     p.add_argument("--mirrored", action="store_true", help="the input is a mirrored selfie view")
-    p.add_argument("--threads", type=int, default=None, help="threads per model (default: cores, up to 4)")
+    p.add_argument("--threads", type=at_least(1), default=None, help="threads per model (default: cores, up to 4)")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -38,12 +39,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="image: detector on every input; video: tracking (default: image for pictures, "
                         "video for videos, cameras and streams)")
     p.add_argument("--no-smooth", action="store_true", help="turn off One-Euro smoothing in video mode")
-    p.add_argument("--detect-every", type=int, default=8,
+    p.add_argument("--detect-every", type=at_least(1), default=8,
                    help="video mode: while fewer than --max-hands are tracked, look for new hands every N frames")
     p.add_argument("--gestures", default=None,
                    help="recognize gestures: 'builtin', a rules .toml, a trained .npz, or several joined by commas")
     p.add_argument("--no-dynamic", action="store_true", help="with --gestures: no swipes, circles or zoom")
-    p.add_argument("--limit", type=int, default=None, help="stop after N frames")
+    p.add_argument("--limit", type=at_least(1), default=None, help="stop after N frames")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     add_tracker_options(p)
     p.set_defaults(handler=cmd_run)

@@ -281,6 +281,8 @@ def split_last(y: np.ndarray, fraction: float = 0.25) -> tuple[np.ndarray, np.nd
     Rows recorded in sequence are strongly correlated; holding out the end tests generalisation, a random split
     would mostly test memory.
     """
+    if not 0.0 < fraction < 1.0:
+        raise HandposeError(f"the held-out fraction must be between 0 and 1, got {fraction}")
     train, test = [], []
     for label in np.unique(y):
         idx = np.flatnonzero(y == label)

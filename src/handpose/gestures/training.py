@@ -110,8 +110,6 @@ class GestureTrainer:
 
     def holdout_last(self, fraction: float = 0.25) -> tuple[GestureClassifier, float]:
         """Train on all but the last ``fraction`` of each class's rows (in file order), test on those."""
-        if not 0 < fraction < 1:
-            raise HandposeError(f"the held-out fraction must be between 0 and 1, got {fraction}")
         train, test = split_last(self.y, fraction)
         model = self.fit(train)
         return model, self.accuracy(model, test)

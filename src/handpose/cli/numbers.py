@@ -1,0 +1,43 @@
+"""Argument types for numbers with a valid range: a bad value is an argparse error naming the option and the range
+(exit 2), before any model is loaded or file written."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+
+def _number(text: str, kind: type) -> float:
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {'a whole number' if kind is int else 'a number'}, "
+                                         f"got {text!r}") from None
+
+
+def at_least(low: int) -> Callable[[str], int]:
+    """A whole number >= ``low``."""
+
+    def parse(text: str) -> int:
+        value = int(_number(text, int))
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        return value
+
+    return parse
+
+
+def folds(text: str) -> int:
+    """Cross-validation folds: 0 (none) or at least 2."""
+    value = int(_number(text, int))
+    if value < 0 or value == 1:
+        raise argparse.ArgumentTypeError(f"must be 0 (no cross-validation) or at least 2, got {value}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """A fraction in [0, 1): 0 turns the option off."""
+    value = _number(text, float)
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text}")
+    return value
