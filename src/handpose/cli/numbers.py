@@ -7,19 +7,25 @@ import argparse
 from collections.abc import Callable
 
 
-def _number(text: str, kind: type) -> float:
+def _int(text: str) -> int:
     try:
-        return kind(text)
+        return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {'a whole number' if kind is int else 'a number'}, "
-                                         f"got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
 def at_least(low: int) -> Callable[[str], int]:
     """A whole number >= ``low``."""
 
     def parse(text: str) -> int:
-        value = int(_number(text, int))
+        value = _int(text)
         if value < low:
             raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
         return value
@@ -29,7 +35,7 @@ def at_least(low: int) -> Callable[[str], int]:
 
 def folds(text: str) -> int:
     """Cross-validation folds: 0 (none) or at least 2."""
-    value = int(_number(text, int))
+    value = _int(text)
     if value < 0 or value == 1:
         raise argparse.ArgumentTypeError(f"must be 0 (no cross-validation) or at least 2, got {value}")
     return value
@@ -37,7 +43,7 @@ def folds(text: str) -> int:
 
 def fraction(text: str) -> float:
     """A fraction in [0, 1): 0 turns the option off."""
-    value = _number(text, float)
+    value = _float(text)
     if not 0.0 <= value < 1.0:
         raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text}")
     return value
