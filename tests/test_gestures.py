@@ -522,7 +522,7 @@ def test_gestures_spec_takes_one_classifier_of_each_kind(tmp_path) -> None:
                           (f"builtin,{hand}", "builtin and .*hand.npz are both hand-shape"),
                           (f"{rules},{hand}", "are both hand-shape classifiers"),
                           (f"{traj},builtin,{traj}", "are both trajectory models"),
-                          ("model.onnx", "expected 'builtin', a .toml rules file or a .npz model")]:
+                          ("model.onnx", "model.onnx is not a gesture classifier: expected .builtin.")]:
         with pytest.raises(HandposeError, match=message):
             load_classifier(spec)
 

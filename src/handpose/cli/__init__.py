@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -41,11 +42,25 @@ def _command_modules() -> list:
     return mods
 
 
+def _quiet_native_logs() -> None:
+    """Keep OpenCV's and FFmpeg's own warnings (a camera that is not there, a refused stream) off the terminal:
+    handpose says what went wrong in one line; ``-v`` shows them again."""
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # read when FFmpeg first opens something
+    try:
+        import cv2
+
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    except (ImportError, AttributeError):  # a build without the logging utilities
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="handpose: %(message)s",
                         stream=sys.stderr)
+    if not args.verbose:
+        _quiet_native_logs()
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

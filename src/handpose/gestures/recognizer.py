@@ -146,14 +146,15 @@ def load_classifier(spec: str | Path | Iterable[str]) -> GestureRecognizer:
             else:
                 shapes.append((part, model))
         else:
-            raise HandposeError(f"--gestures {part}: expected 'builtin', a .toml rules file or a .npz model")
+            raise HandposeError(f"{part} is not a gesture classifier: expected 'builtin', a .toml rules file or "
+                                "a .npz model")
     if "builtin" in parts and any(isinstance(c, GestureClassifier) for _, c in shapes):
         shapes.insert(0, ("builtin", RuleClassifier()))
     if len(shapes) > 1:
-        raise HandposeError(f"--gestures: {' and '.join(n for n, _ in shapes)} are both hand-shape classifiers; "
+        raise HandposeError(f"{' and '.join(n for n, _ in shapes)} are both hand-shape classifiers; "
                             "give one (a rules file extends the built-in vocabulary), plus a trajectory model if any")
     if len(trajectories) > 1:
-        raise HandposeError(f"--gestures: {' and '.join(trajectories)} are both trajectory models; give one")
+        raise HandposeError(f"{' and '.join(trajectories)} are both trajectory models; give one")
     return GestureRecognizer(shapes[0][1] if shapes else None, trajectory)
 
 
