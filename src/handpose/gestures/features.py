@@ -23,10 +23,10 @@ def canonical(keypoints: np.ndarray, handedness: str | None = "right", rotate: b
     With ``handedness=None`` (unknown, e.g. imported 2D data) the mirror is chosen from the hand itself: the
     thumb side is put on the right, which also makes the features blind to palm-or-back facing.
     """
-    return canonical_batch(_one_hand(keypoints), [handedness], rotate)[0]
+    return canonical_batch(one_hand(keypoints), [handedness], rotate)[0]
 
 
-def _one_hand(keypoints: np.ndarray) -> np.ndarray:
+def one_hand(keypoints: np.ndarray) -> np.ndarray:
     """One hand (21, 2|3) as a batch of one; the error names the hand's own shape, not the batch's."""
     if np.shape(keypoints)[:1] != (21,):
         raise HandposeError(f"expected 21 finite keypoints, got shape {np.shape(keypoints)}")
@@ -133,16 +133,18 @@ class FingerState:
 
 def finger_state(keypoints: np.ndarray, handedness: str | None = "right") -> FingerState:
     """Readable finger states, the basis of the rule vocabulary."""
-    return finger_states(_one_hand(keypoints), [handedness])[0]
+    return finger_states(one_hand(keypoints), [handedness])[0]
 
 
 def finger_measures(keypoints: np.ndarray, handedness: list[str | None] | None = None) -> dict[str, np.ndarray]:
     """What :class:`FingerState` holds, as arrays over many hands (N, 21, 2|3): ``curl`` (N, 5; thumb first),
     ``thumb_out`` (N,), ``contacts`` (N, 5: thumb-index, -middle, -ring, -pinky, index-middle), ``spread`` (N, 3),
-    ``thumb_direction`` and ``hand_direction`` (N,), and ``bends`` (N, 5, 3)."""
+    ``thumb_direction`` and ``hand_direction`` (N,), ``thumb_index_angle`` (N,: degrees between the thumb's and the
+    index finger's base -> tip directions in the image) and ``bends`` (N, 5, 3)."""
     raw = np.asarray(keypoints, np.float64)
     m = _shape(canonical_batch(raw, handedness))
     m["thumb_direction"], m["hand_direction"] = _direction(raw, 2, 4), _direction(raw, 0, 9)
+    m["thumb_index_angle"] = np.degrees(_angle(raw[:, 4, :2] - raw[:, 2, :2], raw[:, 8, :2] - raw[:, 5, :2]))
     return m
 
 
@@ -187,4 +189,4 @@ def batch_features(keypoints: np.ndarray, handedness: list[str | None] | None = 
 
 def hand_features(keypoints: np.ndarray, handedness: str | None = "right") -> np.ndarray:
     """The feature vector of one hand (see :func:`batch_features`)."""
-    return batch_features(_one_hand(keypoints), [handedness])[0]
+    return batch_features(one_hand(keypoints), [handedness])[0]

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import HandposeError
 from ..results import Gesture
-from .features import _angle, _one_hand, finger_measures
+from .features import finger_measures, one_hand
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -58,9 +58,8 @@ def measure_table(keypoints: np.ndarray, handedness: list[str | None]) -> np.nda
     d = m["thumb_direction"]
     off_up, off_down = (np.abs((d - target + 180) % 360 - 180) for target in (90.0, -90.0))
     off_side = np.minimum(np.abs(d), 180 - np.abs(d))  # horizontal either way
-    angle = np.degrees(_angle(k[:, 4, :2] - k[:, 2, :2], k[:, 8, :2] - k[:, 5, :2]))  # thumb vs index, in the image
-    return np.column_stack([m["curl"], m["thumb_out"], m["contacts"], m["spread"], off_up, off_down, off_side, angle,
-                            np.ones(len(k))])
+    return np.column_stack([m["curl"], m["thumb_out"], m["contacts"], m["spread"], off_up, off_down, off_side,
+                            m["thumb_index_angle"], np.ones(len(k))])
 
 
 @dataclass
@@ -185,7 +184,7 @@ class RuleClassifier:
 
     def scores(self, keypoints: np.ndarray, handedness: str | None = "right") -> dict[str, float]:
         """Every rule's score (0..1) for one hand (21, 2|3)."""
-        return dict(zip(self.labels, self.score_batch(_one_hand(keypoints), [handedness])[0].tolist(), strict=True))
+        return dict(zip(self.labels, self.score_batch(one_hand(keypoints), [handedness])[0].tolist(), strict=True))
 
     def score_batch(self, keypoints: np.ndarray, handedness: list[str | None]) -> np.ndarray:
         """Scores (N hands, rules) of several hands (N, 21, 2|3), in the order of :attr:`labels`."""
@@ -194,7 +193,7 @@ class RuleClassifier:
         return np.minimum.reduceat(ramps, self._starts, axis=1)
 
     def classify(self, keypoints: np.ndarray, handedness: str | None = "right") -> Gesture:
-        return self.classify_batch(_one_hand(keypoints), [handedness])[0]
+        return self.classify_batch(one_hand(keypoints), [handedness])[0]
 
     def classify_batch(self, keypoints: np.ndarray, handedness: list[str | None]) -> list[Gesture]:
         """:meth:`classify` of several hands (a frame's), scored together."""
