@@ -578,6 +578,28 @@ def test_record_imports_common_csv_and_refuses_overwrite(tmp_path, capsys) -> No
     assert "exists; pass --overwrite" in capsys.readouterr().err
 
 
+def test_record_hand_shapes_from_a_video_and_a_flat_folder(video_path, tmp_path, capsys, models_ready) -> None:
+    out = tmp_path / "v.csv"
+    assert main(["gestures", "record", str(video_path), "-o", str(out), "--label", "reach", "--every", "25"]) == 0
+    data = load_dataset(out)
+    # every 25th of the 202 frames (the hand is in all of them), tracked: each row names its frame
+    assert data.kind == "hand" and len(data) == 9 and set(data.labels) == {"reach"}
+    assert [s.rsplit("#", 1)[1] for s in data.sources] == [str(i) for i in range(0, 202, 25)]
+    assert all(p.shape == (21, 3) for p in data.points) and set(data.handedness) == {"right"}
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for name in ("open_hand.jpg", "thumbs_up.jpg"):
+        (flat / name).write_bytes(shared_path("data", "photos", name).read_bytes())
+    assert main(["gestures", "record", str(flat), "-o", str(tmp_path / "f.csv")]) == 1
+    assert "has no <label>/ subfolders: pass --label" in capsys.readouterr().err
+    assert main(["gestures", "record", str(flat), "-o", str(tmp_path / "f.csv"), "--label", "like"]) == 0
+    assert load_dataset(tmp_path / "f.csv").labels == ["like", "like"]
+    empty = tmp_path / "empty" / "a"
+    empty.mkdir(parents=True)
+    assert main(["gestures", "record", str(empty.parent), "-o", str(tmp_path / "e.csv")]) == 1
+    assert "no images or videos found under" in capsys.readouterr().err
+
+
 def test_gestures_list(capsys) -> None:
     assert main(["gestures", "list"]) == 0
     out = capsys.readouterr().out

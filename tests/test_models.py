@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import zipfile
 from pathlib import Path
@@ -125,3 +126,18 @@ def test_cli_fetch_errors_exit_nonzero(tmp_path, empty_home, capsys) -> None:
 def test_real_fetch_from_package_index(empty_home) -> None:
     fetch_mod.fetch(["hand_lite"])
     assert model_state("hand_lite") == "present"
+
+
+def test_doctor_names_what_is_missing_and_how_to_get_it(empty_home, capsys) -> None:
+    assert main(["doctor", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["cache"] == str(empty_home)
+    assert report["models"]["hand_full"]["state"] == "missing" and report["engines"]["auto"] in ("litert",
+                                                                                                 "onnxruntime")
+    # the fetchable models are missing (fix: fetch); the INT8 ones are made on demand, so they are optional
+    assert "models palm_full, palm_lite, hand_full, hand_lite not in the cache: handpose models fetch" in \
+        report["missing"]
+    assert report["models"]["hand_lite_int8"]["optional"] == "handpose models quantize hand_lite"
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "(optional: handpose models quantize hand_full)" in out and "missing:" in out

@@ -60,9 +60,12 @@ def collect() -> dict[str, Any]:
     if shutil.which("nvidia-smi"):
         import subprocess
 
-        out = subprocess.run(["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"],
-                             capture_output=True, text=True)
-        report["gpu"] = out.stdout.strip() or None
+        try:  # a wedged driver must not hang the check
+            out = subprocess.run(["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"],
+                                 capture_output=True, text=True, timeout=10)
+            report["gpu"] = out.stdout.strip() or None
+        except (OSError, subprocess.TimeoutExpired) as e:
+            report["gpu"] = f"nvidia-smi failed ({type(e).__name__})"
     engines = available_engines()
     if "litert" in engines:
         report["engines"]["litert"] = {"delegates": ["XNNPACK (CPU)"]}
@@ -80,8 +83,10 @@ def collect() -> dict[str, Any]:
     except Exception as e:  # no engine at all
         report["engines"]["auto"] = f"none ({e})"
     for spec in list_models():
+        made_here = spec.source.startswith("handpose ")  # made locally on demand (INT8), never fetched
         report["models"][spec.name] = {"state": model_state(spec), "path": str(model_path(spec)),
-                                       "onnx": model_path(spec, ".onnx").is_file()}
+                                       "onnx": model_path(spec, ".onnx").is_file(),
+                                       "optional": spec.source if made_here else None}
 
     fix = report["missing"]
     pk = report["packages"]
@@ -95,7 +100,8 @@ def collect() -> dict[str, Any]:
         fix.append("model conversion to ONNX: pip install onnx tflite")
     if report["gpu"] and "CUDAExecutionProvider" not in report["engines"].get("onnxruntime", {}).get("providers", []):
         fix.append("a GPU is present but onnxruntime has no CUDA provider: pip install onnxruntime-gpu")
-    bad = [n for n, m in report["models"].items() if m["state"] != "present" and n.startswith(("palm", "hand"))]
+    bad = [n for n, m in report["models"].items()
+           if m["state"] != "present" and n.startswith(("palm", "hand")) and not m["optional"]]
     if bad:
         fix.append(f"models {', '.join(bad)} not in the cache: handpose models fetch")
     return report
@@ -119,7 +125,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     print(f"auto     engine='auto' uses {r['engines']['auto']}")
     print(f"cache    {r['cache']}")
     for name, m in r["models"].items():
-        print(f"  {name:<15} {m['state']:<8} onnx={'yes' if m['onnx'] else 'no':<4} {m['path']}")
+        hint = f"  (optional: {m['optional']})" if m["optional"] and m["state"] == "missing" else ""
+        print(f"  {name:<15} {m['state']:<8} onnx={'yes' if m['onnx'] else 'no':<4} {m['path']}{hint}")
     if r["missing"]:
         print("missing:")
         for line in r["missing"]:
