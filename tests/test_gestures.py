@@ -465,10 +465,7 @@ def test_recognizer_events_callbacks_and_iterator(video_keypoints) -> None:
     seen = []
     rec.on("static", seen.append)
     for kp, t in video_keypoints[:60]:
-        hands = Hands(keypoints=kp[None], world=np.zeros((1, 21, 3), np.float32), scores=np.ones(1, np.float32),
-                      handedness=np.array(["right"]), handedness_scores=np.ones(1, np.float32),
-                      boxes=np.zeros((1, 4), np.float32), rects=np.zeros((1, 5), np.float32),
-                      track_ids=np.array([1]), width=640, height=360, timestamp_ms=t)
+        hands = _hands([kp], [1], ["right"], t, (640, 360))
         rec.annotate(hands)
         assert len(hands.gestures) == 1
     events = list(rec.events())
@@ -496,12 +493,44 @@ def test_recognizer_runs_a_trajectory_model_per_hand() -> None:
     base = EXAMPLES["open_palm"]
     for i in range(24):  # hand 7 moves right, hand 3 left, 13 px a frame in a 640 x 360 frame
         kps = np.stack([base + [300 + 13 * i, 0, 0], base + [340 - 13 * i, 0, 0]]).astype(np.float32)
-        rec.annotate(Hands(keypoints=kps, world=np.zeros((2, 21, 3), np.float32), scores=np.ones(2, np.float32),
-                           handedness=np.array(["right", "left"]), handedness_scores=np.ones(2, np.float32),
-                           boxes=np.zeros((2, 4), np.float32), rects=np.zeros((2, 5), np.float32),
-                           track_ids=np.array([7, 3]), width=640, height=360, timestamp_ms=i * 33.3))
+        rec.annotate(_hands(list(kps), [7, 3], ["right", "left"], i * 33.3, (640, 360)))
     moves = [(e.track_id, e.label, e.handedness) for e in rec.events() if e.kind == "dynamic"]
     assert moves == [(7, "right", "right"), (3, "left", "left")]
+    # the stream stops: both trajectory gestures still held end, as dynamic events
+    ends = [(e.track_id, e.label, e.phase) for e in rec.finish() if e.kind == "dynamic"]
+    assert sorted(ends) == [(3, "left", "end"), (7, "right", "end")]
+
+
+def _hands(kps: list[np.ndarray], ids: list[int], sides: list[str], t: float,
+           size: tuple[int, int] = (1280, 720)) -> Hands:
+    """A frame's tracked hands from keypoints alone."""
+    n = len(kps)
+    return Hands(keypoints=np.asarray(kps, np.float32), world=np.zeros((n, 21, 3), np.float32),
+                 scores=np.ones(n, np.float32), handedness=np.array(sides), handedness_scores=np.ones(n, np.float32),
+                 boxes=np.zeros((n, 4), np.float32), rects=np.zeros((n, 5), np.float32), track_ids=np.array(ids),
+                 width=size[0], height=size[1], timestamp_ms=t)
+
+
+def test_recognizer_turns_motions_into_dynamic_events() -> None:
+    rec = GestureRecognizer()
+    palm = EXAMPLES["open_palm"]  # 175 px hand size
+    for i in range(15):  # hand 2 swipes right, 30 px a frame at 30 fps (about 5 hand sizes a second)
+        rec.annotate(_hands([palm + [100 + 30 * i, 200, 0]], [2], ["left"], i * 33.3))
+    swipes = [e for e in rec.events() if e.kind == "dynamic"]
+    assert [(e.label, e.phase, e.track_id, e.handedness) for e in swipes] == [("swipe_right", "done", 2, "left")]
+    assert swipes[0].end_ms > swipes[0].start_ms
+    for i in range(30):  # hands 4 and 5 move apart, then stay
+        d = 15 * min(i, 12)
+        rec.annotate(_hands([palm + [450 - d, 200, 0], palm + [750 + d, 200, 0]], [4, 5], ["right", "left"],
+                            1000 + i * 33.3))
+    zooms = [e for e in rec.events() if e.kind == "dynamic"]
+    assert [(e.label, e.track_id, e.handedness, e.track_ids) for e in zooms] == [("zoom_in", None, None, (4, 5))]
+    assert zooms[0].to_dict()["track_ids"] == [4, 5]
+    # image mode (no track ids): a gesture per hand, but no time, so no events
+    still = GestureRecognizer()
+    hands = _hands([palm], [-1], ["right"], 0.0)
+    still.annotate(hands)
+    assert [g.label for g in hands.gestures] == ["open_palm"] and not hands.events and not list(still.events())
 
 
 def test_gestures_spec_takes_one_classifier_of_each_kind(tmp_path) -> None:
