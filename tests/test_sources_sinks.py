@@ -123,6 +123,18 @@ def test_video_gif_folder_jsonl_sinks(tmp_path) -> None:
         g.write(frame)
     g.close()
     assert (tmp_path / "o.gif").read_bytes()[:6] == b"GIF89a"
+    # a long input: memory stays bounded, every other frame goes each time the limit is passed, the GIF still
+    # lasts as long as the input (41 frames at 10 fps: frames 0, 8, ..., 40 shown 0.8 s each)
+    g = GifSink(tmp_path / "long.gif", 10.0, max_frames=8)
+    for i in range(41):  # frame i: a white column at x = i
+        marked = np.zeros((48, 64, 3), np.uint8)
+        marked[:, i] = 255
+        g.write(marked)
+    assert len(g.frames) <= 8
+    g.close()
+    ok, anim = cv2.imreadanimation(str(tmp_path / "long.gif"))
+    assert ok and [int(f.sum((0, 2)).argmax()) for f in anim.frames] == list(range(0, 41, 8))
+    assert list(anim.durations) == [800] * 6
     f = FolderSink(tmp_path / "imgs")
     f.write(frame, "/some/where/x.jpg")
     assert (tmp_path / "imgs" / "x.jpg").is_file()

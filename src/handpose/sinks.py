@@ -45,29 +45,42 @@ class VideoSink:
 
 
 class GifSink:
-    """An animated GIF (frames downscaled to at most ``max_width`` to keep it small)."""
+    """An animated GIF (frames downscaled to at most ``max_width`` to keep it small).
 
-    def __init__(self, path: Path, fps: float, overwrite: bool = False, max_width: int = 480):
+    A GIF is written in one go at the end, so its frames are held in memory; a long input keeps at most
+    ``max_frames`` of them by dropping every other frame (and doubling each one's duration) whenever the limit is
+    passed: the GIF still covers the whole input, at a lower frame rate.
+    """
+
+    def __init__(self, path: Path, fps: float, overwrite: bool = False, max_width: int = 480,
+                 max_frames: int = 300):
         check_writable(path, overwrite)
         if not hasattr(cv2, "imwriteanimation"):
             raise InputError("writing GIFs needs OpenCV >= 4.11: pip install -U opencv-python-headless")
-        self.path, self.fps, self.max_width = path, fps, max_width
+        self.path, self.fps, self.max_width, self.max_frames = path, fps, max_width, max(2, max_frames)
         self.frames: list[np.ndarray] = []
+        self.step, self._seen = 1, 0  # keep every step-th input frame
 
     def write(self, image: np.ndarray, name: str | None = None) -> None:
+        self._seen += 1
+        if (self._seen - 1) % self.step:
+            return
         if image.shape[1] > self.max_width:
             h = round(image.shape[0] * self.max_width / image.shape[1])
             image = cv2.resize(image, (self.max_width, h), interpolation=cv2.INTER_AREA)
         if self.frames and image.shape != self.frames[0].shape:
             image = cv2.resize(image, (self.frames[0].shape[1], self.frames[0].shape[0]))
         self.frames.append(image)
+        if len(self.frames) > self.max_frames:
+            del self.frames[1::2]
+            self.step *= 2
 
     def close(self) -> None:
         if not self.frames:
             return
         anim = cv2.Animation()
         anim.frames = self.frames
-        anim.durations = [max(20, round(1000 / self.fps))] * len(self.frames)
+        anim.durations = [max(20, round(1000 * self.step / self.fps))] * len(self.frames)
         anim.loop_count = 0
         if not cv2.imwriteanimation(str(self.path), anim):
             raise InputError(f"cannot write GIF {self.path}")
