@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 import cv2
@@ -54,6 +55,20 @@ def test_live_source_hands_over_only_the_newest_frame(small_video) -> None:
             time.sleep(0.02)  # a consumer slower than the decoder
     assert len(got) < 30 and src.dropped > 0  # stale frames were dropped, not queued
     assert got == sorted(got)  # always newer frames, never an old one
+
+
+def test_live_stream_reconnects_after_a_drop(small_video, caplog) -> None:
+    # a file read as a stream "drops" at its end; the reader reconnects and the stream goes on from its start
+    src = LiveSource(str(small_video), "test-stream", "stream", reconnects=1)
+    got: list[int] = []
+    with caplog.at_level(logging.WARNING, logger="handpose"), src:
+        for frame in src:
+            got.append(int(frame.image[0, 0, 0]))
+            if len(got) > 1 and got[-1] < got[-2] - 40:  # back near the start: the connection came back
+                break
+            time.sleep(0.01)
+    assert len(got) > 1 and got[-1] < got[-2] - 40
+    assert "test-stream dropped; reconnecting (1/1)" in caplog.text
 
 
 def test_camera_and_stream_unavailable_are_clear() -> None:
