@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import cv2
 import numpy as np
@@ -12,6 +13,7 @@ from handpose import Hands, HandTracker
 from handpose.geometry import crop, crop_matrices, project, rect_corners, rects_from_landmarks, rects_from_palms
 from handpose.palm import PalmDetector, ssd_anchors, weighted_nms
 from handpose.results import KEYPOINT_NAMES
+from handpose.sources import Frame, Source
 
 from .conftest import FIXTURES
 from .synth import crossing_scene, hand_cutout
@@ -269,3 +271,30 @@ def test_bad_arrays_raise_input_error(image_tracker) -> None:
             image_tracker.process(bad)
     with pytest.raises(InputError, match="megapixel"):
         image_tracker.process(np.zeros((9000, 12000), np.uint8))
+
+
+class _Frames(Source):
+    """Frames from arrays, as a camera driver might hand them over (one of them broken)."""
+
+    def __init__(self, images: list) -> None:
+        super().__init__("test-frames")
+        self.images = images
+
+    def __iter__(self):
+        for i, img in enumerate(self.images):
+            yield Frame(img, i, i * 40.0, f"test-frames#{i}")
+
+
+def test_track_pairs_frames_with_hands_and_survives_bad_frames(photo_paths, image_tracker, tmp_path,
+                                                               caplog) -> None:
+    photo = cv2.imread(str(photo_paths[0]))
+    frames = _Frames([photo, np.zeros((10, 10, 2), np.uint8), None, photo])
+    (tmp_path / "a.jpg").write_bytes(photo_paths[0].read_bytes())
+    (tmp_path / "b.jpg").write_bytes(b"not a jpeg")
+    with caplog.at_level(logging.WARNING, logger="handpose"):
+        got = [(frame.index, frame.image is photo, len(hands)) for frame, hands in image_tracker.track(frames)]
+        assert got == [(0, True, 1), (3, True, 1)]  # the 2-channel frame and the unreadable one are skipped
+        assert "skipped test-frames#1: unsupported number of channels: 2" in caplog.text
+        # stream() is the same without the frames; a corrupt file in a folder is skipped the same way
+        assert [len(h) for h in image_tracker.stream(tmp_path)] == [1]
+        assert "cannot decode image" in caplog.text

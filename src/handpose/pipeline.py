@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .engines import create_engine
-from .errors import HandposeError
+from .errors import HandposeError, InputError
 from .geometry import boxes_iou, corners_to_boxes, rect_corners, rects_from_landmarks, rects_from_palms
 from .imaging import prepare
 from .landmarks import LandmarkModel
@@ -21,6 +22,8 @@ from .tracking import Track, TrackBook, first_unique, keypoint_boxes
 
 if TYPE_CHECKING:
     from .sources import Frame
+
+log = logging.getLogger("handpose")
 
 
 class StageClock:
@@ -188,11 +191,25 @@ class HandTracker:
     # -- streams -------------------------------------------------------------------------------------------
     def stream(self, source: Any, **source_options: Any) -> Iterator[Hands]:
         """Results for every frame of a source (file, folder, glob, video, camera index, URL)."""
+        for _, hands in self.track(source, **source_options):
+            yield hands
+
+    def track(self, source: Any, **source_options: Any) -> Iterator[tuple[Frame, Hands]]:
+        """``(frame, hands)`` for every frame of a source: the frame (``image``, ``index``, ``timestamp_ms``,
+        ``source``) is there to draw on or save. A frame that cannot be read or processed is logged and skipped;
+        the stream goes on. When it ends, gestures still held end too."""
         for frame in self.frames(source, **source_options):
-            if frame.image is not None:
-                yield self.process(frame.image, frame.timestamp_ms)
+            if frame.image is None:
+                log.warning("skipped %s", frame.error or frame.source)
+                continue
+            try:
+                hands = self.process(frame.image, frame.timestamp_ms)
+            except InputError as e:
+                log.warning("skipped %s: %s", frame.source, e)
+                continue
+            yield frame, hands
         if self.gesture_classifier is not None and hasattr(self.gesture_classifier, "finish"):
-            self.gesture_classifier.finish()  # gestures still held end with the stream
+            self.gesture_classifier.finish()
 
     def frames(self, source: Any, **source_options: Any) -> Iterator[Frame]:
         from .sources import open_source
