@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from handpose import Hands, HandTracker
+from handpose import EventBanner, Hands, HandTracker
 from handpose.cli import main
 from handpose.errors import HandposeError
 from handpose.gestures import (
@@ -19,6 +19,7 @@ from handpose.gestures import (
     Debouncer,
     DynamicDetector,
     GestureClassifier,
+    GestureEvent,
     GestureRecognizer,
     GestureTrainer,
     LandmarkSet,
@@ -505,10 +506,24 @@ def _hands(kps: list[np.ndarray], ids: list[int], sides: list[str], t: float,
            size: tuple[int, int] = (1280, 720)) -> Hands:
     """A frame's tracked hands from keypoints alone."""
     n = len(kps)
-    return Hands(keypoints=np.asarray(kps, np.float32), world=np.zeros((n, 21, 3), np.float32),
+    return Hands(keypoints=np.asarray(kps, np.float32).reshape(n, 21, 3), world=np.zeros((n, 21, 3), np.float32),
                  scores=np.ones(n, np.float32), handedness=np.array(sides), handedness_scores=np.ones(n, np.float32),
                  boxes=np.zeros((n, 4), np.float32), rects=np.zeros((n, 5), np.float32), track_ids=np.array(ids),
                  width=size[0], height=size[1], timestamp_ms=t)
+
+
+def test_event_banner_keeps_a_motion_on_screen_for_a_while() -> None:
+    banner = EventBanner(hold_ms=1000)
+    swipe = GestureEvent("dynamic", "swipe_right", 0.9, 2, "left", 100.0, 400.0, "done")
+    held = GestureEvent("static", "fist", 0.9, 2, "left", 100.0)
+
+    def drawn(t: float, events: list[GestureEvent]) -> bool:
+        hands = _hands([], [], [], t)
+        hands.events = events
+        return bool(banner.draw(np.zeros((360, 640, 3), np.uint8), hands)[40:100].any())
+
+    assert not drawn(0.0, [held])  # hand shapes are in the hands' own tags, not in the banner
+    assert drawn(400.0, [swipe]) and drawn(1300.0, []) and not drawn(1400.0, [])
 
 
 def test_recognizer_turns_motions_into_dynamic_events() -> None:

@@ -6,7 +6,7 @@
 """
 
 from ._version import __version__
-from .draw import draw_hands
+from .draw import EventBanner, draw_hands
 from .engines import Engine, available_engines, create_engine
 from .errors import ConversionError, EngineError, FetchError, HandposeError, InputError, ModelError
 from .pipeline import HandTracker
@@ -21,6 +21,7 @@ __all__ = [
     "ConversionError",
     "Engine",
     "EngineError",
+    "EventBanner",
     "FetchError",
     "Frame",
     "Gesture",

@@ -1,6 +1,8 @@
-"""Drawing: skeleton with a colour per finger, keypoints, box, track id, handedness and gesture."""
+"""Drawing: skeleton with a colour per finger, keypoints, box, track id, handedness, gesture and recent motions."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import cv2
 import numpy as np
@@ -56,3 +58,30 @@ def _tag(img: np.ndarray, text: str, at: tuple[int, int], scale: float) -> None:
 
 def draw_fps(image: np.ndarray, fps: float) -> None:
     _tag(image, f"{fps:.1f} fps", (8, 24), max(image.shape[:2]) / 640.0)
+
+
+class EventBanner:
+    """Recent motions (dynamic gesture events: swipes, circles, zoom, trained trajectories) written along the top
+    of the frame for ``hold_ms`` each: an event lasts one frame, too short to see otherwise. Held hand shapes are
+    already in each hand's tag."""
+
+    def __init__(self, hold_ms: float = 1000.0, max_lines: int = 4):
+        self.hold_ms, self.max_lines = hold_ms, max_lines
+        self._shown: list[tuple[float, str]] = []  # (until, text)
+
+    def draw(self, image: np.ndarray, hands: Hands) -> np.ndarray:
+        """Add ``hands.events`` and draw those still on show onto ``image`` (in place); returns it."""
+        now = hands.timestamp_ms
+        for ev in hands.events:
+            if ev.kind == "dynamic" and ev.phase in ("done", "start"):
+                self._shown.append((now + self.hold_ms, _event_text(ev)))
+        self._shown = [s for s in self._shown if s[0] > now][-self.max_lines:]
+        scale = max(image.shape[:2]) / 640.0
+        for i, (_, text) in enumerate(self._shown):
+            _tag(image, text, (8, round((52 + 24 * i) * scale)), scale)  # under the fps readout
+        return image
+
+
+def _event_text(ev: Any) -> str:
+    ids = ev.track_ids if len(ev.track_ids) > 1 else (() if ev.track_id is None else (ev.track_id,))
+    return f"{ev.label} " + "+".join(f"#{i}" for i in ids)

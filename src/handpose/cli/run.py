@@ -79,7 +79,7 @@ def _sink_path(sink: Any) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from ..draw import draw_fps, draw_hands
+    from ..draw import EventBanner, draw_fps, draw_hands
     from ..pipeline import HandTracker
     from ..sources import open_source
 
@@ -90,6 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                               smooth=False if args.no_smooth else None, mirrored=args.mirrored,
                               detect_every=args.detect_every, threads=args.threads)
         attach_gestures(tracker, args)
+        banner = EventBanner() if tracker.gesture_classifier is not None else None
         jsonl = JsonlSink(args.json, args.overwrite) if args.json else None
         sink = None
         if args.show:
@@ -123,6 +124,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                     jsonl.write(hands.to_dict(frame.source))
                 if args.output or args.show:
                     annotated = draw_hands(frame.image, hands)
+                    if banner is not None:
+                        banner.draw(annotated, hands)
                     if src.live:
                         now = time.perf_counter()
                         fps = 0.9 * fps + 0.1 / max(now - t0, 1e-6) if fps else 1 / max(now - t0, 1e-6)
