@@ -223,6 +223,12 @@ def test_trainer_cross_validates_hand_made_shapes_and_checks_its_arguments() -> 
     with pytest.raises(HandposeError, match=r"21 keypoints \(21, 2\|3\), got shape \(20, 3\)"):
         data.add("point", EXAMPLES["point"][:20])
     assert len(data) == 49 and GestureTrainer(data, TrainConfig(epochs=1, ensemble=1)).x.shape == (49, 240)
+    data.add("ok", EXAMPLES["ok"])  # a label with one row: no fold or hold-out can both train and test on it
+    few = GestureTrainer(data, TrainConfig(epochs=1, ensemble=1, viewpoints=0))
+    with pytest.raises(HandposeError, match="at least 2 rows of every label; 'ok' has 1"):
+        few.cross_validate(3)
+    with pytest.raises(HandposeError, match="leaves no training rows of 'ok'"):
+        few.holdout_last(0.25)
 
 
 def test_trajectory_classifier_on_point_history() -> None:

@@ -89,7 +89,7 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 # -- train -------------------------------------------------------------------------------------------------
 def cmd_train(args: argparse.Namespace) -> int:
-    from ..gestures.classifier import DEFAULTS, TrainConfig, split_last
+    from ..gestures.classifier import DEFAULTS, TrainConfig
     from ..gestures.dataset import load_dataset
     from ..gestures.training import GestureTrainer
 
@@ -109,7 +109,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     train_idx, test_idx = np.arange(len(data)), None
     report: dict[str, Any] = {"samples": len(data), "kind": data.kind, "labels": sorted(set(data.labels))}
     if args.holdout_last:
-        train_idx, test_idx = split_last(trainer.y, args.holdout_last)
+        train_idx, test_idx = trainer.split_last(args.holdout_last)
     if args.cv and args.cv > 1:
         accs = trainer.cross_validate(args.cv, train_idx)
         report["cv_accuracy"] = {"mean": float(np.mean(accs)), "std": float(np.std(accs)), "folds": accs}

@@ -101,6 +101,11 @@ class GestureTrainer:
         rows = np.arange(len(self.y)) if idx is None else np.asarray(idx)
         if folds < 2:
             raise HandposeError(f"cross-validation needs at least 2 folds, got {folds}")
+        labels, counts = np.unique(self.y[rows], return_counts=True)
+        if counts.min() < 2:  # its only row would be validated on by a model that never saw the label
+            raise HandposeError(f"cross-validation needs at least 2 rows of every label; "
+                                f"{str(labels[counts.argmin()])!r} has {counts.min()}: record more of it, or skip "
+                                "cross-validation")
         accs = []
         for k, fold in enumerate(stratified_folds(self.y[rows], folds, self.config.seed)):
             test = rows[fold]
@@ -108,8 +113,18 @@ class GestureTrainer:
             accs.append(self.accuracy(model, test))
         return accs
 
+    def split_last(self, fraction: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
+        """Train / test rows: the last ``fraction`` of each class's rows (in file order) are held out; every
+        label must keep a training row."""
+        train, test = split_last(self.y, fraction)
+        missing = sorted(set(self.y.tolist()) - set(self.y[train].tolist()))
+        if missing:
+            raise HandposeError(f"holding out the last {fraction:.0%} of each label leaves no training rows of "
+                                f"{', '.join(repr(str(m)) for m in missing)}: record more of it")
+        return train, test
+
     def holdout_last(self, fraction: float = 0.25) -> tuple[GestureClassifier, float]:
         """Train on all but the last ``fraction`` of each class's rows (in file order), test on those."""
-        train, test = split_last(self.y, fraction)
+        train, test = self.split_last(fraction)
         model = self.fit(train)
         return model, self.accuracy(model, test)
