@@ -650,6 +650,22 @@ def test_record_hand_shapes_from_a_video_and_a_flat_folder(video_path, tmp_path,
     assert "no images or videos found under" in capsys.readouterr().err
 
 
+def test_eval_refuses_the_wrong_kind_of_model_and_warns_of_unmapped_labels(tmp_path, capsys) -> None:
+    src = shared_path("data", "landmarks", "keypoint.csv")
+    small = tmp_path / "kp.csv"
+    small.write_text("\n".join(src.read_text().splitlines()[::70]))  # all three labels
+    names = str(shared_path("data", "landmarks", "keypoint_classifier_label.csv"))
+    traj = _left_right_model().save(tmp_path / "traj.npz")
+    assert main(["gestures", "eval", str(traj), str(small), "-o", str(tmp_path / "r")]) == 1
+    assert "holds hand shapes: evaluate it with builtin, a rules file or a hand-shape model" in capsys.readouterr().err
+    assert main(["gestures", "eval", "builtin", str(small), "--labels-file", names, "-o", str(tmp_path / "r")]) == 0
+    assert "builtin never gives the data's label(s) Close, Open, Pointer; rename them with --map" in \
+        capsys.readouterr().err
+    assert main(["gestures", "eval", "builtin", str(small), "--labels-file", names, "-o", str(tmp_path / "m"),
+                 "--map", "Open=open_palm,Close=fist,Pointer=point"]) == 0
+    assert "never gives" not in capsys.readouterr().err
+
+
 def test_gestures_list(capsys) -> None:
     assert main(["gestures", "list"]) == 0
     out = capsys.readouterr().out

@@ -140,6 +140,7 @@ def _mapping(text: str, builtin_names: bool) -> dict[str, str]:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from ..gestures.classifier import GestureClassifier
     from ..gestures.evaluation import evaluate_images, evaluate_landmarks, write_report
     from ..gestures.recognizer import load_classifier
     from ..gestures.rules import RuleClassifier
@@ -150,13 +151,26 @@ def cmd_eval(args: argparse.Namespace) -> int:
     recognizer = load_classifier(args.model)
     # other vocabularies' names are mapped for the built-in vocabulary; a trained model has the data's own labels
     mapping = _mapping(args.map, isinstance(recognizer.static, RuleClassifier) and recognizer.trajectory is None)
+    # a recognizer always has a hand-shape classifier (the built-in one by default); here it must have been asked for
+    parts = [p.strip() for p in str(args.model).split(",")]
+    shapes = isinstance(recognizer.static, GestureClassifier) or any(p == "builtin" or p.endswith(".toml")
+                                                                     for p in parts)
     src = Path(args.data)
     if src.is_dir():
+        if not shapes:
+            raise HandposeError(f"{src} holds images of hand shapes: evaluate it with builtin, a rules file or a "
+                                f"hand-shape model, not the trajectory model {args.model}")
         report = evaluate_images(recognizer, src, mapping)
     elif src.is_file():
-        report = evaluate_landmarks(recognizer, args.model, src, args.labels_file, args.holdout_last, mapping)
+        report = evaluate_landmarks(recognizer, args.model, src, args.labels_file, args.holdout_last, mapping,
+                                    shapes=shapes)
     else:
         raise HandposeError(f"data not found: {src}")
+    gives = {"none", *recognizer.static.labels, *(recognizer.trajectory.labels if recognizer.trajectory else [])}
+    never = sorted(set(report["labels"]) - gives - {lab for lab, m in report["per_class"].items() if not m["support"]})
+    if never:
+        print(f"handpose: warning: {args.model} never gives the data's label(s) {', '.join(never)}; rename them with "
+              "--map data_label=model_label", file=sys.stderr)
     text = write_report(report, out)
     sys.stdout.write(text)
     print(f"report: {out / 'report.json'}, confusion matrix: {out / 'confusion.png'}")

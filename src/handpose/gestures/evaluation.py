@@ -81,7 +81,9 @@ def evaluate_images(recognizer: GestureRecognizer, folder: Path, mapping: dict[s
 
 
 def evaluate_landmarks(recognizer: GestureRecognizer, model: str, path: Path, labels_file: str | None,
-                       holdout_last: float, mapping: dict[str, str]) -> dict[str, Any]:
+                       holdout_last: float, mapping: dict[str, str], *, shapes: bool = True) -> dict[str, Any]:
+    """A landmark dataset: trajectories through the recognizer's trajectory model, hand shapes through its
+    hand-shape classifier (``shapes=False``: none was asked for, so hand shapes are refused)."""
     data = load_dataset(path, labels_file)
     y = np.array([mapping.get(lab, lab) for lab in data.labels])
     idx = split_last(y, holdout_last)[1] if holdout_last else np.arange(len(y))
@@ -94,6 +96,9 @@ def evaluate_landmarks(recognizer: GestureRecognizer, model: str, path: Path, la
         x = np.stack([trajectory_features(data.points[i]) for i in idx])
         pred = [g.label for g in recognizer.trajectory.predict(x)]
     else:
+        if not shapes:
+            raise HandposeError(f"{path} holds hand shapes: evaluate it with builtin, a rules file or a hand-shape "
+                                f"model, not the trajectory model {model}")
         # a trained model chooses the mirror of an unknown-side hand itself; the rules take it as a right hand
         trained = isinstance(recognizer.static, GestureClassifier)
         sides = [data.handedness[i] if trained else data.handedness[i] or "right" for i in idx]
