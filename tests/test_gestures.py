@@ -581,11 +581,17 @@ def test_run_with_gestures_writes_gestures_and_events(video_path, tmp_path, caps
     out = tmp_path / "g.jsonl"
     assert main(["run", str(video_path), "--gestures", "builtin", "--json", str(out)]) == 0
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert len(rows) == 202 and all("events" in r for r in rows)
-    labels = [r["hands"][0]["gesture"]["label"] for r in rows]
+    frames, closing = rows[:202], rows[202:]
+    assert all("events" in r for r in rows)
+    labels = [r["hands"][0]["gesture"]["label"] for r in frames]
     assert labels.count("open_palm") > 120  # the open hand of the clip
-    starts = [e for r in rows for e in r["events"] if e["phase"] == "start"]
+    starts = [e for r in frames for e in r["events"] if e["phase"] == "start"]
     assert starts and starts[0]["label"] == "open_palm" and starts[0]["track_id"] == 1
+    # every gesture that starts also ends: those still held when the clip ends, in one closing object
+    ends = [e for r in rows for e in r["events"] if e["phase"] == "end"]
+    assert len(ends) == len(starts) and [e["label"] for e in ends] == [e["label"] for e in starts]
+    assert len(closing) == 1 and closing[0]["end_of_stream"] and closing[0]["hands"] == []  # the clip ends open
+    assert closing[0]["events"][0]["label"] == "open_palm" and closing[0]["timestamp_ms"] == frames[-1]["timestamp_ms"]
 
 
 # -- record -> train -> eval --------------------------------------------------------------------------------

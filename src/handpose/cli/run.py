@@ -138,6 +138,13 @@ def cmd_run(args: argparse.Namespace) -> int:
                         sink.write(annotated, frame.source)
                     if args.show and _show(annotated):
                         break
+            if tracker.gesture_classifier is not None and processed:
+                # gestures still held end with the input; one closing object carries their end events
+                ended = tracker.gesture_classifier.finish()
+                if ended and jsonl:
+                    jsonl.write({"source": src.name, "end_of_stream": True, "frame": None,
+                                 "timestamp_ms": hands.timestamp_ms, "hands": [],
+                                 "events": [e.to_dict() for e in ended]})
         finally:
             bar.close()
             if sink is not None:
