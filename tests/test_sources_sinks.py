@@ -60,15 +60,16 @@ def test_live_source_hands_over_only_the_newest_frame(small_video) -> None:
 def test_live_stream_reconnects_after_a_drop(small_video, caplog) -> None:
     # a file read as a stream "drops" at its end; the reader reconnects and the stream goes on from its start
     src = LiveSource(str(small_video), "test-stream", "stream", reconnects=1)
-    got: list[int] = []
+    after_drop = 0  # frames handed over once the drop was logged; all but the first come from the new connection
+    deadline = time.monotonic() + 20
     with caplog.at_level(logging.WARNING, logger="handpose"), src:
-        for frame in src:
-            got.append(int(frame.image[0, 0, 0]))
-            if len(got) > 1 and got[-1] < got[-2] - 40:  # back near the start: the connection came back
+        for _ in src:
+            if "test-stream dropped; reconnecting (1/1)" in caplog.text:
+                after_drop += 1
+            if after_drop >= 2 or time.monotonic() > deadline:
                 break
-            time.sleep(0.01)
-    assert len(got) > 1 and got[-1] < got[-2] - 40
-    assert "test-stream dropped; reconnecting (1/1)" in caplog.text
+            time.sleep(0.005)
+    assert after_drop >= 2
 
 
 def test_camera_and_stream_unavailable_are_clear() -> None:
