@@ -654,6 +654,15 @@ def test_record_hand_shapes_from_a_video_and_a_flat_folder(video_path, tmp_path,
     empty.mkdir(parents=True)
     assert main(["gestures", "record", str(empty.parent), "-o", str(tmp_path / "e.csv")]) == 1
     assert "no images or videos found under" in capsys.readouterr().err
+    # a glob: each file labelled by its folder (<label>/<file>), or all by --label
+    images = shared_path("data", "gesture_images")
+    assert main(["gestures", "record", f"{images}/[cf]*/*.jpg", "-o", str(tmp_path / "g.csv")]) == 0
+    assert sorted(set(load_dataset(tmp_path / "g.csv").labels)) == ["call", "four"]
+    assert main(["gestures", "record", str(tmp_path / "flat" / "*.jpg"), "--label", "x", "-o", str(tmp_path / "h.csv")]
+                ) == 0
+    assert load_dataset(tmp_path / "h.csv").labels == ["x", "x"]
+    assert main(["gestures", "record", str(tmp_path / "*.nothing"), "-o", str(tmp_path / "n.csv")]) == 1
+    assert "no images or videos match" in capsys.readouterr().err
 
 
 def test_eval_refuses_the_wrong_kind_of_model_and_warns_of_unmapped_labels(tmp_path, capsys) -> None:

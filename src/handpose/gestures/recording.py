@@ -1,18 +1,23 @@
-"""Recording landmark datasets from image folders, videos, a camera (key presses label the hand) or a CSV."""
+"""Recording landmark datasets from image folders, globs, videos, a camera or stream (key presses label the hand)
+or a CSV."""
 
 from __future__ import annotations
 
+import glob as globlib
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import HandposeError, InputError
-from ..sources import IMAGE_EXTS, VIDEO_EXTS, Frame, Source, open_source
+from ..sources import IMAGE_EXTS, STREAM_SCHEMES, VIDEO_EXTS, Frame, Source, open_source
 from .dataset import LandmarkSet, load_dataset
 from .trajectory import TRAJECTORY_KEYPOINT, TrajectoryHistory, keypoint_index
 
 if TYPE_CHECKING:
     from ..results import Hands
+
+log = logging.getLogger("handpose")
 
 
 def _tracker(mode: str, mirrored: bool):
@@ -35,15 +40,24 @@ def _from_images(data: LandmarkSet, files: list[Path], label: str, mirrored: boo
     tracker = _tracker("image", mirrored)
     with open_source(files) as src:
         for frame in _frames(src, label, "img"):
-            if frame.image is None:
-                data.undetected.append((label, frame.source))
-                continue
-            hands = tracker.process(frame.image)
-            if len(hands) == 0:
+            hands = _hands(tracker, frame)
+            if hands is None or len(hands) == 0:
                 data.undetected.append((label, frame.source))
                 continue
             # the first hand is the detector's most confident one
             data.add(label, hands.keypoints[0], str(hands.handedness[0]), frame.source, (hands.width, hands.height))
+
+
+def _hands(tracker, frame: Frame) -> Hands | None:
+    """The frame's hands, or None for a frame that could not be read or used (logged; the recording goes on)."""
+    if frame.image is None:
+        log.warning("skipped %s", frame.error or frame.source)
+        return None
+    try:
+        return tracker.process(frame.image, frame.timestamp_ms)
+    except InputError as e:
+        log.warning("skipped %s: %s", frame.source, e)
+        return None
 
 
 def _history(data: LandmarkSet) -> TrajectoryHistory | None:
@@ -62,15 +76,24 @@ def _add(data: LandmarkSet, label: str, hands: Hands, trajectories: TrajectoryHi
     return pts is not None
 
 
-def _from_video(data: LandmarkSet, path: Path | int, label: str, every: int, mirrored: bool) -> None:
+def _from_files(data: LandmarkSet, files: list[Path], label: str, every: int, mirrored: bool) -> None:
+    """Images (hand shapes only) and videos, all with one label."""
+    images = [p for p in files if p.suffix.lower() in IMAGE_EXTS]
+    if images and data.kind == "hand":
+        _from_images(data, images, label, mirrored)
+    for v in (p for p in files if p.suffix.lower() in VIDEO_EXTS):
+        _from_video(data, v, label, every, mirrored)
+
+
+def _from_video(data: LandmarkSet, path: Path | str, label: str, every: int, mirrored: bool) -> None:
     tracker = _tracker("video", mirrored)
     trajectories = _history(data)
     found = False
     with open_source(path) as src:
         for frame in _frames(src, f"{label}: {Path(str(path)).name}", "frame"):
-            if frame.image is None:
+            hands = _hands(tracker, frame)
+            if hands is None:
                 continue
-            hands = tracker.process(frame.image, frame.timestamp_ms)
             if trajectories is not None:
                 trajectories.update(hands)
             if len(hands) == 0:
@@ -82,8 +105,9 @@ def _from_video(data: LandmarkSet, path: Path | int, label: str, every: int, mir
         data.undetected.append((label, str(path)))
 
 
-def _from_camera(data: LandmarkSet, index: int, labels: list[str], mirrored: bool) -> None:
-    """Live: the keys 1..9 label the current hand with labels[0..8]; q or Esc stops."""
+def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], mirrored: bool) -> None:
+    """Live (a camera index or a stream URL): the keys 1..9 label the current hand with labels[0..8]; q or Esc
+    stops."""
     import cv2
 
     from ..draw import draw_hands
@@ -98,11 +122,11 @@ def _from_camera(data: LandmarkSet, index: int, labels: list[str], mirrored: boo
     tracker = _tracker("video", mirrored)
     trajectories = _history(data)
     counts = dict.fromkeys(labels, 0)
-    with open_source(index) as src:
+    with open_source(target) as src:
         for frame in src:
-            if frame.image is None:
+            hands = _hands(tracker, frame)
+            if hands is None or frame.image is None:
                 continue
-            hands = tracker.process(frame.image, frame.timestamp_ms)
             if trajectories is not None:
                 trajectories.update(hands)
             view = draw_hands(frame.image, hands)
@@ -117,7 +141,7 @@ def _from_camera(data: LandmarkSet, index: int, labels: list[str], mirrored: boo
                 break
             if ord("1") <= key < ord("1") + len(labels) and len(hands):
                 lab = labels[key - ord("1")]  # a trajectory: the hand's last HISTORY frames up to this key
-                if _add(data, lab, hands, trajectories, f"camera:{index}#{frame.index}"):
+                if _add(data, lab, hands, trajectories, f"{src.name}#{frame.index}"):
                     counts[lab] += 1
     cv2.destroyWindow("handpose record")
 
@@ -136,12 +160,20 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
         raise HandposeError("a keypoint to follow is for trajectories (--kind trajectory)")
     point = TRAJECTORY_KEYPOINT if keypoint is None else keypoint_index(keypoint)
     every = max(1, every)
-    if source.strip().isdigit():
+    text = source.strip()
+    url = text.lower().startswith(STREAM_SCHEMES)
+    if url and Path(text.split("?", 1)[0]).suffix.lower() in VIDEO_EXTS and not text.lower().startswith("rtsp"):
+        data = LandmarkSet(kind, keypoint=point)  # a video file on a server
+        _from_video(data, text, label or Path(text.split("?", 1)[0]).stem, every, mirrored)
+        return data
+    if text.isdigit() or url:
         data = LandmarkSet(kind, keypoint=point)
         names = [s.strip() for s in (labels or label or "").split(",") if s.strip()]
-        _from_camera(data, int(source), names, mirrored)
+        _from_camera(data, int(text) if text.isdigit() else text, names, mirrored)
         return data
     path = Path(source)
+    if any(c in source for c in "*?[") and not path.exists():
+        return _from_glob(source, kind, point, label, every, mirrored)
     if not path.exists():
         raise InputError(f"source not found: {source}")
     if path.is_file() and path.suffix.lower() == ".csv":
@@ -152,7 +184,8 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
     data = LandmarkSet(kind, keypoint=point)
     if path.is_file():
         if path.suffix.lower() not in VIDEO_EXTS:
-            raise InputError(f"{path}: record takes a folder <root>/<label>/*, a video, a camera index or a CSV")
+            raise InputError(f"{path}: record takes a folder <root>/<label>/*, a glob, a video, a camera index, a "
+                         "stream URL or a CSV")
         _from_video(data, path, label or path.parent.name, every, mirrored)
         return data
     groups = sorted(p for p in path.iterdir() if p.is_dir())
@@ -162,13 +195,23 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
             raise HandposeError(f"{path} has no <label>/ subfolders: pass --label for its files")
     for group in groups:
         name = label if group == path else group.name
-        files = sorted(p for p in group.iterdir() if p.is_file())
-        images = [p for p in files if p.suffix.lower() in IMAGE_EXTS]
-        videos = [p for p in files if p.suffix.lower() in VIDEO_EXTS]
-        if images and kind == "hand":
-            _from_images(data, images, name or group.name, mirrored)
-        for v in videos:
-            _from_video(data, v, name or group.name, every, mirrored)
+        _from_files(data, sorted(p for p in group.iterdir() if p.is_file()), name or group.name, every, mirrored)
     if len(data) == 0 and not data.undetected:
         raise InputError(f"no images or videos found under {path}")
+    return data
+
+
+def _from_glob(pattern: str, kind: str, point: int, label: str | None, every: int, mirrored: bool) -> LandmarkSet:
+    """Files matching a glob; each is labelled ``label`` or, without one, by its folder (``<label>/<file>``)."""
+    exts = VIDEO_EXTS | (IMAGE_EXTS if kind == "hand" else set())
+    files = sorted(p for p in map(Path, globlib.glob(pattern, recursive=True))
+                   if p.is_file() and p.suffix.lower() in exts)
+    if not files:
+        raise InputError(f"no {'images or videos' if kind == 'hand' else 'videos'} match {pattern}")
+    data = LandmarkSet(kind, keypoint=point)
+    groups: dict[str, list[Path]] = {}
+    for p in files:
+        groups.setdefault(label or p.parent.name, []).append(p)
+    for name, group in groups.items():
+        _from_files(data, group, name, every, mirrored)
     return data
