@@ -619,6 +619,10 @@ def test_record_train_eval_end_to_end(tmp_path, capsys, models_ready) -> None:
     assert main(["gestures", "eval", "builtin", str(images), "-o", str(tmp_path / "b")]) == 0
     builtin = json.loads((tmp_path / "b" / "report.json").read_text())
     assert builtin["per_class"]["horns"]["recall"] == 1.0 and builtin["per_class"]["call"]["recall"] >= 0.85
+    # the same with a glob of two of the folders: labels from the folders, the others left out
+    assert main(["gestures", "eval", "builtin", f"{images}/r*/*.jpg", "-o", str(tmp_path / "g")]) == 0
+    rock = json.loads((tmp_path / "g" / "report.json").read_text())
+    assert rock["n"] == 10 and rock["per_class"]["horns"]["support"] == 10 and rock["accuracy"] == 1.0
 
 
 def test_record_imports_common_csv_and_refuses_overwrite(tmp_path, capsys) -> None:

@@ -57,7 +57,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     e = gs.add_parser("eval", help="accuracy, per-class report, confusion matrix (PNG) and a JSON report")
     e.add_argument("model", help="'builtin', a rules .toml, or a trained .npz")
-    e.add_argument("data", help="dataset CSV, or an image folder <root>/<label>/* (hands are detected)")
+    e.add_argument("data", help="dataset CSV, or images labelled by their folder: <root> of <root>/<label>/* or a "
+                                "quoted glob such as 'shots/*/*.jpg' (hands are detected)")
     e.add_argument("-o", "--output", "--out", dest="output", default="gesture-report",
                    help="folder for report.json and confusion.png (default: gesture-report)")
     e.add_argument("--labels-file", help="names of numeric labels, one per line")
@@ -142,7 +143,7 @@ def _mapping(text: str, builtin_names: bool) -> dict[str, str]:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from ..gestures.classifier import GestureClassifier
-    from ..gestures.evaluation import evaluate_images, evaluate_landmarks, write_report
+    from ..gestures.evaluation import evaluate_images, evaluate_landmarks, labelled_images, write_report
     from ..gestures.recognizer import load_classifier
     from ..gestures.rules import RuleClassifier
 
@@ -157,16 +158,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
     shapes = isinstance(recognizer.static, GestureClassifier) or any(p == "builtin" or p.endswith(".toml")
                                                                      for p in parts)
     src = Path(args.data)
-    if src.is_dir():
-        if not shapes:
-            raise HandposeError(f"{src} holds images of hand shapes: evaluate it with builtin, a rules file or a "
-                                f"hand-shape model, not the trajectory model {args.model}")
-        report = evaluate_images(recognizer, src, mapping)
-    elif src.is_file():
+    if src.is_file():
         report = evaluate_landmarks(recognizer, args.model, src, args.labels_file, args.holdout_last, mapping,
                                     shapes=shapes)
     else:
-        raise HandposeError(f"data not found: {src}")
+        images = labelled_images(args.data)
+        if not shapes:
+            raise HandposeError(f"{src} holds images of hand shapes: evaluate it with builtin, a rules file or a "
+                                f"hand-shape model, not the trajectory model {args.model}")
+        report = evaluate_images(recognizer, images, mapping)
     gives = {"none", *recognizer.static.labels, *(recognizer.trajectory.labels if recognizer.trajectory else [])}
     never = sorted(set(report["labels"]) - gives - {lab for lab, m in report["per_class"].items() if not m["support"]})
     if never:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob as globlib
 import json
 from pathlib import Path
 from typing import Any
@@ -47,24 +48,39 @@ def _image_label(recognizer: GestureRecognizer, hands: Any) -> str:
     return best.label if best else "none"
 
 
-def evaluate_images(recognizer: GestureRecognizer, folder: Path, mapping: dict[str, str]) -> dict[str, Any]:
-    """Image folder ``<root>/<label>/*``: detect hands, classify; images without a hand count as undetected."""
+def labelled_images(source: str | Path) -> list[Path]:
+    """Images labelled by their folder: a folder ``<root>/<label>/*`` or a glob such as ``"shots/*/*.jpg"``."""
+    text = str(source)
+    folder = Path(text)
+    if folder.is_dir():
+        groups = sorted(p for p in folder.iterdir() if p.is_dir())
+        if not groups:
+            raise HandposeError(f"{folder}: expected <label>/ subfolders of images")
+        return [p for g in groups for p in sorted(g.iterdir()) if p.suffix.lower() in IMAGE_EXTS]
+    if any(c in text for c in "*?[") and not folder.exists():
+        files = sorted(p for p in map(Path, globlib.glob(text, recursive=True))
+                       if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
+        if not files:
+            raise HandposeError(f"no images match {text}")
+        return files
+    raise HandposeError(f"data not found: {text}")
+
+
+def evaluate_images(recognizer: GestureRecognizer, images: list[Path], mapping: dict[str, str]) -> dict[str, Any]:
+    """Images labelled by their folder (:func:`labelled_images`): detect hands, classify; images without a hand
+    count as undetected."""
     from tqdm import tqdm
 
     from ..pipeline import HandTracker
     from ..sources import read_image
 
-    groups = sorted(p for p in folder.iterdir() if p.is_dir())
-    if not groups:
-        raise HandposeError(f"{folder}: expected <label>/ subfolders of images")
     tracker = HandTracker(mode="image", max_hands=2)
     y_true: list[str] = []
     y_pred: list[str] = []
     files: list[str] = []
     undetected: dict[str, int] = {}
-    jobs = [(g, p) for g in groups for p in sorted(g.iterdir()) if p.suffix.lower() in IMAGE_EXTS]
-    for group, path in tqdm(jobs, desc="eval", unit="img", disable=None):
-        truth = mapping.get(group.name, group.name)
+    for path in tqdm(images, desc="eval", unit="img", disable=None):
+        truth = mapping.get(path.parent.name, path.parent.name)
         try:
             hands = tracker.process(read_image(path))
         except HandposeError:
