@@ -162,7 +162,8 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
     every = max(1, every)
     text = source.strip()
     url = text.lower().startswith(STREAM_SCHEMES)
-    if url and Path(text.split("?", 1)[0]).suffix.lower() in VIDEO_EXTS and not text.lower().startswith("rtsp"):
+    if url and Path(text.split("?", 1)[0]).suffix.lower() in VIDEO_EXTS and not text.lower().startswith(
+            ("rtsp", "rtmp", "udp", "tcp")):
         data = LandmarkSet(kind, keypoint=point)  # a video file on a server
         _from_video(data, text, label or Path(text.split("?", 1)[0]).stem, every, mirrored)
         return data
