@@ -199,17 +199,22 @@ class HandTracker:
         ``source``) is there to draw on or save. A frame that cannot be read or processed is logged and skipped;
         the stream goes on. When it ends, gestures still held end too."""
         for frame in self.frames(source, **source_options):
-            if frame.image is None:
-                log.warning("skipped %s", frame.error or frame.source)
-                continue
-            try:
-                hands = self.process(frame.image, frame.timestamp_ms)
-            except InputError as e:
-                log.warning("skipped %s: %s", frame.source, e)
-                continue
-            yield frame, hands
+            hands = self.process_frame(frame)
+            if hands is not None:
+                yield frame, hands
         if self.gesture_classifier is not None and hasattr(self.gesture_classifier, "finish"):
             self.gesture_classifier.finish()
+
+    def process_frame(self, frame: Frame) -> Hands | None:
+        """The hands of a source's frame, or None (logged as a warning) when it could not be read or used."""
+        if frame.image is None:
+            log.warning("skipped %s", frame.error or frame.source)
+            return None
+        try:
+            return self.process(frame.image, frame.timestamp_ms)
+        except InputError as e:
+            log.warning("skipped %s: %s", frame.source, e)
+            return None
 
     def frames(self, source: Any, **source_options: Any) -> Iterator[Frame]:
         from .sources import open_source

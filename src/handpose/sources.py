@@ -226,6 +226,17 @@ class LiveSource(Source):
         self.cap.release()
 
 
+def is_glob(text: str) -> bool:
+    """A pattern such as ``shots/*/*.jpg`` (and not an existing file whose name has such characters)."""
+    return any(c in text for c in "*?[") and not Path(text).expanduser().exists()
+
+
+def glob_files(pattern: str, exts: set[str] | frozenset[str]) -> list[Path]:
+    """The files matching ``pattern`` (``**`` recursive) whose extension is in ``exts``, sorted."""
+    matches = map(Path, globlib.glob(pattern, recursive=True))
+    return sorted(p for p in matches if p.is_file() and p.suffix.lower() in exts)
+
+
 def _images_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
 
@@ -251,11 +262,10 @@ def open_source(source: Any, **options: Any) -> Source:
         if not files:
             raise InputError(f"no images found in folder {path} (looked for {', '.join(sorted(IMAGE_EXTS))})")
         return ImageFiles(files, str(path))
-    if any(c in text for c in "*?[") and not path.exists():
-        matches = sorted(Path(p) for p in globlib.glob(text, recursive=True))
-        files = [p for p in matches if p.is_file() and p.suffix.lower() in IMAGE_EXTS]
+    if is_glob(text):
+        files = glob_files(text, IMAGE_EXTS)
         if not files:
-            videos = [p for p in matches if p.is_file() and p.suffix.lower() in VIDEO_EXTS]
+            videos = glob_files(text, VIDEO_EXTS)
             if len(videos) == 1:
                 return VideoFile(videos[0])
             raise InputError(f"no images match {text}")

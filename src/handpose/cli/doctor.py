@@ -12,6 +12,7 @@ from importlib import metadata
 from typing import Any
 
 from .._version import __version__
+from ..fetch import fetchable
 from ..registry import home, list_models, model_path, model_state
 
 
@@ -83,10 +84,10 @@ def collect() -> dict[str, Any]:
     except Exception as e:  # no engine at all
         report["engines"]["auto"] = f"none ({e})"
     for spec in list_models():
-        made_here = spec.source.startswith("handpose ")  # made locally on demand (INT8), never fetched
         report["models"][spec.name] = {"state": model_state(spec), "path": str(model_path(spec)),
                                        "onnx": model_path(spec, ".onnx").is_file(),
-                                       "optional": spec.source if made_here else None}
+                                       # not fetched (the INT8 ones are made by 'models quantize'): optional
+                                       "optional": None if fetchable(spec) else spec.source}
 
     fix = report["missing"]
     pk = report["packages"]

@@ -148,8 +148,8 @@ class GestureClassifier:
                 member, name = key.split(".", 1)
                 nets.setdefault(member, {})[name] = value
         members = list(nets.values())
-        return {name: np.stack([m[name] for m in members]) if name.startswith("W")
-                else np.stack([m[name] for m in members])[:, None] for name in members[0]}
+        stacked = {name: np.stack([m[name] for m in members]) for name in members[0]}
+        return {name: a if name.startswith("W") else a[:, None] for name, a in stacked.items()}
 
     def predict(self, x: np.ndarray) -> list[Gesture]:
         p = self.predict_proba(x)

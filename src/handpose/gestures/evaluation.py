@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob as globlib
 import json
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ import cv2
 import numpy as np
 
 from ..errors import HandposeError
-from ..sources import IMAGE_EXTS
+from ..sources import IMAGE_EXTS, glob_files, is_glob
 from .classifier import GestureClassifier, split_last
 from .dataset import load_dataset
 from .recognizer import GestureRecognizer
@@ -57,9 +56,8 @@ def labelled_images(source: str | Path) -> list[Path]:
         if not groups:
             raise HandposeError(f"{folder}: expected <label>/ subfolders of images")
         return [p for g in groups for p in sorted(g.iterdir()) if p.suffix.lower() in IMAGE_EXTS]
-    if any(c in text for c in "*?[") and not folder.exists():
-        files = sorted(p for p in map(Path, globlib.glob(text, recursive=True))
-                       if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
+    if is_glob(text):
+        files = glob_files(text, IMAGE_EXTS)
         if not files:
             raise HandposeError(f"no images match {text}")
         return files

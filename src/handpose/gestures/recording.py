@@ -3,21 +3,17 @@ or a CSV."""
 
 from __future__ import annotations
 
-import glob as globlib
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import HandposeError, InputError
-from ..sources import IMAGE_EXTS, STREAM_SCHEMES, VIDEO_EXTS, Frame, Source, open_source
+from ..sources import IMAGE_EXTS, STREAM_SCHEMES, VIDEO_EXTS, Frame, Source, glob_files, is_glob, open_source
 from .dataset import LandmarkSet, load_dataset
 from .trajectory import TRAJECTORY_KEYPOINT, TrajectoryHistory, keypoint_index
 
 if TYPE_CHECKING:
     from ..results import Hands
-
-log = logging.getLogger("handpose")
 
 
 def _tracker(mode: str, mirrored: bool):
@@ -40,24 +36,12 @@ def _from_images(data: LandmarkSet, files: list[Path], label: str, mirrored: boo
     tracker = _tracker("image", mirrored)
     with open_source(files) as src:
         for frame in _frames(src, label, "img"):
-            hands = _hands(tracker, frame)
+            hands = tracker.process_frame(frame)
             if hands is None or len(hands) == 0:
                 data.undetected.append((label, frame.source))
                 continue
             # the first hand is the detector's most confident one
             data.add(label, hands.keypoints[0], str(hands.handedness[0]), frame.source, (hands.width, hands.height))
-
-
-def _hands(tracker, frame: Frame) -> Hands | None:
-    """The frame's hands, or None for a frame that could not be read or used (logged; the recording goes on)."""
-    if frame.image is None:
-        log.warning("skipped %s", frame.error or frame.source)
-        return None
-    try:
-        return tracker.process(frame.image, frame.timestamp_ms)
-    except InputError as e:
-        log.warning("skipped %s: %s", frame.source, e)
-        return None
 
 
 def _history(data: LandmarkSet) -> TrajectoryHistory | None:
@@ -91,7 +75,7 @@ def _from_video(data: LandmarkSet, path: Path | str, label: str, every: int, mir
     found = False
     with open_source(path) as src:
         for frame in _frames(src, f"{label}: {Path(str(path)).name}", "frame"):
-            hands = _hands(tracker, frame)
+            hands = tracker.process_frame(frame)
             if hands is None:
                 continue
             if trajectories is not None:
@@ -124,7 +108,7 @@ def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], mirror
     counts = dict.fromkeys(labels, 0)
     with open_source(target) as src:
         for frame in src:
-            hands = _hands(tracker, frame)
+            hands = tracker.process_frame(frame)
             if hands is None or frame.image is None:
                 continue
             if trajectories is not None:
@@ -173,7 +157,7 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
         _from_camera(data, int(text) if text.isdigit() else text, names, mirrored)
         return data
     path = Path(source)
-    if any(c in source for c in "*?[") and not path.exists():
+    if is_glob(source):
         return _from_glob(source, kind, point, label, every, mirrored)
     if not path.exists():
         raise InputError(f"source not found: {source}")
@@ -205,8 +189,7 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
 def _from_glob(pattern: str, kind: str, point: int, label: str | None, every: int, mirrored: bool) -> LandmarkSet:
     """Files matching a glob; each is labelled ``label`` or, without one, by its folder (``<label>/<file>``)."""
     exts = VIDEO_EXTS | (IMAGE_EXTS if kind == "hand" else set())
-    files = sorted(p for p in map(Path, globlib.glob(pattern, recursive=True))
-                   if p.is_file() and p.suffix.lower() in exts)
+    files = glob_files(pattern, exts)
     if not files:
         raise InputError(f"no {'images or videos' if kind == 'hand' else 'videos'} match {pattern}")
     data = LandmarkSet(kind, keypoint=point)
