@@ -61,6 +61,29 @@ def test_glob_and_gif(photo_paths, tmp_path, capsys) -> None:
     assert len(lines) == 2 and (tmp_path / "a.gif").read_bytes()[:3] == b"GIF"
 
 
+def test_glob_over_folders_keeps_equal_file_names_apart(photo_paths, tmp_path, capsys) -> None:
+    for folder, photo in (("cam1", photo_paths[0]), ("cam2", photo_paths[1])):
+        (tmp_path / "in" / folder).mkdir(parents=True)
+        (tmp_path / "in" / folder / "0001.jpg").write_bytes(photo.read_bytes())
+    code, _, err = run_cli(str(tmp_path / "in" / "*" / "*.jpg"), "-o", str(tmp_path / "ann"), capsys=capsys)
+    assert code == 0, err
+    written = sorted(p.relative_to(tmp_path / "ann").as_posix() for p in (tmp_path / "ann").rglob("*.jpg"))
+    assert written == ["cam1/0001.jpg", "cam2/0001.jpg"]
+    sizes = {cv2.imread(str(tmp_path / "ann" / name)).shape for name in written}
+    assert len(sizes) == 2  # each output is its own input's picture, not one written over the other
+
+
+def test_folder_without_images_says_what_to_pass(photo_paths, video_path, tmp_path, capsys) -> None:
+    (tmp_path / "nested" / "a").mkdir(parents=True)
+    (tmp_path / "nested" / "a" / "1.jpg").write_bytes(photo_paths[0].read_bytes())
+    code, _, err = run_cli(str(tmp_path / "nested"), capsys=capsys)
+    assert code == 1 and "its subfolders hold images, pass a quoted glob such as" in err
+    (tmp_path / "videos").mkdir()
+    (tmp_path / "videos" / "clip.mp4").write_bytes(video_path.read_bytes())
+    code, _, err = run_cli(str(tmp_path / "videos"), capsys=capsys)
+    assert code == 1 and "it holds videos (clip.mp4), pass one of them" in err
+
+
 def test_single_image_to_named_file(photo_paths, tmp_path, capsys) -> None:
     code, _out, _ = run_cli(str(photo_paths[1]), "-o", str(tmp_path / "thumb.png"), capsys=capsys)
     assert code == 0 and cv2.imread(str(tmp_path / "thumb.png")).shape == (521, 640, 3)

@@ -154,8 +154,10 @@ def test_video_gif_folder_jsonl_sinks(tmp_path) -> None:
     f = FolderSink(tmp_path / "imgs")
     f.write(frame, "/some/where/x.jpg")
     assert (tmp_path / "imgs" / "x.jpg").is_file()
+    with pytest.raises(InputError, match="two inputs would both be written to"):
+        f.write(frame, "/else/where/x.jpg")
     with pytest.raises(InputError, match="exists; pass --overwrite"):
-        f.write(frame, "x.jpg")
+        FolderSink(tmp_path / "imgs").write(frame, "x.jpg")
     j = JsonlSink(tmp_path / "o.jsonl")
     j.write({"frame": 0})
     j.write({"frame": 1})

@@ -87,24 +87,36 @@ class GifSink:
 
 
 class FolderSink:
-    """Annotated images written under a folder with the input's file name."""
+    """Annotated images written under a folder with the input's file name.
 
-    def __init__(self, folder: Path, overwrite: bool = False, ext: str | None = None, filename: str | None = None):
+    With ``root`` (the folder the inputs came from) an input keeps its path below ``root``, so inputs from several
+    folders never share an output name.
+    """
+
+    def __init__(self, folder: Path, overwrite: bool = False, ext: str | None = None, filename: str | None = None,
+                 root: Path | None = None):
         if folder.exists() and not folder.is_dir():
             raise InputError(f"{folder} exists and is not a folder")
         folder.mkdir(parents=True, exist_ok=True)
-        self.folder, self.overwrite, self.ext, self.filename = folder, overwrite, ext, filename
+        self.folder, self.overwrite, self.ext, self.filename, self.root = folder, overwrite, ext, filename, root
         self.count = 0
+        self._written: set[Path] = set()
 
     def target(self, name: str) -> Path:
-        p = self.folder / (self.filename or Path(name).name)
+        rel = Path(self.filename or Path(name).name)
+        if self.root is not None and not self.filename and Path(name).resolve().is_relative_to(self.root):
+            rel = Path(name).resolve().relative_to(self.root)
+        p = self.folder / rel
         return p.with_suffix(self.ext) if self.ext else p
 
     def write(self, image: np.ndarray, name: str | None = None) -> None:
         target = self.target(name or f"frame_{self.count:06d}.jpg")
+        if target in self._written:
+            raise InputError(f"two inputs would both be written to {target}")
         check_writable(target, self.overwrite)
         if not cv2.imwrite(str(target), image):
             raise InputError(f"cannot write image {target}")
+        self._written.add(target)
         self.count += 1
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob as globlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -92,6 +93,9 @@ class ImageFiles(Source):
         super().__init__(name)
         self.paths = paths
         self.total = len(paths)
+        # The deepest folder holding every image: outputs keep the tree below it, so that a glob over several
+        # folders with equal file names (cam1/0001.png, cam2/0001.png) does not write one output over another.
+        self.root = Path(os.path.commonpath([p.parent.resolve() for p in paths])) if paths else None
 
     def __iter__(self) -> Iterator[Frame]:
         for i, p in enumerate(self.paths):
@@ -241,6 +245,16 @@ def _images_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
 
 
+def _folder_hint(folder: Path) -> str:
+    """Why a folder gave no images, and what to pass instead."""
+    if glob_files(os.path.join(globlib.escape(str(folder)), "**", "*"), IMAGE_EXTS):
+        return f": its subfolders hold images, pass a quoted glob such as '{folder / '**' / '*.jpg'}'"
+    videos = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in VIDEO_EXTS)
+    if videos:
+        return f": it holds videos ({', '.join(videos[:3])}{', ...' if len(videos) > 3 else ''}), pass one of them"
+    return f" (looked for {', '.join(sorted(IMAGE_EXTS))})"
+
+
 def open_source(source: Any, **options: Any) -> Source:
     """Open a source, ultralytics-style: a path, folder, glob, video, camera index or URL."""
     if isinstance(source, Source):
@@ -260,7 +274,7 @@ def open_source(source: Any, **options: Any) -> Source:
     if path.is_dir():
         files = _images_in(path)
         if not files:
-            raise InputError(f"no images found in folder {path} (looked for {', '.join(sorted(IMAGE_EXTS))})")
+            raise InputError(f"no images found in folder {path}{_folder_hint(path)}")
         return ImageFiles(files, str(path))
     if is_glob(text):
         files = glob_files(text, IMAGE_EXTS)

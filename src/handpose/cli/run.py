@@ -61,7 +61,7 @@ def _open_sink(output: str, src: Any, first_shape: tuple[int, int], overwrite: b
             return VideoSink(path, fps, first_shape, overwrite) if suffix != ".gif" else GifSink(path, 5, overwrite)
         if src.total == 1 and suffix in (".jpg", ".jpeg", ".png", ".bmp", ".webp"):
             return FolderSink(path.parent, overwrite, filename=path.name)
-        return FolderSink(path, overwrite)
+        return FolderSink(path, overwrite, root=src.root)
     if suffix == ".gif":
         return GifSink(path, fps, overwrite)
     if suffix in VIDEO_FOURCC:
