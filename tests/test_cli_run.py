@@ -186,3 +186,36 @@ def test_show_without_gui_is_a_clear_error(photo_paths, capsys) -> None:
         pass
     code, _, err = run_cli(str(photo_paths[0]), "--show", capsys=capsys)
     assert code == 1 and "--show needs OpenCV with GUI support" in err
+
+
+JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01"
+
+
+@pytest.mark.parametrize(("files", "argv", "message"), [
+    ({"photo.jpg": JPEG_BYTES}, ["gestures", "train", "photo.jpg", "-o", "m.npz"],
+     "dataset photo.jpg is not a text file (expected CSV)"),
+    ({"d.csv": b"0,1,2\n"}, ["gestures", "train", "d.csv", "--labels-file", "names.csv", "-o", "m.npz"],
+     "labels file not found: names.csv"),
+    ({"mine.toml": JPEG_BYTES}, ["run", "x.jpg", "--gestures", "mine.toml"], "mine.toml: not a text TOML file"),
+    ({"mine.npz": JPEG_BYTES}, ["run", "x.jpg", "--gestures", "mine.npz"],
+     "mine.npz is not a handpose gesture model (not an .npz archive)"),
+    ({"a.json": JPEG_BYTES}, ["eval", "a.json"], "cannot read annotations a.json: not a JSON text file"),
+    ({"a.json": b'[{"image": "1.jpg", "hands": [{"keypoints": [1, 2]}]}]'}, ["eval", "a.json"],
+     "a.json, image 0: malformed annotation (cannot reshape array of size 2"),
+    ({"a.json": b'[{"image": "1.jpg", "hands": []}]'}, ["eval", "a.json"], "no annotated hands in a.json"),
+    ({"a.json": b'[{"hands": [{"keypoints": ' + str([[1, 2, 1]] * 21).encode() + b"}]}]"}, ["eval", "a.json"],
+     "a.json, image 0: malformed annotation (missing 'image')"),
+    ({"a.json": b'[{"image": "gone.jpg", "hands": [{"keypoints": ' + str([[1, 2, 1]] * 21).encode() + b"}]}]"},
+     ["eval", "a.json", "--reference", "none"], "none of the 1 annotated images could be read (the first: gone.jpg)"),
+    ({"c.json": b'{"images": 3}'}, ["eval", "c.json"], "c.json: 'images' and 'annotations' must be lists"),
+    ({"c.json": b'{"annotations": [{"righthand_kpts": [1, 2]}]}'}, ["eval", "c.json"],
+     "c.json, annotation 0: malformed annotation"),
+])
+def test_files_of_the_wrong_kind_get_one_clear_line(files, argv, message, tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.jpg").write_bytes(JPEG_BYTES)
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 1 and f"handpose: error: {message}" in err and "internal error" not in err

@@ -43,67 +43,92 @@ def _kp_box(kps: np.ndarray, grow: float = 0.1) -> np.ndarray:
     return np.concatenate([lo - pad, hi + pad]).astype(np.float32)
 
 
+def _read_json(p: Path) -> Any:
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as e:
+        raise InputError(f"cannot read annotations {p}: not a JSON text file") from e
+    except (OSError, ValueError) as e:
+        raise InputError(f"cannot read annotations {p}: {e}") from e
+
+
+def _malformed(p: Path, where: str, e: Exception) -> InputError:
+    why = f"missing {e}" if isinstance(e, KeyError) else str(e)
+    return InputError(f"{p}, {where}: malformed annotation ({why})")
+
+
 def load_hands21(path: str | Path) -> list[GTImage]:
     """The ``hands21`` JSON: ``[{"image", "width", "height", "source", "hands": [{"keypoints": [[x, y, v]]*21,
     "bbox": [x, y, w, h], "handedness"}]}]``; image paths are relative to the JSON file."""
-    p = Path(path)
-    try:
-        data = json.loads(p.read_text())
-    except (OSError, ValueError) as e:
-        raise InputError(f"cannot read annotations {p}: {e}") from e
+    return _hands21(_read_json(Path(path)), Path(path))
+
+
+def _hands21(data: Any, p: Path) -> list[GTImage]:
     if not isinstance(data, list):
         raise InputError(f"{p}: expected a list of images in hands21 format")
     out = []
-    for item in data:
-        hands = []
-        for h in item.get("hands", []):
-            kps = np.asarray(h["keypoints"], np.float32).reshape(21, 3)
-            if h.get("bbox"):
-                x, y, w, hh = h["bbox"]
-                box = np.array([x, y, x + w, y + hh], np.float32)
-            else:
-                box = _kp_box(kps)
-            hands.append(GTHand(kps, box, h.get("handedness")))
-        out.append(GTImage(p.parent / item["image"], item.get("source", "unknown"), hands))
+    for i, item in enumerate(data):
+        try:
+            hands = []
+            for h in item.get("hands", []):
+                kps = np.asarray(h["keypoints"], np.float32).reshape(21, 3)
+                if h.get("bbox"):
+                    x, y, w, hh = h["bbox"]
+                    box = np.array([x, y, x + w, y + hh], np.float32)
+                else:
+                    box = _kp_box(kps)
+                hands.append(GTHand(kps, box, h.get("handedness")))
+            out.append(GTImage(p.parent / item["image"], item.get("source", "unknown"), hands))
+        except (AttributeError, KeyError, TypeError, ValueError) as e:
+            raise _malformed(p, f"image {i}", e) from e
     return out
 
 
 def load_coco_wholebody(path: str | Path, images: str | Path | None = None) -> list[GTImage]:
     """COCO-WholeBody: ``lefthand_kpts`` / ``righthand_kpts`` (63 values) and ``*_box`` per person annotation."""
-    p = Path(path)
-    try:
-        data = json.loads(p.read_text())
-    except (OSError, ValueError) as e:
-        raise InputError(f"cannot read annotations {p}: {e}") from e
+    return _coco_wholebody(_read_json(Path(path)), Path(path), images)
+
+
+def _coco_wholebody(data: Any, p: Path, images: str | Path | None) -> list[GTImage]:
+    if not isinstance(data, dict):
+        raise InputError(f"{p}: expected a COCO object with 'images' and 'annotations'")
+    if not all(isinstance(data.get(k, []), list) for k in ("images", "annotations")):
+        raise InputError(f"{p}: 'images' and 'annotations' must be lists")
     root = Path(images) if images else p.parent
     by_image: dict[int, list[GTHand]] = {}
-    for a in data.get("annotations", []):
-        for side in ("left", "right"):
-            if not a.get(f"{side}hand_valid", True):
-                continue
-            kps = np.asarray(a.get(f"{side}hand_kpts") or [0] * 63, np.float32).reshape(21, 3)
-            if not (kps[:, 2] > 0).any():
-                continue
-            kps[:, 2] = (kps[:, 2] > 0).astype(np.float32)
-            b = a.get(f"{side}hand_box")
-            box = np.array([b[0], b[1], b[0] + b[2], b[1] + b[3]], np.float32) if b and b[2] > 0 else _kp_box(kps)
-            by_image.setdefault(a["image_id"], []).append(GTHand(kps, box, side))
+    for i, a in enumerate(data.get("annotations", [])):
+        try:
+            for side in ("left", "right"):
+                if not a.get(f"{side}hand_valid", True):
+                    continue
+                kps = np.asarray(a.get(f"{side}hand_kpts") or [0] * 63, np.float32).reshape(21, 3)
+                if not (kps[:, 2] > 0).any():
+                    continue
+                kps[:, 2] = (kps[:, 2] > 0).astype(np.float32)
+                b = a.get(f"{side}hand_box")
+                box = np.array([b[0], b[1], b[0] + b[2], b[1] + b[3]], np.float32) if b and b[2] > 0 else _kp_box(kps)
+                by_image.setdefault(a["image_id"], []).append(GTHand(kps, box, side))
+        except (AttributeError, KeyError, TypeError, ValueError, IndexError) as e:
+            raise _malformed(p, f"annotation {i}", e) from e
     out = []
-    for img in data.get("images", []):
-        if img["id"] in by_image:
-            out.append(GTImage(root / img["file_name"], "coco-wholebody", by_image[img["id"]]))
+    for i, img in enumerate(data.get("images", [])):
+        try:
+            if img["id"] in by_image:
+                out.append(GTImage(root / img["file_name"], "coco-wholebody", by_image[img["id"]]))
+        except (KeyError, TypeError) as e:
+            raise _malformed(p, f"image {i}", e) from e
     return out
 
 
 def load_annotations(path: str | Path, fmt: str = "auto", images: str | Path | None = None) -> list[GTImage]:
+    """hands21 or COCO-WholeBody annotations; ``auto`` tells them apart by the JSON's top level (list / object)."""
+    if fmt not in ("auto", "hands21", "coco"):
+        raise InputError(f"unknown annotation format {fmt!r} (hands21 or coco)")
+    p = Path(path)
+    data = _read_json(p)
     if fmt == "auto":
-        head = Path(path).read_text()[:2000].lstrip() if Path(path).is_file() else ""
-        fmt = "coco" if head.startswith("{") else "hands21"
-    if fmt == "hands21":
-        return load_hands21(path)
-    if fmt == "coco":
-        return load_coco_wholebody(path, images)
-    raise InputError(f"unknown annotation format {fmt!r} (hands21 or coco)")
+        fmt = "coco" if isinstance(data, dict) else "hands21"
+    return _coco_wholebody(data, p, images) if fmt == "coco" else _hands21(data, p)
 
 
 def match(preds: list[np.ndarray], gts: list[GTHand]) -> list[tuple[int, int]]:

@@ -82,6 +82,10 @@ def render(report: dict[str, Any]) -> str:
     fmt_row = "  ".join(f"{{:<{w}}}" for w in widths)
     lines += [fmt_row.format(*header), fmt_row.format(*("-" * w for w in widths))]
     lines += [fmt_row.format(*r) for r in rows]
+    unreadable = report["runs"][cols[0]]["unreadable"]
+    if unreadable:
+        first = ", ".join(unreadable[:3]) + (", ..." if len(unreadable) > 3 else "")
+        lines.append(f"{len(unreadable)} of {report['images']} images could not be read and are left out: {first}")
     if "int8_vs_fp32" in report:
         a = report["int8_vs_fp32"]
         lines.append(f"int8 vs fp32: {fmt(a['keypoint_px_mean'])} px mean keypoint distance on {a['hands']} hands")
@@ -98,11 +102,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not Path(args.annotations).is_file():
         raise HandposeError(f"annotations not found: {args.annotations}")
     images = load_annotations(args.annotations, args.format, args.images)
-    if not images:
+    if not any(item.hands for item in images):
         raise HandposeError(f"no annotated hands in {args.annotations}")
     report: dict[str, Any] = {"annotations": args.annotations, "images": len(images), "model": args.model,
                               "runs": {}}
     report["runs"]["handpose"] = evaluate(images, _ours(args.model, args.engine, args.max_hands), desc="handpose")
+    unreadable = report["runs"]["handpose"]["unreadable"]
+    if len(unreadable) == len(images):
+        raise HandposeError(f"none of the {len(images)} annotated images could be read (the first: {unreadable[0]})")
     int8 = f"{args.model}-int8"
     if int8 in VARIANTS and model_state(VARIANTS[int8][1]) == "present":
         report["runs"]["handpose-int8"] = evaluate(images, _ours(int8, "auto", args.max_hands), desc="int8")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -188,6 +189,8 @@ class GestureClassifier:
     @classmethod
     def load(cls, path: str | Path) -> GestureClassifier:
         p = Path(path)
+        if p.is_file() and not zipfile.is_zipfile(p):  # np.load would try it as a pickle and suggest unpickling it
+            raise HandposeError(f"{p} is not a handpose gesture model (not an .npz archive)")
         try:
             with np.load(p, allow_pickle=False) as z:
                 meta = json.loads(str(z["__meta__"]))

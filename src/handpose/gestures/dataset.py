@@ -76,8 +76,11 @@ class LandmarkSet:
         header = hand_header() if self.kind == "hand" else trajectory_header(len(self.points[0]) if self.points else 16)
         exists = p.exists() and append
         if exists:
-            with open(p, newline="") as f:
-                first = next(csv.reader(f), [])
+            try:
+                with open(p, newline="", encoding="utf-8-sig") as f:
+                    first = next(csv.reader(f), [])
+            except UnicodeDecodeError as e:
+                raise HandposeError(f"{p} is not a text CSV file: cannot append to it") from e
             if first != header:
                 raise HandposeError(f"{p}: cannot append {self.kind} rows to a file with another header")
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -92,19 +95,29 @@ class LandmarkSet:
         return p
 
 
+def _text_lines(p: Path, what: str) -> list[str]:
+    try:
+        return p.read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError as e:
+        raise HandposeError(f"{what} not found: {p}") from e
+    except UnicodeDecodeError as e:
+        raise HandposeError(f"{what} {p} is not a text file (expected CSV)") from e
+    except OSError as e:
+        raise HandposeError(f"cannot read {what} {p}: {e}") from e
+
+
 def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: str | None = None) -> LandmarkSet:
     """Read handpose's CSV, or the common ``label, x0, y0, ..., x20, y20[, z...]`` / point-history layouts
     (numeric labels are named by ``labels_file``, one name per line, when given)."""
     p = Path(path)
     if not p.is_file():
         raise HandposeError(f"dataset not found: {p}")
-    with open(p, newline="") as f:
-        rows = [r for r in csv.reader(f) if r and any(c.strip() for c in r)]
+    rows = [r for r in csv.reader(_text_lines(p, "dataset")) if r and any(c.strip() for c in r)]
     if not rows:
         raise HandposeError(f"{p} is empty")
     names = None
     if labels_file:
-        names = [line.strip().lstrip("\ufeff") for line in Path(labels_file).read_text().splitlines() if line.strip()]
+        names = [line.strip() for line in _text_lines(Path(labels_file), "labels file") if line.strip()]
     if rows[0][:len(META)] == META:
         column = len(META) + (rows[0][len(META):len(META) + 1] == ["keypoint"])  # first coordinate
         file_kind = "hand" if len(rows[0]) - column == 63 else "trajectory"

@@ -135,7 +135,9 @@ def load_rules(path: str | Path | None = None, *, extend: bool = True) -> tuple[
     if path is not None:
         p = Path(path)
         try:
-            tables.append((str(p), tomllib.loads(p.read_text())))
+            tables.append((str(p), tomllib.loads(p.read_text(encoding="utf-8"))))
+        except UnicodeDecodeError as e:
+            raise HandposeError(f"{p}: not a text TOML file") from e
         except OSError as e:
             raise HandposeError(f"cannot read gesture definitions {p}: {e}") from e
         except tomllib.TOMLDecodeError as e:
