@@ -219,3 +219,40 @@ def test_files_of_the_wrong_kind_get_one_clear_line(files, argv, message, tmp_pa
     code = main(argv)
     err = capsys.readouterr().err
     assert code == 1 and f"handpose: error: {message}" in err and "internal error" not in err
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["run", "x.jpg", "--json", "blocker/h.jsonl"], "cannot write into blocker: blocker is a file, not a folder"),
+    (["run", "x.jpg", "--json", "folder"], "folder is a folder: give a file name"),
+    (["gestures", "train", "d.csv", "-o", "blocker/m.npz"], "cannot write into blocker: blocker is a file"),
+    (["gestures", "record", "x.jpg", "--label", "a", "-o", "folder"], "folder is a folder: give a file name"),
+    (["gestures", "eval", "builtin", "d.csv", "-o", "blocker"], "--output blocker is a file: give the folder"),
+    (["bench", "x.jpg", "--plot", "blocker/sub/b.png"], "cannot write into blocker/sub: blocker is a file"),
+    (["eval", "a.json", "--json", "blocker/e.json"], "cannot write into blocker: blocker is a file"),
+])
+def test_outputs_that_cannot_be_written_are_refused_before_the_work(argv, message, tmp_path, monkeypatch,
+                                                                      capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "blocker").write_text("a file standing where a folder must go")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "x.jpg").write_bytes(JPEG_BYTES)
+    (tmp_path / "d.csv").write_text("no,rows,here\n")
+    (tmp_path / "a.json").write_text("[]")
+    before = sorted(tmp_path.rglob("*"))
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 1 and f"handpose: error: {message}" in err
+    assert sorted(tmp_path.rglob("*")) == before  # refused before anything was read, trained or written
+
+
+def test_a_file_system_refusal_is_an_error_line_not_an_internal_error(photo_paths, tmp_path, monkeypatch,
+                                                                      capsys) -> None:
+    import handpose.sinks
+
+    def refuse(*_args, **_kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "h.jsonl"))
+
+    monkeypatch.setattr(handpose.sinks, "open", refuse, raising=False)
+    code = main(["run", str(photo_paths[0]), "--json", str(tmp_path / "h.jsonl")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.strip() == f"handpose: error: Permission denied: {tmp_path / 'h.jsonl'}"

@@ -9,6 +9,8 @@ import cv2
 import numpy as np
 
 from .benchmark import STAGE_LABELS, STAGES
+from .errors import InputError
+from .sinks import make_folder
 
 
 def _table(headers: list[str], rows: list[list[str]], markdown: bool) -> list[str]:
@@ -140,6 +142,7 @@ def plot(report: dict[str, Any], path: str | Path) -> Path:
         if lx > w - 200:
             lx, ly = 20, ly + 26
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(path), img)
+    make_folder(path.parent)
+    if not cv2.imwrite(str(path), img):
+        raise InputError(f"cannot write image {path}")
     return path

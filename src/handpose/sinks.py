@@ -14,11 +14,31 @@ from .errors import InputError
 VIDEO_FOURCC = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "XVID"}
 
 
-def check_writable(path: Path, overwrite: bool) -> None:
-    """Refuse to replace a user's file unless asked to."""
+def check_writable(path: Path, overwrite: bool, make_folders: bool = True) -> None:
+    """Refuse to replace a user's file unless asked to; make the folders it goes in (or, without
+    ``make_folders``, only check that they can be made: a command checks its outputs before its long work)."""
+    if path.is_dir():
+        raise InputError(f"{path} is a folder: give a file name")
     if path.exists() and not overwrite:
         raise InputError(f"{path} exists; pass --overwrite to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if make_folders:
+        make_folder(path.parent)
+    else:
+        _check_folder(path.parent)
+
+
+def _check_folder(folder: Path) -> None:
+    for existing in (folder, *folder.parents):
+        if existing.exists():
+            if not existing.is_dir():
+                raise InputError(f"cannot write into {folder}: {existing} is a file, not a folder")
+            return
+
+
+def make_folder(folder: Path) -> None:
+    """``mkdir -p`` that names the file standing where a folder must go."""
+    _check_folder(folder)
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 class VideoSink:
@@ -97,7 +117,7 @@ class FolderSink:
                  root: Path | None = None):
         if folder.exists() and not folder.is_dir():
             raise InputError(f"{folder} exists and is not a folder")
-        folder.mkdir(parents=True, exist_ok=True)
+        make_folder(folder)
         self.folder, self.overwrite, self.ext, self.filename, self.root = folder, overwrite, ext, filename, root
         self.count = 0
         self._written: set[Path] = set()

@@ -75,6 +75,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as e:  # the file system refused (permissions, a folder where a file goes, a full disk)
+        if args.verbose:
+            raise
+        where = f": {e.filename}" if e.filename else ""
+        print(f"handpose: error: {e.strerror or e}{where}", file=sys.stderr)
+        return 1
     except Exception as e:  # a bug, not bad input: say so briefly, full trace with -v
         if args.verbose:
             raise

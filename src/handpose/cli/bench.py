@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import HandposeError
+from ..sinks import check_writable, make_folder
 from .numbers import at_least
 
 
@@ -53,8 +54,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from ..report import plot, render
 
     for out in (args.json, args.markdown, args.plot):
-        if out and Path(out).exists() and not args.overwrite:
-            raise HandposeError(f"{out} exists; pass --overwrite to replace it")
+        if out:  # before the long run, not after it
+            check_writable(Path(out), args.overwrite, make_folders=False)
     have, notes = available_bench_engines(args.model)
     engines = args.engines or tuple(have)
     missing = [e for e in engines if e not in have]
@@ -70,10 +71,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     report = run_benchmark(cfg)
     sys.stdout.write(render(report))
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        make_folder(Path(args.json).parent)
         Path(args.json).write_text(json.dumps(report, indent=1))
     if args.markdown:
-        Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
+        make_folder(Path(args.markdown).parent)
         Path(args.markdown).write_text(render(report, markdown=True))
     if args.plot:
         plot(report, args.plot)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import HandposeError
+from ..sinks import check_writable, make_folder
 from .numbers import at_least
 
 
@@ -97,8 +98,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from ..reference import ReferenceWorker, find_reference_python
     from ..registry import VARIANTS, model_state
 
-    if args.json and Path(args.json).exists() and not args.overwrite:
-        raise HandposeError(f"{args.json} exists; pass --overwrite to replace it")
+    if args.json:
+        check_writable(Path(args.json), args.overwrite, make_folders=False)
     if not Path(args.annotations).is_file():
         raise HandposeError(f"annotations not found: {args.annotations}")
     images = load_annotations(args.annotations, args.format, args.images)
@@ -122,5 +123,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
             report["runs"]["mediapipe"] = evaluate(images, _theirs(worker, args.max_hands), desc="mediapipe")
     sys.stdout.write(render(report))
     if args.json:
+        make_folder(Path(args.json).parent)
         Path(args.json).write_text(json.dumps(report, indent=1))
     return 0

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import HandposeError
+from ..sinks import check_writable
 from .numbers import at_least, folds, fraction
 
 
@@ -78,6 +79,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def cmd_record(args: argparse.Namespace) -> int:
     from ..gestures.recording import record
 
+    out = Path(args.output)
+    check_writable(out, overwrite=True, make_folders=False)  # a folder in its way: refused before recording
+    if out.exists() and not (args.overwrite or args.append):
+        raise HandposeError(f"{out} exists; pass --overwrite to replace it or --append to add to it")
     data = record(args.source, kind=args.kind, label=args.label, labels=args.labels, labels_file=args.labels_file,
                   every=args.every, mirrored=args.mirrored, keypoint=args.keypoint)
     path = data.save(args.output, overwrite=args.overwrite, append=args.append)
@@ -95,8 +100,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..gestures.dataset import load_dataset
     from ..gestures.training import GestureTrainer
 
-    if Path(args.output).with_suffix(".npz").exists() and not args.overwrite:
-        raise HandposeError(f"{Path(args.output).with_suffix('.npz')} exists; pass --overwrite to replace it")
+    check_writable(Path(args.output).with_suffix(".npz"), args.overwrite, make_folders=False)  # before training
     data = load_dataset(args.data, args.labels_file)
     cfg = TrainConfig(**{**DEFAULTS[data.kind].__dict__, "model": args.model, "seed": args.seed})
     if args.ensemble:
@@ -148,8 +152,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from ..gestures.rules import RuleClassifier
 
     out = Path(args.output)
-    if (out / "report.json").exists() and not args.overwrite:
-        raise HandposeError(f"{out / 'report.json'} exists; pass --overwrite to replace it")
+    if out.exists() and not out.is_dir():
+        raise HandposeError(f"--output {out} is a file: give the folder to write the report into")
+    check_writable(out / "report.json", args.overwrite, make_folders=False)
     recognizer = load_classifier(args.model)
     # other vocabularies' names are mapped for the built-in vocabulary; a trained model has the data's own labels
     mapping = _mapping(args.map, isinstance(recognizer.static, RuleClassifier) and recognizer.trajectory is None)

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import HandposeError
 from ..results import Gesture
+from ..sinks import make_folder
 
 MODEL_TYPES = ("mlp", "svm", "knn")
 FORMAT = "handpose-gesture-model"
@@ -177,7 +178,7 @@ class GestureClassifier:
         meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "model": self.model, "labels": self.labels,
                 "feature_kind": self.feature_kind, "feature_version": self.feature_version,
                 "reject_threshold": self.reject_threshold, "metadata": self.metadata}
-        p.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(p.parent)
         tmp = p.with_suffix(".npz.part")
         with open(tmp, "wb") as f:
             payload = {"__meta__": np.array(json.dumps(meta)), "mean": self.mean, "std": self.std,

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import HandposeError
+from ..sinks import make_folder
 from .trajectory import TRAJECTORY_KEYPOINT, keypoint_index
 
 META = ["label", "handedness", "source", "width", "height"]
@@ -83,7 +84,7 @@ class LandmarkSet:
                 raise HandposeError(f"{p} is not a text CSV file: cannot append to it") from e
             if first != header:
                 raise HandposeError(f"{p}: cannot append {self.kind} rows to a file with another header")
-        p.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(p.parent)
         with open(p, "a" if exists else "w", newline="") as f:
             w = csv.writer(f)
             if not exists:

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from ..errors import HandposeError
+from ..sinks import make_folder
 from ..sources import IMAGE_EXTS, glob_files, is_glob
 from .classifier import GestureClassifier, split_last
 from .dataset import load_dataset
@@ -159,13 +160,14 @@ def confusion_png(report: dict[str, Any], path: Path) -> Path:
         img[top - 145 : top - 5, x : x + 20] = np.minimum(img[top - 145 : top - 5, x : x + 20], rot)
     cv2.putText(img, f"accuracy {report['accuracy']:.3f} (n={report['n']}); rows: true, columns: predicted",
                 (8, img.shape[0] - 14), font, 0.45, (20, 20, 20), 1, cv2.LINE_AA)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(path), img)
+    make_folder(path.parent)
+    if not cv2.imwrite(str(path), img):
+        raise HandposeError(f"cannot write image {path}")
     return path
 
 
 def write_report(report: dict[str, Any], out: Path) -> str:
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     (out / "report.json").write_text(json.dumps({k: v for k, v in report.items() if k != "files"}, indent=1))
     confusion_png(report, out / "confusion.png")
     return render_report(report)
