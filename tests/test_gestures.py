@@ -156,6 +156,20 @@ def test_builtin_thumbs_up_photos(image_tracker, photo_paths) -> None:
     assert [_image_gesture(image_tracker, rc, p) for p in photo_paths] == ["thumbs_up", "thumbs_up"]
 
 
+def test_tracker_takes_gestures_by_name_or_object(models_ready, photo_paths) -> None:
+    image = cv2.imread(str(photo_paths[1]))
+    hands = HandTracker(mode="image", gestures="builtin")(image)
+    assert [g.label for g in hands.gestures] == ["thumbs_up"]
+    recognizer = GestureRecognizer(dynamic=False)
+    assert HandTracker(mode="image", gestures=recognizer).gesture_classifier is recognizer
+    with pytest.raises(HandposeError, match="is not a gesture classifier"):
+        HandTracker(mode="image", gestures="mine.txt")
+    with pytest.raises(HandposeError, match=r"static must be a RuleClassifier .* use load_classifier\('builtin'"):
+        GestureRecognizer("builtin")  # type: ignore[arg-type]
+    with pytest.raises(HandposeError, match="trajectory must be a GestureClassifier"):
+        GestureRecognizer(trajectory="traj.npz")  # type: ignore[arg-type]
+
+
 def test_user_rules_extend_and_are_validated(tmp_path) -> None:
     good = tmp_path / "mine.toml"
     good.write_text('[gesture.claw]\ndescription = "all half bent"\nthumb = "any"\nindex = "bent"\n'

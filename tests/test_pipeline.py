@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from handpose import Hands, HandTracker
+from handpose.errors import HandposeError
 from handpose.geometry import crop, crop_matrices, project, rect_corners, rects_from_landmarks, rects_from_palms
 from handpose.palm import PalmDetector, ssd_anchors, weighted_nms
 from handpose.results import KEYPOINT_NAMES
@@ -298,3 +299,16 @@ def test_track_pairs_frames_with_hands_and_survives_bad_frames(photo_paths, imag
         # stream() is the same without the frames; a corrupt file in a folder is skipped the same way
         assert [len(h) for h in image_tracker.stream(tmp_path)] == [1]
         assert "cannot decode image" in caplog.text
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"mode": "fast"}, "mode must be 'image' or 'video', got 'fast'"),
+    ({"model": "huge"}, "model must be one of"),
+    ({"max_hands": 0}, "max_hands must be at least 1, got 0"),
+    ({"detect_every": 0}, "detect_every must be at least 1, got 0"),
+    ({"threads": 0}, "threads must be at least 1 (or None for the runtime's choice), got 0"),
+])
+def test_bad_tracker_settings_are_named(kwargs, message) -> None:
+    with pytest.raises(HandposeError) as err:
+        HandTracker(**kwargs)
+    assert message in str(err.value)

@@ -134,11 +134,7 @@ class _Ours:
     def __init__(self, cfg: BenchConfig, engine: str, mode: str, max_hands: int):
         self.label = engine
         self.tracker = HandTracker(cfg.model, mode=mode, max_hands=max_hands, threads=cfg.threads,
-                                   **engine_tracker_args(engine, cfg.model))
-        if cfg.gestures:
-            from .gestures import load_classifier
-
-            self.tracker.gesture_classifier = load_classifier(cfg.gestures)
+                                   gestures=cfg.gestures or None, **engine_tracker_args(engine, cfg.model))
         self.times: list[float] = []
         self.stages: dict[str, list[float]] = {s: [] for s in STAGES}
         self.hands: list[int] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -49,6 +50,10 @@ class HandTracker:
     ``mode="image"``: every input is independent (detector on every call). ``mode="video"``: hands are tracked
     from frame to frame; the palm detector runs only while fewer than ``max_hands`` hands are tracked, and then
     at most every ``detect_every`` frames (every frame while none is tracked).
+
+    ``gestures``: ``"builtin"``, a rules ``.toml``, a trained ``.npz`` or several joined by commas (as ``--gestures``
+    on the command line), or a :class:`~handpose.gestures.GestureRecognizer`; each result then carries a gesture per
+    hand and the frame's events.
     """
 
     def __init__(self, model: str = "full", engine: str = "auto", *, max_hands: int = 2, mode: str = "video",
@@ -56,13 +61,17 @@ class HandTracker:
                  smooth: bool | None = None, smoothing: OneEuroParams | None = None, mirrored: bool = False,
                  color: str = "bgr", id_memory_ms: float = 500.0, threads: int | None = None,
                  providers: list[str] | None = None, palm_model: str | None = None,
-                 landmark_model: str | None = None):
+                 landmark_model: str | None = None, gestures: Any = None):
         if mode not in ("image", "video"):
             raise HandposeError(f"mode must be 'image' or 'video', got {mode!r}")
         if model not in VARIANTS and not (palm_model and landmark_model):
             raise HandposeError(f"model must be one of {sorted(VARIANTS)}, got {model!r}")
         if max_hands < 1:
             raise HandposeError(f"max_hands must be at least 1, got {max_hands}")
+        if detect_every < 1:
+            raise HandposeError(f"detect_every must be at least 1, got {detect_every}")
+        if threads is not None and threads < 1:
+            raise HandposeError(f"threads must be at least 1 (or None for the runtime's choice), got {threads}")
         default_palm, default_hand = VARIANTS.get(model, ("", ""))
         palm_name, hand_name = palm_model or default_palm, landmark_model or default_hand
         self.detector = PalmDetector(create_engine(palm_name, engine, threads=threads, providers=providers),
@@ -71,7 +80,7 @@ class HandTracker:
         self.mode = mode
         self.max_hands = max_hands
         self.min_presence = min_presence
-        self.detect_every = max(1, detect_every)
+        self.detect_every = detect_every
         self.mirrored = mirrored
         self.color = color
         self.smoothing = (smoothing or OneEuroParams()) if (mode == "video" if smooth is None else smooth) else None
@@ -79,7 +88,11 @@ class HandTracker:
         self.clock = StageClock()
         self._frame = 0
         self._since_detect = 0
-        self.gesture_classifier: Any = None  # set by handpose.gestures (optional stage)
+        self.gesture_classifier: Any = None  # the optional gesture stage, see ``gestures`` below
+        if gestures is not None:
+            from .gestures import load_classifier
+
+            self.gesture_classifier = load_classifier(gestures) if isinstance(gestures, (str, Path)) else gestures
 
     @property
     def engine(self) -> str:

@@ -88,8 +88,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         mode = args.mode or ("image" if src.kind == "images" else "video")
         tracker = HandTracker(args.model, args.engine, max_hands=args.max_hands, mode=mode,
                               smooth=False if args.no_smooth else None, mirrored=args.mirrored,
-                              detect_every=args.detect_every, threads=args.threads)
-        attach_gestures(tracker, args)
+                              detect_every=args.detect_every, threads=args.threads, gestures=args.gestures)
+        if args.no_dynamic and tracker.gesture_classifier is not None:
+            tracker.gesture_classifier.dynamic = None
         banner = EventBanner() if tracker.gesture_classifier is not None else None
         jsonl = JsonlSink(args.json, args.overwrite) if args.json else None
         sink = None
@@ -161,18 +162,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     if processed == 0:
         raise HandposeError(f"nothing could be processed from {args.source}")
     return 0
-
-
-def attach_gestures(tracker: Any, args: argparse.Namespace) -> None:
-    """Attach a gesture classifier when the command line asks for one (``--gestures``)."""
-    spec = getattr(args, "gestures", None)
-    if spec:
-        from ..gestures import load_classifier
-
-        recognizer = load_classifier(spec)
-        if getattr(args, "no_dynamic", False):
-            recognizer.dynamic = None
-        tracker.gesture_classifier = recognizer
 
 
 def _check_gui() -> None:

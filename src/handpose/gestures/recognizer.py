@@ -32,10 +32,16 @@ class GestureRecognizer:
     def __init__(self, static: RuleClassifier | GestureClassifier | None = None,
                  trajectory: GestureClassifier | None = None, dynamic: bool | DynamicParams = True,
                  debounce: Debouncer | None = None):
+        if static is not None and not isinstance(static, (RuleClassifier, GestureClassifier)):
+            raise HandposeError(f"static must be a RuleClassifier or a GestureClassifier, got {type(static).__name__}"
+                                "; for a name or file use load_classifier('builtin' | 'rules.toml' | 'model.npz')")
         self.static = static if static is not None else RuleClassifier()
         if isinstance(self.static, GestureClassifier):
             self.static.check_features("hand", FEATURE_VERSION)
         if trajectory is not None:
+            if not isinstance(trajectory, GestureClassifier):
+                raise HandposeError(f"trajectory must be a GestureClassifier, got {type(trajectory).__name__}; "
+                                    "for a file use load_classifier('builtin,traj.npz')")
             trajectory.check_features("trajectory", TRAJECTORY_VERSION)
         self.trajectory = trajectory
         self.keypoint = trajectory_keypoint(trajectory)
