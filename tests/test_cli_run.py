@@ -222,11 +222,11 @@ def test_files_of_the_wrong_kind_get_one_clear_line(files, argv, message, tmp_pa
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["run", "x.jpg", "--json", "blocker/h.jsonl"], "cannot write into blocker: blocker is a file, not a folder"),
+    (["run", "x.jpg", "--json", "blocker/h.jsonl"], "cannot write into blocker: blocker is a file"),
     (["run", "x.jpg", "--json", "folder"], "folder is a folder: give a file name"),
     (["gestures", "train", "d.csv", "-o", "blocker/m.npz"], "cannot write into blocker: blocker is a file"),
     (["gestures", "record", "x.jpg", "--label", "a", "-o", "folder"], "folder is a folder: give a file name"),
-    (["gestures", "eval", "builtin", "d.csv", "-o", "blocker"], "--output blocker is a file: give the folder"),
+    (["gestures", "eval", "builtin", "d.csv", "-o", "blocker"], "cannot write into blocker: blocker is a file"),
     (["bench", "x.jpg", "--plot", "blocker/sub/b.png"], "cannot write into blocker/sub: blocker is a file"),
     (["eval", "a.json", "--json", "blocker/e.json"], "cannot write into blocker: blocker is a file"),
 ])

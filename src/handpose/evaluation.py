@@ -57,13 +57,9 @@ def _malformed(p: Path, where: str, e: Exception) -> InputError:
     return InputError(f"{p}, {where}: malformed annotation ({why})")
 
 
-def load_hands21(path: str | Path) -> list[GTImage]:
+def _hands21(data: Any, p: Path) -> list[GTImage]:
     """The ``hands21`` JSON: ``[{"image", "width", "height", "source", "hands": [{"keypoints": [[x, y, v]]*21,
     "bbox": [x, y, w, h], "handedness"}]}]``; image paths are relative to the JSON file."""
-    return _hands21(_read_json(Path(path)), Path(path))
-
-
-def _hands21(data: Any, p: Path) -> list[GTImage]:
     if not isinstance(data, list):
         raise InputError(f"{p}: expected a list of images in hands21 format")
     out = []
@@ -84,12 +80,8 @@ def _hands21(data: Any, p: Path) -> list[GTImage]:
     return out
 
 
-def load_coco_wholebody(path: str | Path, images: str | Path | None = None) -> list[GTImage]:
-    """COCO-WholeBody: ``lefthand_kpts`` / ``righthand_kpts`` (63 values) and ``*_box`` per person annotation."""
-    return _coco_wholebody(_read_json(Path(path)), Path(path), images)
-
-
 def _coco_wholebody(data: Any, p: Path, images: str | Path | None) -> list[GTImage]:
+    """COCO-WholeBody: ``lefthand_kpts`` / ``righthand_kpts`` (63 values) and ``*_box`` per person annotation."""
     if not isinstance(data, dict):
         raise InputError(f"{p}: expected a COCO object with 'images' and 'annotations'")
     if not all(isinstance(data.get(k, []), list) for k in ("images", "annotations")):

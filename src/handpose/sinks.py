@@ -115,8 +115,6 @@ class FolderSink:
 
     def __init__(self, folder: Path, overwrite: bool = False, ext: str | None = None, filename: str | None = None,
                  root: Path | None = None):
-        if folder.exists() and not folder.is_dir():
-            raise InputError(f"{folder} exists and is not a folder")
         make_folder(folder)
         self.folder, self.overwrite, self.ext, self.filename, self.root = folder, overwrite, ext, filename, root
         self.count = 0
@@ -124,8 +122,10 @@ class FolderSink:
 
     def target(self, name: str) -> Path:
         rel = Path(self.filename or Path(name).name)
-        if self.root is not None and not self.filename and Path(name).resolve().is_relative_to(self.root):
-            rel = Path(name).resolve().relative_to(self.root)
+        if self.root is not None and not self.filename:
+            full = Path(name).resolve()
+            if full.is_relative_to(self.root):
+                rel = full.relative_to(self.root)
         p = self.folder / rel
         return p.with_suffix(self.ext) if self.ext else p
 

@@ -152,8 +152,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from ..gestures.rules import RuleClassifier
 
     out = Path(args.output)
-    if out.exists() and not out.is_dir():
-        raise HandposeError(f"--output {out} is a file: give the folder to write the report into")
     check_writable(out / "report.json", args.overwrite, make_folders=False)
     recognizer = load_classifier(args.model)
     # other vocabularies' names are mapped for the built-in vocabulary; a trained model has the data's own labels
