@@ -668,6 +668,16 @@ def test_record_hand_shapes_from_a_video_and_a_flat_folder(video_path, tmp_path,
     assert "has no <label>/ subfolders: pass --label" in capsys.readouterr().err
     assert main(["gestures", "record", str(flat), "-o", str(tmp_path / "f.csv"), "--label", "like"]) == 0
     assert load_dataset(tmp_path / "f.csv").labels == ["like", "like"]
+    # --append adds rows of the same kind; rows of another kind are refused before anything is recorded
+    before = (tmp_path / "f.csv").read_text()
+    assert main(["gestures", "record", str(flat), "-o", str(tmp_path / "f.csv"), "--label", "like"]) == 1
+    assert "exists; pass --overwrite to replace it or --append to add to it" in capsys.readouterr().err
+    assert main(["gestures", "record", str(video_path), "-o", str(tmp_path / "f.csv"), "--kind", "trajectory",
+                 "--label", "reach", "--append"]) == 1
+    assert "cannot append trajectory rows to a file with another header" in capsys.readouterr().err
+    assert (tmp_path / "f.csv").read_text() == before
+    assert main(["gestures", "record", str(flat), "-o", str(tmp_path / "f.csv"), "--label", "palm", "--append"]) == 0
+    assert load_dataset(tmp_path / "f.csv").labels == ["like", "like", "palm", "palm"]
     empty = tmp_path / "empty" / "a"
     empty.mkdir(parents=True)
     assert main(["gestures", "record", str(empty.parent), "-o", str(tmp_path / "e.csv")]) == 1

@@ -77,13 +77,7 @@ class LandmarkSet:
         header = hand_header() if self.kind == "hand" else trajectory_header(len(self.points[0]) if self.points else 16)
         exists = p.exists() and append
         if exists:
-            try:
-                with open(p, newline="", encoding="utf-8-sig") as f:
-                    first = next(csv.reader(f), [])
-            except UnicodeDecodeError as e:
-                raise HandposeError(f"{p} is not a text CSV file: cannot append to it") from e
-            if first != header:
-                raise HandposeError(f"{p}: cannot append {self.kind} rows to a file with another header")
+            check_appendable(p, self.kind, header)
         make_folder(p.parent)
         with open(p, "a" if exists else "w", newline="") as f:
             w = csv.writer(f)
@@ -94,6 +88,18 @@ class LandmarkSet:
                                                     self.points, strict=True):
                 w.writerow([lab, hd or "", src, wd, ht, *point, *np.round(pts.ravel(), 4).tolist()])
         return p
+
+
+def check_appendable(path: Path, kind: str, header: list[str] | None = None) -> None:
+    """Refuse to append ``kind`` rows (hand, or trajectories of 16 points) to a file with another header."""
+    header = header or (hand_header() if kind == "hand" else trajectory_header())
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            first = next(csv.reader(f), [])
+    except UnicodeDecodeError as e:
+        raise HandposeError(f"{path} is not a text CSV file: cannot append to it") from e
+    if first != header:
+        raise HandposeError(f"{path}: cannot append {kind} rows to a file with another header")
 
 
 def _text_lines(p: Path, what: str) -> list[str]:
