@@ -84,6 +84,12 @@ def test_folder_without_images_says_what_to_pass(photo_paths, video_path, tmp_pa
     assert code == 1 and "it holds videos (clip.mp4), pass one of them" in err
 
 
+def test_unsupported_video_output_names_the_formats_that_work(video_path, tmp_path, capsys) -> None:
+    code, _, err = run_cli(str(video_path), "-o", str(tmp_path / "a.webm"), "--limit", "2", capsys=capsys)
+    assert code == 1 and "unsupported format .webm (use .mp4, .m4v, .mov, .avi, .mkv, .gif or a folder)" in err
+    assert not (tmp_path / "a.webm").exists()
+
+
 def test_single_image_to_named_file(photo_paths, tmp_path, capsys) -> None:
     code, _out, _ = run_cli(str(photo_paths[1]), "-o", str(tmp_path / "thumb.png"), capsys=capsys)
     assert code == 0 and cv2.imread(str(tmp_path / "thumb.png")).shape == (521, 640, 3)

@@ -67,7 +67,8 @@ def _open_sink(output: str, src: Any, first_shape: tuple[int, int], overwrite: b
     if suffix in VIDEO_FOURCC:
         return VideoSink(path, fps, first_shape, overwrite)
     if suffix:
-        raise InputError(f"--output {output}: unsupported format {suffix} (use .mp4, .avi, .gif or a folder)")
+        raise InputError(f"--output {output}: unsupported format {suffix} (use {', '.join(VIDEO_FOURCC)}, .gif or "
+                         "a folder)")
     stem = Path(src.name).stem if src.kind == "video" else src.name.replace(":", "_").replace("/", "_")
     return VideoSink(path / f"{stem}.mp4", fps, first_shape, overwrite)
 
