@@ -241,6 +241,16 @@ def glob_files(pattern: str, exts: set[str] | frozenset[str]) -> list[Path]:
     return sorted(p for p in matches if p.is_file() and p.suffix.lower() in exts)
 
 
+def url_kind(text: str) -> str | None:
+    """``"video"`` for the URL of a video file on a web server (read whole, like a file), ``"live"`` for a stream
+    (rtsp, rtmp, udp, tcp, or an http URL that is not a video file), None for anything else."""
+    low = text.lower()
+    if not low.startswith(STREAM_SCHEMES):
+        return None
+    is_file = Path(low.split("?", 1)[0]).suffix in VIDEO_EXTS
+    return "video" if is_file and low.startswith(("http://", "https://")) else "live"
+
+
 def _images_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
 
@@ -265,10 +275,10 @@ def open_source(source: Any, **options: Any) -> Source:
     if isinstance(source, (list, tuple)):
         return ImageFiles([Path(p) for p in source], "images")
     text = str(source)
-    if text.lower().startswith(STREAM_SCHEMES):
-        path_part = text.split("?", 1)[0].lower()
-        if Path(path_part).suffix in VIDEO_EXTS and not text.lower().startswith(("rtsp", "rtmp", "udp", "tcp")):
-            return VideoFile(text)
+    kind = url_kind(text)
+    if kind == "video":
+        return VideoFile(text)
+    if kind == "live":
         return LiveSource(text, text, "stream", **options)
     path = Path(text).expanduser()
     if path.is_dir():

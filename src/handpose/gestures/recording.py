@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import HandposeError, InputError
-from ..sources import IMAGE_EXTS, STREAM_SCHEMES, VIDEO_EXTS, Frame, Source, glob_files, is_glob, open_source
+from ..sources import IMAGE_EXTS, VIDEO_EXTS, Frame, Source, glob_files, is_glob, open_source, url_kind
 from .dataset import LandmarkSet, load_dataset
 from .trajectory import TRAJECTORY_KEYPOINT, TrajectoryHistory, keypoint_index
 
@@ -145,13 +145,12 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
     point = TRAJECTORY_KEYPOINT if keypoint is None else keypoint_index(keypoint)
     every = max(1, every)
     text = source.strip()
-    url = text.lower().startswith(STREAM_SCHEMES)
-    if url and Path(text.split("?", 1)[0]).suffix.lower() in VIDEO_EXTS and not text.lower().startswith(
-            ("rtsp", "rtmp", "udp", "tcp")):
+    url = url_kind(text)
+    if url == "video":
         data = LandmarkSet(kind, keypoint=point)  # a video file on a server
         _from_video(data, text, label or Path(text.split("?", 1)[0]).stem, every, mirrored)
         return data
-    if text.isdigit() or url:
+    if text.isdigit() or url == "live":
         data = LandmarkSet(kind, keypoint=point)
         names = [s.strip() for s in (labels or label or "").split(",") if s.strip()]
         _from_camera(data, int(text) if text.isdigit() else text, names, mirrored)
