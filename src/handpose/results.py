@@ -61,6 +61,11 @@ class Hand:
         """A keypoint by name, e.g. ``hand["index_tip"]``."""
         return self.keypoints[KEYPOINT_NAMES.index(name)]
 
+    def __repr__(self) -> str:  # the arrays (4 x 21 rows) would bury the rest
+        box = [round(float(v)) for v in self.box]
+        return (f"Hand(track_id={self.track_id}, handedness={self.handedness!r}, score={self.score:.3f}, "
+                f"box={box}, gesture={self.gesture})")
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "track_id": self.track_id,
@@ -139,4 +144,4 @@ class Hands:
     def __repr__(self) -> str:
         ids = [int(t) for t in self.track_ids]
         return (f"Hands(n={len(self)}, frame={self.frame}, size={self.width}x{self.height}, "
-                f"handedness={list(self.handedness)}, track_ids={ids})")
+                f"handedness={[str(h) for h in self.handedness]}, track_ids={ids})")
