@@ -49,6 +49,13 @@ def test_registry_lookup_and_unknown_name() -> None:
     assert {"palm_full", "palm_lite", "hand_full", "hand_lite"} <= {m.name for m in list_models()}
     with pytest.raises(ModelError, match="unknown model 'hand_huge'.*palm_full"):
         get_model("hand_huge")
+    with pytest.raises(ModelError, match="did you mean hand_full"):
+        get_model("hand_fulll")
+    with pytest.raises(ModelError, match=r"'lite' names a pair for HandTracker\(model=...\): palm_lite \+ hand_lite"):
+        get_model("lite")
+    assert [m.name for m in list_models("hand_*", task="hand_landmark")] == [
+        "hand_full", "hand_lite", "hand_full_int8", "hand_lite_int8"]
+    assert [m.name for m in list_models(task="palm_detection")] == ["palm_full", "palm_lite"]
 
 
 def test_fetch_into_empty_home_verifies_hashes(tmp_path, empty_home, real_models) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import fnmatch
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -128,16 +130,25 @@ def unregister_model(name: str) -> None:
     _USER.pop(name, None)
 
 
-def list_models() -> list[ModelSpec]:
-    return [*_BUILTIN.values(), *_USER.values()]
+def list_models(pattern: str = "*", task: str | None = None) -> list[ModelSpec]:
+    """Registered models whose name matches a shell-style ``pattern`` (``"hand_*"``), optionally of one ``task``
+    (``palm_detection``, ``hand_landmark``, ...)."""
+    return [m for m in (*_BUILTIN.values(), *_USER.values())
+            if fnmatch.fnmatchcase(m.name, pattern) and (task is None or m.task == task)]
 
 
 def get_model(name: str) -> ModelSpec:
     """Look a model up by name (``palm_full``, ``hand_lite``, a registered user model, ...)."""
     spec = _USER.get(name) or _BUILTIN.get(name)
     if spec is None:
-        known = ", ".join(m.name for m in list_models())
-        raise ModelError(f"unknown model {name!r}; known models: {known}")
+        names = [m.name for m in list_models()]
+        if name in VARIANTS:
+            hint = (f"; {name!r} names a pair for HandTracker(model=...): "
+                    f"{VARIANTS[name][0]} + {VARIANTS[name][1]}")
+        else:
+            close = difflib.get_close_matches(name, names, n=2)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        raise ModelError(f"unknown model {name!r}{hint}; known models: {', '.join(names)}")
     return spec
 
 
