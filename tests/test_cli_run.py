@@ -104,6 +104,26 @@ def test_existing_output_is_not_overwritten(photo_paths, tmp_path, capsys) -> No
     assert code == 0 and json.loads(target.read_text())["hands"]
 
 
+@pytest.mark.parametrize(("inputs", "argv"), [
+    (["clip.mp4"], ["run", "clip.mp4", "-o", "./clip.mp4", "--overwrite", "--limit", "3"]),  # read while written
+    (["clip.mp4"], ["run", "clip.mp4", "--json", "clip.mp4", "--overwrite"]),
+    (["a.jpg"], ["run", "a.jpg", "-o", "a.jpg", "--overwrite"]),
+    (["a.jpg", "b.jpg"], ["run", ".", "-o", ".", "--overwrite"]),  # each annotated image onto its own input
+    (["k.csv"], ["gestures", "record", "k.csv", "-o", "k.csv", "--append"]),
+])
+def test_an_input_is_never_an_output_even_with_overwrite(inputs, argv, video_path, photo_paths, tmp_path,
+                                                         monkeypatch, capsys) -> None:
+    originals = {"clip.mp4": video_path.read_bytes(), "a.jpg": photo_paths[0].read_bytes(),
+                 "b.jpg": photo_paths[1].read_bytes(), "k.csv": ("0," + ",".join(["0.5"] * 42) + "\n").encode()}
+    for name in inputs:
+        (tmp_path / name).write_bytes(originals[name])
+    monkeypatch.chdir(tmp_path)
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 1 and "is an input of this run: an output must not replace or change what is read" in err
+    assert all((tmp_path / n).read_bytes() == originals[n] for n in inputs)
+
+
 @pytest.mark.parametrize("kind", ["missing", "corrupt", "unsupported", "empty", "zero_size_png"])
 def test_bad_single_inputs_fail_with_one_clear_line(kind, tmp_path, capsys) -> None:
     path = {"missing": tmp_path / "nope.jpg", "corrupt": tmp_path / "bad.jpg", "unsupported": tmp_path / "x.xyz",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,6 +27,14 @@ def check_writable(path: Path, overwrite: bool, make_folders: bool = True) -> No
         make_folder(path.parent)
     else:
         _check_folder(path.parent)
+
+
+def check_not_input(path: Path, inputs: Iterable[Path]) -> None:
+    """Refuse an output that is one of the files being read: with or without --overwrite, writing it would destroy
+    the input (a video is read while it is written)."""
+    if path.is_file() and any(p.is_file() and os.path.samefile(path, p) for p in inputs):
+        raise InputError(f"{path} is an input of this run: an output must not replace or change what is read; "
+                         "give another name")
 
 
 def _check_folder(folder: Path) -> None:
@@ -133,6 +143,8 @@ class FolderSink:
         target = self.target(name or f"frame_{self.count:06d}.jpg")
         if target in self._written:
             raise InputError(f"two inputs would both be written to {target}")
+        if name is not None:
+            check_not_input(target, [Path(name)])
         check_writable(target, self.overwrite)
         if not cv2.imwrite(str(target), image):
             raise InputError(f"cannot write image {target}")

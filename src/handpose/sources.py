@@ -70,6 +70,7 @@ class Source:
         self.total: int | None = None
         self.fps: float | None = None
         self.size: tuple[int, int] | None = None  # (width, height) when known in advance
+        self.files: list[Path] = []  # the local files it reads (an output must never be one of them)
 
     def __iter__(self) -> Iterator[Frame]:
         raise NotImplementedError
@@ -91,7 +92,7 @@ class ImageFiles(Source):
 
     def __init__(self, paths: list[Path], name: str):
         super().__init__(name)
-        self.paths = paths
+        self.paths = self.files = paths
         self.total = len(paths)
         # The deepest folder holding every image: outputs keep the tree below it, so that a glob over several
         # folders with equal file names (cam1/0001.png, cam2/0001.png) does not write one output over another.
@@ -111,8 +112,10 @@ class VideoFile(Source):
     def __init__(self, target: Path | str):
         """A video file, or the URL of a video file (read from start to end, nothing dropped)."""
         super().__init__(str(target))
-        if isinstance(target, Path) and target.stat().st_size == 0:
-            raise InputError(f"empty file: {target}")
+        if isinstance(target, Path):
+            if target.stat().st_size == 0:
+                raise InputError(f"empty file: {target}")
+            self.files = [target]
         self.cap = cv2.VideoCapture(str(target))
         if not self.cap.isOpened():
             raise InputError(f"cannot open video {target}: unreachable, corrupt or unsupported format")

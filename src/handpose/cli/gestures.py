@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import HandposeError
-from ..sinks import check_writable
+from ..sinks import check_not_input, check_writable
 from .numbers import at_least, folds, fraction
 
 
@@ -82,6 +82,7 @@ def cmd_record(args: argparse.Namespace) -> int:
 
     out = Path(args.output)
     check_writable(out, overwrite=True, make_folders=False)  # a folder in its way: refused before recording
+    check_not_input(out, [Path(args.source)])  # an imported CSV given as its own output
     if out.exists() and not (args.overwrite or args.append):
         raise HandposeError(f"{out} exists; pass --overwrite to replace it or --append to add to it")
     if out.exists() and args.append and not str(args.source).lower().endswith(".csv"):  # an import has its own kind

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import HandposeError, InputError
-from ..sinks import VIDEO_FOURCC, FolderSink, GifSink, JsonlSink, VideoSink
+from ..sinks import VIDEO_FOURCC, FolderSink, GifSink, JsonlSink, VideoSink, check_not_input
 from .numbers import at_least
 
 log = logging.getLogger("handpose")
@@ -93,6 +93,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.no_dynamic and tracker.gesture_classifier is not None:
             tracker.gesture_classifier.dynamic = None
         banner = EventBanner() if tracker.gesture_classifier is not None else None
+        for output in (args.output, args.json):
+            if output and output != "-":
+                check_not_input(Path(output), src.files)
         jsonl = JsonlSink(args.json, args.overwrite) if args.json else None
         sink = None
         if args.show:
