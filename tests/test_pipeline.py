@@ -114,6 +114,26 @@ def test_crops_are_batched_and_landmarks_find_the_hand(photo_paths, image_tracke
     assert next_rect[2] == next_rect[3] and abs(next_rect[4] - rects[0, 4]) < 0.3
 
 
+def test_stages_are_plain_parts_a_tracker_can_swap(photo_paths, image_tracker) -> None:
+    image = cv2.imread(str(photo_paths[1]))
+    palms = image_tracker.detector.detect(image, bgr=True)
+    by_hand = image_tracker.landmarks.infer(image, rects_from_palms(palms.boxes, palms.keypoints), bgr=True)
+    assert len(palms) == 1 and np.array_equal(by_hand.keypoints, image_tracker(image).keypoints)
+
+    class FixedPalms:  # stands for a detector of the user's own: anything with detect() -> Palms
+        calls = 0
+
+        def detect(self, image, bgr=False, clock=None):
+            self.calls += 1
+            return palms
+
+    tracker = HandTracker(mode="image")
+    tracker.detector = FixedPalms()
+    assert len(tracker(np.full_like(image, 110))) == 0  # a crop without a hand: the landmark model's presence says so
+    hands = tracker(image)
+    assert tracker.detector.calls == 2 and np.array_equal(hands.keypoints, by_hand.keypoints)
+
+
 # -- parity with mediapipe 0.10.21 (solutions.hands, model_complexity=1) --------------------------------------
 def test_parity_photos(reference, photo_paths, image_tracker) -> None:
     for p in photo_paths:

@@ -9,6 +9,9 @@ from ._version import __version__
 from .draw import EventBanner, draw_hands
 from .engines import Engine, available_engines, create_engine
 from .errors import ConversionError, EngineError, FetchError, HandposeError, InputError, ModelError
+from .geometry import rects_from_palms
+from .landmarks import LandmarkModel, LandmarkOutput
+from .palm import PalmDetector, Palms
 from .pipeline import HandTracker
 from .registry import ModelSpec, get_model, list_models, register_model
 from .results import KEYPOINT_NAMES, SKELETON, Gesture, Hand, Hands
@@ -30,10 +33,14 @@ __all__ = [
     "HandposeError",
     "Hands",
     "InputError",
+    "LandmarkModel",
+    "LandmarkOutput",
     "ModelError",
     "ModelSpec",
     "OneEuroFilter",
     "OneEuroParams",
+    "PalmDetector",
+    "Palms",
     "__version__",
     "available_engines",
     "create_engine",
@@ -41,5 +48,6 @@ __all__ = [
     "get_model",
     "list_models",
     "open_source",
+    "rects_from_palms",
     "register_model",
 ]
