@@ -499,6 +499,17 @@ def test_recognizer_events_callbacks_and_iterator(video_keypoints) -> None:
     assert list(rec.events()) == last and seen[-1] is last[0]
 
 
+def test_waiting_for_a_gesture_no_recognizer_reports_is_refused() -> None:
+    rec = GestureRecognizer()
+    assert {"thumbs_up", "ok", "swipe_left", "zoom_out"} <= set(rec.labels)
+    with pytest.raises(HandposeError, match="no gesture 'thumbsup'.*did you mean thumbs_up"):
+        rec.on("thumbsup", print)
+    assert rec.on("zoom_in", print) is print and rec.on("*", print) is print
+    rec.dynamic = None  # as --no-dynamic does
+    with pytest.raises(HandposeError, match="no gesture 'swipe_left'"):
+        rec.on("swipe_left", print)
+
+
 def _left_right_model() -> GestureClassifier:
     """A trajectory model that knows "right" (index fingertip moving right) from "left", from synthetic tracks."""
     rng = np.random.default_rng(0)

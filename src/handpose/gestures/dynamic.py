@@ -90,6 +90,8 @@ def palm_centre(keypoints: np.ndarray) -> np.ndarray:
 class DynamicDetector:
     """Feed it each frame's tracked hands; it returns the motions completed on that frame."""
 
+    labels = ("swipe_left", "swipe_right", "swipe_up", "swipe_down", "circle_cw", "circle_ccw", "zoom_in", "zoom_out")
+
     def __init__(self, params: DynamicParams | None = None):
         self.params = params or DynamicParams()
         self.trails: dict[int, _Trail] = {}

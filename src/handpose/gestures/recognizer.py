@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -53,8 +54,24 @@ class GestureRecognizer:
         self._queue: deque[GestureEvent] = deque()
 
     # -- API -----------------------------------------------------------------------------------------------
+    @property
+    def labels(self) -> list[str]:
+        """Every label this recognizer can report: hand shapes, trained trajectories, then dynamic motions."""
+        labels = list(self.static.labels)
+        if self.trajectory is not None:
+            labels += [lab for lab in self.trajectory.labels if lab not in labels]
+        if self.dynamic is not None:
+            labels += [lab for lab in self.dynamic.labels if lab not in labels]
+        return labels
+
     def on(self, label: str, callback: Callback) -> Callback:
-        """Call ``callback(event)`` for events whose label (or kind, or ``"*"``) matches."""
+        """Call ``callback(event)`` for events whose label (or kind, or ``"*"``) matches; a label this recognizer
+        cannot report (a typo) is refused, as it would never be called."""
+        if label not in ("*", "static", "dynamic") and label not in self.labels:
+            close = difflib.get_close_matches(label, self.labels, n=2)
+            hint = f"did you mean {' or '.join(close)}? " if close else ""
+            raise HandposeError(f"no gesture {label!r} to wait for: {hint}this recognizer reports "
+                                f"{', '.join(self.labels)} (or pass 'static', 'dynamic' or '*')")
         self._callbacks.append((label, callback))
         return callback
 
