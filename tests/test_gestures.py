@@ -18,6 +18,7 @@ from handpose.gestures import (
     TRAJECTORY_VERSION,
     Debouncer,
     DynamicDetector,
+    DynamicParams,
     GestureClassifier,
     GestureEvent,
     GestureRecognizer,
@@ -471,6 +472,20 @@ def test_debounce_hold_hysteresis_release() -> None:
     assert (events[0].start_ms, events[1].end_ms, events[2].start_ms) == (0.0, 280.0, 320.0)
     events = d.finish(set(), {1: "right"})
     assert [(e.label, e.phase, e.end_ms) for e in events] == [("open_palm", "end", 600.0)]
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda: DynamicParams(swipe_min_distance=0), r"DynamicParams.swipe_min_distance must be > 0, got 0"),
+    (lambda: DynamicParams(zoom_min_ratio=0.8), r"DynamicParams.zoom_min_ratio must be > 1, got 0.8"),
+    (lambda: DynamicParams(swipe_min_straightness=1.2), r"swipe_min_straightness must be in \(0, 1\], got 1.2"),
+    (lambda: DynamicParams(cooldown_ms=-1), r"cooldown_ms must be >= 0, got -1"),
+    (lambda: Debouncer(start_score=0.3, keep_score=0.5), r"0 <= keep_score <= start_score <= 1"),
+    (lambda: Debouncer(hold_ms=-10), r"hold_ms, release_ms >= 0"),
+])
+def test_event_parameters_out_of_range_are_refused(make, message) -> None:
+    with pytest.raises(HandposeError, match=message):
+        make()
+    assert DynamicParams(cooldown_ms=0).cooldown_ms == 0  # no cooldown is allowed
 
 
 def test_a_flicker_never_starts_a_gesture() -> None:

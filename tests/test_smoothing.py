@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from handpose.errors import HandposeError
 from handpose.smoothing import OneEuroFilter, OneEuroParams
 
 
@@ -54,3 +56,9 @@ def test_timestamps_drive_the_filter() -> None:
     a(np.array([0.0]), 0.0)
     b(np.array([0.0]), 0.0)
     assert a(np.array([10.0]), 500.0)[0] > b(np.array([10.0]), 10.0)[0]
+
+
+@pytest.mark.parametrize("bad", [{"min_cutoff": 0}, {"min_cutoff": -1}, {"beta": -5}, {"d_cutoff": 0}])
+def test_parameters_that_would_not_filter_are_refused(bad) -> None:
+    with pytest.raises(HandposeError, match=f"OneEuroParams need .*{next(iter(bad))}={bad[next(iter(bad))]}"):
+        OneEuroParams(**bad)

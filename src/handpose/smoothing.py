@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import HandposeError
+
 
 def _alpha(cutoff: np.ndarray | float, dt: float) -> np.ndarray | float:
     tau = 1.0 / (2.0 * np.pi * cutoff)
@@ -20,6 +22,11 @@ class OneEuroParams:
     min_cutoff: float = 1.0
     beta: float = 10.0
     d_cutoff: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not (self.min_cutoff > 0 and self.d_cutoff > 0 and self.beta >= 0):
+            raise HandposeError(f"OneEuroParams need min_cutoff > 0, d_cutoff > 0 (Hz) and beta >= 0, got "
+                                f"min_cutoff={self.min_cutoff}, beta={self.beta}, d_cutoff={self.d_cutoff}")
 
 
 class OneEuroFilter:

@@ -9,9 +9,11 @@ jitter never fire.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
+
+from ..errors import HandposeError
 
 
 @dataclass
@@ -29,6 +31,18 @@ class DynamicParams:
     zoom_min_ratio: float = 1.5  # distance between the hands grows (or shrinks) by at least this factor
     zoom_min_move: float = 0.4  # each hand moves at least this many hand sizes
     cooldown_ms: float = 500.0
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            ok, need = _RULES.get(f.name, (lambda x: x > 0, "> 0"))
+            if not ok(v):
+                raise HandposeError(f"DynamicParams.{f.name} must be {need}, got {v}")
+
+
+_RULES = {"cooldown_ms": (lambda x: x >= 0, ">= 0"), "zoom_min_ratio": (lambda x: x > 1, "> 1"),
+          "swipe_min_straightness": (lambda x: 0 < x <= 1, "in (0, 1]"),
+          "swipe_max_off_axis_deg": (lambda x: 0 < x <= 90, "in (0, 90]")}
 
 
 @dataclass

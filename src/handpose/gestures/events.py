@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import HandposeError
+
 
 @dataclass
 class GestureEvent:
@@ -50,6 +52,10 @@ class Debouncer:
 
     def __init__(self, hold_ms: float = 150.0, release_ms: float = 250.0, start_score: float = 0.6,
                  keep_score: float = 0.4):
+        if hold_ms < 0 or release_ms < 0 or not 0 <= keep_score <= start_score <= 1:
+            raise HandposeError(f"Debouncer needs hold_ms, release_ms >= 0 and 0 <= keep_score <= start_score <= 1, "
+                                f"got hold_ms={hold_ms}, release_ms={release_ms}, start_score={start_score}, "
+                                f"keep_score={keep_score}")
         self.hold_ms, self.release_ms = hold_ms, release_ms
         self.start_score, self.keep_score = start_score, keep_score
         self.states: dict[int, _State] = {}
