@@ -329,6 +329,10 @@ def test_track_pairs_frames_with_hands_and_survives_bad_frames(photo_paths, imag
     ({"max_hands": 0}, "max_hands must be at least 1, got 0"),
     ({"detect_every": 0}, "detect_every must be at least 1, got 0"),
     ({"threads": 0}, "threads must be at least 1 (or None for the runtime's choice), got 0"),
+    ({"min_detection_confidence": 1.5}, "min_detection_confidence is a probability in [0, 1], got 1.5"),
+    ({"min_presence": -0.1}, "min_presence is a probability in [0, 1], got -0.1"),
+    ({"id_memory_ms": -5}, "id_memory_ms must be >= 0, got -5"),
+    ({"color": "hsv"}, "color must be 'bgr' or 'rgb', got 'hsv'"),
 ])
 def test_bad_tracker_settings_are_named(kwargs, message) -> None:
     with pytest.raises(HandposeError) as err:

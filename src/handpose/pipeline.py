@@ -70,6 +70,13 @@ class HandTracker:
             raise HandposeError(f"max_hands must be at least 1, got {max_hands}")
         if detect_every < 1:
             raise HandposeError(f"detect_every must be at least 1, got {detect_every}")
+        for name, p in (("min_detection_confidence", min_detection_confidence), ("min_presence", min_presence)):
+            if not 0 <= p <= 1:
+                raise HandposeError(f"{name} is a probability in [0, 1], got {p}")
+        if id_memory_ms < 0:
+            raise HandposeError(f"id_memory_ms must be >= 0, got {id_memory_ms}")
+        if str(color).lower() not in ("bgr", "rgb"):
+            raise HandposeError(f"color must be 'bgr' or 'rgb', got {color!r}")
         if threads is not None and threads < 1:
             raise HandposeError(f"threads must be at least 1 (or None for the runtime's choice), got {threads}")
         default_palm, default_hand = VARIANTS.get(model, ("", ""))
