@@ -244,6 +244,9 @@ def test_trainer_cross_validates_hand_made_shapes_and_checks_its_arguments() -> 
         few.cross_validate(3)
     with pytest.raises(HandposeError, match="leaves no training rows of 'ok'"):
         few.holdout_last(0.25)
+    data.add("ok", EXAMPLES["ok"])
+    data.add("ok", EXAMPLES["ok"])  # 3 rows of 'ok': 5 folds would leave two folds without one
+    assert len(GestureTrainer(data, TrainConfig(epochs=1, ensemble=1, viewpoints=0)).cross_validate(5)) == 3
 
 
 def test_trajectory_classifier_on_point_history() -> None:

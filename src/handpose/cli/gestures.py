@@ -123,7 +123,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.cv and args.cv > 1:
         accs = trainer.cross_validate(args.cv, train_idx)
         report["cv_accuracy"] = {"mean": float(np.mean(accs)), "std": float(np.std(accs)), "folds": accs}
-        print(f"cross-validation ({args.cv} folds): accuracy {np.mean(accs):.4f} ± {np.std(accs):.4f}")
+        print(f"cross-validation ({len(accs)} folds): accuracy {np.mean(accs):.4f} ± {np.std(accs):.4f}")
     model = trainer.fit(train_idx)
     if test_idx is not None:
         acc = trainer.accuracy(model, test_idx)

@@ -276,7 +276,7 @@ def stratified_folds(y: np.ndarray, k: int, seed: int = 0) -> list[np.ndarray]:
         idx = rng.permutation(np.flatnonzero(y == label))
         for i, j in enumerate(idx):
             folds[i % k].append(int(j))
-    return [np.array(sorted(f)) for f in folds]
+    return [np.array(sorted(f), np.int64) for f in folds]
 
 
 def split_last(y: np.ndarray, fraction: float = 0.25) -> tuple[np.ndarray, np.ndarray]:

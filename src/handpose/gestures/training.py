@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,6 +20,8 @@ from .dataset import LandmarkSet
 from .features import FEATURE_VERSION, batch_features
 from .trajectory import TRAJECTORY_VERSION, trajectory_features
 from .viewpoints import viewpoint_features, with_views
+
+log = logging.getLogger("handpose")
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -97,7 +100,8 @@ class GestureTrainer:
         return float(np.mean(predicted == self.y[idx]))
 
     def cross_validate(self, folds: int = 5, idx: np.ndarray | None = None) -> list[float]:
-        """Accuracy of each of ``folds`` stratified folds of rows ``idx`` (all rows by default)."""
+        """Accuracy of each of ``folds`` stratified folds of rows ``idx`` (all rows by default); fewer folds when a
+        label has fewer rows than that."""
         rows = np.arange(len(self.y)) if idx is None else np.asarray(idx)
         if folds < 2:
             raise HandposeError(f"cross-validation needs at least 2 folds, got {folds}")
@@ -106,6 +110,10 @@ class GestureTrainer:
             raise HandposeError(f"cross-validation needs at least 2 rows of every label; "
                                 f"{str(labels[counts.argmin()])!r} has {counts.min()}: record more of it, or skip "
                                 "cross-validation")
+        if counts.min() < folds:  # a fold without a row of that label would not test it
+            log.warning("cross-validation in %d folds instead of %d: %r has only %d rows", counts.min(), folds,
+                        str(labels[counts.argmin()]), counts.min())
+            folds = int(counts.min())
         accs = []
         for k, fold in enumerate(stratified_folds(self.y[rows], folds, self.config.seed)):
             test = rows[fold]
