@@ -91,8 +91,9 @@ def test_unsupported_video_output_names_the_formats_that_work(video_path, tmp_pa
 
 
 def test_single_image_to_named_file(photo_paths, tmp_path, capsys) -> None:
-    code, _out, _ = run_cli(str(photo_paths[1]), "-o", str(tmp_path / "thumb.png"), capsys=capsys)
+    code, out, _ = run_cli(str(photo_paths[1]), "-o", str(tmp_path / "thumb.png"), capsys=capsys)
     assert code == 0 and cv2.imread(str(tmp_path / "thumb.png")).shape == (521, 640, 3)
+    assert f"annotated output: {tmp_path / 'thumb.png'}\n" in out  # the file, not its folder
 
 
 def test_existing_output_is_not_overwritten(photo_paths, tmp_path, capsys) -> None:

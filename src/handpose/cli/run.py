@@ -74,7 +74,9 @@ def _open_sink(output: str, src: Any, first_shape: tuple[int, int], overwrite: b
 
 
 def _sink_path(sink: Any) -> str:
-    return str(getattr(sink, "path", None) or getattr(sink, "folder", ""))
+    if isinstance(sink, FolderSink):
+        return str(sink.folder / sink.filename) if sink.filename else str(sink.folder)
+    return str(sink.path)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
