@@ -123,3 +123,19 @@ def test_int8_quantization(video_path, photo_paths, tmp_path, monkeypatch) -> No
     int8 = HandTracker("full-int8", mode="image").process(img)
     assert int8.handedness.tolist() == fp32.handedness.tolist()
     assert np.linalg.norm(int8.keypoints[0, :, :2] - fp32.keypoints[0, :, :2], axis=1).mean() < 8
+
+
+def test_hand_tiles_for_the_scaling_scenes_are_found_four_at_a_time(video_path) -> None:
+    from handpose import HandTracker
+    from handpose.benchmark import _hand_tiles
+    from handpose.sources import open_source
+
+    with open_source(str(video_path)) as src:
+        every = [f.image for f in src]
+    frames = every[180::10] + every[:30:10]  # hands of about 225 px, then of about 75 px
+    tiles = _hand_tiles(BenchConfig(source=str(video_path)), frames, n=3)
+    tracker = HandTracker(mode="image", max_hands=4)
+    for tile in tiles:  # the 2x2 scene of the 4-hand row
+        row = np.hstack([tile, tile[:, ::-1]])
+        scene = np.vstack([row, row])
+        assert len(tracker(scene)) == 4

@@ -247,20 +247,26 @@ def _landmark_batches(cfg: BenchConfig, crops: np.ndarray) -> list[dict]:
     return rows
 
 
-def _hand_tiles(cfg: BenchConfig, frames: list[np.ndarray], n: int = 60, tile: int = 320) -> list[np.ndarray]:
-    """Square cut-outs of the real hand of each frame (its box with a margin), resized to ``tile`` pixels."""
+def _hand_tiles(cfg: BenchConfig, frames: list[np.ndarray], n: int = 60, tile: int = 320,
+                looked_at: int = 120) -> list[np.ndarray]:
+    """Square cut-outs of the real hand of ``n`` frames (its box with a margin), resized to ``tile`` pixels.
+
+    The frames with the largest hands are used: a small hand blown up to a tile is blurred, and the palm detector
+    then misses it among the others, so the scene would hold fewer hands than the count it is measured for."""
     tracker = HandTracker(cfg.model, mode="image", max_hands=1)
-    tiles = []
-    # later frames first: in a typical clip the hand is then nearer and sharper
-    for f in frames[len(frames) // 2 :] + frames[: len(frames) // 2]:
+    step = max(1, len(frames) // looked_at)
+    found = []
+    for f in frames[::step]:
         hands = tracker.process(f)
         if len(hands):
             x1, y1, x2, y2 = hands.boxes[0]
-            cx, cy, side = (x1 + x2) / 2, (y1 + y2) / 2, max(x2 - x1, y2 - y1) * 2.0
-            m = np.array([[tile / side, 0, tile / 2 - cx * tile / side], [0, tile / side, tile / 2 - cy * tile / side]])
-            tiles.append(cv2.warpAffine(f, m, (tile, tile), borderMode=cv2.BORDER_REPLICATE))
-        if len(tiles) == n:
-            break
+            found.append((max(x2 - x1, y2 - y1), (x1 + x2) / 2, (y1 + y2) / 2, f))
+    found.sort(key=lambda h: -h[0])
+    tiles = []
+    for size, cx, cy, f in found[:n]:
+        side = size * 2.0
+        m = np.array([[tile / side, 0, tile / 2 - cx * tile / side], [0, tile / side, tile / 2 - cy * tile / side]])
+        tiles.append(cv2.warpAffine(f, m, (tile, tile), borderMode=cv2.BORDER_REPLICATE))
     return tiles
 
 
