@@ -199,6 +199,22 @@ def test_two_hands_moving_past_each_other_keep_their_ids(photo_paths, image_trac
     assert len(owner["a"]) == 1 and len(owner["b"]) == 1 and owner["a"] != owner["b"]
 
 
+def test_a_tracker_used_again_starts_afresh(video_path) -> None:
+    # the second pass used to be held at the first pass's last keypoints (130 px off; its filters and tracks
+    # belonged to a later time) for the whole clip
+    tracker = HandTracker(mode="video", gestures="builtin")
+    first = [(h.keypoints, h.track_ids, [e.to_dict() for e in h.events]) for h in tracker.stream(video_path)]
+    again = [(h.keypoints, h.track_ids, [e.to_dict() for e in h.events]) for h in tracker.stream(video_path)]
+    assert len(first) == len(again) == 202 and any(len(ids) for _, ids, _ in first)
+    for (k1, ids1, ev1), (k2, ids2, ev2) in zip(first, again, strict=True):
+        assert np.array_equal(k1, k2) and np.array_equal(ids1, ids2) and ev1 == ev2
+    frames = [f for _, f in _video_frames(video_path, every=4)][:20]
+    by_hand = HandTracker(mode="video")
+    one = [by_hand.process(f, i * 133.0).keypoints for i, f in enumerate(frames)]
+    two = [by_hand.process(f, i * 133.0).keypoints for i, f in enumerate(frames)]  # time went back: a new video
+    assert all(np.array_equal(a, b) for a, b in zip(one, two, strict=True))
+
+
 def test_id_survives_a_short_loss_and_new_hand_gets_new_id(video_path) -> None:
     tracker = HandTracker(mode="video", max_hands=1, id_memory_ms=500)
     frames = [f for _, f in _video_frames(video_path, every=1)][100:130]

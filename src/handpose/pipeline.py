@@ -95,6 +95,7 @@ class HandTracker:
         self.clock = StageClock()
         self._frame = 0
         self._since_detect = 0
+        self._last_t: float | None = None
         self.gesture_classifier: Any = None  # the optional gesture stage, see ``gestures`` below
         if gestures is not None:
             from .gestures import load_classifier
@@ -106,10 +107,14 @@ class HandTracker:
         return self.landmarks.engine.kind
 
     def reset(self) -> None:
-        """Forget all tracks (e.g. before an unrelated video)."""
+        """Forget all tracks and end the gestures they held: a new, unrelated stream starts. ``stream`` and
+        ``track`` do this for every source, and ``process`` when timestamps go back (a video started again)."""
         self.book.reset()
         self._frame = 0
         self._since_detect = 0
+        self._last_t = None
+        if self.gesture_classifier is not None and hasattr(self.gesture_classifier, "finish"):
+            self.gesture_classifier.finish()
 
     def __call__(self, image: np.ndarray, timestamp_ms: float | None = None) -> Hands:
         return self.process(image, timestamp_ms)
@@ -136,6 +141,10 @@ class HandTracker:
         h, w = img.shape[:2]
         t = float(timestamp_ms) if timestamp_ms is not None else time.monotonic() * 1e3
         self.clock.lap("prepare")
+        if self.mode == "video" and self._last_t is not None and t < self._last_t:
+            # tracks and filters of a later time would hold the new stream's hands at their old places
+            self.reset()
+        self._last_t = t
         hands = self._process_video(img, bgr, t) if self.mode == "video" else self._process_image(img, bgr)
         hands.width, hands.height, hands.timestamp_ms, hands.frame = w, h, t, self._frame
         self._frame += 1
@@ -217,7 +226,8 @@ class HandTracker:
     def track(self, source: Any, **source_options: Any) -> Iterator[tuple[Frame, Hands]]:
         """``(frame, hands)`` for every frame of a source: the frame (``image``, ``index``, ``timestamp_ms``,
         ``source``) is there to draw on or save. A frame that cannot be read or processed is logged and skipped;
-        the stream goes on. When it ends, gestures still held end too."""
+        the stream goes on. Tracks start afresh for every source; when it ends, gestures still held end too."""
+        self.reset()
         for frame in self.frames(source, **source_options):
             hands = self.process_frame(frame)
             if hands is not None:
