@@ -215,6 +215,19 @@ def test_a_tracker_used_again_starts_afresh(video_path) -> None:
     assert all(np.array_equal(a, b) for a, b in zip(one, two, strict=True))
 
 
+def test_an_image_sequence_in_video_mode_is_timed_as_frames(video_path, tmp_path) -> None:
+    frames = [f for _, f in _video_frames(video_path, every=10)][:10]
+    for i, f in enumerate(frames):
+        cv2.imwrite(str(tmp_path / f"{i:03d}.png"), f)
+    seq = [h for h in HandTracker(mode="video").stream(tmp_path)]
+    by_hand = HandTracker(mode="video")
+    for i, (hands, frame) in enumerate(zip(seq, frames, strict=True)):
+        assert hands.timestamp_ms == i * 40.0  # 25 fps
+        assert np.array_equal(hands.keypoints, by_hand.process(frame, i * 40.0).keypoints)
+    # one timestamp for all held every image at the first one's keypoints
+    assert np.abs(seq[-1].keypoints[0, 0, :2] - seq[0].keypoints[0, 0, :2]).max() > 50
+
+
 def test_id_survives_a_short_loss_and_new_hand_gets_new_id(video_path) -> None:
     tracker = HandTracker(mode="video", max_hands=1, id_memory_ms=500)
     frames = [f for _, f in _video_frames(video_path, every=1)][100:130]

@@ -94,6 +94,9 @@ class ImageFiles(Source):
         super().__init__(name)
         self.paths = self.files = paths
         self.total = len(paths)
+        # An image sequence is timed as frames at this rate: in video mode its tracks and filters need time to pass
+        # (at one timestamp for all, every image was given the first one's keypoints).
+        self.fps = 25.0
         # The deepest folder holding every image: outputs keep the tree below it, so that a glob over several
         # folders with equal file names (cam1/0001.png, cam2/0001.png) does not write one output over another.
         self.root = Path(os.path.commonpath([p.parent.resolve() for p in paths])) if paths else None
@@ -101,9 +104,9 @@ class ImageFiles(Source):
     def __iter__(self) -> Iterator[Frame]:
         for i, p in enumerate(self.paths):
             try:
-                yield Frame(read_image(p), i, 0.0, str(p))
+                yield Frame(read_image(p), i, i * 1000.0 / self.fps, str(p))
             except InputError as e:
-                yield Frame(None, i, 0.0, str(p), str(e))
+                yield Frame(None, i, i * 1000.0 / self.fps, str(p), str(e))
 
 
 class VideoFile(Source):
