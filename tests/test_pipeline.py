@@ -283,6 +283,8 @@ def test_result_api(photo_paths, image_tracker) -> None:
     assert np.all(hands.keypoints_norm[..., :2] <= 1) and hands.width == 640 and hands.height == 427
     hand = hands[0]
     assert hand.track_id is None and hand["index_tip"].shape == (3,)
+    with pytest.raises(KeyError, match="no keypoint named 'thumb'; the names are wrist, thumb_cmc"):
+        hand["thumb"]
     assert len(KEYPOINT_NAMES) == 21
     assert len(hands[:0]) == 0 and len(hands[np.array([True])]) == 1
     assert [h.handedness for h in hands] == ["right"]

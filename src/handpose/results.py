@@ -59,6 +59,8 @@ class Hand:
 
     def __getitem__(self, name: str) -> np.ndarray:
         """A keypoint by name, e.g. ``hand["index_tip"]``."""
+        if name not in KEYPOINT_NAMES:
+            raise KeyError(f"no keypoint named {name!r}; the names are {', '.join(KEYPOINT_NAMES)}")
         return self.keypoints[KEYPOINT_NAMES.index(name)]
 
     def __repr__(self) -> str:  # the arrays (4 x 21 rows) would bury the rest
