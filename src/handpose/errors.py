@@ -1,5 +1,14 @@
 """Exceptions with messages meant for people: what failed and how to fix it."""
 
+import difflib
+from collections.abc import Iterable
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """``"did you mean a or b? "`` for the choices closest to a misspelt name, else ``""``."""
+    close = difflib.get_close_matches(name, list(choices), n=2)
+    return f"did you mean {' or '.join(close)}? " if close else ""
+
 
 class HandposeError(Exception):
     """Base class of every error handpose raises on purpose."""

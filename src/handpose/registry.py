@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ModelError
+from .errors import ModelError, did_you_mean
 
 MEDIAPIPE_WHEEL = "mediapipe==0.10.21"
 GOOGLE_LICENCE = "Apache-2.0 (Google MediaPipe)"
@@ -142,13 +141,9 @@ def get_model(name: str) -> ModelSpec:
     spec = _USER.get(name) or _BUILTIN.get(name)
     if spec is None:
         names = [m.name for m in list_models()]
-        if name in VARIANTS:
-            hint = (f"; {name!r} names a pair for HandTracker(model=...): "
-                    f"{VARIANTS[name][0]} + {VARIANTS[name][1]}")
-        else:
-            close = difflib.get_close_matches(name, names, n=2)
-            hint = f"; did you mean {' or '.join(close)}?" if close else ""
-        raise ModelError(f"unknown model {name!r}{hint}; known models: {', '.join(names)}")
+        hint = (f"{name!r} names a pair for HandTracker(model=...): {VARIANTS[name][0]} + {VARIANTS[name][1]}; "
+                if name in VARIANTS else did_you_mean(name, names))
+        raise ModelError(f"unknown model {name!r}: {hint}known models: {', '.join(names)}")
     return spec
 
 

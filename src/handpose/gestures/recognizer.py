@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import HandposeError
+from ..errors import HandposeError, did_you_mean
 from ..results import Gesture, Hands
 from .classifier import GestureClassifier
 from .dynamic import DynamicDetector, DynamicParams
@@ -68,10 +67,8 @@ class GestureRecognizer:
         """Call ``callback(event)`` for events whose label (or kind, or ``"*"``) matches; a label this recognizer
         cannot report (a typo) is refused, as it would never be called."""
         if label not in ("*", "static", "dynamic") and label not in self.labels:
-            close = difflib.get_close_matches(label, self.labels, n=2)
-            hint = f"did you mean {' or '.join(close)}? " if close else ""
-            raise HandposeError(f"no gesture {label!r} to wait for: {hint}this recognizer reports "
-                                f"{', '.join(self.labels)} (or pass 'static', 'dynamic' or '*')")
+            raise HandposeError(f"no gesture {label!r} to wait for: {did_you_mean(label, self.labels)}this "
+                                f"recognizer reports {', '.join(self.labels)} (or pass 'static', 'dynamic' or '*')")
         self._callbacks.append((label, callback))
         return callback
 
