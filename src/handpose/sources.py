@@ -89,24 +89,26 @@ class ImageFiles(Source):
     """Images in sorted order; an unreadable one yields a Frame with an error, and the run goes on."""
 
     kind = "images"
+    # An image sequence is timed as frames at this rate: in video mode its tracks and filters need time to pass
+    # (at one timestamp for all, every image was given the first one's keypoints).
+    SEQUENCE_FPS = 25.0
 
     def __init__(self, paths: list[Path], name: str):
         super().__init__(name)
         self.paths = self.files = paths
         self.total = len(paths)
-        # An image sequence is timed as frames at this rate: in video mode its tracks and filters need time to pass
-        # (at one timestamp for all, every image was given the first one's keypoints).
-        self.fps = 25.0
+        self.fps = self.SEQUENCE_FPS
         # The deepest folder holding every image: outputs keep the tree below it, so that a glob over several
         # folders with equal file names (cam1/0001.png, cam2/0001.png) does not write one output over another.
         self.root = Path(os.path.commonpath([p.parent.resolve() for p in paths])) if paths else None
 
     def __iter__(self) -> Iterator[Frame]:
+        period_ms = 1000.0 / self.SEQUENCE_FPS
         for i, p in enumerate(self.paths):
             try:
-                yield Frame(read_image(p), i, i * 1000.0 / self.fps, str(p))
+                yield Frame(read_image(p), i, i * period_ms, str(p))
             except InputError as e:
-                yield Frame(None, i, i * 1000.0 / self.fps, str(p), str(e))
+                yield Frame(None, i, i * period_ms, str(p), str(e))
 
 
 class VideoFile(Source):
