@@ -59,9 +59,10 @@ class Hand:
 
     def __getitem__(self, name: str) -> np.ndarray:
         """A keypoint by name, e.g. ``hand["index_tip"]``."""
-        if name not in KEYPOINT_NAMES:
-            raise KeyError(f"no keypoint named {name!r}; the names are {', '.join(KEYPOINT_NAMES)}")
-        return self.keypoints[KEYPOINT_NAMES.index(name)]
+        try:
+            return self.keypoints[KEYPOINT_NAMES.index(name)]
+        except ValueError:
+            raise KeyError(f"no keypoint named {name!r}; the names are {', '.join(KEYPOINT_NAMES)}") from None
 
     def __repr__(self) -> str:  # the arrays (4 x 21 rows) would bury the rest
         box = [round(float(v)) for v in self.box]
