@@ -49,11 +49,13 @@ def canonical_batch(keypoints: np.ndarray, handedness: list[str | None] | None =
     sides = handedness if handedness is not None else ["right"] * len(k)
     if len(sides) != len(k):
         raise HandposeError(f"{len(k)} hands but {len(sides)} handedness values")
-    k[:, :, 0] *= np.where(np.array([h == "left" for h in sides], bool), -1.0, 1.0)[:, None]
-    palm = np.linalg.norm(k[:, 9, :2], axis=1)
+    left = np.array([h == "left" for h in sides], bool)
+    if left.any():
+        k[left, :, 0] *= -1.0
+    palm = _norm(k[:, 9, :2])
     tiny = palm < 1e-9
     if tiny.any():  # a degenerate hand: scale by its farthest point instead (or leave it)
-        far = np.linalg.norm(k[tiny], axis=2).max(1)
+        far = _norm(k[tiny]).max(1)
         palm[tiny] = np.where(far > 0, far, 1.0)
     k /= palm[:, None, None]
     if rotate:
@@ -62,9 +64,15 @@ def canonical_batch(keypoints: np.ndarray, handedness: list[str | None] | None =
         x, y = k[:, :, 0].copy(), k[:, :, 1].copy()
         k[:, :, 0], k[:, :, 1] = c * x + s * y, -s * x + c * y
         unknown = np.array([h is None for h in sides], bool)
-        flip = unknown & (k[:, 1:5, 0].mean(1) < k[:, 17:21, 0].mean(1))
-        k[flip, :, 0] *= -1
+        if unknown.any():
+            flip = unknown & (k[:, 1:5, 0].sum(1) < k[:, 17:21, 0].sum(1))  # thumb side left of the pinky side
+            k[flip, :, 0] *= -1
     return k
+
+
+def _norm(v: np.ndarray) -> np.ndarray:
+    """Euclidean length along the last axis: np.linalg.norm's result without its per-call overhead."""
+    return np.sqrt((v * v).sum(-1))
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -74,7 +82,7 @@ def _unit(v: np.ndarray) -> np.ndarray:
 
 def _angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Angle (radians) between vectors a and b along the last axis."""
-    na, nb = np.sqrt((a * a).sum(-1)), np.sqrt((b * b).sum(-1))
+    na, nb = _norm(a), _norm(b)
     cos = (a * b).sum(-1) / np.maximum(na * nb, 1e-9)
     return np.arccos(np.minimum(np.maximum(cos, -1.0), 1.0))
 
@@ -97,8 +105,7 @@ def _shape(k: np.ndarray) -> dict[str, np.ndarray]:
     # the thumb's own bends (MCP, IP) are small even when it folds; mostly its tip position tells
     thumb = _unit((bends[:, 0, 1:].sum(1) - 0.5) / 1.5)
     # straight ~0.3 rad in total, a fist ~4 rad; and is the tip nearer the wrist than the middle joint?
-    reach = np.linalg.norm(k[:, _CHAINS[1:, 4]], axis=2) / np.maximum(np.linalg.norm(k[:, _CHAINS[1:, 2]], axis=2),
-                                                                        1e-9)
+    reach = _norm(k[:, _CHAINS[1:, 4]]) / np.maximum(_norm(k[:, _CHAINS[1:, 2]]), 1e-9)
     others = _unit(0.5 * _unit((bends[:, 1:].sum(2) - 0.7) / 2.2) + 0.5 * _unit((1.35 - reach) / 0.6))
     curl = np.concatenate([thumb[:, None], others], 1)
     # Thumb out: it points away from the palm's across direction (index base -> pinky base) instead of folding
@@ -106,12 +113,12 @@ def _shape(k: np.ndarray) -> dict[str, np.ndarray]:
     # of the index base (an open hand with the thumb alongside the index). The tip's distance backs it up.
     across = np.degrees(_angle(k[:, 4] - k[:, 2], k[:, 17] - k[:, 5]))
     palm_centre = k[:, [0, 5, 9, 13, 17]].mean(1)
-    tip_far = np.linalg.norm(k[:, 4] - k[:, 5], axis=1) + 0.5 * np.linalg.norm(k[:, 4] - palm_centre, axis=1)
+    tip_far = _norm(k[:, 4] - k[:, 5]) + 0.5 * _norm(k[:, 4] - palm_centre)
     width = k[:, 17, :2] - k[:, 5, :2]
     over_palm = np.sum((k[:, 4, :2] - k[:, 5, :2]) * width, 1) / np.maximum(np.sum(width * width, 1), 1e-9)
     alongside = _unit((0.25 - over_palm) / 0.25) * _unit((0.4 - thumb) / 0.2)
     pointing = 0.75 * _unit((across - 85) / 35) + 0.25 * _unit((tip_far - 0.6) / 0.5)
-    contacts = np.linalg.norm(k[:, [4, 4, 4, 4, 8]] - k[:, [8, 12, 16, 20, 12]], axis=2)
+    contacts = _norm(k[:, [4, 4, 4, 4, 8]] - k[:, [8, 12, 16, 20, 12]])
     spread = np.degrees(_angle(k[:, _CHAINS[1:4, 4], :2] - k[:, _CHAINS[1:4, 1], :2],
                                k[:, _CHAINS[2:5, 4], :2] - k[:, _CHAINS[2:5, 1], :2]))
     return {"bends": bends, "curl": curl, "thumb_out": _unit(np.maximum(pointing, alongside)),
@@ -180,7 +187,7 @@ def batch_features(keypoints: np.ndarray, handedness: list[str | None] | None = 
         return np.zeros((0, FEATURE_SIZE), np.float32)
     k = canonical_batch(raw, handedness)
     m = _shape(k)
-    dist = np.linalg.norm(k[:, _PAIRS[:, 0]] - k[:, _PAIRS[:, 1]], axis=2)
+    dist = _norm(k[:, _PAIRS[:, 0]] - k[:, _PAIRS[:, 1]])
     a = np.radians(_direction(raw, 0, 9))
     return np.concatenate([dist, m["bends"].reshape(len(k), 15), m["curl"], m["thumb_out"][:, None],
                            m["contacts"][:, :4], np.radians(m["spread"]), np.cos(a)[:, None], np.sin(a)[:, None]],

@@ -171,7 +171,7 @@ class RuleClassifier:
         self.rules = rules
         self.threshold = 0.5 if threshold is None else threshold
         self.labels = [r.name for r in rules]
-        self._specificity = [r.specificity for r in rules]
+        self._specificity = np.array([r.specificity for r in rules], float)
         ramps = [r.conditions() for r in rules]
         flat = [c for conds in ramps for c in conds]
         self._column = np.array([_COLUMN[name] for name, _, _ in flat])
@@ -201,11 +201,9 @@ class RuleClassifier:
         """:meth:`classify` of several hands (a frame's), scored together."""
         if len(keypoints) == 0:
             return []
-        return [self._decide(row) for row in self.score_batch(keypoints, handedness).tolist()]
-
-    def _decide(self, scores: list[float]) -> Gesture:
-        """The best rule (on a tie, the more specific); ``none`` below the threshold."""
-        best = max(range(len(scores)), key=lambda i: (round(scores[i], 3), self._specificity[i]))
-        if scores[best] < self.threshold:
-            return Gesture("none", 1.0 - scores[best])
-        return Gesture(self.labels[best], scores[best])
+        scores = self.score_batch(keypoints, handedness)
+        # the best rule per hand; scores equal to 3 decimals go to the more specific rule (specificity < 64)
+        best = (np.rint(scores * 1000.0) * 64 + self._specificity).argmax(1)
+        top = scores[np.arange(len(scores)), best].tolist()
+        return [Gesture(self.labels[b], s) if s >= self.threshold else Gesture("none", 1.0 - s)
+                for b, s in zip(best.tolist(), top, strict=True)]
