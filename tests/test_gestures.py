@@ -408,6 +408,7 @@ def test_swipes_fire_once(direction, step, label) -> None:
 def test_no_event_on_a_still_jittery_or_drifting_hand() -> None:
     rng = np.random.default_rng(0)
     assert _replay(DynamicDetector(), lambda i, h: tuple(rng.normal(0, 3, 2)), n=90) == []
+    assert _replay(DynamicDetector(), lambda i, h: tuple(rng.normal(0, 3, 2)), n=720, dt=1000 / 240) == []
     # slow drift: 2 px per frame (60 px/s for a ~240 px hand) over 6 seconds
     assert _replay(DynamicDetector(), lambda i, h: (2 * i, 0.5 * i), n=180) == []
 
@@ -420,6 +421,23 @@ def test_circles(sign, label) -> None:
 
     events = _replay(DynamicDetector(), path, n=32)
     assert [e.label for e in events] == [label]
+
+
+def test_high_frame_rate_camera_keeps_a_bounded_trail() -> None:
+    # 240 fps: a brisk circle moves 3 px a frame, under the detector's jitter allowance per step; 10 s of a
+    # still hand, then a one-second circle, give exactly one circle, and the trail keeps only the last 2.5 s
+    det = DynamicDetector()
+    rng = np.random.default_rng(1)
+
+    def path(i, h):
+        if i < 2400:
+            return tuple(rng.normal(0, 0.5, 2))
+        a = 2 * np.pi * (i - 2400) / 230
+        return 120 * (np.cos(a) - 1), 120 * np.sin(a)  # from where the hand rested
+
+    events = _replay(det, path, n=2640, dt=1000 / 240)
+    assert [e.label for e in events] == ["circle_cw"]
+    assert det.trails[1].n <= 2500 / (1000 / 240) + 1
 
 
 @pytest.mark.parametrize(("sign", "label"), [(1, "zoom_in"), (-1, "zoom_out")])

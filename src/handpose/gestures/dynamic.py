@@ -8,8 +8,9 @@ jitter never fire.
 
 from __future__ import annotations
 
+import math
 from collections import deque
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -56,49 +57,73 @@ class Motion:
     track_ids: tuple[int, ...]
 
 
-@dataclass
 class _Trail:
-    t: deque = field(default_factory=lambda: deque(maxlen=256))
-    palm: deque = field(default_factory=lambda: deque(maxlen=256))
-    tip: deque = field(default_factory=lambda: deque(maxlen=256))
-    size: deque = field(default_factory=lambda: deque(maxlen=256))
-    cooldown_until: float = -1e18
+    """A hand's recent frames, oldest first, as rows of one array: time, palm centre (x, y), index tip (x, y) and
+    hand size. An array rather than deques of points: the detectors read windows of it every frame."""
+
+    PALM, TIP = slice(1, 3), slice(3, 5)
+    MIN_STEP_MS = 20.0
+
+    def __init__(self, capacity: int = 1024):  # the longest window (2.5 s) at 400 fps
+        self.rows = np.empty((capacity, 6))
+        self.n = 0
+        self.cooldown_until = -1e18
 
     def add(self, t: float, keypoints: np.ndarray, horizon_ms: float) -> None:
         """Append a frame's hand and forget what is older than ``horizon_ms`` (no detector looks further back)."""
-        self.t.append(t)
-        self.palm.append(palm_centre(keypoints))
-        self.tip.append(keypoints[8, :2].copy())
-        self.size.append(max(hand_size(keypoints), 1.0))
-        while self.t[0] < t - horizon_ms:
-            for trail in (self.t, self.palm, self.tip, self.size):
-                trail.popleft()
+        if self.n == len(self.rows):
+            self._drop(1)
+        palm_x, palm_y = palm_centre(keypoints)
+        self.rows[self.n] = (t, palm_x, palm_y, keypoints[8, 0], keypoints[8, 1], max(hand_size(keypoints), 1.0))
+        self.n += 1
+        old = int(np.searchsorted(self.rows[:self.n, 0], t - horizon_ms))
+        if old:
+            self._drop(old)
+
+    def _drop(self, count: int) -> None:
+        self.rows[:self.n - count] = self.rows[count:self.n].copy()
+        self.n -= count
 
     def rest(self, until: float) -> None:
         """Forget the motion so far (it has been reported) and stay quiet until ``until``."""
-        self.t.clear()
-        self.palm.clear()
-        self.tip.clear()
-        self.size.clear()
+        self.n = 0
         self.cooldown_until = until
 
-    def recent(self, now: float, ms: float, points: deque) -> tuple[np.ndarray, np.ndarray, float]:
-        """The last ``ms`` of a point trail: positions, times and the median hand size over that window."""
-        t = np.asarray(self.t)
-        start = int(np.searchsorted(t, now - ms))
-        sizes = list(self.size)[start:]
-        return np.asarray(points)[start:], t[start:], float(np.median(sizes)) if sizes else 1.0
+    def recent(self, now: float, ms: float, points: slice) -> tuple[np.ndarray, np.ndarray, float]:
+        """The last ``ms`` of a point trail (``PALM`` or ``TIP``): positions, times and the median hand size over
+        that window."""
+        rows = self.rows[:self.n]
+        window = rows[int(np.searchsorted(rows[:, 0], now - ms)):]
+        t = window[:, 0]
+        if len(t) > 2 and t[-1] - t[0] < (len(t) - 1) * self.MIN_STEP_MS:
+            # a fast camera: one frame per MIN_STEP_MS, so steps stay long enough to give the hand's heading
+            # (at 240 fps a brisk circle moves 3 px a frame, less than the jitter allowance); at 50 fps and
+            # below every frame is kept
+            keep = np.unique(np.searchsorted(t, np.arange(t[0], t[-1], self.MIN_STEP_MS)))
+            window = window[np.append(keep, len(t) - 1) if keep[-1] != len(t) - 1 else keep]
+        return window[:, points], window[:, 0], _median(window[:, 5]) if len(window) else 1.0
 
 
+def _median(values: np.ndarray) -> float:
+    """np.median of a short array without its generic machinery (a tenth of the time)."""
+    v = np.sort(values)
+    half = len(v) // 2
+    return float(v[half]) if len(v) % 2 else float(v[half - 1] + v[half]) / 2
+
+
+# Plain float arithmetic: for one hand's few points, several times cheaper than numpy calls (every frame, every hand).
 def hand_size(keypoints: np.ndarray) -> float:
     """Palm length (wrist to middle-finger base) plus knuckle width (index to pinky base): stable while the
     fingers move."""
-    k = keypoints[:, :2]
-    return float(np.linalg.norm(k[9] - k[0]) + np.linalg.norm(k[5] - k[17]))
+    k = keypoints
+    return math.hypot(k[9, 0] - k[0, 0], k[9, 1] - k[0, 1]) + math.hypot(k[5, 0] - k[17, 0], k[5, 1] - k[17, 1])
 
 
-def palm_centre(keypoints: np.ndarray) -> np.ndarray:
-    return keypoints[[0, 5, 9, 13, 17], :2].mean(0)
+def palm_centre(keypoints: np.ndarray) -> tuple[float, float]:
+    """Mean of the wrist and the four finger bases (x, y)."""
+    k = keypoints
+    return ((k[0, 0] + k[5, 0] + k[9, 0] + k[13, 0] + k[17, 0]) / 5,
+            (k[0, 1] + k[5, 1] + k[9, 1] + k[13, 1] + k[17, 1]) / 5)
 
 
 class DynamicDetector:
@@ -143,15 +168,15 @@ class DynamicDetector:
 
     def _swipe(self, tid: int, tr: _Trail, now: float) -> Motion | None:
         p = self.params
-        pts, t, size = tr.recent(now, p.swipe_window_ms, tr.palm)
+        pts, t, size = tr.recent(now, p.swipe_window_ms, _Trail.PALM)
         if len(pts) < 3:
             return None
         d = pts[-1] - pts[0]
-        dist = float(np.linalg.norm(d)) / size
+        dist = math.hypot(d[0], d[1]) / size
         duration = max((t[-1] - t[0]) / 1000.0, 1e-3)
-        path = float(np.linalg.norm(np.diff(pts, axis=0), axis=1).sum()) / size
         if dist < p.swipe_min_distance or dist / duration < p.swipe_min_speed:
             return None
+        path = float(np.sqrt((np.diff(pts, axis=0) ** 2).sum(1)).sum()) / size
         if dist / max(path, 1e-9) < p.swipe_min_straightness:
             return None
         angle = np.degrees(np.arctan2(d[1], d[0]))  # image: y down
@@ -165,19 +190,21 @@ class DynamicDetector:
 
     def _circle(self, tid: int, tr: _Trail, now: float) -> Motion | None:
         p = self.params
-        pts, t, size = tr.recent(now, p.circle_window_ms, tr.tip)
+        pts, t, size = tr.recent(now, p.circle_window_ms, _Trail.TIP)
         if len(pts) < 8:
             return None
+        radius = float((pts.max(0) - pts.min(0)).mean()) / 2 / size
+        if radius < p.circle_min_radius:  # most frames end here: the cheapest test first
+            return None
         steps = np.diff(pts, axis=0)
-        moving = np.linalg.norm(steps, axis=1) > 0.02 * size
+        lengths = np.sqrt((steps * steps).sum(1))
+        moving = lengths > 0.02 * size
         if moving.sum() < 6:
             return None
+        speed = float(lengths.sum()) / size / max((t[-1] - t[0]) / 1000.0, 1e-3)
         heading = np.arctan2(steps[moving, 1], steps[moving, 0])
         turn = float(np.degrees(((np.diff(heading) + np.pi) % (2 * np.pi) - np.pi).sum()))
-        radius = float(np.ptp(pts, axis=0).mean()) / 2 / size
-        path = float(np.linalg.norm(steps, axis=1).sum()) / size
-        speed = path / max((t[-1] - t[0]) / 1000.0, 1e-3)
-        if abs(turn) < p.circle_min_turn_deg or radius < p.circle_min_radius or speed < p.circle_min_speed:
+        if abs(turn) < p.circle_min_turn_deg or speed < p.circle_min_speed:
             return None
         # y points down in images: an increasing heading turns clockwise on screen
         label = "circle_cw" if turn > 0 else "circle_ccw"
@@ -190,8 +217,8 @@ class DynamicDetector:
             return None
         order = np.argsort(track_ids)[:2]
         ids = tuple(int(track_ids[i]) for i in order)
-        centres = np.stack([palm_centre(keypoints[i]) for i in order])
-        size = float(np.mean([hand_size(keypoints[i]) for i in order]))
+        centres = np.array([palm_centre(keypoints[i]) for i in order])
+        size = sum(hand_size(keypoints[i]) for i in order) / 2
         if self._pair and self._pair[-1][1] != ids:
             self._pair.clear()
         self._pair.append((now, ids, float(np.linalg.norm(centres[1] - centres[0])), centres, size))
