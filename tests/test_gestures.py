@@ -26,6 +26,7 @@ from handpose.gestures import (
     LandmarkSet,
     RuleClassifier,
     TrainConfig,
+    TrajectoryHistory,
     batch_features,
     drop_teleports,
     finger_state,
@@ -285,6 +286,24 @@ def test_teleports_are_dropped_and_real_motion_is_kept() -> None:
     # real motion is left alone: still, slow, and a fast steady swipe (0.3 frame widths a frame)
     for motion in (np.zeros((16, 2)), truth - truth[0], np.stack([np.arange(16) * 0.3, np.zeros(16)], 1)):
         assert np.array_equal(drop_teleports(motion), motion)
+
+
+def test_trajectory_history_spans_the_same_time_on_any_camera() -> None:
+    # one circle of the index tip in 0.5 s, seen at 30 (with jittery frame times), 60 and 120 fps: the same 16
+    # positions, 33 ms apart
+    histories = []
+    jitter = np.random.default_rng(0).uniform(-6, 6, 61)
+    for fps in (30, 60, 120):
+        hist = TrajectoryHistory()
+        for i in range(fps // 2 + 1):
+            a = 2 * np.pi * i / fps * 2
+            kp = EXAMPLES["point"].copy()
+            kp[8, :2] = (640 + 100 * np.cos(a), 360 + 100 * np.sin(a))
+            hist.update(_hands([kp], [1], ["right"], i * 1000 / fps + (jitter[i] if fps == 30 else 0.0)))
+        histories.append(hist.get(1))
+    assert histories[0] is not None and np.ptp(histories[0], 0).min() > 0.1  # most of the circle
+    for other in histories[1:]:
+        np.testing.assert_allclose(other, histories[0], atol=1e-6)
 
 
 @pytest.mark.parametrize("kind", ["mlp", "svm", "knn"])

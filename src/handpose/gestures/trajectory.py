@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,22 +38,44 @@ def trajectory_keypoint(model: GestureClassifier | None) -> int:
 
 
 class TrajectoryHistory:
-    """The last :data:`HISTORY` positions (in frame sizes) of one keypoint of every tracked hand."""
+    """The last :data:`HISTORY` positions (in frame sizes) of one keypoint of every tracked hand.
+
+    Positions are taken about every :attr:`STEP_MS` (30 fps): on a 60 fps camera every 2nd frame, at 120 fps
+    every 4th (the stride follows the median of the last frame intervals, so a jittery 30 fps camera keeps every
+    frame). A history then spans about half a second on any camera, and a model recorded at 30 fps sees at 60 or
+    120 fps the motions it was trained on.
+    """
+
+    STEP_MS = 1000 / 30
 
     def __init__(self, keypoint: int = TRAJECTORY_KEYPOINT):
         self.keypoint = keypoint
         self.tracks: dict[int, list[np.ndarray]] = {}
+        self._since: dict[int, int] = {}  # frames since a track's last kept position
+        self._intervals: deque[float] = deque(maxlen=15)
+        self._prev_ms: float | None = None
 
     def update(self, hands: Hands) -> None:
         """Add a frame's hands; tracks that are gone are forgotten."""
         size = np.array([max(hands.width, 1), max(hands.height, 1)], np.float32)
-        live = {int(t) for t in hands.track_ids}
-        for tid in [t for t in self.tracks if t not in live]:
-            del self.tracks[tid]
-        for tid, kp in zip(hands.track_ids, hands.keypoints, strict=True):
-            hist = self.tracks.setdefault(int(tid), [])
+        t = hands.timestamp_ms
+        if self._prev_ms is not None and t > self._prev_ms:
+            self._intervals.append(t - self._prev_ms)
+        self._prev_ms = t
+        stride = max(1, round(self.STEP_MS / sorted(self._intervals)[len(self._intervals) // 2])) \
+            if self._intervals else 1
+        live = {int(i) for i in hands.track_ids}
+        for tid in [i for i in self.tracks if i not in live]:
+            del self.tracks[tid], self._since[tid]
+        for tid, kp in zip(hands.track_ids.tolist(), hands.keypoints, strict=True):
+            since = self._since.get(tid, stride)
+            if since < stride:
+                self._since[tid] = since + 1
+                continue
+            hist = self.tracks.setdefault(tid, [])
             hist.append(kp[self.keypoint, :2] / size)
             del hist[:-HISTORY]
+            self._since[tid] = 1
 
     def get(self, track_id: int) -> np.ndarray | None:
         """The track's trajectory (HISTORY, 2) relative to its first point, once it is that long."""
@@ -64,6 +87,9 @@ class TrajectoryHistory:
 
     def clear(self) -> None:
         self.tracks.clear()
+        self._since.clear()
+        self._intervals.clear()
+        self._prev_ms = None
 
 
 def resample(points: np.ndarray, n: int = HISTORY) -> np.ndarray:
