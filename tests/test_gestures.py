@@ -428,6 +428,9 @@ def test_no_event_on_a_still_jittery_or_drifting_hand() -> None:
     rng = np.random.default_rng(0)
     assert _replay(DynamicDetector(), lambda i, h: tuple(rng.normal(0, 3, 2)), n=90) == []
     assert _replay(DynamicDetector(), lambda i, h: tuple(rng.normal(0, 3, 2)), n=720, dt=1000 / 240) == []
+    # frames that all carry one timestamp (no time to thin by): no crash, at most the one swipe they trace
+    assert [m.label for m in _replay(DynamicDetector(), lambda i, h: (40 * i, 0), n=12, dt=0.0)] in ([],
+                                                                                                  ["swipe_right"])
     # slow drift: 2 px per frame (60 px/s for a ~240 px hand) over 6 seconds
     assert _replay(DynamicDetector(), lambda i, h: (2 * i, 0.5 * i), n=180) == []
 

@@ -95,7 +95,7 @@ class _Trail:
         rows = self.rows[:self.n]
         window = rows[int(np.searchsorted(rows[:, 0], now - ms)):]
         t = window[:, 0]
-        if len(t) > 2 and t[-1] - t[0] < (len(t) - 1) * self.MIN_STEP_MS:
+        if len(t) > 2 and 0 < t[-1] - t[0] < (len(t) - 1) * self.MIN_STEP_MS:
             # a fast camera: one frame per MIN_STEP_MS, so steps stay long enough to give the hand's heading
             # (at 240 fps a brisk circle moves 3 px a frame, less than the jitter allowance); at 50 fps and
             # below every frame is kept
