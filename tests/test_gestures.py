@@ -591,6 +591,21 @@ def test_recognizer_runs_a_trajectory_model_per_hand() -> None:
     assert sorted(ends) == [(3, "left", "end"), (7, "right", "end")]
 
 
+def test_trajectory_model_runs_only_when_a_trajectory_changed() -> None:
+    # the same motion at 120 fps: the model sees each new position (every 4th frame), the same events come out
+    rec = GestureRecognizer(trajectory=_left_right_model(), dynamic=False)
+    calls = []
+    predict = rec.trajectory.predict
+    rec.trajectory.predict = lambda x: calls.append(len(x)) or predict(x)
+    base = EXAMPLES["open_palm"]
+    for i in range(96):
+        kps = np.stack([base + [300 + 13 * i / 4, 0, 0], base + [340 - 13 * i / 4, 0, 0]]).astype(np.float32)
+        rec.annotate(_hands(list(kps), [7, 3], ["right", "left"], i * 1000 / 120, (640, 360)))
+    moves = [(e.track_id, e.label) for e in rec.events() if e.kind == "dynamic"]
+    assert moves == [(7, "right"), (3, "left")]
+    assert len(calls) == (96 // 4) - 15 and set(calls) == {2}  # from the 16th position on, both hands at once
+
+
 def _hands(kps: list[np.ndarray], ids: list[int], sides: list[str], t: float,
            size: tuple[int, int] = (1280, 720)) -> Hands:
     """A frame's tracked hands from keypoints alone."""
@@ -807,6 +822,22 @@ def test_trajectory_record_train_eval_cli(video_path, tmp_path, capsys, models_r
     # a trajectory model added to the built-in vocabulary in `run`
     assert main(["run", str(video_path), "--gestures", f"builtin,{model}", "--limit", "40", "--json",
                  str(tmp_path / "g.jsonl")]) == 0
+
+
+def test_trajectory_recording_of_a_fast_video_has_no_repeated_rows(video_path, tmp_path, models_ready) -> None:
+    # the clip's first 90 frames written as a 100 fps video: a position every 3rd frame, a row per new position
+    cap = cv2.VideoCapture(str(video_path))
+    frames = [cap.read()[1] for _ in range(90)]
+    fast = tmp_path / "fast.mp4"
+    out = cv2.VideoWriter(str(fast), cv2.VideoWriter_fourcc(*"mp4v"), 100.0, frames[0].shape[1::-1])
+    for f in frames:
+        out.write(f)
+    out.release()
+    rec = tmp_path / "fast.csv"
+    assert main(["gestures", "record", str(fast), "-o", str(rec), "--kind", "trajectory", "--label", "a"]) == 0
+    data = load_dataset(rec)
+    assert 5 <= len(data) <= 90 // 3 - 15
+    assert all(not np.array_equal(a, b) for a, b in zip(data.points, data.points[1:], strict=False))
 
 
 def test_trajectories_follow_the_chosen_keypoint(video_path, tmp_path, capsys, models_ready) -> None:

@@ -32,7 +32,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--labels-file", help="import: names of numeric labels, one per line")
     r.add_argument("--keypoint", help="trajectories: the keypoint to follow, 0-20 or a name such as wrist "
                                       "(default: index_tip); for an imported CSV, the one it followed")
-    r.add_argument("--every", type=at_least(1), default=1, help="videos: use every Nth frame")
+    r.add_argument("--every", type=at_least(1), default=1,
+                   help="videos: use every Nth frame (trajectories: every Nth position, about 33 ms apart)")
     r.add_argument("--mirrored", action="store_true", help="the input is a mirrored selfie view")
     r.add_argument("--overwrite", action="store_true")
     r.add_argument("--append", action="store_true", help="add rows to an existing dataset")

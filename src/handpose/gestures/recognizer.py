@@ -49,6 +49,7 @@ class GestureRecognizer:
         self.debounce = debounce or Debouncer()
         self.traj_debounce = Debouncer(hold_ms=200, release_ms=300)
         self._history = TrajectoryHistory(self.keypoint)
+        self._motion: dict[int, Gesture] = {}  # each track's last trajectory-model result
         self._callbacks: list[tuple[str, Callback]] = []
         self._queue: deque[GestureEvent] = deque()
 
@@ -84,6 +85,7 @@ class GestureRecognizer:
             ev.kind = "dynamic"
             events.append(ev)
         self._history.clear()
+        self._motion.clear()
         if self.dynamic is not None:
             self.dynamic.reset()
         self._emit(events)
@@ -130,11 +132,15 @@ class GestureRecognizer:
     def _trajectories(self, hands: Hands, ids: list[int], side: dict[int, str | None], t: float
                       ) -> list[GestureEvent]:
         events: list[GestureEvent] = []
-        self._history.update(hands)
-        ready = [(tid, pts) for tid in ids if (pts := self._history.get(tid)) is not None]
-        if ready:  # every hand's trajectory through the model at once
+        moved = self._history.update(hands)
+        ready = [(tid, pts) for tid in moved if (pts := self._history.get(tid)) is not None]
+        if ready:  # every changed trajectory through the model at once; the others keep their last result
             found = self.trajectory.predict(np.stack([trajectory_features(p) for _, p in ready]))  # type: ignore[union-attr]
-            for (tid, _), g in zip(ready, found, strict=True):
+            self._motion.update((tid, g) for (tid, _), g in zip(ready, found, strict=True))
+        for tid in [i for i in self._motion if i not in side]:
+            del self._motion[tid]
+        for tid in ids:
+            if (g := self._motion.get(tid)) is not None:
                 for ev in self.traj_debounce.update(tid, side[tid], g.label, g.score, t):
                     ev.kind = "dynamic"
                     events.append(ev)

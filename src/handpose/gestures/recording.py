@@ -72,18 +72,22 @@ def _from_files(data: LandmarkSet, files: list[Path], label: str, every: int, mi
 def _from_video(data: LandmarkSet, path: Path | str, label: str, every: int, mirrored: bool) -> None:
     tracker = _tracker("video", mirrored)
     trajectories = _history(data)
-    found = False
+    found, positions = False, 0
     with open_source(path) as src:
         for frame in _frames(src, f"{label}: {Path(str(path)).name}", "frame"):
             hands = tracker.process_frame(frame)
             if hands is None:
                 continue
-            if trajectories is not None:
-                trajectories.update(hands)
+            moved = trajectories.update(hands) if trajectories is not None else []
             if len(hands) == 0:
                 continue
             found = True
-            if frame.index % every == 0:
+            if trajectories is None:
+                due = frame.index % every == 0
+            else:  # every Nth new position: between two (a fast camera) the trajectory is the last row's
+                positions += int(hands.track_ids[0]) in moved
+                due = int(hands.track_ids[0]) in moved and (positions - 1) % every == 0
+            if due:
                 _add(data, label, hands, trajectories, f"{frame.source}#{frame.index}")
     if not found:
         data.undetected.append((label, str(path)))
@@ -124,7 +128,7 @@ def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], mirror
             if key in (ord("q"), 27):
                 break
             if ord("1") <= key < ord("1") + len(labels) and len(hands):
-                lab = labels[key - ord("1")]  # a trajectory: the hand's last HISTORY frames up to this key
+                lab = labels[key - ord("1")]  # a trajectory: the hand's last HISTORY positions up to this key
                 if _add(data, lab, hands, trajectories, f"{src.name}#{frame.index}"):
                     counts[lab] += 1
     cv2.destroyWindow("handpose record")

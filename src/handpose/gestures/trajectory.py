@@ -55,8 +55,9 @@ class TrajectoryHistory:
         self._intervals: deque[float] = deque(maxlen=15)
         self._prev_ms: float | None = None
 
-    def update(self, hands: Hands) -> None:
-        """Add a frame's hands; tracks that are gone are forgotten."""
+    def update(self, hands: Hands) -> list[int]:
+        """Add a frame's hands; tracks that are gone are forgotten. Returns the tracks that took a position (on a
+        fast camera, the others' histories are as they were)."""
         size = np.array([max(hands.width, 1), max(hands.height, 1)], np.float32)
         t = hands.timestamp_ms
         if self._prev_ms is not None and t > self._prev_ms:
@@ -67,6 +68,7 @@ class TrajectoryHistory:
         live = {int(i) for i in hands.track_ids}
         for tid in [i for i in self.tracks if i not in live]:
             del self.tracks[tid], self._since[tid]
+        moved = []
         for tid, kp in zip(hands.track_ids.tolist(), hands.keypoints, strict=True):
             since = self._since.get(tid, stride)
             if since < stride:
@@ -76,6 +78,8 @@ class TrajectoryHistory:
             hist.append(kp[self.keypoint, :2] / size)
             del hist[:-HISTORY]
             self._since[tid] = 1
+            moved.append(tid)
+        return moved
 
     def get(self, track_id: int) -> np.ndarray | None:
         """The track's trajectory (HISTORY, 2) relative to its first point, once it is that long."""
