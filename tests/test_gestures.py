@@ -462,6 +462,14 @@ def test_high_frame_rate_camera_keeps_a_bounded_trail() -> None:
     assert det.trails[1].n <= 2500 / (1000 / 240) + 1
 
 
+@pytest.mark.parametrize("fps", [30, 500])
+def test_a_slow_zoom_is_seen_on_any_camera(fps) -> None:
+    # the hands' distance grows by 1.55 in one second: the whole second counts, however many frames it has
+    events = _replay(DynamicDetector(), lambda i, h: ((-1) ** h * (200 + 110 * i / fps), 0), n=fps + 1,
+                     dt=1000 / fps, hands=2)
+    assert [e.label for e in events] == ["zoom_in"]
+
+
 @pytest.mark.parametrize(("sign", "label"), [(1, "zoom_in"), (-1, "zoom_out")])
 def test_two_hand_zoom(sign, label) -> None:
     def path(i, h):

@@ -134,7 +134,7 @@ class DynamicDetector:
     def __init__(self, params: DynamicParams | None = None):
         self.params = params or DynamicParams()
         self.trails: dict[int, _Trail] = {}
-        self._pair: deque = deque(maxlen=256)  # (t, ids, distance, centres)
+        self._pair: deque = deque(maxlen=1024)  # (t, ids, distance, centres, size): 1 s up to 1000 fps
         self._pair_cooldown = -1e18
 
     def reset(self) -> None:
