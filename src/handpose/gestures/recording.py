@@ -85,8 +85,9 @@ def _from_video(data: LandmarkSet, path: Path | str, label: str, every: int, mir
             if trajectories is None:
                 due = frame.index % every == 0
             else:  # every Nth new position: between two (a fast camera) the trajectory is the last row's
-                positions += int(hands.track_ids[0]) in moved
-                due = int(hands.track_ids[0]) in moved and (positions - 1) % every == 0
+                fresh = int(hands.track_ids[0]) in moved
+                positions += fresh
+                due = fresh and (positions - 1) % every == 0
             if due:
                 _add(data, label, hands, trajectories, f"{frame.source}#{frame.index}")
     if not found:

@@ -63,8 +63,9 @@ class TrajectoryHistory:
         if self._prev_ms is not None and t > self._prev_ms:
             self._intervals.append(t - self._prev_ms)
         self._prev_ms = t
-        stride = max(1, round(self.STEP_MS / sorted(self._intervals)[len(self._intervals) // 2])) \
-            if self._intervals else 1
+        stride = 1
+        if self._intervals:
+            stride = max(1, round(self.STEP_MS / sorted(self._intervals)[len(self._intervals) // 2]))
         live = {int(i) for i in hands.track_ids}
         for tid in [i for i in self.tracks if i not in live]:
             del self.tracks[tid], self._since[tid]
