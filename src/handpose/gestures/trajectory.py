@@ -66,11 +66,11 @@ class TrajectoryHistory:
         stride = 1
         if self._intervals:
             stride = max(1, round(self.STEP_MS / sorted(self._intervals)[len(self._intervals) // 2]))
-        live = {int(i) for i in hands.track_ids}
-        for tid in [i for i in self.tracks if i not in live]:
+        ids = hands.track_ids.tolist()
+        for tid in [i for i in self.tracks if i not in ids]:
             del self.tracks[tid], self._since[tid]
         moved = []
-        for tid, kp in zip(hands.track_ids.tolist(), hands.keypoints, strict=True):
+        for tid, kp in zip(ids, hands.keypoints, strict=True):
             since = self._since.get(tid, stride)
             if since < stride:
                 self._since[tid] = since + 1
