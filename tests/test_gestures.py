@@ -744,6 +744,28 @@ def test_record_imports_common_csv_and_refuses_overwrite(tmp_path, capsys) -> No
     assert "exists; pass --overwrite" in capsys.readouterr().err
 
 
+def test_common_csv_layout_header_and_bad_files(tmp_path) -> None:
+    # no header and text labels: the first row is data, not a header to skip
+    xy = ",".join(str(v) for v in range(42))
+    (tmp_path / "plain.csv").write_text(f"open,{xy}\nfist,{xy}\n")
+    assert load_dataset(tmp_path / "plain.csv").labels == ["open", "fist"]
+    (tmp_path / "named.csv").write_text("label," + ",".join(f"v{i}" for i in range(42)) + f"\nopen,{xy}\n")
+    assert load_dataset(tmp_path / "named.csv").labels == ["open"]
+    (tmp_path / "only.csv").write_text("label,x0,y0\n")
+    with pytest.raises(HandposeError, match="has a header and no rows"):
+        load_dataset(tmp_path / "only.csv")
+    # JSON Lines given by mistake: the line and what a dataset looks like
+    (tmp_path / "h.jsonl").write_text('{"source": "a.mp4", "frame": 0}\n{"source": "a.mp4", "frame": 1}\n')
+    with pytest.raises(HandposeError, match=r"h.jsonl, line 2: not a number .*expected handpose's landmark CSV"):
+        load_dataset(tmp_path / "h.jsonl")
+    (tmp_path / "short.csv").write_text("a,1,2\nb,3,4\n")
+    with pytest.raises(HandposeError, match=r"trajectory row needs 3 or more \(x, y\) pairs, got 2 values"):
+        load_dataset(tmp_path / "short.csv")
+    (tmp_path / "ragged.csv").write_text(f"open,{xy}\nfist,1,2\n")
+    with pytest.raises(HandposeError, match="ragged.csv, line 2: 2 values, expected 42"):
+        load_dataset(tmp_path / "ragged.csv")
+
+
 def test_record_hand_shapes_from_a_video_and_a_flat_folder(video_path, tmp_path, capsys, models_ready) -> None:
     out = tmp_path / "v.csv"
     assert main(["gestures", "record", str(video_path), "-o", str(out), "--label", "reach", "--every", "25"]) == 0

@@ -143,23 +143,28 @@ def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: 
         out.keypoint = points.pop() if points else TRAJECTORY_KEYPOINT
         return out
     # common layout: label then numbers, no header (or a header we skip)
-    body = rows[1:] if not _is_number(rows[0][0]) else rows
+    # a header row has names where the numbers go; a first data row may have a text label
+    first_line = 1 if all(_is_number(c) for c in rows[0][1:]) else 2
+    body = rows[first_line - 1:]
+    if not body:
+        raise HandposeError(f"{p} has a header and no rows")
     width = len(body[0]) - 1
     if kind is None:
         kind = "hand" if width in (42, 63) else "trajectory"
     out = LandmarkSet(kind)
-    for i, r in enumerate(body, start=1):
+    for i, r in enumerate(body, start=first_line):
         try:
             vals = np.array([float(v) for v in r[1:]], np.float32)
         except ValueError as e:
-            raise HandposeError(f"{p}, row {i}: not a number ({e})") from e
+            raise HandposeError(f"{p}, line {i}: not a number ({e}); expected handpose's landmark CSV (header "
+                                f"{','.join(META)},...) or rows of 'label, x0, y0, ...'") from e
         if len(vals) != width:
-            raise HandposeError(f"{p}, row {i}: {len(vals)} values, expected {width}")
+            raise HandposeError(f"{p}, line {i}: {len(vals)} values, expected {width}")
         label = r[0].strip()
         if names is not None and _is_number(label):
             idx = int(float(label))
             if not 0 <= idx < len(names):
-                raise HandposeError(f"{p}, row {i}: label {idx} has no name in {labels_file}")
+                raise HandposeError(f"{p}, line {i}: label {idx} has no name in {labels_file}")
             label = names[idx]
         if kind == "hand":
             if width not in (42, 63):
@@ -168,8 +173,8 @@ def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: 
             if pts.shape[1] == 2:
                 pts = np.concatenate([pts, np.zeros((21, 1), np.float32)], 1)
         else:
-            if width % 2:
-                raise HandposeError(f"{p}: a trajectory row needs (x, y) pairs, got {width} values")
+            if width % 2 or width < 6:
+                raise HandposeError(f"{p}: a trajectory row needs 3 or more (x, y) pairs, got {width} values")
             pts = vals.reshape(-1, 2)
         out.add(label, pts, None, f"{p.name}:{i}")
     return out
