@@ -849,6 +849,15 @@ def test_trajectory_record_train_eval_cli(video_path, tmp_path, capsys, models_r
                  "0.25", "-o", str(tmp_path / "r")]) == 0
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     assert report["accuracy"] == pytest.approx(acc, abs=1e-4) and report["n"] == 1324
+    assert "warning" not in capsys.readouterr().err
+    # scored on rows it learnt from: said so (the file is recognised by its contents, not its name)
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes(history.read_bytes())
+    assert main(["gestures", "eval", str(model), str(copy), "--labels-file", str(names),
+                 "-o", str(tmp_path / "r2")]) == 0
+    err = capsys.readouterr().err
+    assert f"the model was trained on {copy} (all but the last 0.25 of each class)" in err
+    assert "pass --holdout-last 0.25" in err
     # a trajectory model added to the built-in vocabulary in `run`
     assert main(["run", str(video_path), "--gestures", f"builtin,{model}", "--limit", "40", "--json",
                  str(tmp_path / "g.jsonl")]) == 0

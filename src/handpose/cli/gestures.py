@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import HandposeError
 from ..sinks import check_not_input, check_writable
 from .numbers import at_least, folds, fraction
+
+if TYPE_CHECKING:
+    from ..gestures.recognizer import GestureRecognizer
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -104,6 +107,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..gestures.classifier import DEFAULTS, TrainConfig
     from ..gestures.dataset import load_dataset
     from ..gestures.training import GestureTrainer
+    from ..registry import sha256_of
 
     check_writable(Path(args.output).with_suffix(".npz"), args.overwrite, make_folders=False)  # before training
     data = load_dataset(args.data, args.labels_file)
@@ -132,6 +136,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"held-out last {args.holdout_last:.0%} of each class: accuracy {acc:.4f} (n={len(test_idx)})")
     model.metadata["evaluation"] = report
     model.metadata["source"] = str(args.data)
+    model.metadata["data_sha256"] = sha256_of(Path(args.data))  # eval warns when scored on the rows it learnt
     path = model.save(args.output, overwrite=args.overwrite)
     print(f"model ({cfg.model}, {len(model.labels)} labels: {', '.join(model.labels)}) -> {path}")
     return 0
@@ -167,6 +172,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                                                                      for p in parts)
     src = Path(args.data)
     if src.is_file():
+        _warn_if_trained_on(recognizer, src, args.holdout_last)
         report = evaluate_landmarks(recognizer, args.model, src, args.labels_file, args.holdout_last, mapping,
                                     shapes=shapes)
     else:
@@ -184,6 +190,29 @@ def cmd_eval(args: argparse.Namespace) -> int:
     sys.stdout.write(text)
     print(f"report: {out / 'report.json'}, confusion matrix: {out / 'confusion.png'}")
     return 0
+
+
+def _warn_if_trained_on(recognizer: GestureRecognizer, data: Path, holdout: float) -> None:
+    """Warn when a model is scored on rows of the very file it was trained on."""
+    from ..gestures.classifier import GestureClassifier
+    from ..registry import sha256_of
+
+    digest = None
+    for model in (recognizer.static, recognizer.trajectory):
+        if not isinstance(model, GestureClassifier) or "data_sha256" not in model.metadata:
+            continue
+        digest = digest or sha256_of(data)
+        if model.metadata["data_sha256"] != digest:
+            continue
+        trained_holdout = model.metadata.get("evaluation", {}).get("holdout_last", {}).get("fraction", 0.0)
+        if trained_holdout and holdout == trained_holdout:
+            continue  # the rows the model never saw
+        seen = (f"all but the last {trained_holdout:g} of each class" if trained_holdout else "every row")
+        hint = (f"pass --holdout-last {trained_holdout:g} to score only the rows it did not see" if trained_holdout
+                else "train with --holdout-last, or evaluate new recordings")
+        print(f"handpose: warning: the model was trained on {data} ({seen}): this accuracy is on rows it has "
+              f"seen; {hint}", file=sys.stderr)
+        return
 
 
 def cmd_list(args: argparse.Namespace) -> int:
