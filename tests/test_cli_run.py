@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -73,15 +74,46 @@ def test_glob_over_folders_keeps_equal_file_names_apart(photo_paths, tmp_path, c
     assert len(sizes) == 2  # each output is its own input's picture, not one written over the other
 
 
-def test_folder_without_images_says_what_to_pass(photo_paths, video_path, tmp_path, capsys) -> None:
+def test_folder_without_images_says_what_to_pass(photo_paths, tmp_path, capsys) -> None:
     (tmp_path / "nested" / "a").mkdir(parents=True)
     (tmp_path / "nested" / "a" / "1.jpg").write_bytes(photo_paths[0].read_bytes())
     code, _, err = run_cli(str(tmp_path / "nested"), capsys=capsys)
-    assert code == 1 and "its subfolders hold images, pass a quoted glob such as" in err
-    (tmp_path / "videos").mkdir()
-    (tmp_path / "videos" / "clip.mp4").write_bytes(video_path.read_bytes())
-    code, _, err = run_cli(str(tmp_path / "videos"), capsys=capsys)
-    assert code == 1 and "it holds videos (clip.mp4), pass one of them" in err
+    assert code == 1 and "its subfolders hold some, pass a quoted glob such as" in err
+
+
+def test_several_videos_each_get_their_own_tracks_and_annotated_copy(video_path, tmp_path, capsys) -> None:
+    cap = cv2.VideoCapture(str(video_path))
+    frames = [cap.read()[1] for _ in range(20)]
+    for name, part in (("cam1/clip.mp4", frames[:12]), ("cam2/clip.mp4", frames[12:])):
+        (tmp_path / "in" / name).parent.mkdir(parents=True, exist_ok=True)
+        out = cv2.VideoWriter(str(tmp_path / "in" / name), cv2.VideoWriter.fourcc(*"mp4v"), 25.0, (640, 360))
+        for f in part:
+            out.write(f)
+        out.release()
+    (tmp_path / "in" / "cam2" / "broken.mp4").write_bytes(b"not a video")
+    pattern = str(tmp_path / "in" / "*" / "*.mp4")
+    code, _, err = run_cli(pattern, "-o", str(tmp_path / "one.mp4"), capsys=capsys)
+    assert code == 1 and "holds 3 videos; give a folder for their annotated copies" in err
+    (tmp_path / "ann" / "cam2").mkdir(parents=True)
+    (tmp_path / "ann" / "cam2" / "clip.mp4").write_bytes(b"mine")
+    code, _, err = run_cli(pattern, "-o", str(tmp_path / "ann"), capsys=capsys)  # refused before any work
+    assert code == 1 and "clip.mp4 exists; pass --overwrite" in err and not (tmp_path / "ann" / "cam1").exists()
+    code, out, err = run_cli(pattern, "-o", str(tmp_path / "ann"), "--json", str(tmp_path / "h.jsonl"),
+                             "--overwrite", capsys=capsys)
+    assert code == 0 and "skipped cannot open video" in err and "20 frames of 3 videos processed" in err
+    rows = [json.loads(line) for line in (tmp_path / "h.jsonl").read_text().splitlines()]
+    by_video: dict[str, list] = {}
+    for r in rows:
+        by_video.setdefault(Path(r["source"]).parent.name, []).append(r)
+    assert [len(v) for v in by_video.values()] == [12, 8]
+    for video in by_video.values():  # tracks start afresh with each video, and so does its timeline
+        assert video[0]["frame"] == 0 and video[0]["timestamp_ms"] == 0.0
+        assert {h["track_id"] for r in video for h in r["hands"]} == {1}
+    for name, n in (("cam1", 12), ("cam2", 8)):
+        copy = cv2.VideoCapture(str(tmp_path / "ann" / name / "clip.mp4"))
+        assert int(copy.get(cv2.CAP_PROP_FRAME_COUNT)) == n
+    code, _, err = run_cli(pattern, "--limit", "14", "--json", "-", capsys=capsys)  # the limit spans the videos
+    assert code == 0 and "13 frames of 3 videos processed" in err and "1 skipped" in err
 
 
 def test_unsupported_video_output_names_the_formats_that_work(video_path, tmp_path, capsys) -> None:

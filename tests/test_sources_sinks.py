@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -86,10 +87,38 @@ def test_missing_and_unsupported_sources(tmp_path) -> None:
     with pytest.raises(InputError, match="unsupported file type .txt"):
         open_source(tmp_path / "notes.txt")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(InputError, match="no images found"):
+    with pytest.raises(InputError, match="no images or videos found"):
         open_source(tmp_path / "empty")
-    with pytest.raises(InputError, match="no images match"):
+    with pytest.raises(InputError, match="no images or videos match"):
         open_source(str(tmp_path / "*.png"))
+
+
+def _clip(path, frames) -> None:
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), 25.0, (frames[0].shape[1], frames[0].shape[0]))
+    for f in frames:
+        out.write(f)
+    out.release()
+
+
+def test_a_folder_of_videos_is_read_video_after_video(tmp_path, video_path, photo_paths) -> None:
+    cap = cv2.VideoCapture(str(video_path))
+    frames = [cap.read()[1] for _ in range(7)]
+    _clip(tmp_path / "b.mp4", frames[:4])
+    _clip(tmp_path / "a.mp4", frames[4:])
+    (tmp_path / "c.mp4").write_bytes(b"not a video")
+    with open_source(tmp_path) as src:
+        assert src.kind == "videos" and [p.name for p in src.files] == ["a.mp4", "b.mp4", "c.mp4"]
+        got = [(Path(f.source).name, f.index, f.timestamp_ms, f.image is not None) for f in src]
+    # each video's timeline starts at 0 (a tracker starts fresh tracks); the broken one is one error frame
+    assert got == [("a.mp4", 0, 0.0, True), ("a.mp4", 1, 40.0, True), ("a.mp4", 2, 80.0, True),
+                   ("b.mp4", 0, 0.0, True), ("b.mp4", 1, 40.0, True), ("b.mp4", 2, 80.0, True),
+                   ("b.mp4", 3, 120.0, True), ("c.mp4", 0, 0.0, False)]
+    with open_source(str(tmp_path / "[ab].mp4")) as src:  # a glob of videos too
+        assert src.kind == "videos" and len(src.files) == 2
+    (tmp_path / "photo.jpg").write_bytes(photo_paths[0].read_bytes())
+    with pytest.raises(InputError, match=r"holds both images \(1\) and videos \(3\): pass a quoted glob for one "
+                                         r"kind, such as '.*/\*.jpg' or '.*/\*.mp4'"):
+        open_source(tmp_path)
 
 
 def test_bad_images_are_reported_not_fatal_in_a_folder(tmp_path, photo_paths) -> None:

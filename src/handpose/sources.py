@@ -7,6 +7,7 @@ when processing is slower than the camera, stale frames are dropped instead of q
 from __future__ import annotations
 
 import glob as globlib
+import itertools
 import logging
 import os
 import threading
@@ -98,9 +99,7 @@ class ImageFiles(Source):
         self.paths = self.files = paths
         self.total = len(paths)
         self.fps = self.SEQUENCE_FPS
-        # The deepest folder holding every image: outputs keep the tree below it, so that a glob over several
-        # folders with equal file names (cam1/0001.png, cam2/0001.png) does not write one output over another.
-        self.root = Path(os.path.commonpath([p.parent.resolve() for p in paths])) if paths else None
+        self.root = common_root(paths)
 
     def __iter__(self) -> Iterator[Frame]:
         period_ms = 1000.0 / self.SEQUENCE_FPS
@@ -109,6 +108,12 @@ class ImageFiles(Source):
                 yield Frame(read_image(p), i, i * period_ms, str(p))
             except InputError as e:
                 yield Frame(None, i, i * period_ms, str(p), str(e))
+
+
+def common_root(paths: list[Path]) -> Path | None:
+    """The deepest folder holding every file: outputs keep the tree below it, so that a glob over several folders
+    with equal file names (cam1/0001.png, cam2/0001.png) does not write one output over another."""
+    return Path(os.path.commonpath([p.parent.resolve() for p in paths])) if paths else None
 
 
 class VideoFile(Source):
@@ -146,6 +151,26 @@ class VideoFile(Source):
 
     def close(self) -> None:
         self.cap.release()
+
+
+class VideoFiles(Source):
+    """Several video files in turn (a folder or glob of them). Each one's timestamps start at 0, so a tracker fed
+    these frames starts fresh tracks for every video; a video that cannot be read yields one Frame with the error."""
+
+    kind = "videos"
+
+    def __init__(self, paths: list[Path], name: str):
+        super().__init__(name)
+        self.files = paths
+        self.root = common_root(paths)
+
+    def __iter__(self) -> Iterator[Frame]:
+        for p in self.files:
+            try:
+                with VideoFile(p) as video:
+                    yield from video
+            except InputError as e:
+                yield Frame(None, 0, 0.0, str(p), str(e))
 
 
 class LiveSource(Source):
@@ -259,18 +284,25 @@ def url_kind(text: str) -> str | None:
     return "video" if is_file and low.startswith(("http://", "https://")) else "live"
 
 
-def _images_in(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
+def _files_in(folder: Path, exts: set[str]) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in exts)
 
 
 def _folder_hint(folder: Path) -> str:
-    """Why a folder gave no images, and what to pass instead."""
-    if glob_files(os.path.join(globlib.escape(str(folder)), "**", "*"), IMAGE_EXTS):
-        return f": its subfolders hold images, pass a quoted glob such as '{folder / '**' / '*.jpg'}'"
-    videos = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in VIDEO_EXTS)
-    if videos:
-        return f": it holds videos ({', '.join(videos[:3])}{', ...' if len(videos) > 3 else ''}), pass one of them"
-    return f" (looked for {', '.join(sorted(IMAGE_EXTS))})"
+    """Why a folder gave no images or videos, and what to pass instead."""
+    if glob_files(os.path.join(globlib.escape(str(folder)), "**", "*"), IMAGE_EXTS | VIDEO_EXTS):
+        return f": its subfolders hold some, pass a quoted glob such as '{folder / '**' / '*.jpg'}'"
+    return f" (looked for {', '.join(sorted(IMAGE_EXTS | VIDEO_EXTS))})"
+
+
+def _files_source(images: list[Path], videos: list[Path], name: str, example: Path) -> Source:
+    """Images as one sequence, one video as itself, several videos in turn; never images and videos mixed."""
+    if images and videos:
+        raise InputError(f"{name} holds both images ({len(images)}) and videos ({len(videos)}): pass a quoted glob "
+                         f"for one kind, such as '{example / '*.jpg'}' or '{example / '*.mp4'}'")
+    if images:
+        return ImageFiles(images, name)
+    return VideoFile(videos[0]) if len(videos) == 1 else VideoFiles(videos, name)
 
 
 def open_source(source: Any, **options: Any) -> Source:
@@ -290,18 +322,16 @@ def open_source(source: Any, **options: Any) -> Source:
         return LiveSource(text, text, "stream", **options)
     path = Path(text).expanduser()
     if path.is_dir():
-        files = _images_in(path)
-        if not files:
-            raise InputError(f"no images found in folder {path}{_folder_hint(path)}")
-        return ImageFiles(files, str(path))
+        images, videos = _files_in(path, IMAGE_EXTS), _files_in(path, VIDEO_EXTS)
+        if not images and not videos:
+            raise InputError(f"no images or videos found in folder {path}{_folder_hint(path)}")
+        return _files_source(images, videos, f"folder {path}", path)
     if is_glob(text):
-        files = glob_files(text, IMAGE_EXTS)
-        if not files:
-            videos = glob_files(text, VIDEO_EXTS)
-            if len(videos) == 1:
-                return VideoFile(videos[0])
-            raise InputError(f"no images match {text}")
-        return ImageFiles(files, text)
+        images, videos = glob_files(text, IMAGE_EXTS), glob_files(text, VIDEO_EXTS)
+        if not images and not videos:
+            raise InputError(f"no images or videos match {text}")
+        base = Path(*[part for part in itertools.takewhile(lambda q: not is_glob(q), Path(text).parts)] or ["."])
+        return _files_source(images, videos, text, base)
     if not path.exists():
         raise InputError(f"source not found: {text} (expected an image, folder, glob, video, camera index or URL)")
     suffix = path.suffix.lower()

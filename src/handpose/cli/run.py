@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import HandposeError, InputError
-from ..sinks import VIDEO_FOURCC, FolderSink, GifSink, JsonlSink, VideoSink, check_not_input
+from ..sinks import VIDEO_FOURCC, FolderSink, GifSink, JsonlSink, VideoSink, check_not_input, check_writable
 from .numbers import at_least
 
 log = logging.getLogger("handpose")
@@ -79,12 +79,107 @@ def _sink_path(sink: Any) -> str:
     return str(sink.path)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+def _video_outputs(output: str | None, src: Any, overwrite: bool) -> list[Path | None]:
+    """Where each video of a folder or glob goes: ``output/<its path below the videos' common folder>.mp4``,
+    all checked before the first is processed."""
+    if not output:
+        return [None] * len(src.files)
+    folder = Path(output)
+    if folder.suffix:
+        raise InputError(f"--output {output}: {src.name} holds {len(src.files)} videos; give a folder for their "
+                         "annotated copies")
+    targets = [folder / p.resolve().relative_to(src.root).with_suffix(".mp4") for p in src.files]
+    for target, p in zip(targets, src.files, strict=True):
+        if targets.count(target) > 1:
+            raise InputError(f"two inputs would both be written to {target}, {p} among them")
+        check_not_input(target, src.files)
+        check_writable(target, overwrite, make_folders=False)
+    return targets
 
-    from ..draw import EventBanner, draw_fps, draw_hands
+
+class _Run:
+    """One ``handpose run``: the tracker, sinks and counts shared by every video of the source."""
+
+    def __init__(self, args: argparse.Namespace, tracker: Any, jsonl: JsonlSink | None):
+        from ..draw import EventBanner
+
+        self.args, self.tracker, self.jsonl = args, tracker, jsonl
+        self.banner = EventBanner() if tracker.gesture_classifier is not None else None
+        self.processed = self.skipped = self.hands = 0
+        self.outputs: list[str] = []
+
+    def process(self, src: Any, output: str | Path | None) -> bool:
+        """Process one image sequence, video or live source; False when the user asked to stop."""
+        from tqdm import tqdm
+
+        from ..draw import draw_fps, draw_hands
+
+        args, tracker, mode = self.args, self.tracker, self.tracker.mode
+        tracker.reset()
+        sink, hands, done = None, None, 0
+        left = args.limit - self.processed - self.skipped if args.limit else None
+        total = min(src.total, left) if src.total and left else src.total
+        bar = tqdm(total=total, unit="frame" if src.kind != "images" else "img", disable=None, file=sys.stderr,
+                   desc=Path(src.name).name or src.name, dynamic_ncols=True)
+        t0, fps, go_on = time.perf_counter(), 0.0, True
+        try:
+            for frame in src:
+                if left is not None and done >= left:
+                    break
+                done += 1
+                bar.update(1)
+                if frame.image is None:
+                    self.skipped += 1
+                    bar.write(f"handpose: skipped {frame.error}", file=sys.stderr)
+                    continue
+                try:
+                    hands = tracker.process(frame.image, frame.timestamp_ms if mode == "video" else None)
+                except InputError as e:
+                    self.skipped += 1
+                    bar.write(f"handpose: skipped {frame.source}: {e}", file=sys.stderr)
+                    continue
+                hands.frame = frame.index
+                if mode == "image":
+                    hands.timestamp_ms = frame.timestamp_ms
+                self.processed += 1
+                self.hands += len(hands)
+                if self.jsonl:
+                    self.jsonl.write(hands.to_dict(frame.source))
+                if output or args.show:
+                    annotated = draw_hands(frame.image, hands)
+                    if self.banner is not None:
+                        self.banner.draw(annotated, hands)
+                    if src.live:
+                        now = time.perf_counter()
+                        fps = 0.9 * fps + 0.1 / max(now - t0, 1e-6) if fps else 1 / max(now - t0, 1e-6)
+                        t0 = now
+                        draw_fps(annotated, fps)
+                    if output:
+                        if sink is None:
+                            sink = _open_sink(str(output), src, (annotated.shape[1], annotated.shape[0]),
+                                              args.overwrite)
+                            self.outputs.append(_sink_path(sink))
+                        sink.write(annotated, frame.source)
+                    if args.show and _show(annotated):
+                        go_on = False
+                        break
+            if tracker.gesture_classifier is not None and hands is not None:
+                # gestures still held end with the input; one closing object carries their end events
+                ended = tracker.gesture_classifier.finish()
+                if ended and self.jsonl:
+                    self.jsonl.write({"source": src.name, "end_of_stream": True, "frame": None,
+                                      "timestamp_ms": hands.timestamp_ms, "hands": [],
+                                      "events": [e.to_dict() for e in ended]})
+        finally:
+            bar.close()
+            if sink is not None:
+                sink.close()
+        return go_on and (left is None or done < left)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
     from ..pipeline import HandTracker
-    from ..sources import open_source
+    from ..sources import VideoFile, open_source
 
     src = open_source(args.source)
     with src:
@@ -94,78 +189,36 @@ def cmd_run(args: argparse.Namespace) -> int:
                               detect_every=args.detect_every, threads=args.threads, gestures=args.gestures)
         if args.no_dynamic and tracker.gesture_classifier is not None:
             tracker.gesture_classifier.dynamic = None
-        banner = EventBanner() if tracker.gesture_classifier is not None else None
         for output in (args.output, args.json):
             if output and output != "-":
                 check_not_input(Path(output), src.files)
-        jsonl = JsonlSink(args.json, args.overwrite) if args.json else None
-        sink = None
+        targets = _video_outputs(args.output, src, args.overwrite) if src.kind == "videos" else []
         if args.show:
             _check_gui()
-        processed = skipped = n_hands = 0
-        total = min(src.total, args.limit) if src.total and args.limit else src.total
-        bar = tqdm(total=total, unit="frame" if src.kind != "images" else "img", disable=None, file=sys.stderr,
-                   desc=Path(src.name).name or src.name, dynamic_ncols=True)
-        t0, fps = time.perf_counter(), 0.0
+        jsonl = JsonlSink(args.json, args.overwrite) if args.json else None
+        run = _Run(args, tracker, jsonl)
         try:
-            for frame in tracker.frames(src):
-                if args.limit and processed + skipped >= args.limit:
-                    break
-                bar.update(1)
-                if frame.image is None:
-                    skipped += 1
-                    bar.write(f"handpose: skipped {frame.error}", file=sys.stderr)
-                    continue
+            if src.kind != "videos":
+                run.process(src, args.output)
+            for path, target in zip(src.files if src.kind == "videos" else [], targets, strict=True):
                 try:
-                    hands = tracker.process(frame.image, frame.timestamp_ms if mode == "video" else None)
-                except InputError as e:
-                    skipped += 1
-                    bar.write(f"handpose: skipped {frame.source}: {e}", file=sys.stderr)
-                    continue
-                hands.frame = frame.index
-                if mode == "image":
-                    hands.timestamp_ms = frame.timestamp_ms
-                processed += 1
-                n_hands += len(hands)
-                if jsonl:
-                    jsonl.write(hands.to_dict(frame.source))
-                if args.output or args.show:
-                    annotated = draw_hands(frame.image, hands)
-                    if banner is not None:
-                        banner.draw(annotated, hands)
-                    if src.live:
-                        now = time.perf_counter()
-                        fps = 0.9 * fps + 0.1 / max(now - t0, 1e-6) if fps else 1 / max(now - t0, 1e-6)
-                        t0 = now
-                        draw_fps(annotated, fps)
-                    if args.output:
-                        if sink is None:
-                            sink = _open_sink(args.output, src, (annotated.shape[1], annotated.shape[0]),
-                                              args.overwrite)
-                        sink.write(annotated, frame.source)
-                    if args.show and _show(annotated):
-                        break
-            if tracker.gesture_classifier is not None and processed:
-                # gestures still held end with the input; one closing object carries their end events
-                ended = tracker.gesture_classifier.finish()
-                if ended and jsonl:
-                    jsonl.write({"source": src.name, "end_of_stream": True, "frame": None,
-                                 "timestamp_ms": hands.timestamp_ms, "hands": [],
-                                 "events": [e.to_dict() for e in ended]})
+                    with VideoFile(path) as video:
+                        if not run.process(video, target):
+                            break
+                except InputError as e:  # one bad video of many is reported, and the run goes on
+                    run.skipped += 1
+                    print(f"handpose: skipped {e}", file=sys.stderr)
         finally:
-            bar.close()
-            if sink is not None:
-                sink.close()
             if jsonl:
                 jsonl.close()
-    what = "images" if src.kind == "images" else "frames"
-    print(f"handpose: {processed} {what} processed, {n_hands} hands found, {skipped} skipped "
+    what = {"images": "images", "videos": f"frames of {len(src.files)} videos"}.get(src.kind, "frames")
+    print(f"handpose: {run.processed} {what} processed, {run.hands} hands found, {run.skipped} skipped "
           f"(engine {tracker.engine}, mode {mode})", file=sys.stderr)
-    if sink is not None:
-        print(f"annotated output: {_sink_path(sink)}")
+    if run.outputs:
+        print(f"annotated output: {', '.join(run.outputs) if len(run.outputs) < 4 else Path(args.output)}")
     if args.json and args.json != "-":
         print(f"json lines: {args.json}")
-    if processed == 0:
+    if run.processed == 0:
         raise HandposeError(f"nothing could be processed from {args.source}")
     return 0
 
