@@ -256,6 +256,7 @@ JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01"
     ({"d.csv": b"0,1,2\n"}, ["gestures", "train", "d.csv", "--labels-file", "names.csv", "-o", "m.npz"],
      "labels file not found: names.csv"),
     ({"mine.toml": JPEG_BYTES}, ["run", "x.jpg", "--gestures", "mine.toml"], "mine.toml: not a text TOML file"),
+    ({"x.jpg": JPEG_BYTES}, ["run", "x.jpg", "--gestures", " , "], "no gesture classifier given: expected 'builtin'"),
     ({"mine.npz": JPEG_BYTES}, ["run", "x.jpg", "--gestures", "mine.npz"],
      "mine.npz is not a handpose gesture model (not an .npz archive)"),
     ({"a.json": JPEG_BYTES}, ["eval", "a.json"], "cannot read annotations a.json: not a JSON text file"),

@@ -156,6 +156,8 @@ def load_classifier(spec: str | Path | Iterable[str]) -> GestureRecognizer:
     extends the built-in vocabulary, so ``builtin`` may stand beside it."""
     items = str(spec).split(",") if isinstance(spec, (str, Path)) else [str(s) for s in spec]
     parts = [s.strip() for s in items if s.strip()]
+    if not parts:
+        raise HandposeError("no gesture classifier given: expected 'builtin', a .toml rules file or a .npz model")
     shapes: list[tuple[str, RuleClassifier | GestureClassifier]] = []
     trajectories: list[str] = []
     trajectory: GestureClassifier | None = None
