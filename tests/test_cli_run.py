@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -39,6 +40,32 @@ def test_video_to_annotated_video_and_jsonl(video_path, tmp_path, capsys) -> Non
     assert hand["track_id"] == 1 and hand["handedness"] == "right"
     assert len(hand["keypoints"]) == 21 and all(len(k) == 3 for k in hand["keypoints"]) and len(hand["bbox"]) == 4
     assert {rec["hands"][0]["track_id"] for rec in records} == {1}
+
+
+def test_csv_has_a_row_per_hand_matching_the_json(video_path, photo_paths, tmp_path, capsys) -> None:
+    code, out, _ = run_cli(str(video_path), "--limit", "12", "--gestures", "builtin", "--json",
+                           str(tmp_path / "h.jsonl"), "--csv", str(tmp_path / "h.csv"), capsys=capsys)
+    assert code == 0 and f"csv: {tmp_path / 'h.csv'}" in out
+    records = [json.loads(line) for line in (tmp_path / "h.jsonl").read_text().splitlines()]
+    hands = [(r, h) for r in records for h in r["hands"]]
+    with open(tmp_path / "h.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == len(hands) == 12
+    for row, (r, h) in zip(rows, hands, strict=True):
+        assert (row["source"], int(row["frame"]), float(row["timestamp_ms"])) == (r["source"], r["frame"],
+                                                                                  r["timestamp_ms"])
+        assert int(row["track_id"]) == h["track_id"] and row["handedness"] == h["handedness"]
+        assert [float(row[f"{a}{i}"]) for i in range(21) for a in "xyz"] == [v for p in h["keypoints"] for v in p]
+        assert [float(row[f"w{a}{i}"]) for i in range(21) for a in "xyz"] == [v for p in h["world"] for v in p]
+        assert [float(row[f"bbox_{k}"]) for k in ("x1", "y1", "x2", "y2")] == h["bbox"]
+        assert row["gesture"] == h["gesture"]["label"] and float(row["gesture_score"]) == h["gesture"]["score"]
+    assert not any(row["z0"].startswith("-") for row in rows)  # the wrist is the depth origin: 0, never -0
+    # image mode: no track id, no gesture; a photo without a hand has no row
+    code, out, _ = run_cli(str(photo_paths[1]), "--csv", "-", capsys=capsys)
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 2 and ",,left," in lines[1] and lines[1].endswith(",,")
+    code, _, err = run_cli(str(photo_paths[1]), "--csv", "-", "--json", "-", capsys=capsys)
+    assert code == 1 and "only one of them can go to standard output" in err
 
 
 def test_folder_to_folder_sorted_with_null_track_ids(tmp_path, capsys) -> None:

@@ -28,7 +28,7 @@ SKELETON = (
 
 
 def _r(a: np.ndarray | float, nd: int = 2) -> Any:
-    return np.round(np.asarray(a, dtype=np.float64), nd).tolist()
+    return (np.round(np.asarray(a, dtype=np.float64), nd) + 0.0).tolist()  # + 0.0: no "-0.0" in the output
 
 
 @dataclass

@@ -1,7 +1,8 @@
-"""Where results go: an annotated video, a GIF, a folder of annotated images, JSON Lines."""
+"""Where results go: an annotated video, a GIF, a folder of annotated images, JSON Lines, CSV."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 from collections.abc import Iterable
@@ -155,25 +156,58 @@ class FolderSink:
         """Nothing to flush: every image is written as it comes."""
 
 
-class JsonlSink:
-    """JSON Lines: exactly one object per processed frame or image."""
+class _TextSink:
+    """A text file written record by record, or standard output for ``-``."""
 
     def __init__(self, path: Path | str, overwrite: bool = False):
         self._own = str(path) != "-"
         if self._own:
             path = Path(path)
             check_writable(path, overwrite)
-            self.fh: IO[str] = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+            self.fh: IO[str] = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in close()
         else:
             import sys
 
             self.fh = sys.stdout
-
-    def write(self, record: dict[str, Any]) -> None:
-        self.fh.write(json.dumps(record, separators=(",", ":")) + "\n")
 
     def close(self) -> None:
         if self._own:
             self.fh.close()
         else:
             self.fh.flush()
+
+
+class JsonlSink(_TextSink):
+    """JSON Lines: exactly one object per processed frame or image."""
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.fh.write(json.dumps(record, separators=(",", ":")) + "\n")
+
+
+def hands_csv_header() -> list[str]:
+    return (["source", "frame", "timestamp_ms", "width", "height", "track_id", "handedness", "handedness_score",
+             "score", "bbox_x1", "bbox_y1", "bbox_x2", "bbox_y2"]
+            + [f"{a}{i}" for i in range(21) for a in "xyz"] + [f"w{a}{i}" for i in range(21) for a in "xyz"]
+            + ["gesture", "gesture_score"])
+
+
+class CsvSink(_TextSink):
+    """CSV: one row per hand per frame (a frame without hands has no row), for spreadsheets and pandas.
+
+    Takes the same frame records as :class:`JsonlSink`; keypoints ``x0, y0, z0, ...`` in pixels, world
+    ``wx0, wy0, wz0, ...`` in metres, ``track_id`` empty in image mode, ``gesture`` empty without ``--gestures``.
+    """
+
+    def __init__(self, path: Path | str, overwrite: bool = False):
+        super().__init__(path, overwrite)
+        self.writer = csv.writer(self.fh, lineterminator="\n")
+        self.writer.writerow(hands_csv_header())
+
+    def write(self, record: dict[str, Any]) -> None:
+        frame = [record["source"], record["frame"], record["timestamp_ms"], record.get("width"), record.get("height")]
+        for h in record["hands"]:
+            gesture = h["gesture"] or {}
+            self.writer.writerow([*frame, "" if h["track_id"] is None else h["track_id"], h["handedness"],
+                                  h["handedness_score"], h["score"], *h["bbox"],
+                                  *(v for p in h["keypoints"] for v in p), *(v for p in h["world"] for v in p),
+                                  gesture.get("label", ""), gesture.get("score", "")])

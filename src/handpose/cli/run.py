@@ -1,4 +1,4 @@
-"""``handpose run SOURCE``: hands (and gestures) of any source, to an annotated video/GIF/folder and JSON Lines."""
+"""``handpose run SOURCE``: hands (and gestures) of any source, to an annotated video/GIF/folder, JSON Lines, CSV."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import HandposeError, InputError
-from ..sinks import VIDEO_FOURCC, FolderSink, GifSink, JsonlSink, VideoSink, check_not_input, check_writable
+from ..sinks import VIDEO_FOURCC, CsvSink, FolderSink, GifSink, JsonlSink, VideoSink, check_not_input, check_writable
 from .numbers import at_least
 
 log = logging.getLogger("handpose")
@@ -29,11 +29,13 @@ def add_tracker_options(p: argparse.ArgumentParser) -> None:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="find hands in an image, folder, glob, video, camera or stream",
-                       description="Find hands and their 21 keypoints in SOURCE; write an annotated copy and/or "
-                                   "JSON Lines (one object per processed frame or image).")
+                       description="Find hands and their 21 keypoints in SOURCE; write an annotated copy, "
+                                   "JSON Lines (one object per processed frame or image) and/or a CSV (one row per "
+                                   "hand).")
     p.add_argument("source", help="image, folder, glob (quoted), video file, camera index (0) or rtsp/http URL")
     p.add_argument("--output", "-o", help="annotated output: a video (.mp4/.avi), a .gif, or a folder")
     p.add_argument("--json", help="write JSON Lines here ('-' for standard output)")
+    p.add_argument("--csv", help="write a CSV here, one row per hand per frame ('-' for standard output)")
     p.add_argument("--show", action="store_true", help="show the annotated frames in a window (q to quit)")
     p.add_argument("--mode", choices=["image", "video"], default=None,
                    help="image: detector on every input; video: tracking (default: image for pictures, "
@@ -100,10 +102,10 @@ def _video_outputs(output: str | None, src: Any, overwrite: bool) -> list[Path |
 class _Run:
     """One ``handpose run``: the tracker, sinks and counts shared by every video of the source."""
 
-    def __init__(self, args: argparse.Namespace, tracker: Any, jsonl: JsonlSink | None):
+    def __init__(self, args: argparse.Namespace, tracker: Any, records: list[JsonlSink | CsvSink]):
         from ..draw import EventBanner
 
-        self.args, self.tracker, self.jsonl = args, tracker, jsonl
+        self.args, self.tracker, self.records = args, tracker, records
         self.banner = EventBanner() if tracker.gesture_classifier is not None else None
         self.processed = self.skipped = self.hands = 0
         self.outputs: list[str] = []
@@ -143,8 +145,10 @@ class _Run:
                     hands.timestamp_ms = frame.timestamp_ms
                 self.processed += 1
                 self.hands += len(hands)
-                if self.jsonl:
-                    self.jsonl.write(hands.to_dict(frame.source))
+                if self.records:
+                    record = hands.to_dict(frame.source)
+                    for writer in self.records:
+                        writer.write(record)
                 if output or args.show:
                     annotated = draw_hands(frame.image, hands)
                     if self.banner is not None:
@@ -166,8 +170,9 @@ class _Run:
             if tracker.gesture_classifier is not None and hands is not None:
                 # gestures still held end with the input; one closing object carries their end events
                 ended = tracker.gesture_classifier.finish()
-                if ended and self.jsonl:
-                    self.jsonl.write({"source": src.name, "end_of_stream": True, "frame": None,
+                if ended:
+                    for writer in self.records:
+                        writer.write({"source": src.name, "end_of_stream": True, "frame": None,
                                       "timestamp_ms": hands.timestamp_ms, "hands": [],
                                       "events": [e.to_dict() for e in ended]})
         finally:
@@ -189,15 +194,19 @@ def cmd_run(args: argparse.Namespace) -> int:
                               detect_every=args.detect_every, threads=args.threads, gestures=args.gestures)
         if args.no_dynamic and tracker.gesture_classifier is not None:
             tracker.gesture_classifier.dynamic = None
-        for output in (args.output, args.json):
+        if args.json == "-" and args.csv == "-":
+            raise InputError("--json - and --csv -: only one of them can go to standard output")
+        for output in (args.output, args.json, args.csv):
             if output and output != "-":
                 check_not_input(Path(output), src.files)
         targets = _video_outputs(args.output, src, args.overwrite) if src.kind == "videos" else []
         if args.show:
             _check_gui()
-        jsonl = JsonlSink(args.json, args.overwrite) if args.json else None
-        run = _Run(args, tracker, jsonl)
+        records: list[JsonlSink | CsvSink] = []
+        run = _Run(args, tracker, records)
         try:
+            records += [kind(path, args.overwrite) for kind, path in ((JsonlSink, args.json), (CsvSink, args.csv))
+                        if path]
             if src.kind != "videos":
                 run.process(src, args.output)
             for path, target in zip(src.files if src.kind == "videos" else [], targets, strict=True):
@@ -209,8 +218,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                     run.skipped += 1
                     print(f"handpose: skipped {e}", file=sys.stderr)
         finally:
-            if jsonl:
-                jsonl.close()
+            for sink in records:
+                sink.close()
     what = {"images": "images", "videos": f"frames of {len(src.files)} videos"}.get(src.kind, "frames")
     print(f"handpose: {run.processed} {what} processed, {run.hands} hands found, {run.skipped} skipped "
           f"(engine {tracker.engine}, mode {mode})", file=sys.stderr)
@@ -218,6 +227,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"annotated output: {', '.join(run.outputs) if len(run.outputs) < 4 else Path(args.output)}")
     if args.json and args.json != "-":
         print(f"json lines: {args.json}")
+    if args.csv and args.csv != "-":
+        print(f"csv: {args.csv}")
     if run.processed == 0:
         raise HandposeError(f"nothing could be processed from {args.source}")
     return 0
