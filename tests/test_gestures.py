@@ -766,6 +766,22 @@ def test_common_csv_layout_header_and_bad_files(tmp_path) -> None:
         load_dataset(tmp_path / "ragged.csv")
 
 
+def test_record_skips_an_unreadable_input_and_goes_on(photo_paths, tmp_path, capsys, models_ready) -> None:
+    (tmp_path / "like").mkdir()
+    (tmp_path / "like" / "a.jpg").write_bytes(photo_paths[1].read_bytes())
+    (tmp_path / "like" / "b.jpg").write_bytes(b"\xff\xd8 not a picture")
+    (tmp_path / "like" / "c.mp4").write_bytes(b"not a video")
+    out = tmp_path / "d.csv"
+    assert main(["gestures", "record", str(tmp_path), "-o", str(out)]) == 0
+    assert load_dataset(out).labels == ["like"]
+    assert "2 inputs that could not be read (not recorded): b.jpg, c.mp4" in capsys.readouterr().out
+    (tmp_path / "like" / "a.jpg").unlink()
+    assert main(["gestures", "record", str(tmp_path), "-o", str(tmp_path / "e.csv")]) == 1
+    assert "nothing recorded from" in (err := capsys.readouterr().err)
+    assert f"2 inputs that could not be read; {tmp_path / 'e.csv'} not written" in err
+    assert not (tmp_path / "e.csv").exists()
+
+
 def test_record_hand_shapes_from_a_video_and_a_flat_folder(video_path, tmp_path, capsys, models_ready) -> None:
     out = tmp_path / "v.csv"
     assert main(["gestures", "record", str(video_path), "-o", str(out), "--label", "reach", "--every", "25"]) == 0

@@ -93,12 +93,17 @@ def cmd_record(args: argparse.Namespace) -> int:
         check_appendable(out, args.kind)  # before recording, so a recording is never lost to a wrong file
     data = record(args.source, kind=args.kind, label=args.label, labels=args.labels, labels_file=args.labels_file,
                   every=args.every, mirrored=args.mirrored, keypoint=args.keypoint)
+    left_out = [(f"{len(left)} inputs {what}", left) for left, what in
+                ((data.undetected, "without a hand"), (data.unreadable, "that could not be read")) if left]
+    if len(data) == 0:
+        why = ", ".join(text for text, _ in left_out)
+        raise HandposeError(f"nothing recorded from {args.source}{': ' + why if why else ''}; {out} not written")
     path = data.save(args.output, overwrite=args.overwrite, append=args.append)
     counts = {lab: data.labels.count(lab) for lab in sorted(set(data.labels))}
     print(f"{len(data)} {args.kind} rows -> {path}  ({', '.join(f'{k}: {v}' for k, v in counts.items())})")
-    if data.undetected:
-        print(f"{len(data.undetected)} inputs without a hand (not recorded): "
-              + ", ".join(Path(s).name for _, s in data.undetected[:8]) + (" ..." if len(data.undetected) > 8 else ""))
+    for text, left in left_out:
+        print(f"{text} (not recorded): " + ", ".join(Path(s).name for _, s in left[:8])
+              + (" ..." if len(left) > 8 else ""))
     return 0
 
 

@@ -46,6 +46,7 @@ class LandmarkSet:
     sizes: list[tuple[int, int]] = field(default_factory=list)
     points: list[np.ndarray] = field(default_factory=list)  # (21, 3) or (T, 2)
     undetected: list[tuple[str, str]] = field(default_factory=list)  # (label, source) with no hand found
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (label, source) that could not be read
     keypoint: int = TRAJECTORY_KEYPOINT  # trajectories: the keypoint they follow
 
     def __len__(self) -> int:
@@ -68,7 +69,7 @@ class LandmarkSet:
     def subset(self, idx: np.ndarray) -> LandmarkSet:
         return LandmarkSet(self.kind, [self.labels[i] for i in idx], [self.handedness[i] for i in idx],
                            [self.sources[i] for i in idx], [self.sizes[i] for i in idx],
-                           [self.points[i] for i in idx], [], self.keypoint)
+                           [self.points[i] for i in idx], keypoint=self.keypoint)
 
     def save(self, path: str | Path, overwrite: bool = False, append: bool = False) -> Path:
         p = Path(path)

@@ -3,6 +3,7 @@ or a CSV."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +15,8 @@ from .trajectory import TRAJECTORY_KEYPOINT, TrajectoryHistory, keypoint_index
 
 if TYPE_CHECKING:
     from ..results import Hands
+
+log = logging.getLogger("handpose")
 
 
 def _tracker(mode: str, mirrored: bool):
@@ -38,7 +41,7 @@ def _from_images(data: LandmarkSet, files: list[Path], label: str, mirrored: boo
         for frame in _frames(src, label, "img"):
             hands = tracker.process_frame(frame)
             if hands is None or len(hands) == 0:
-                data.undetected.append((label, frame.source))
+                (data.unreadable if hands is None else data.undetected).append((label, frame.source))
                 continue
             # the first hand is the detector's most confident one
             data.add(label, hands.keypoints[0], str(hands.handedness[0]), frame.source, (hands.width, hands.height))
@@ -66,7 +69,11 @@ def _from_files(data: LandmarkSet, files: list[Path], label: str, every: int, mi
     if images and data.kind == "hand":
         _from_images(data, images, label, mirrored)
     for v in (p for p in files if p.suffix.lower() in VIDEO_EXTS):
-        _from_video(data, v, label, every, mirrored)
+        try:
+            _from_video(data, v, label, every, mirrored)
+        except InputError as e:  # one bad video of many: reported, and the recording goes on
+            log.warning("skipped %s", e)
+            data.unreadable.append((label, str(v)))
 
 
 def _from_video(data: LandmarkSet, path: Path | str, label: str, every: int, mirrored: bool) -> None:
@@ -185,7 +192,7 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
     for group in groups:
         name = label if group == path else group.name
         _from_files(data, sorted(p for p in group.iterdir() if p.is_file()), name or group.name, every, mirrored)
-    if len(data) == 0 and not data.undetected:
+    if len(data) == 0 and not data.undetected and not data.unreadable:
         raise InputError(f"no images or videos found under {path}")
     return data
 
