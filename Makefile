@@ -24,7 +24,7 @@ test: setup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check src tests tools
+	$(BIN)/ruff check src tests tools examples
 	$(BIN)/mypy src/handpose
 
 # mediapipe 0.10.21 (the reference) needs protobuf < 5, so it lives in its own environment.

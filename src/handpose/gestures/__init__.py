@@ -6,6 +6,7 @@ from .dynamic import DynamicDetector, DynamicParams, Motion
 from .events import Debouncer, GestureEvent
 from .features import FEATURE_VERSION, batch_features, finger_state, finger_states, hand_features
 from .recognizer import GestureRecognizer, annotate_stream, load_classifier
+from .recording import record
 from .rules import ALIASES, RuleClassifier, load_rules
 from .training import GestureTrainer
 from .trajectory import TRAJECTORY_VERSION, TrajectoryHistory, drop_teleports, trajectory_features
@@ -37,6 +38,7 @@ __all__ = [
     "load_classifier",
     "load_dataset",
     "load_rules",
+    "record",
     "split_last",
     "stratified_folds",
     "synthetic_views",

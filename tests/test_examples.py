@@ -1,0 +1,60 @@
+"""The scripts in examples/ run on real inputs and do what their docstrings say."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from types import ModuleType
+
+import cv2
+
+from .conftest import ROOT, shared_path
+
+
+def example(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"example_{name}", ROOT / "examples" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gesture_events_maps_the_held_open_palm_to_its_action(video_path, capsys, models_ready) -> None:
+    assert example("gesture_events").main([str(video_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    # the clip shows one right hand, open most of the time: debounced, the palm starts a few times, not per frame
+    assert lines and all(line.endswith("pause              <- open_palm of hand 1 (right)") for line in lines)
+    assert len(lines) <= 3
+
+
+def test_finger_count_counts_four_and_call(tmp_path, capsys, models_ready) -> None:
+    module = example("finger_count")
+    for folder, expected in (("four", 4), ("call", 2)):
+        images = shared_path("data", "gesture_images", folder)
+        out = tmp_path / f"{folder}.mp4"
+        assert module.main([str(images), "-o", str(out)]) == 0
+        counts = [json.loads(line.split(": ", 1)[1]) for line in capsys.readouterr().out.splitlines()]
+        assert len(counts) == len(list(images.iterdir()))
+        firsts = [c[0] for c in counts if c]
+        assert len(firsts) >= 6 and sum(c == expected for c in firsts) >= len(firsts) - 1
+        assert int(cv2.VideoCapture(str(out)).get(cv2.CAP_PROP_FRAME_COUNT)) == len(counts)
+
+
+def test_pinch_click_gives_alternating_down_and_up(video_path, capsys, models_ready) -> None:
+    assert example("pinch_click").main([str(video_path)]) == 0
+    events = re.findall(r"hand (\d+): (down|up) at \((\S+), (\S+)\)", capsys.readouterr().out)
+    assert events and [e[1] for e in events] == ["down", "up"] * (len(events) // 2) + ["down"] * (len(events) % 2)
+    assert all(0 <= float(x) <= 1 and 0 <= float(y) <= 1 for _, _, x, y in events)
+
+
+def test_teach_gestures_trains_saves_and_uses_a_model(tmp_path, capsys, models_ready) -> None:
+    model = tmp_path / "mine.npz"
+    thumbs = shared_path("data", "photos", "thumbs_up.jpg")
+    argv = [str(shared_path("data", "gesture_images")), "-o", str(model), "--try", str(thumbs)]
+    assert example("teach_gestures").main(argv) == 0
+    out = capsys.readouterr().out
+    assert "36 hands: {'call': 8, 'four': 8, 'none': 10, 'rock': 10}" in out and model.exists()
+    assert f"{thumbs} #0: none" in out  # a thumbs-up is none of call, four or rock
+    assert example("teach_gestures").main(argv) == 1  # the model is not replaced without --overwrite
+    assert "exists; pass --overwrite" in capsys.readouterr().err
