@@ -66,6 +66,12 @@ def test_csv_has_a_row_per_hand_matching_the_json(video_path, photo_paths, tmp_p
     assert code == 0 and len(lines) == 2 and ",,left," in lines[1] and lines[1].endswith(",,")
     code, _, err = run_cli(str(photo_paths[1]), "--csv", "-", "--json", "-", capsys=capsys)
     assert code == 1 and "only one of them can go to standard output" in err
+    # every output is checked before any is written: a refused CSV or video leaves no new JSON behind
+    for refused in (["--csv", str(tmp_path / "h.csv")], ["-o", str(tmp_path / "mine.mp4")]):
+        (tmp_path / "mine.mp4").write_bytes(b"mine")
+        code, _, err = run_cli(str(video_path), "--json", str(tmp_path / "new.jsonl"), *refused, capsys=capsys)
+        assert code == 1 and "exists; pass --overwrite" in err and not (tmp_path / "new.jsonl").exists()
+        assert (tmp_path / "mine.mp4").read_bytes() == b"mine"
 
 
 def test_folder_to_folder_sorted_with_null_track_ids(tmp_path, capsys) -> None:

@@ -295,10 +295,10 @@ def _folder_hint(folder: Path) -> str:
     return f" (looked for {', '.join(sorted(IMAGE_EXTS | VIDEO_EXTS))})"
 
 
-def _files_source(images: list[Path], videos: list[Path], name: str, example: Path) -> Source:
+def _files_source(images: list[Path], videos: list[Path], name: str, what: str, example: Path) -> Source:
     """Images as one sequence, one video as itself, several videos in turn; never images and videos mixed."""
     if images and videos:
-        raise InputError(f"{name} holds both images ({len(images)}) and videos ({len(videos)}): pass a quoted glob "
+        raise InputError(f"{what} holds both images ({len(images)}) and videos ({len(videos)}): pass a quoted glob "
                          f"for one kind, such as '{example / '*.jpg'}' or '{example / '*.mp4'}'")
     if images:
         return ImageFiles(images, name)
@@ -325,13 +325,13 @@ def open_source(source: Any, **options: Any) -> Source:
         images, videos = _files_in(path, IMAGE_EXTS), _files_in(path, VIDEO_EXTS)
         if not images and not videos:
             raise InputError(f"no images or videos found in folder {path}{_folder_hint(path)}")
-        return _files_source(images, videos, f"folder {path}", path)
+        return _files_source(images, videos, str(path), f"folder {path}", path)
     if is_glob(text):
         images, videos = glob_files(text, IMAGE_EXTS), glob_files(text, VIDEO_EXTS)
         if not images and not videos:
             raise InputError(f"no images or videos match {text}")
-        base = Path(*[part for part in itertools.takewhile(lambda q: not is_glob(q), Path(text).parts)] or ["."])
-        return _files_source(images, videos, text, base)
+        fixed = itertools.takewhile(lambda part: not any(c in part for c in "*?["), Path(text).parts)
+        return _files_source(images, videos, text, text, Path(*fixed))
     if not path.exists():
         raise InputError(f"source not found: {text} (expected an image, folder, glob, video, camera index or URL)")
     suffix = path.suffix.lower()

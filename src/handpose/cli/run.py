@@ -200,13 +200,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             if output and output != "-":
                 check_not_input(Path(output), src.files)
         targets = _video_outputs(args.output, src, args.overwrite) if src.kind == "videos" else []
+        # every output file is checked before any is created or any work done
+        video_file = args.output if src.kind != "images" and Path(args.output or "").suffix else None
+        for output in (args.json, args.csv, video_file):
+            if output and output != "-":
+                check_writable(Path(output), args.overwrite, make_folders=False)
         if args.show:
             _check_gui()
-        records: list[JsonlSink | CsvSink] = []
+        records = [kind(path, args.overwrite) for kind, path in ((JsonlSink, args.json), (CsvSink, args.csv)) if path]
         run = _Run(args, tracker, records)
         try:
-            records += [kind(path, args.overwrite) for kind, path in ((JsonlSink, args.json), (CsvSink, args.csv))
-                        if path]
             if src.kind != "videos":
                 run.process(src, args.output)
             for path, target in zip(src.files if src.kind == "videos" else [], targets, strict=True):
