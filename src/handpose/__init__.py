@@ -6,7 +6,7 @@
 """
 
 from ._version import __version__
-from .draw import EventBanner, draw_hands
+from .draw import EventBanner, draw_hands, draw_world
 from .engines import Engine, available_engines, create_engine
 from .errors import ConversionError, EngineError, FetchError, HandposeError, InputError, ModelError
 from .geometry import rects_from_palms
@@ -45,6 +45,7 @@ __all__ = [
     "available_engines",
     "create_engine",
     "draw_hands",
+    "draw_world",
     "get_model",
     "list_models",
     "open_source",

@@ -1,4 +1,5 @@
-"""Drawing: skeleton with a colour per finger, keypoints, box, track id, handedness, gesture and recent motions."""
+"""Drawing: skeleton with a colour per finger, keypoints, box, track id, handedness, gesture, recent motions, and a
+3D view of the world landmarks."""
 
 from __future__ import annotations
 
@@ -45,6 +46,45 @@ def draw_hands(image: np.ndarray, hands: Hands, *, skeleton: bool = True, box: b
             if hand.gesture is not None:
                 parts.append(f"{hand.gesture.label} {hand.gesture.score:.2f}")
             _tag(out, " ".join(parts), (x1, y1), scale)
+    return out
+
+
+def world_view(world: np.ndarray, yaw: float = -35.0, pitch: float = 20.0) -> np.ndarray:
+    """World landmarks (..., 3) as seen by a camera turned ``yaw`` degrees about the vertical axis and ``pitch``
+    about the horizontal one (0, 0: the input camera's own view): x right, y down, z away from the viewer."""
+    a, b = np.radians(yaw), np.radians(pitch)
+    turn = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
+    tilt = np.array([[1, 0, 0], [0, np.cos(b), -np.sin(b)], [0, np.sin(b), np.cos(b)]])
+    return np.asarray(world, np.float64) @ (tilt @ turn).T
+
+
+def draw_world(image: np.ndarray, hands: Hands, *, size: int | None = None, yaw: float = -35.0,
+               pitch: float = 20.0, span_m: float = 0.25, copy: bool = True) -> np.ndarray:
+    """Each hand's 3D world landmarks (metres) in an inset at the top right, seen from the side (``yaw``,
+    ``pitch`` in degrees), nearer bones over farther ones; ``span_m`` metres fill the inset's height."""
+    out = image.copy() if copy else image
+    h, w = out.shape[:2]
+    scale = max(h, w) / 640.0
+    margin = round(8 * scale)
+    side = min(size or max(96, round(0.3 * min(h, w))), h - 2 * margin, w - 2 * margin)
+    if side < 16:
+        return out
+    x0, y0 = w - side - margin, margin
+    inset = out[y0 : y0 + side, x0 : x0 + side]
+    inset //= 3  # darken in place, so the skeletons stand out
+    n = max(1, len(hands))
+    px_per_m = side / (span_m * n)
+    for i, hand in enumerate(hands):
+        view = world_view(hand.world, yaw, pitch)
+        centre = np.array([side * (i + 0.5) / n, side / 2])
+        pts = np.round(view[:, :2] * px_per_m + centre).astype(np.int32)
+        depth = view[:, 2]
+        for k in np.argsort([-(depth[a] + depth[b]) for a, b in SKELETON]):  # far bones first
+            a, b = SKELETON[k]
+            cv2.line(inset, tuple(pts[a]), tuple(pts[b]), _EDGE_COLORS[k], max(1, round(2 * scale)), cv2.LINE_AA)
+    cv2.rectangle(out, (x0, y0), (x0 + side - 1, y0 + side - 1), (200, 200, 200), 1)
+    cv2.putText(out, "3D", (x0 + 4, y0 + side - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.4 * max(scale, 0.8),
+                (200, 200, 200), 1, cv2.LINE_AA)
     return out
 
 

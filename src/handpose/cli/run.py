@@ -37,6 +37,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", help="write JSON Lines here ('-' for standard output)")
     p.add_argument("--csv", help="write a CSV here, one row per hand per frame ('-' for standard output)")
     p.add_argument("--show", action="store_true", help="show the annotated frames in a window (q to quit)")
+    p.add_argument("--world", action="store_true", help="annotated frames: each hand's 3D world landmarks in an "
+                   "inset at the top right, seen from the side")
     p.add_argument("--mode", choices=["image", "video"], default=None,
                    help="image: detector on every input; video: tracking (default: image for pictures, "
                         "video for videos, cameras and streams)")
@@ -114,7 +116,7 @@ class _Run:
         """Process one image sequence, video or live source; False when the user asked to stop."""
         from tqdm import tqdm
 
-        from ..draw import draw_fps, draw_hands
+        from ..draw import draw_fps, draw_hands, draw_world
 
         args, tracker, mode = self.args, self.tracker, self.tracker.mode
         tracker.reset()
@@ -151,6 +153,8 @@ class _Run:
                         writer.write(record)
                 if output or args.show:
                     annotated = draw_hands(frame.image, hands)
+                    if args.world:
+                        draw_world(annotated, hands, copy=False)
                     if self.banner is not None:
                         self.banner.draw(annotated, hands)
                     if src.live:
