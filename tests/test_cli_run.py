@@ -293,6 +293,10 @@ JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01"
     ({"mine.npz": JPEG_BYTES}, ["run", "x.jpg", "--gestures", "mine.npz"],
      "mine.npz is not a handpose gesture model (not an .npz archive)"),
     ({"a.json": JPEG_BYTES}, ["eval", "a.json"], "cannot read annotations a.json: not a JSON text file"),
+    ({"clips/wave/a.mp4": b"video"}, ["gestures", "eval", "builtin", "clips", "-o", "r"],
+     "no images in the <label>/ subfolders of clips; for videos, record them first ('handpose gestures record clips"),
+    ({"shots/fist/a.jpg": JPEG_BYTES}, ["gestures", "eval", "builtin", "shots", "-o", "r"],
+     "no hand found in any of the 1 images"),
     ({"a.json": b'[{"image": "1.jpg", "hands": [{"keypoints": [1, 2]}]}]'}, ["eval", "a.json"],
      "a.json, image 0: malformed annotation (cannot reshape array of size 2"),
     ({"a.json": b'[{"image": "1.jpg", "hands": []}]'}, ["eval", "a.json"], "no annotated hands in a.json"),
@@ -308,6 +312,7 @@ def test_files_of_the_wrong_kind_get_one_clear_line(files, argv, message, tmp_pa
     monkeypatch.chdir(tmp_path)
     (tmp_path / "x.jpg").write_bytes(JPEG_BYTES)
     for name, data in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(data)
     code = main(argv)
     err = capsys.readouterr().err

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import HandposeError
 from ..sinks import make_folder
-from ..sources import IMAGE_EXTS, glob_files, is_glob
+from ..sources import IMAGE_EXTS, VIDEO_EXTS, glob_files, is_glob
 from .classifier import GestureClassifier, split_last
 from .dataset import load_dataset
 from .recognizer import GestureRecognizer
@@ -56,7 +56,14 @@ def labelled_images(source: str | Path) -> list[Path]:
         groups = sorted(p for p in folder.iterdir() if p.is_dir())
         if not groups:
             raise HandposeError(f"{folder}: expected <label>/ subfolders of images")
-        return [p for g in groups for p in sorted(g.iterdir()) if p.suffix.lower() in IMAGE_EXTS]
+        files = [p for g in groups for p in sorted(g.iterdir()) if p.is_file()]
+        images = [p for p in files if p.suffix.lower() in IMAGE_EXTS]
+        if not images:
+            videos = any(p.suffix.lower() in VIDEO_EXTS for p in files)
+            raise HandposeError(f"no images in the <label>/ subfolders of {folder}" + (
+                f"; for videos, record them first ('handpose gestures record {folder} -o data.csv') and evaluate "
+                "data.csv" if videos else ""))
+        return images
     if is_glob(text):
         files = glob_files(text, IMAGE_EXTS)
         if not files:
@@ -90,6 +97,8 @@ def evaluate_images(recognizer: GestureRecognizer, images: list[Path], mapping: 
         y_true.append(truth)
         y_pred.append(_image_label(recognizer, hands))
         files.append(str(path))
+    if not y_true:
+        raise HandposeError(f"no hand found in any of the {len(images)} images")
     report = classification_report(y_true, y_pred, undetected)
     report["files"] = files
     return report
