@@ -812,6 +812,9 @@ def test_record_hand_shapes_from_a_video_and_a_flat_folder(video_path, tmp_path,
     empty.mkdir(parents=True)
     assert main(["gestures", "record", str(empty.parent), "-o", str(tmp_path / "e.csv")]) == 1
     assert "no images or videos found under" in capsys.readouterr().err
+    assert main(["gestures", "record", str(flat), "--label", "x", "-o", str(tmp_path / "e.csv"), "--kind",
+                 "trajectory"]) == 1
+    assert f"no videos found under {flat}" in capsys.readouterr().err  # photos have no motion
     # a glob: each file labelled by its folder (<label>/<file>), or all by --label
     images = shared_path("data", "gesture_images")
     assert main(["gestures", "record", f"{images}/[cf]*/*.jpg", "-o", str(tmp_path / "g.csv")]) == 0

@@ -193,7 +193,8 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
         name = label if group == path else group.name
         _from_files(data, sorted(p for p in group.iterdir() if p.is_file()), name or group.name, every, mirrored)
     if len(data) == 0 and not data.undetected and not data.unreadable:
-        raise InputError(f"no images or videos found under {path}")
+        wanted = "videos" if kind == "trajectory" else "images or videos"  # a trajectory needs motion
+        raise InputError(f"no {wanted} found under {path}")
     return data
 
 
