@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 
 import cv2
 import numpy as np
@@ -274,6 +275,9 @@ def test_input_formats_agree(photo_paths, image_tracker) -> None:
         assert _mean_px(out.keypoints[0], ref) < 0.5, name
     gray = image_tracker.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY))  # harder for a colour model
     assert len(gray) == 1 and _mean_px(gray.keypoints[0], ref) < 25
+    with warnings.catch_warnings():  # a float frame of NaN (a failed upstream step) is black, and warns nothing
+        warnings.simplefilter("error")
+        assert len(image_tracker.process(np.full((64, 64, 3), np.nan, np.float32))) == 0
 
 
 def test_result_api(photo_paths, image_tracker) -> None:
@@ -364,6 +368,8 @@ def test_track_pairs_frames_with_hands_and_survives_bad_frames(photo_paths, imag
     ({"min_presence": -0.1}, "min_presence is a probability in [0, 1], got -0.1"),
     ({"id_memory_ms": -5}, "id_memory_ms must be >= 0, got -5"),
     ({"color": "hsv"}, "color must be 'bgr' or 'rgb', got 'hsv'"),
+    ({"gestures": 42}, "gestures must be 'builtin', a .toml / .npz path (several joined by commas) or a "
+                       "GestureRecognizer, got int"),
 ])
 def test_bad_tracker_settings_are_named(kwargs, message) -> None:
     with pytest.raises(HandposeError) as err:

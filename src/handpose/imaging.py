@@ -30,8 +30,9 @@ def prepare(image: np.ndarray, color: str = "bgr") -> tuple[np.ndarray, bool]:
         if image.dtype == np.uint16:
             image = (image >> 8).astype(np.uint8)
         elif np.issubdtype(image.dtype, np.floating):
-            hi = 1.0 if float(np.nanmax(image)) <= 1.0 else 255.0
-            image = np.clip(np.nan_to_num(image) * (255.0 / hi), 0, 255).astype(np.uint8)
+            image = np.nan_to_num(image)
+            hi = 1.0 if float(image.max()) <= 1.0 else 255.0
+            image = np.clip(image * (255.0 / hi), 0, 255).astype(np.uint8)
         else:
             raise InputError(f"unsupported image dtype {image.dtype}")
     channels = 1 if image.ndim == 2 else image.shape[2]

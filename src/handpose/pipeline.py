@@ -100,7 +100,13 @@ class HandTracker:
         if gestures is not None:
             from .gestures import load_classifier
 
-            self.gesture_classifier = load_classifier(gestures) if isinstance(gestures, (str, Path)) else gestures
+            if isinstance(gestures, (str, Path, list, tuple)):
+                self.gesture_classifier = load_classifier(gestures)
+            elif hasattr(gestures, "annotate"):  # a GestureRecognizer, or your own stage of the same shape
+                self.gesture_classifier = gestures
+            else:
+                raise HandposeError(f"gestures must be 'builtin', a .toml / .npz path (several joined by commas) or "
+                                    f"a GestureRecognizer, got {type(gestures).__name__}")
 
     @property
     def engine(self) -> str:
