@@ -226,6 +226,11 @@ def test_trainer_cross_validates_hand_made_shapes_and_checks_its_arguments() -> 
     assert len(accs) == 3 and min(accs) == 1.0
     model = trainer.fit()
     assert model.metadata["samples"] == 96 and model.labels == ["call", "fist", "open_palm", "point"]
+    assert model.predict(hand_features(EXAMPLES["fist"]))[0].label == "fist"  # one hand's feature vector
+    with pytest.raises(HandposeError, match=r"expected features of shape \(n, 240\) for this hand model, got \(1, 5\)"):
+        model.predict(np.zeros((1, 5)))
+    with pytest.raises(HandposeError, match="leaves no training rows of 'call', 'fist', 'open_palm', 'point'"):
+        trainer.holdout_last(0.99)
     with pytest.raises(HandposeError, match="at least 2 folds"):
         trainer.cross_validate(1)
     with pytest.raises(HandposeError, match="between 0 and 1"):

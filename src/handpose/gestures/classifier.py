@@ -129,7 +129,13 @@ class GestureClassifier:
 
     # -- inference -----------------------------------------------------------------------------------------
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        xs = (np.asarray(x, np.float32) - self.mean) / self.std
+        x = np.asarray(x, np.float32)
+        if x.ndim == 1:  # one feature vector, e.g. hand_features(keypoints)
+            x = x[None]
+        if x.ndim != 2 or x.shape[1] != len(self.mean):
+            raise HandposeError(f"expected features of shape (n, {len(self.mean)}) for this {self.feature_kind} "
+                                f"model, got {x.shape}")
+        xs = (x - self.mean) / self.std
         if self.model == "knn":
             ref, ry, k = self.arrays["x"], self.arrays["y"], int(self.arrays["k"])
             d = ((xs[:, None, :] - ref[None]) ** 2).sum(-1) if len(xs) * len(ref) < 4_000_000 else _chunked_d2(xs, ref)
@@ -293,4 +299,4 @@ def split_last(y: np.ndarray, fraction: float = 0.25) -> tuple[np.ndarray, np.nd
         cut = len(idx) - max(1, round(len(idx) * fraction))
         train += idx[:cut].tolist()
         test += idx[cut:].tolist()
-    return np.array(sorted(train)), np.array(sorted(test))
+    return np.array(sorted(train), np.int64), np.array(sorted(test), np.int64)
