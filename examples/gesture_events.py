@@ -9,6 +9,7 @@ two-hand zoom) as one ``done`` event each. Here each maps to a player action; re
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 
 import handpose
@@ -45,9 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     for label in ACTIONS:
         recognizer.on(label, act)
     try:
-        for i, _ in enumerate(tracker.stream(args.source)):  # callbacks fire while the stream is processed
-            if args.limit and i + 1 >= args.limit:
-                break
+        for _ in itertools.islice(tracker.stream(args.source), args.limit):  # callbacks fire as frames go by
+            pass
     except handpose.HandposeError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -10,6 +10,7 @@ chatter. Positions are One-Euro smoothed by the tracker already; each hand (trac
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 
 import numpy as np
@@ -52,12 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     tracker = handpose.HandTracker(max_hands=1, mirrored=args.mirrored)
     clicker = PinchClicker()
     try:
-        for i, hands in enumerate(tracker.stream(args.source)):
+        for hands in itertools.islice(tracker.stream(args.source), args.limit):
             for tid, what, x, y in clicker.update(hands):
                 if what != "move":
                     print(f"{hands.timestamp_ms / 1000:7.2f} s  hand {tid}: {what} at ({x:.3f}, {y:.3f})")
-            if args.limit and i + 1 >= args.limit:
-                break
     except handpose.HandposeError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
