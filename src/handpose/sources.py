@@ -96,14 +96,14 @@ class ImageFiles(Source):
 
     def __init__(self, paths: list[Path], name: str):
         super().__init__(name)
-        self.paths = self.files = paths
+        self.files = paths
         self.total = len(paths)
         self.fps = self.SEQUENCE_FPS
         self.root = common_root(paths)
 
     def __iter__(self) -> Iterator[Frame]:
         period_ms = 1000.0 / self.SEQUENCE_FPS
-        for i, p in enumerate(self.paths):
+        for i, p in enumerate(self.files):
             try:
                 yield Frame(read_image(p), i, i * period_ms, str(p))
             except InputError as e:
