@@ -194,6 +194,27 @@ def test_video_gif_folder_jsonl_sinks(tmp_path) -> None:
     assert [json.loads(line)["frame"] for line in (tmp_path / "o.jsonl").read_text().splitlines()] == [0, 1]
 
 
+def test_live_frames_play_back_in_real_time(tmp_path) -> None:
+    # a camera at 10 fps whose frames came at 0, 250, 300 and 8000 ms (the rest dropped while processing)
+    shades = (40, 90, 140, 190)
+    v = VideoSink(tmp_path / "live.mp4", 10.0, (64, 48))
+    for shade, t in zip(shades, (0.0, 250.0, 300.0, 8000.0), strict=True):
+        v.write(np.full((48, 64, 3), shade, np.uint8), "camera:0", t)
+    v.close()
+    cap = cv2.VideoCapture(str(tmp_path / "live.mp4"))
+    got = []
+    while (frame := cap.read()[1]) is not None:
+        got.append(min(shades, key=lambda s: abs(s - float(frame.mean()))))
+    # slot 0, the first frame held over slot 1, slots 2 and 3; the 7.7 s pause is kept as 5 s of the third frame
+    assert got == [40, 40, 90, 140] + [140] * 50 + [190]
+    g = GifSink(tmp_path / "live.gif", 10.0)
+    for shade, t in zip(shades, (0.0, 100.0, 400.0, 450.0), strict=True):
+        g.write(np.full((48, 64, 3), shade, np.uint8), "camera:0", t)
+    g.close()
+    ok, anim = cv2.imreadanimation(str(tmp_path / "live.gif"))
+    assert ok and list(anim.durations) == [100, 300, 50, 100]
+
+
 def test_sinks_never_overwrite_without_asking(tmp_path) -> None:
     for name in ("o.mp4", "o.gif", "o.jsonl"):
         (tmp_path / name).write_text("mine")

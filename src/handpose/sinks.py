@@ -60,16 +60,32 @@ class VideoSink:
         fourcc = VIDEO_FOURCC.get(path.suffix.lower())
         if fourcc is None:
             raise InputError(f"unsupported video format {path.suffix}: use one of {', '.join(VIDEO_FOURCC)}")
-        self.path = path
-        self.size = size
+        self.path, self.size, self.fps = path, size, fps
         self.writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), fps, size)
         if not self.writer.isOpened():
             raise InputError(f"cannot write video {path} (codec {fourcc} unavailable?)")
+        self.count = 0
+        self._t0: float | None = None
+        self._last: np.ndarray | None = None
 
-    def write(self, image: np.ndarray, name: str | None = None) -> None:
+    def write(self, image: np.ndarray, name: str | None = None, timestamp_ms: float | None = None) -> None:
+        """Add a frame. With ``timestamp_ms`` (a live source, whose frames come when processing allows) the last
+        frame is held over the slots of frames that were dropped, so the video plays back in real time; a gap
+        longer than 5 s is shortened to 5 s."""
         if (image.shape[1], image.shape[0]) != self.size:
             image = cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
+        if timestamp_ms is not None:
+            self._t0 = timestamp_ms if self._t0 is None else self._t0
+            due = round((timestamp_ms - self._t0) * self.fps / 1000.0)  # this frame's slot
+            if due - self.count > 5 * self.fps:
+                self._t0 += (due - self.count - round(5 * self.fps)) * 1000.0 / self.fps
+                due = self.count + round(5 * self.fps)
+            while self._last is not None and self.count < due:
+                self.writer.write(self._last)
+                self.count += 1
+            self._last = image
         self.writer.write(image)
+        self.count += 1
 
     def close(self) -> None:
         self.writer.release()
@@ -90,9 +106,11 @@ class GifSink:
             raise InputError("writing GIFs needs OpenCV >= 4.11: pip install -U opencv-python-headless")
         self.path, self.fps, self.max_width, self.max_frames = path, fps, max_width, max(2, max_frames)
         self.frames: list[np.ndarray] = []
+        self.times: list[float | None] = []  # the kept frames' timestamps (live sources)
         self.step, self._seen = 1, 0  # keep every step-th input frame
 
-    def write(self, image: np.ndarray, name: str | None = None) -> None:
+    def write(self, image: np.ndarray, name: str | None = None, timestamp_ms: float | None = None) -> None:
+        """Add a frame; with ``timestamp_ms`` (a live source) each frame is shown until the next one came."""
         self._seen += 1
         if (self._seen - 1) % self.step:
             return
@@ -102,8 +120,10 @@ class GifSink:
         if self.frames and image.shape != self.frames[0].shape:
             image = cv2.resize(image, (self.frames[0].shape[1], self.frames[0].shape[0]))
         self.frames.append(image)
+        self.times.append(timestamp_ms)
         if len(self.frames) > self.max_frames:
             del self.frames[1::2]
+            del self.times[1::2]
             self.step *= 2
 
     def close(self) -> None:
@@ -111,7 +131,12 @@ class GifSink:
             return
         anim = cv2.Animation()
         anim.frames = self.frames
-        anim.durations = [max(20, round(1000 * self.step / self.fps))] * len(self.frames)
+        period = 1000 * self.step / self.fps
+        if all(t is not None for t in self.times):
+            times = np.array(self.times, np.float64)
+            anim.durations = [max(20, round(d)) for d in (*np.diff(times), period)]
+        else:
+            anim.durations = [max(20, round(period))] * len(self.frames)
         anim.loop_count = 0
         if not cv2.imwriteanimation(str(self.path), anim):
             raise InputError(f"cannot write GIF {self.path}")
@@ -140,7 +165,8 @@ class FolderSink:
         p = self.folder / rel
         return p.with_suffix(self.ext) if self.ext else p
 
-    def write(self, image: np.ndarray, name: str | None = None) -> None:
+    def write(self, image: np.ndarray, name: str | None = None, timestamp_ms: float | None = None) -> None:
+        """Write one annotated image under the input's name (time plays no part in a folder)."""
         target = self.target(name or f"frame_{self.count:06d}.jpg")
         if target in self._written:
             raise InputError(f"two inputs would both be written to {target}")

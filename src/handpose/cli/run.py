@@ -167,7 +167,8 @@ class _Run:
                             sink = _open_sink(str(output), src, (annotated.shape[1], annotated.shape[0]),
                                               args.overwrite)
                             self.outputs.append(_sink_path(sink))
-                        sink.write(annotated, frame.source)
+                        # a live source's frames come when processing allows: their times keep playback real
+                        sink.write(annotated, frame.source, frame.timestamp_ms if src.live else None)
                     if args.show and _show(annotated):
                         go_on = False
                         break
