@@ -34,6 +34,7 @@ from handpose.gestures import (
     hand_features,
     load_classifier,
     load_dataset,
+    record,
     split_last,
     trajectory_features,
 )
@@ -926,6 +927,13 @@ def test_trajectories_follow_the_chosen_keypoint(video_path, tmp_path, capsys, m
     history = shared_path("data", "landmarks", "point_history.csv")
     assert main(["gestures", "eval", str(path), str(history), "-o", str(tmp_path / "r")]) == 1
     assert "trained on trajectories of keypoint 0" in capsys.readouterr().err
+
+
+def test_camera_recording_labels_are_checked_before_the_camera_opens() -> None:
+    with pytest.raises(HandposeError, match="camera recording needs --labels a,b,c"):
+        record("0")
+    with pytest.raises(HandposeError, match="at most 9 labels \\(keys 1-9\\), got 10"):
+        record("0", labels=",".join("abcdefghij"))
 
 
 def test_keypoint_choices_are_checked(tmp_path, capsys) -> None:

@@ -110,6 +110,9 @@ def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], mirror
 
     if not labels:
         raise HandposeError("camera recording needs --labels a,b,c (keys 1, 2, 3 record them) or --label")
+    if len(labels) > 9:
+        raise HandposeError(f"camera recording takes at most 9 labels (keys 1-9), got {len(labels)}: record them "
+                            "in two sessions and join them with --append")
     try:
         cv2.namedWindow("handpose record", cv2.WINDOW_NORMAL)
     except cv2.error as e:
