@@ -25,7 +25,7 @@ test: setup
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests tools examples
-	$(BIN)/mypy src/handpose
+	$(BIN)/mypy src/handpose examples
 
 # mediapipe 0.10.21 (the reference) needs protobuf < 5, so it lives in its own environment.
 reference-env: $(REF_VENV)/.installed

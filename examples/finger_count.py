@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         # photos are independent (the detector on each), a video or camera is tracked
         tracker = handpose.HandTracker(mode="image" if source.kind == "images" else "video")
         for frame, hands in tracker.track(source):
+            if frame.image is None:  # track() yields only frames it could read; this tells the type checker
+                continue
             counts = raised_fingers(hands)
             print(f"frame {frame.index}: {counts}")
             view = handpose.draw_hands(frame.image, hands)
