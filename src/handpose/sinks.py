@@ -211,6 +211,7 @@ class JsonlSink(_TextSink):
 
 
 def hands_csv_header() -> list[str]:
+    """The columns of :class:`CsvSink` (``handpose run --csv``)."""
     return (["source", "frame", "timestamp_ms", "width", "height", "track_id", "handedness", "handedness_score",
              "score", "bbox_x1", "bbox_y1", "bbox_x2", "bbox_y2"]
             + [f"{a}{i}" for i in range(21) for a in "xyz"] + [f"w{a}{i}" for i in range(21) for a in "xyz"]
