@@ -737,6 +737,26 @@ def test_record_train_eval_end_to_end(tmp_path, capsys, models_ready) -> None:
     assert rock["n"] == 10 and rock["per_class"]["horns"]["support"] == 10 and rock["accuracy"] == 1.0
 
 
+def test_eval_takes_videos_frame_by_frame(video_path, tmp_path, capsys, models_ready) -> None:
+    cap = cv2.VideoCapture(str(video_path))
+    frames = [cap.read()[1] for _ in range(150)][120:]  # an open hand, held
+    (tmp_path / "clips" / "palm").mkdir(parents=True)
+    out = cv2.VideoWriter(str(tmp_path / "clips" / "palm" / "a.mp4"), cv2.VideoWriter.fourcc(*"mp4v"), 30.0,
+                          (640, 360))
+    for f in frames:
+        out.write(f)
+    out.release()
+    (tmp_path / "clips" / "palm" / "b.jpg").write_bytes(shared_path("data", "photos", "thumbs_up.jpg").read_bytes())
+    assert main(["gestures", "eval", "builtin", str(tmp_path / "clips"), "--map", "palm=open_palm", "-o",
+                 str(tmp_path / "r")]) == 0
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    # 30 tracked frames and one photo, each a sample labelled by its folder
+    assert report["n"] == 31 and report["undetected"]["count"] == 0
+    assert report["per_class"]["open_palm"]["support"] == 31 and report["per_class"]["open_palm"]["recall"] >= 0.9
+    assert "thumbs_up" in report["labels"]  # the photo is a thumbs-up, not an open palm: one of the misses
+    capsys.readouterr()
+
+
 def test_record_imports_common_csv_and_refuses_overwrite(tmp_path, capsys) -> None:
     src = shared_path("data", "landmarks", "keypoint.csv")
     small = tmp_path / "kp.csv"

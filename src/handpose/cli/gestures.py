@@ -62,8 +62,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     e = gs.add_parser("eval", help="accuracy, per-class report, confusion matrix (PNG) and a JSON report")
     e.add_argument("model", help="'builtin', a rules .toml, or a trained .npz")
-    e.add_argument("data", help="dataset CSV, or images labelled by their folder: <root> of <root>/<label>/* or a "
-                                "quoted glob such as 'shots/*/*.jpg' (hands are detected)")
+    e.add_argument("data", help="dataset CSV, or images / videos labelled by their folder: <root> of "
+                                "<root>/<label>/* or a quoted glob such as 'shots/*/*.jpg' (hands are detected; "
+                                "every video frame is a sample)")
     e.add_argument("-o", "--output", "--out", dest="output", default="gesture-report",
                    help="folder for report.json and confusion.png (default: gesture-report)")
     e.add_argument("--labels-file", help="names of numeric labels, one per line")
@@ -162,7 +163,7 @@ def _mapping(text: str, builtin_names: bool) -> dict[str, str]:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from ..gestures.classifier import GestureClassifier
-    from ..gestures.evaluation import evaluate_images, evaluate_landmarks, labelled_images, write_report
+    from ..gestures.evaluation import evaluate_files, evaluate_landmarks, labelled_files, write_report
     from ..gestures.recognizer import load_classifier
     from ..gestures.rules import RuleClassifier
 
@@ -181,11 +182,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         report = evaluate_landmarks(recognizer, args.model, src, args.labels_file, args.holdout_last, mapping,
                                     shapes=shapes)
     else:
-        images = labelled_images(args.data)
+        files = labelled_files(args.data)
         if not shapes:
-            raise HandposeError(f"{src} holds images of hand shapes: evaluate it with builtin, a rules file or a "
-                                f"hand-shape model, not the trajectory model {args.model}")
-        report = evaluate_images(recognizer, images, mapping)
+            raise HandposeError(f"{src} is evaluated as hand shapes (each image or frame): use builtin, a rules file "
+                                f"or a hand-shape model, not the trajectory model {args.model}; for motions, record "
+                                "trajectories (gestures record --kind trajectory) and evaluate that CSV")
+        report = evaluate_files(recognizer, files, mapping)
     gives = {"none", *recognizer.static.labels, *(recognizer.trajectory.labels if recognizer.trajectory else [])}
     never = sorted(set(report["labels"]) - gives - {lab for lab, m in report["per_class"].items() if not m["support"]})
     if never:

@@ -48,59 +48,67 @@ def _image_label(recognizer: GestureRecognizer, hands: Any) -> str:
     return best.label if best else "none"
 
 
-def labelled_images(source: str | Path) -> list[Path]:
-    """Images labelled by their folder: a folder ``<root>/<label>/*`` or a glob such as ``"shots/*/*.jpg"``."""
+def labelled_files(source: str | Path) -> list[Path]:
+    """Images and videos labelled by their folder: a folder ``<root>/<label>/*`` or a glob such as
+    ``"shots/*/*.jpg"``."""
     text = str(source)
     folder = Path(text)
+    exts = IMAGE_EXTS | VIDEO_EXTS
     if folder.is_dir():
         groups = sorted(p for p in folder.iterdir() if p.is_dir())
         if not groups:
-            raise HandposeError(f"{folder}: expected <label>/ subfolders of images")
-        files = [p for g in groups for p in sorted(g.iterdir()) if p.is_file()]
-        images = [p for p in files if p.suffix.lower() in IMAGE_EXTS]
-        if not images:
-            videos = any(p.suffix.lower() in VIDEO_EXTS for p in files)
-            raise HandposeError(f"no images in the <label>/ subfolders of {folder}" + (
-                f"; for videos, record them first ('handpose gestures record {folder} -o data.csv') and evaluate "
-                "data.csv" if videos else ""))
-        return images
-    if is_glob(text):
-        files = glob_files(text, IMAGE_EXTS)
+            raise HandposeError(f"{folder}: expected <label>/ subfolders of images or videos")
+        files = [p for g in groups for p in sorted(g.iterdir()) if p.is_file() and p.suffix.lower() in exts]
         if not files:
-            raise HandposeError(f"no images match {text}")
+            raise HandposeError(f"no images or videos in the <label>/ subfolders of {folder}")
+        return files
+    if is_glob(text):
+        files = glob_files(text, exts)
+        if not files:
+            raise HandposeError(f"no images or videos match {text}")
         return files
     raise HandposeError(f"data not found: {text}")
 
 
-def evaluate_images(recognizer: GestureRecognizer, images: list[Path], mapping: dict[str, str]) -> dict[str, Any]:
-    """Images labelled by their folder (:func:`labelled_images`): detect hands, classify; images without a hand
-    count as undetected."""
+def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: dict[str, str]) -> dict[str, Any]:
+    """Images and videos labelled by their folder (:func:`labelled_files`): detect hands and classify each image,
+    and each frame of a video (tracked); an image or frame without a hand counts as undetected."""
     from tqdm import tqdm
 
     from ..pipeline import HandTracker
-    from ..sources import read_image
+    from ..sources import VideoFile, read_image
 
-    tracker = HandTracker(mode="image", max_hands=2)
+    images, videos = HandTracker(mode="image", max_hands=2), HandTracker(mode="video", max_hands=2)
     y_true: list[str] = []
     y_pred: list[str] = []
-    files: list[str] = []
+    seen: list[str] = []
     undetected: dict[str, int] = {}
-    for path in tqdm(images, desc="eval", unit="img", disable=None):
+    for path in tqdm(files, desc="eval", unit="file", disable=None):
         truth = mapping.get(path.parent.name, path.parent.name)
-        try:
-            hands = tracker.process(read_image(path))
-        except HandposeError:
-            hands = None
-        if hands is None or len(hands) == 0:
-            undetected[truth] = undetected.get(truth, 0) + 1
-            continue
-        y_true.append(truth)
-        y_pred.append(_image_label(recognizer, hands))
-        files.append(str(path))
+        results: list[tuple[str, Any]]  # (image or frame, its hands or None)
+        if path.suffix.lower() in VIDEO_EXTS:
+            try:
+                results = [(f"{frame.source}#{frame.index}", hands) for frame, hands in videos.track(VideoFile(path))]
+            except HandposeError:
+                results = []
+            if not results:
+                undetected[truth] = undetected.get(truth, 0) + 1
+        else:
+            try:
+                results = [(str(path), images.process(read_image(path)))]
+            except HandposeError:
+                results = [(str(path), None)]
+        for name, hands in results:
+            if hands is None or len(hands) == 0:
+                undetected[truth] = undetected.get(truth, 0) + 1
+                continue
+            y_true.append(truth)
+            y_pred.append(_image_label(recognizer, hands))
+            seen.append(name)
     if not y_true:
-        raise HandposeError(f"no hand found in any of the {len(images)} images")
+        raise HandposeError(f"no hand found in any of the {len(files)} images or videos")
     report = classification_report(y_true, y_pred, undetected)
-    report["files"] = files
+    report["files"] = seen
     return report
 
 
@@ -135,7 +143,7 @@ def render_report(report: dict[str, Any]) -> str:
     for lab, m in report["per_class"].items():
         lines.append(f"{lab:<18}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{m['support']:>10d}")
     lines.append(f"\naccuracy {report['accuracy']:.4f} on {report['n']} samples"
-                 + (f"; {report['undetected']['count']} images without a hand (undetected)"
+                 + (f"; {report['undetected']['count']} images or frames without a hand (undetected)"
                     if report["undetected"]["count"] else ""))
     return "\n".join(lines) + "\n"
 
