@@ -3,7 +3,8 @@
     python examples/gesture_events.py 0            # a webcam (or a video file, an RTSP URL, ...)
 
 Static gestures (the built-in vocabulary) arrive as debounced ``start`` / ``end`` events, motions (swipes, circles,
-two-hand zoom) as one ``done`` event each. Here each maps to a player action; replace ``print`` with your own code.
+two-hand zoom and rotate) as one ``done`` event each. Here each maps to a player action; replace ``print`` with
+your own code.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ ACTIONS = {  # gesture -> what the player does when it starts (static) or is don
     "circle_ccw": "volume down",
     "zoom_in": "full screen",
     "zoom_out": "leave full screen",
+    "rotate_cw": "seek forward",
+    "rotate_ccw": "seek back",
 }
 
 

@@ -487,6 +487,22 @@ def test_two_hand_zoom(sign, label) -> None:
     assert events[0].track_ids == (1, 2)
 
 
+@pytest.mark.parametrize(("sign", "label"), [(1, "rotate_cw"), (-1, "rotate_ccw")])
+def test_two_hand_rotate_like_a_steering_wheel(sign, label) -> None:
+    def wheel(degrees_per_frame):
+        def path(i, h):  # the hands opposite each other, 220 px from the middle, the line between them turning
+            a = np.radians(sign * degrees_per_frame * i) + np.pi * h
+            return 220 * np.cos(a), 220 * np.sin(a)  # image y points down: a growing angle turns clockwise
+        return path
+
+    events = _replay(DynamicDetector(), wheel(3.0), n=31, hands=2)  # 90 degrees in one second
+    assert [(e.label, e.track_ids) for e in events] == [(label, (1, 2))]
+    assert _replay(DynamicDetector(), wheel(1.3), n=31, hands=2) == []  # 39 degrees: a wobble, not a turn
+    # both hands carried sideways together: the line between them keeps its direction
+    assert not [e for e in _replay(DynamicDetector(), lambda i, h: ((-1) ** h * 220 + 15 * i, 4 * i), n=31, hands=2)
+                if e.label.startswith("rotate")]
+
+
 @pytest.fixture(scope="module")
 def video_keypoints(models_ready, video_path):
     tracker = HandTracker(mode="video", max_hands=1)

@@ -101,9 +101,9 @@ def draw_fps(image: np.ndarray, fps: float) -> None:
 
 
 class EventBanner:
-    """Recent motions (dynamic gesture events: swipes, circles, zoom, trained trajectories) written along the top
-    of the frame for ``hold_ms`` each: an event lasts one frame, too short to see otherwise. Held hand shapes are
-    already in each hand's tag."""
+    """Recent motions (dynamic gesture events: swipes, circles, zoom, rotate, trained trajectories) written along
+    the top of the frame for ``hold_ms`` each: an event lasts one frame, too short to see otherwise. Held hand
+    shapes are already in each hand's tag."""
 
     def __init__(self, hold_ms: float = 1000.0, max_lines: int = 4):
         self.hold_ms, self.max_lines = hold_ms, max_lines

@@ -47,7 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="video mode: while fewer than --max-hands are tracked, look for new hands every N frames")
     p.add_argument("--gestures", default=None,
                    help="recognize gestures: 'builtin', a rules .toml, a trained .npz, or several joined by commas")
-    p.add_argument("--no-dynamic", action="store_true", help="with --gestures: no swipes, circles or zoom")
+    p.add_argument("--no-dynamic", action="store_true", help="with --gestures: no swipes, circles, zoom or rotate")
     p.add_argument("--limit", type=at_least(1), default=None, help="stop after N frames")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     add_tracker_options(p)

@@ -28,9 +28,10 @@ class DynamicParams:
     circle_min_turn_deg: float = 320.0
     circle_min_radius: float = 0.35  # hand sizes
     circle_min_speed: float = 1.0
-    zoom_window_ms: float = 1000.0
+    zoom_window_ms: float = 1000.0  # two-hand gestures (zoom and rotate) happen within this time
     zoom_min_ratio: float = 1.5  # distance between the hands grows (or shrinks) by at least this factor
-    zoom_min_move: float = 0.4  # each hand moves at least this many hand sizes
+    zoom_min_move: float = 0.4  # each hand moves at least this many hand sizes (zoom and rotate)
+    rotate_min_deg: float = 60.0  # the line between the hands turns at least this much (a steering wheel)
     cooldown_ms: float = 500.0
 
     def __post_init__(self) -> None:
@@ -129,7 +130,8 @@ def palm_centre(keypoints: np.ndarray) -> tuple[float, float]:
 class DynamicDetector:
     """Feed it each frame's tracked hands; it returns the motions completed on that frame."""
 
-    labels = ("swipe_left", "swipe_right", "swipe_up", "swipe_down", "circle_cw", "circle_ccw", "zoom_in", "zoom_out")
+    labels = ("swipe_left", "swipe_right", "swipe_up", "swipe_down", "circle_cw", "circle_ccw", "zoom_in", "zoom_out",
+              "rotate_cw", "rotate_ccw")
 
     def __init__(self, params: DynamicParams | None = None):
         self.params = params or DynamicParams()
@@ -157,13 +159,13 @@ class DynamicDetector:
             if motion:
                 out.append(motion)
                 trail.rest(t_ms + self.params.cooldown_ms)
-        zoom = self._zoom(track_ids, keypoints, t_ms)
-        if zoom:
-            # the two hands' motion was the zoom: it must not also end as two swipes
-            out = [m for m in out if not set(m.track_ids) & set(zoom.track_ids)]
-            for tid in zoom.track_ids:
+        both = self._two_hands(track_ids, keypoints, t_ms)
+        if both:
+            # the two hands' motion was one gesture (zoom, rotate): it must not also end as two swipes
+            out = [m for m in out if not set(m.track_ids) & set(both.track_ids)]
+            for tid in both.track_ids:
                 self.trails[tid].rest(t_ms + self.params.cooldown_ms)
-            out.append(zoom)
+            out.append(both)
         return out
 
     def _swipe(self, tid: int, tr: _Trail, now: float) -> Motion | None:
@@ -210,7 +212,8 @@ class DynamicDetector:
         label = "circle_cw" if turn > 0 else "circle_ccw"
         return Motion(label, float(min(1.0, abs(turn) / 360.0)), float(t[0]), float(t[-1]), (tid,))
 
-    def _zoom(self, track_ids: list[int], keypoints: np.ndarray, now: float) -> Motion | None:
+    def _two_hands(self, track_ids: list[int], keypoints: np.ndarray, now: float) -> Motion | None:
+        """Zoom (the hands move apart / together) or rotate (the line between them turns), within one window."""
         p = self.params
         if len(track_ids) < 2:
             self._pair.clear()
@@ -232,10 +235,18 @@ class DynamicDetector:
         moved = np.linalg.norm(c1 - c0, axis=1) / max((s0 + s1) / 2, 1.0)
         if moved.min() < p.zoom_min_move:
             return None
-        label = "zoom_in" if ratio >= p.zoom_min_ratio else ("zoom_out" if ratio <= 1 / p.zoom_min_ratio else None)
-        if label is None:
-            return None
+        if ratio >= p.zoom_min_ratio or ratio <= 1 / p.zoom_min_ratio:
+            label = "zoom_in" if ratio > 1 else "zoom_out"
+            score = float(min(1.0, abs(np.log(ratio)) / (2 * np.log(p.zoom_min_ratio))))
+        else:
+            # the turn of the line between the hands, frame by frame (it may pass through +-180 degrees)
+            lines = np.array([c[1] - c[0] for _, _, _, c, _ in self._pair])
+            angles = np.unwrap(np.arctan2(lines[:, 1], lines[:, 0]))
+            turn = float(np.degrees(angles[-1] - angles[0]))
+            if abs(turn) < p.rotate_min_deg:
+                return None
+            label = "rotate_cw" if turn > 0 else "rotate_ccw"  # y points down: a growing angle turns clockwise
+            score = float(min(1.0, abs(turn) / (2 * p.rotate_min_deg)))
         self._pair.clear()
         self._pair_cooldown = now + p.cooldown_ms
-        score = float(min(1.0, abs(np.log(ratio)) / (2 * np.log(p.zoom_min_ratio))))
         return Motion(label, score, t0, now, ids)
