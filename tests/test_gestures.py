@@ -887,7 +887,8 @@ def test_eval_refuses_the_wrong_kind_of_model_and_warns_of_unmapped_labels(tmp_p
 def test_gestures_list(capsys) -> None:
     assert main(["gestures", "list"]) == 0
     out = capsys.readouterr().out
-    for label in ("open_palm", "vulcan_salute", "finger_gun", "rock -> horns", "like -> thumbs_up"):
+    for label in ("open_palm", "vulcan_salute", "finger_gun", "rock -> horns", "like -> thumbs_up", "swipe_left",
+                  "rotate_ccw", "zoom_in         two hands move apart"):
         assert label in out
 
 

@@ -223,12 +223,16 @@ def _warn_if_trained_on(recognizer: GestureRecognizer, data: Path, holdout: floa
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from ..gestures.dynamic import MOTIONS
     from ..gestures.rules import ALIASES, load_rules
 
     rules, threshold = load_rules(args.rules)
     print(f"{'gesture':<15} description  (threshold {threshold})")
     for r in rules:
         print(f"{r.name:<15} {r.description}")
+    print("\nmotions (video mode; handpose.gestures.DynamicParams tunes them):")
+    for label, text in MOTIONS.items():
+        print(f"{label:<15} {text}")
     print("\nother vocabularies (HaGRID, MediaPipe) -> handpose:")
     print("  " + ", ".join(f"{a} -> {b}" for a, b in ALIASES.items()))
     return 0

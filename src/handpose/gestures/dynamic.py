@@ -127,11 +127,20 @@ def palm_centre(keypoints: np.ndarray) -> tuple[float, float]:
             (k[0, 1] + k[5, 1] + k[9, 1] + k[13, 1] + k[17, 1]) / 5)
 
 
+# The motions and what each means (``handpose gestures list`` prints them).
+MOTIONS = {
+    "swipe_left": "the palm moves left, fast and straight", "swipe_right": "the palm moves right",
+    "swipe_up": "the palm moves up", "swipe_down": "the palm moves down",
+    "circle_cw": "the index fingertip draws a circle, clockwise on screen", "circle_ccw": "... anticlockwise",
+    "zoom_in": "two hands move apart", "zoom_out": "two hands move together",
+    "rotate_cw": "two hands turn like a steering wheel, clockwise on screen", "rotate_ccw": "... anticlockwise",
+}
+
+
 class DynamicDetector:
     """Feed it each frame's tracked hands; it returns the motions completed on that frame."""
 
-    labels = ("swipe_left", "swipe_right", "swipe_up", "swipe_down", "circle_cw", "circle_ccw", "zoom_in", "zoom_out",
-              "rotate_cw", "rotate_ccw")
+    labels = tuple(MOTIONS)
 
     def __init__(self, params: DynamicParams | None = None):
         self.params = params or DynamicParams()
