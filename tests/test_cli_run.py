@@ -149,6 +149,15 @@ def test_several_videos_each_get_their_own_tracks_and_annotated_copy(video_path,
     assert code == 0 and "13 frames of 3 videos processed" in err and "1 skipped" in err
 
 
+def test_providers_choose_onnxruntime_and_are_checked(photo_paths, capsys) -> None:
+    code, _, err = run_cli(str(photo_paths[1]), "--providers", "cpu", "--json", "-", capsys=capsys)
+    assert code == 0 and "1 hands found" in err and "engine onnxruntime" in err
+    code, _, err = run_cli(str(photo_paths[1]), "--providers", "cuda", "--engine", "litert", capsys=capsys)
+    assert code == 1 and "--providers are ONNX Runtime's: use them with --engine onnxruntime, not litert" in err
+    code, _, err = run_cli(str(photo_paths[1]), "--providers", "nope", capsys=capsys)
+    assert code == 1 and "onnxruntime providers ['nope'] are not available here (available: [" in err
+
+
 def test_unsupported_video_output_names_the_formats_that_work(video_path, tmp_path, capsys) -> None:
     code, _, err = run_cli(str(video_path), "-o", str(tmp_path / "a.webm"), "--limit", "2", capsys=capsys)
     assert code == 1 and "unsupported format .webm (use .mp4, .m4v, .mov, .avi, .mkv, .gif or a folder)" in err

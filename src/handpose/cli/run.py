@@ -25,6 +25,9 @@ def add_tracker_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-hands", type=at_least(1), default=2, help="most hands to find per frame (default: 2)")
     p.add_argument("--mirrored", action="store_true", help="the input is a mirrored selfie view")
     p.add_argument("--threads", type=at_least(1), default=None, help="threads per model (default: cores, up to 4)")
+    p.add_argument("--providers", default=None,
+                   help="ONNX Runtime execution providers, in order of preference: e.g. 'tensorrt,cuda,cpu' on an "
+                        "NVIDIA GPU or Jetson with onnxruntime-gpu (implies --engine onnxruntime)")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -196,7 +199,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         mode = args.mode or ("image" if src.kind == "images" else "video")
         tracker = HandTracker(args.model, args.engine, max_hands=args.max_hands, mode=mode,
                               smooth=False if args.no_smooth else None, mirrored=args.mirrored,
-                              detect_every=args.detect_every, threads=args.threads, gestures=args.gestures)
+                              detect_every=args.detect_every, threads=args.threads, gestures=args.gestures,
+                              providers=_providers(args))
         if args.no_dynamic and tracker.gesture_classifier is not None:
             tracker.gesture_classifier.dynamic = None
         if args.json == "-" and args.csv == "-":
@@ -240,6 +244,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     if run.processed == 0:
         raise HandposeError(f"nothing could be processed from {args.source}")
     return 0
+
+
+def _providers(args: argparse.Namespace) -> list[str] | None:
+    """``--providers a,b`` as a list; they are ONNX Runtime's, so another engine with them is a mistake."""
+    if not args.providers:
+        return None
+    if args.engine not in ("auto", "onnxruntime"):
+        raise InputError(f"--providers are ONNX Runtime's: use them with --engine onnxruntime, not {args.engine}")
+    providers = [p.strip() for p in args.providers.split(",") if p.strip()]
+    if not providers:
+        raise InputError("--providers: give at least one, e.g. 'cuda,cpu'")
+    return providers
 
 
 def _check_gui() -> None:
