@@ -149,6 +149,26 @@ def test_several_videos_each_get_their_own_tracks_and_annotated_copy(video_path,
     assert code == 0 and "13 frames of 3 videos processed" in err and "1 skipped" in err
 
 
+def test_udp_sends_each_frame_record_as_a_datagram(video_path, capsys) -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rx:
+        rx.bind(("127.0.0.1", 0))
+        rx.settimeout(5)
+        port = rx.getsockname()[1]
+        code, out, _ = run_cli(str(video_path), "--limit", "6", "--udp", f"127.0.0.1:{port}", capsys=capsys)
+        assert code == 0 and f"udp: 6 datagrams to 127.0.0.1:{port}" in out
+        records = [json.loads(rx.recv(65536)) for _ in range(6)]
+    assert [r["frame"] for r in records] == list(range(6)) and all(len(r["hands"]) == 1 for r in records)
+    assert records[0]["hands"][0]["track_id"] == 1 and len(records[0]["hands"][0]["keypoints"]) == 21
+    # nobody listening is not an error: the frames are simply lost
+    code, out, _ = run_cli(str(video_path), "--limit", "2", "--udp", f"127.0.0.1:{port}", capsys=capsys)
+    assert code == 0 and "udp: " in out
+    for bad in ("localhost", "localhost:http", "127.0.0.1:70000"):
+        code, _, err = run_cli(str(video_path), "--limit", "1", "--udp", bad, capsys=capsys)
+        assert code == 1 and f"--udp {bad}: expected HOST:PORT" in err
+
+
 def test_providers_choose_onnxruntime_and_are_checked(photo_paths, capsys) -> None:
     code, _, err = run_cli(str(photo_paths[1]), "--providers", "cpu", "--json", "-", capsys=capsys)
     assert code == 0 and "1 hands found" in err and "engine onnxruntime" in err

@@ -238,3 +238,35 @@ class CsvSink(_TextSink):
                                   h["handedness_score"], h["score"], *h["bbox"],
                                   *(v for p in h["keypoints"] for v in p), *(v for p in h["world"] for v in p),
                                   gesture.get("label", ""), gesture.get("score", "")])
+
+
+class UdpSink:
+    """Each frame's JSON record as one UDP datagram to ``host:port`` (``[::1]:port`` for IPv6): the way game engines,
+    TouchDesigner or a ROS bridge usually take hand data. Fire and forget: a lost or refused datagram is not an
+    error (the stream goes on), and nothing waits for a receiver."""
+
+    def __init__(self, target: str):
+        import socket
+
+        host, sep, port = target.strip().rpartition(":")
+        host = host.strip("[]")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise InputError(f"--udp {target}: expected HOST:PORT, e.g. 127.0.0.1:9000")
+        try:
+            family, kind, proto, _, address = socket.getaddrinfo(host, int(port), type=socket.SOCK_DGRAM)[0]
+        except OSError as e:
+            raise InputError(f"--udp {target}: cannot resolve {host} ({e})") from e
+        self.address = address
+        self.sock = socket.socket(family, kind, proto)
+        self.sent = self.dropped = 0
+
+    def write(self, record: dict[str, Any]) -> None:
+        data = json.dumps(record, separators=(",", ":")).encode()
+        try:
+            self.sock.sendto(data, self.address)
+            self.sent += 1
+        except OSError:  # no receiver yet, a full buffer, a datagram too large: this frame is lost, not the stream
+            self.dropped += 1
+
+    def close(self) -> None:
+        self.sock.close()

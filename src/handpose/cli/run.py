@@ -10,7 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import HandposeError, InputError
-from ..sinks import VIDEO_FOURCC, CsvSink, FolderSink, GifSink, JsonlSink, VideoSink, check_not_input, check_writable
+from ..sinks import (
+    VIDEO_FOURCC,
+    CsvSink,
+    FolderSink,
+    GifSink,
+    JsonlSink,
+    UdpSink,
+    VideoSink,
+    check_not_input,
+    check_writable,
+)
 from .numbers import at_least
 
 log = logging.getLogger("handpose")
@@ -39,6 +49,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", "-o", help="annotated output: a video (.mp4/.avi), a .gif, or a folder")
     p.add_argument("--json", help="write JSON Lines here ('-' for standard output)")
     p.add_argument("--csv", help="write a CSV here, one row per hand per frame ('-' for standard output)")
+    p.add_argument("--udp", metavar="HOST:PORT", help="send each frame's JSON record as one UDP datagram (game "
+                   "engines, TouchDesigner, ROS bridges)")
     p.add_argument("--show", action="store_true", help="show the annotated frames in a window (q to quit)")
     p.add_argument("--world", action="store_true", help="annotated frames: each hand's 3D world landmarks in an "
                    "inset at the top right, seen from the side")
@@ -107,7 +119,7 @@ def _video_outputs(output: str | None, src: Any, overwrite: bool) -> list[Path |
 class _Run:
     """One ``handpose run``: the tracker, sinks and counts shared by every video of the source."""
 
-    def __init__(self, args: argparse.Namespace, tracker: Any, records: list[JsonlSink | CsvSink]):
+    def __init__(self, args: argparse.Namespace, tracker: Any, records: list[JsonlSink | CsvSink | UdpSink]):
         from ..draw import EventBanner
 
         self.args, self.tracker, self.records = args, tracker, records
@@ -216,7 +228,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 check_writable(Path(output), args.overwrite, make_folders=False)
         if args.show:
             _check_gui()
-        records = [kind(path, args.overwrite) for kind, path in ((JsonlSink, args.json), (CsvSink, args.csv)) if path]
+        records: list[JsonlSink | CsvSink | UdpSink] = [UdpSink(args.udp)] if args.udp else []
+        records += [kind(path, args.overwrite) for kind, path in ((JsonlSink, args.json), (CsvSink, args.csv)) if path]
         run = _Run(args, tracker, records)
         try:
             if src.kind != "videos":
@@ -241,6 +254,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"json lines: {args.json}")
     if args.csv and args.csv != "-":
         print(f"csv: {args.csv}")
+    for sink in records:
+        if isinstance(sink, UdpSink):
+            print(f"udp: {sink.sent} datagrams to {args.udp}" + (f", {sink.dropped} not sent" if sink.dropped else ""))
     if run.processed == 0:
         raise HandposeError(f"nothing could be processed from {args.source}")
     return 0
