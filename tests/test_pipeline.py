@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from handpose import Hands, HandTracker
-from handpose.errors import HandposeError
+from handpose.errors import HandposeError, InputError
 from handpose.geometry import crop, crop_matrices, project, rect_corners, rects_from_landmarks, rects_from_palms
 from handpose.palm import PalmDetector, ssd_anchors, weighted_nms
 from handpose.results import KEYPOINT_NAMES
@@ -275,6 +275,8 @@ def test_input_formats_agree(photo_paths, image_tracker) -> None:
         assert _mean_px(out.keypoints[0], ref) < 0.5, name
     gray = image_tracker.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY))  # harder for a colour model
     assert len(gray) == 1 and _mean_px(gray.keypoints[0], ref) < 25
+    with pytest.raises(InputError, match="timestamp_ms must be a finite number of milliseconds, got nan"):
+        HandTracker(mode="video").process(bgr, float("nan"))  # would poison the filters of every later frame
     with warnings.catch_warnings():  # a float frame of NaN (a failed upstream step) is black, and warns nothing
         warnings.simplefilter("error")
         assert len(image_tracker.process(np.full((64, 64, 3), np.nan, np.float32))) == 0

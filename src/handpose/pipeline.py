@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -146,6 +147,8 @@ class HandTracker:
         img, bgr = prepare(image, self.color)
         h, w = img.shape[:2]
         t = float(timestamp_ms) if timestamp_ms is not None else time.monotonic() * 1e3
+        if not math.isfinite(t):  # NaN would pass every time test and poison the filters
+            raise InputError(f"timestamp_ms must be a finite number of milliseconds, got {timestamp_ms}")
         self.clock.lap("prepare")
         if self.mode == "video" and self._last_t is not None and t < self._last_t:
             # tracks and filters of a later time would hold the new stream's hands at their old places
