@@ -120,10 +120,7 @@ class _Run:
     """One ``handpose run``: the tracker, sinks and counts shared by every video of the source."""
 
     def __init__(self, args: argparse.Namespace, tracker: Any, records: list[JsonlSink | CsvSink | UdpSink]):
-        from ..draw import EventBanner
-
         self.args, self.tracker, self.records = args, tracker, records
-        self.banner = EventBanner() if tracker.gesture_classifier is not None else None
         self.processed = self.skipped = self.hands = 0
         self.outputs: list[str] = []
 
@@ -131,10 +128,12 @@ class _Run:
         """Process one image sequence, video or live source; False when the user asked to stop."""
         from tqdm import tqdm
 
-        from ..draw import draw_fps, draw_hands, draw_world
+        from ..draw import EventBanner, draw_fps, draw_hands, draw_world
 
         args, tracker, mode = self.args, self.tracker, self.tracker.mode
         tracker.reset()
+        # each video has its own timeline: a motion shown until 5 s into the last one must not linger in this one
+        banner = EventBanner() if tracker.gesture_classifier is not None else None
         sink, hands, done = None, None, 0
         left = args.limit - self.processed - self.skipped if args.limit else None
         total = min(src.total, left) if src.total and left else src.total
@@ -170,8 +169,8 @@ class _Run:
                     annotated = draw_hands(frame.image, hands)
                     if args.world:
                         draw_world(annotated, hands, copy=False)
-                    if self.banner is not None:
-                        self.banner.draw(annotated, hands)
+                    if banner is not None:
+                        banner.draw(annotated, hands)
                     if src.live:
                         now = time.perf_counter()
                         fps = 0.9 * fps + 0.1 / max(now - t0, 1e-6) if fps else 1 / max(now - t0, 1e-6)
