@@ -149,6 +149,19 @@ def test_several_videos_each_get_their_own_tracks_and_annotated_copy(video_path,
     assert code == 0 and "13 frames of 3 videos processed" in err and "1 skipped" in err
 
 
+def test_stride_processes_every_nth_frame_at_its_true_time(video_path, tmp_path, photo_paths, capsys) -> None:
+    code, _, err = run_cli(str(video_path), "--stride", "4", "-o", str(tmp_path / "s.mp4"), "--json",
+                           str(tmp_path / "s.jsonl"), capsys=capsys)
+    assert code == 0 and "51 frames processed, 51 hands found" in err  # frames 0, 4, ..., 200 of 202
+    records = [json.loads(line) for line in (tmp_path / "s.jsonl").read_text().splitlines()]
+    assert [r["frame"] for r in records[:3]] == [0, 4, 8] and [r["timestamp_ms"] for r in records[:3]] == [0, 160, 320]
+    assert {h["track_id"] for r in records for h in r["hands"]} == {1}  # still one track
+    copy = cv2.VideoCapture(str(tmp_path / "s.mp4"))  # plays at the true speed: 51 frames at 25 / 4 fps
+    assert int(copy.get(cv2.CAP_PROP_FRAME_COUNT)) == 51 and copy.get(cv2.CAP_PROP_FPS) == 6.25
+    code, _, err = run_cli(str(photo_paths[0]), "--stride", "2", capsys=capsys)
+    assert code == 1 and f"--stride is for video files, and {photo_paths[0]} is images" in err
+
+
 def test_udp_sends_each_frame_record_as_a_datagram(video_path, capsys) -> None:
     import socket
 

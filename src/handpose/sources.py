@@ -119,8 +119,9 @@ def common_root(paths: list[Path]) -> Path | None:
 class VideoFile(Source):
     kind = "video"
 
-    def __init__(self, target: Path | str):
-        """A video file, or the URL of a video file (read from start to end, nothing dropped)."""
+    def __init__(self, target: Path | str, stride: int = 1):
+        """A video file, or the URL of a video file, read from start to end: every frame, or every ``stride``-th
+        (the others are skipped undecoded; frames keep their own index and time)."""
         super().__init__(str(target))
         if isinstance(target, Path):
             if target.stat().st_size == 0:
@@ -131,13 +132,27 @@ class VideoFile(Source):
             raise InputError(f"cannot open video {target}: unreachable, corrupt or unsupported format")
         self.fps = float(self.cap.get(cv2.CAP_PROP_FPS)) or 30.0
         n = int(self.cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        self.total = n if n > 0 else None
+        self.frame_count = n if n > 0 else None
         self.size = (int(self.cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self.cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
         self.frames_read = 0
+        self.every(stride)
+
+    def every(self, stride: int) -> VideoFile:
+        """Yield every ``stride``-th frame only (before iterating); ``total`` counts the frames it will yield."""
+        if stride < 1:
+            raise InputError(f"stride must be at least 1, got {stride}")
+        self.stride = stride
+        self.total = -(-self.frame_count // stride) if self.frame_count else None
+        return self
 
     def __iter__(self) -> Iterator[Frame]:
         i = 0
         while True:
+            if i % self.stride:
+                if not self.cap.grab():
+                    break
+                i += 1
+                continue
             ok, img = self.cap.read()
             if not ok or img is None:
                 break
@@ -146,8 +161,9 @@ class VideoFile(Source):
         self.frames_read = i
         if i == 0:
             raise InputError(f"cannot read any frame from video {self.name}: corrupt or truncated")
-        if self.total and i < self.total - 1:
-            log.warning("video %s ended after %d of %d frames (truncated or damaged file)", self.name, i, self.total)
+        if self.frame_count and i < self.frame_count - 1:
+            log.warning("video %s ended after %d of %d frames (truncated or damaged file)", self.name, i,
+                        self.frame_count)
 
     def close(self) -> None:
         self.cap.release()
@@ -159,15 +175,16 @@ class VideoFiles(Source):
 
     kind = "videos"
 
-    def __init__(self, paths: list[Path], name: str):
+    def __init__(self, paths: list[Path], name: str, stride: int = 1):
         super().__init__(name)
         self.files = paths
         self.root = common_root(paths)
+        self.stride = stride
 
     def __iter__(self) -> Iterator[Frame]:
         for p in self.files:
             try:
-                with VideoFile(p) as video:
+                with VideoFile(p, self.stride) as video:
                     yield from video
             except InputError as e:
                 yield Frame(None, 0, 0.0, str(p), str(e))

@@ -64,6 +64,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="recognize gestures: 'builtin', a rules .toml, a trained .npz, or several joined by commas")
     p.add_argument("--no-dynamic", action="store_true", help="with --gestures: no swipes, circles, zoom or rotate")
     p.add_argument("--limit", type=at_least(1), default=None, help="stop after N frames")
+    p.add_argument("--stride", type=at_least(1), default=1,
+                   help="videos: process every Nth frame (the others are skipped undecoded; times stay true)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     add_tracker_options(p)
     p.set_defaults(handler=cmd_run)
@@ -72,7 +74,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def _open_sink(output: str, src: Any, first_shape: tuple[int, int], overwrite: bool) -> Any:
     path = Path(output)
     suffix = path.suffix.lower()
-    fps = src.fps or 25.0
+    fps = (src.fps or 25.0) / getattr(src, "stride", 1)  # a strided video plays at its true speed
     if src.kind == "images":
         if suffix in VIDEO_FOURCC or suffix == ".gif":
             if src.total == 1:
@@ -207,6 +209,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     src = open_source(args.source)
     with src:
+        if args.stride > 1:
+            if isinstance(src, VideoFile):
+                src.every(args.stride)
+            elif src.kind != "videos":
+                what = {"images": "images", "camera": "a camera", "stream": "a live stream"}.get(src.kind, src.kind)
+                raise InputError(f"--stride is for video files, and {args.source} is {what}")
         mode = args.mode or ("image" if src.kind == "images" else "video")
         tracker = HandTracker(args.model, args.engine, max_hands=args.max_hands, mode=mode,
                               smooth=False if args.no_smooth else None, mirrored=args.mirrored,
@@ -235,7 +243,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 run.process(src, args.output)
             for path, target in zip(src.files if src.kind == "videos" else [], targets, strict=True):
                 try:
-                    with VideoFile(path) as video:
+                    with VideoFile(path, args.stride) as video:
                         if not run.process(video, target):
                             break
                 except InputError as e:  # one bad video of many is reported, and the run goes on
