@@ -148,3 +148,8 @@ def test_doctor_names_what_is_missing_and_how_to_get_it(empty_home, capsys) -> N
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out
     assert "(optional: handpose models quantize hand_full)" in out and "missing:" in out
+    # whether windows (--show) work, and how to get them on a headless OpenCV (handpose's own dependency)
+    gui = report["gui"]
+    assert (f"windows  {gui} (--show works)" if gui else
+            "windows  no: headless OpenCV, fine for files and servers; for --show and camera recording: pip "
+            "uninstall -y opencv-python-headless && pip install opencv-python") in out

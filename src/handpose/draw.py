@@ -8,7 +8,19 @@ from typing import Any
 import cv2
 import numpy as np
 
+from .errors import InputError
 from .results import FINGERS, SKELETON, Hands
+
+# handpose depends on the headless OpenCV (it installs on servers); windows need the GUI build instead.
+GUI_FIX = "pip uninstall -y opencv-python-headless && pip install opencv-python"
+
+
+def open_window(name: str, what: str) -> None:
+    """Open an OpenCV window for ``what`` (e.g. ``--show``), or say how to get an OpenCV that can."""
+    try:
+        cv2.namedWindow(name, cv2.WINDOW_NORMAL)
+    except cv2.error as e:
+        raise InputError(f"{what} needs OpenCV with GUI support ({GUI_FIX}) and a display") from e
 
 # BGR, one per finger (thumb, index, middle, ring, pinky) and the palm.
 FINGER_COLORS = {"thumb": (66, 135, 245), "index": (80, 200, 120), "middle": (230, 190, 40),

@@ -40,6 +40,18 @@ def _cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def _gui() -> str | None:
+    """OpenCV's window backend (GTK, QT, Win32, Cocoa), or None for a headless build."""
+    import cv2
+
+    for line in cv2.getBuildInformation().splitlines():
+        key, _, value = line.strip().partition(":")
+        if key == "GUI":
+            value = value.strip()
+            return None if value.upper() in ("", "NONE") else value
+    return None
+
+
 def collect() -> dict[str, Any]:
     from ..engines import available_engines, resolve_engine
 
@@ -55,6 +67,7 @@ def collect() -> dict[str, Any]:
                                                 "tensorrt", "tqdm")},
         "engines": {},
         "models": {},
+        "gui": _gui(),
         "cache": str(home()),
         "missing": [],
     }
@@ -124,6 +137,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         detail = info.get("delegates") or info.get("providers") or info.get("devices")
         print(f"engine   {name}: {', '.join(detail)}")
     print(f"auto     engine='auto' uses {r['engines']['auto']}")
+    from ..draw import GUI_FIX
+
+    windows = (f"{r['gui']} (--show works)" if r["gui"] else
+               f"no: headless OpenCV, fine for files and servers; for --show and camera recording: {GUI_FIX}")
+    print(f"windows  {windows}")
     print(f"cache    {r['cache']}")
     for name, m in r["models"].items():
         hint = f"  (optional: {m['optional']})" if m["optional"] and m["state"] == "missing" else ""

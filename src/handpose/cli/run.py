@@ -234,7 +234,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             if output and output != "-":
                 check_writable(Path(output), args.overwrite, make_folders=False)
         if args.show:
-            _check_gui()
+            from ..draw import open_window
+
+            open_window("handpose", "--show")
         records: list[JsonlSink | CsvSink | UdpSink] = [UdpSink(args.udp)] if args.udp else []
         records += [kind(path, args.overwrite) for kind, path in ((JsonlSink, args.json), (CsvSink, args.csv)) if path]
         run = _Run(args, tracker, records)
@@ -281,13 +283,6 @@ def _providers(args: argparse.Namespace) -> list[str] | None:
     return providers
 
 
-def _check_gui() -> None:
-    import cv2
-
-    try:
-        cv2.namedWindow("handpose", cv2.WINDOW_NORMAL)
-    except cv2.error as e:
-        raise InputError("--show needs OpenCV with GUI support (pip install opencv-python) and a display") from e
 
 
 def _show(image: Any) -> bool:

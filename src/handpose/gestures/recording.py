@@ -106,18 +106,14 @@ def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], mirror
     stops."""
     import cv2
 
-    from ..draw import draw_hands
+    from ..draw import draw_hands, open_window
 
     if not labels:
         raise HandposeError("camera recording needs --labels a,b,c (keys 1, 2, 3 record them) or --label")
     if len(labels) > 9:
         raise HandposeError(f"camera recording takes at most 9 labels (keys 1-9), got {len(labels)}: record them "
                             "in two sessions and join them with --append")
-    try:
-        cv2.namedWindow("handpose record", cv2.WINDOW_NORMAL)
-    except cv2.error as e:
-        raise InputError("camera recording needs OpenCV with GUI support (pip install opencv-python) and a "
-                         "display") from e
+    open_window("handpose record", "camera recording")
     tracker = _tracker("video", mirrored)
     trajectories = _history(data)
     counts = dict.fromkeys(labels, 0)
