@@ -203,6 +203,18 @@ def test_single_image_to_named_file(photo_paths, tmp_path, capsys) -> None:
     assert f"annotated output: {tmp_path / 'thumb.png'}\n" in out  # the file, not its folder
 
 
+def test_confidence_thresholds_drop_doubtful_hands(photo_paths, capsys) -> None:
+    def scores(*options: str) -> list[list[float]]:
+        code, out, _ = run_cli(str(photo_paths[0].parent / "*.jpg"), "--json", "-", *options, capsys=capsys)
+        assert code == 0
+        return [[h["score"] for h in json.loads(line)["hands"]] for line in out.splitlines()]
+
+    open_hand, thumb = scores()  # the open hand is the less certain one (presence about 0.90, thumb 0.998)
+    assert len(open_hand) == len(thumb) == 1 and open_hand[0] < 0.95 < thumb[0]
+    assert scores("--min-presence", "0.95") == [[], thumb]
+    assert scores("--min-detection-confidence", "0.99") == [[], []]  # no palm is that certain
+
+
 def test_existing_output_is_not_overwritten(photo_paths, tmp_path, capsys) -> None:
     target = tmp_path / "h.jsonl"
     target.write_text("keep me")
@@ -254,6 +266,7 @@ def test_bad_single_inputs_fail_with_one_clear_line(kind, tmp_path, capsys) -> N
     (["run", "x.jpg", "--limit", "0"], "argument --limit: must be at least 1, got 0"),
     (["run", "x.jpg", "--detect-every", "-2"], "argument --detect-every: must be at least 1, got -2"),
     (["run", "x.jpg", "--max-hands", "two"], "argument --max-hands: expected a whole number, got 'two'"),
+    (["run", "x.jpg", "--min-presence", "1.5"], "argument --min-presence: must be a probability from 0 to 1, got 1.5"),
     (["bench", "x.mp4", "--frames", "0"], "argument --frames: must be at least 1, got 0"),
     (["gestures", "train", "d.csv", "-o", "m.npz", "--cv", "1"], "argument --cv: must be 0 (no cross-validation) or"),
     (["gestures", "train", "d.csv", "-o", "m.npz", "--holdout-last", "1.5"],

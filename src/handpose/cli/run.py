@@ -21,7 +21,7 @@ from ..sinks import (
     check_not_input,
     check_writable,
 )
-from .numbers import at_least
+from .numbers import at_least, probability
 
 log = logging.getLogger("handpose")
 
@@ -33,6 +33,11 @@ def add_tracker_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", default="auto", choices=["auto", "litert", "onnxruntime", "torch"],
                    help="inference engine (default: auto = fastest available)")
     p.add_argument("--max-hands", type=at_least(1), default=2, help="most hands to find per frame (default: 2)")
+    p.add_argument("--min-detection-confidence", type=probability, default=0.5, metavar="P",
+                   help="palm detections scoring below P are dropped (default: 0.5; raise it against false hands)")
+    p.add_argument("--min-presence", type=probability, default=0.5, metavar="P",
+                   help="a hand whose landmark model's presence score falls below P is dropped (video mode: "
+                        "the detector looks for it again; default: 0.5)")
     p.add_argument("--mirrored", action="store_true", help="the input is a mirrored selfie view")
     p.add_argument("--threads", type=at_least(1), default=None, help="threads per model (default: cores, up to 4)")
     p.add_argument("--providers", default=None,
@@ -219,6 +224,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         tracker = HandTracker(args.model, args.engine, max_hands=args.max_hands, mode=mode,
                               smooth=False if args.no_smooth else None, mirrored=args.mirrored,
                               detect_every=args.detect_every, threads=args.threads, gestures=args.gestures,
+                              min_detection_confidence=args.min_detection_confidence,
+                              min_presence=args.min_presence,
                               providers=_providers(args))
         if args.no_dynamic and tracker.gesture_classifier is not None:
             tracker.gesture_classifier.dynamic = None
