@@ -6,6 +6,7 @@
 """
 
 from ._version import __version__
+from .camera import Camera, place_in_camera
 from .draw import EventBanner, draw_hands, draw_world
 from .engines import Engine, available_engines, create_engine
 from .errors import ConversionError, EngineError, FetchError, HandposeError, InputError, ModelError
@@ -21,6 +22,7 @@ from .sources import Frame, open_source
 __all__ = [
     "KEYPOINT_NAMES",
     "SKELETON",
+    "Camera",
     "ConversionError",
     "Engine",
     "EngineError",
@@ -49,6 +51,7 @@ __all__ = [
     "get_model",
     "list_models",
     "open_source",
+    "place_in_camera",
     "rects_from_palms",
     "register_model",
 ]

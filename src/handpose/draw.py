@@ -57,6 +57,8 @@ def draw_hands(image: np.ndarray, hands: Hands, *, skeleton: bool = True, box: b
             parts.append(f"{hand.handedness} {hand.handedness_score:.2f}")
             if hand.gesture is not None:
                 parts.append(f"{hand.gesture.label} {hand.gesture.score:.2f}")
+            if hand.camera is not None and np.isfinite(hand.camera).all():
+                parts.append(f"{hand.camera[:, 2].mean():.2f} m")  # how far away the hand is
             _tag(out, " ".join(parts), (x1, y1), scale)
     return out
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .camera import Camera, place_in_camera
 from .engines import create_engine
 from .errors import HandposeError, InputError
 from .geometry import boxes_iou, corners_to_boxes, rect_corners, rects_from_landmarks, rects_from_palms
@@ -52,6 +53,9 @@ class HandTracker:
     from frame to frame; the palm detector runs only while fewer than ``max_hands`` hands are tracked, and then
     at most every ``detect_every`` frames (every frame while none is tracked).
 
+    ``camera``: a :class:`~handpose.Camera` (or ``--camera``'s text: ``"70"`` degrees of horizontal field of view,
+    ``"fx,fy,cx,cy"``); each result then also has ``camera``, every hand's 21 points in metres in the camera's frame.
+
     ``gestures``: ``"builtin"``, a rules ``.toml``, a trained ``.npz`` or several joined by commas (as ``--gestures``
     on the command line), or a :class:`~handpose.gestures.GestureRecognizer`; each result then carries a gesture per
     hand and the frame's events.
@@ -62,7 +66,7 @@ class HandTracker:
                  smooth: bool | None = None, smoothing: OneEuroParams | None = None, mirrored: bool = False,
                  color: str = "bgr", id_memory_ms: float = 500.0, threads: int | None = None,
                  providers: list[str] | None = None, palm_model: str | None = None,
-                 landmark_model: str | None = None, gestures: Any = None):
+                 landmark_model: str | None = None, gestures: Any = None, camera: Camera | str | None = None):
         if mode not in ("image", "video"):
             raise HandposeError(f"mode must be 'image' or 'video', got {mode!r}")
         if model not in VARIANTS and not (palm_model and landmark_model):
@@ -85,6 +89,10 @@ class HandTracker:
         self.detector = PalmDetector(create_engine(palm_name, engine, threads=threads, providers=providers),
                                      min_detection_confidence)
         self.landmarks = LandmarkModel(create_engine(hand_name, engine, threads=threads, providers=providers))
+        self.camera = Camera.parse(camera) if isinstance(camera, str) else camera
+        if self.camera is not None and not isinstance(self.camera, Camera):
+            raise HandposeError(f"camera must be a handpose.Camera or a text like '70' or 'fx,fy,cx,cy', got "
+                                f"{type(camera).__name__}")
         self.mode = mode
         self.max_hands = max_hands
         self.min_presence = min_presence
@@ -157,6 +165,9 @@ class HandTracker:
         hands = self._process_video(img, bgr, t) if self.mode == "video" else self._process_image(img, bgr)
         hands.width, hands.height, hands.timestamp_ms, hands.frame = w, h, t, self._frame
         self._frame += 1
+        if self.camera is not None:
+            hands.camera = place_in_camera(hands.keypoints, hands.world, self.camera.matrix(w, h))
+            self.clock.lap("camera")
         if self.gesture_classifier is not None:
             self.gesture_classifier.annotate(hands)
             self.clock.lap("gestures")

@@ -56,6 +56,7 @@ class Hand:
     rect: np.ndarray  # (5,) crop rect cx, cy, w, h, rotation
     track_id: int | None
     gesture: Gesture | None = None
+    camera: np.ndarray | None = None  # (21, 3) metres in the camera's frame, when the tracker knows the camera
 
     def __getitem__(self, name: str) -> np.ndarray:
         """A keypoint by name, e.g. ``hand["index_tip"]``."""
@@ -79,6 +80,8 @@ class Hand:
             "world": _r(self.world, 5),
             "bbox": _r(self.box),
             "gesture": self.gesture.to_dict() if self.gesture else None,
+            **({} if self.camera is None else
+               {"camera": _r(self.camera, 4) if np.isfinite(self.camera).all() else None}),
         }
 
 
@@ -104,6 +107,7 @@ class Hands:
     frame: int = 0
     gestures: list[Gesture | None] = field(default_factory=list)
     events: list[Any] = field(default_factory=list)
+    camera: np.ndarray | None = None  # (n, 21, 3) metres in the camera's frame (``HandTracker(camera=...)``)
 
     _PER_HAND = ("keypoints", "world", "scores", "handedness", "handedness_scores", "boxes", "rects", "track_ids")
 
@@ -124,11 +128,14 @@ class Hands:
             tid = int(self.track_ids[i])
             return Hand(self.keypoints[i], self.keypoints[i] / self._scale(), self.world[i], float(self.scores[i]),
                         str(self.handedness[i]), float(self.handedness_scores[i]), self.boxes[i], self.rects[i],
-                        None if tid < 0 else tid, self.gestures[i] if self.gestures else None)
+                        None if tid < 0 else tid, self.gestures[i] if self.gestures else None,
+                        None if self.camera is None else self.camera[i])
         sub = {f: getattr(self, f)[idx] for f in self._PER_HAND}
         gestures = list(np.array(self.gestures, dtype=object)[idx]) if self.gestures else []
-        meta = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in (*self._PER_HAND, "gestures")}
-        return Hands(**sub, **meta, gestures=gestures)
+        camera = None if self.camera is None else self.camera[idx]
+        meta = {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name not in (*self._PER_HAND, "gestures", "camera")}
+        return Hands(**sub, **meta, gestures=gestures, camera=camera)
 
     def __iter__(self) -> Iterator[Hand]:
         for i in range(len(self)):

@@ -210,25 +210,27 @@ class JsonlSink(_TextSink):
         self.fh.write(json.dumps(record, separators=(",", ":")) + "\n")
 
 
-def hands_csv_header() -> list[str]:
-    """The columns of :class:`CsvSink` (``handpose run --csv``)."""
+def hands_csv_header(camera: bool = False) -> list[str]:
+    """The columns of :class:`CsvSink` (``handpose run --csv``; ``camera``: with ``--camera``)."""
     return (["source", "frame", "timestamp_ms", "width", "height", "track_id", "handedness", "handedness_score",
              "score", "bbox_x1", "bbox_y1", "bbox_x2", "bbox_y2"]
             + [f"{a}{i}" for i in range(21) for a in "xyz"] + [f"w{a}{i}" for i in range(21) for a in "xyz"]
-            + ["gesture", "gesture_score"])
+            + ["gesture", "gesture_score"] + ([f"cam{a}{i}" for i in range(21) for a in "xyz"] if camera else []))
 
 
 class CsvSink(_TextSink):
     """CSV: one row per hand per frame (a frame without hands has no row), for spreadsheets and pandas.
 
     Takes the same frame records as :class:`JsonlSink`; keypoints ``x0, y0, z0, ...`` in pixels, world
-    ``wx0, wy0, wz0, ...`` in metres, ``track_id`` empty in image mode, ``gesture`` empty without ``--gestures``.
+    ``wx0, wy0, wz0, ...`` in metres, ``track_id`` empty in image mode, ``gesture`` empty without ``--gestures``;
+    with ``camera``, the points in the camera's frame ``camx0, camy0, camz0, ...`` in metres last.
     """
 
-    def __init__(self, path: Path | str, overwrite: bool = False):
+    def __init__(self, path: Path | str, overwrite: bool = False, camera: bool = False):
         super().__init__(path, overwrite)
+        self.camera = camera
         self.writer = csv.writer(self.fh, lineterminator="\n")
-        self.writer.writerow(hands_csv_header())
+        self.writer.writerow(hands_csv_header(camera))
 
     def write(self, record: dict[str, Any]) -> None:
         frame = [record["source"], record["frame"], record["timestamp_ms"], record.get("width"), record.get("height")]
@@ -237,7 +239,13 @@ class CsvSink(_TextSink):
             self.writer.writerow([*frame, "" if h["track_id"] is None else h["track_id"], h["handedness"],
                                   h["handedness_score"], h["score"], *h["bbox"],
                                   *(v for p in h["keypoints"] for v in p), *(v for p in h["world"] for v in p),
-                                  gesture.get("label", ""), gesture.get("score", "")])
+                                  gesture.get("label", ""), gesture.get("score", ""),
+                                  *(self._camera(h) if self.camera else ())])
+
+    @staticmethod
+    def _camera(hand: dict[str, Any]) -> list[Any]:
+        points = hand.get("camera")
+        return [v for p in points for v in p] if points else [""] * 63  # not placed: empty cells
 
 
 class UdpSink:

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..camera import Camera
 from ..errors import HandposeError, InputError
 from ..sinks import (
     VIDEO_FOURCC,
@@ -26,6 +27,13 @@ from .numbers import at_least, probability
 log = logging.getLogger("handpose")
 
 
+def _camera(text: str) -> Camera:
+    try:
+        return Camera.parse(text)
+    except HandposeError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def add_tracker_options(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that runs the pipeline."""
     p.add_argument("--model", default="full", choices=["full", "lite", "full-int8", "lite-int8"],
@@ -38,6 +46,9 @@ def add_tracker_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-presence", type=probability, default=0.5, metavar="P",
                    help="a hand whose landmark model's presence score falls below P is dropped (video mode: "
                         "the detector looks for it again; default: 0.5)")
+    p.add_argument("--camera", type=_camera, default=None, metavar="FOV|FX,FY,CX,CY",
+                   help="the camera's horizontal field of view in degrees, or its calibrated intrinsics in pixels: "
+                        "every hand is also placed in 3D in front of it (metres; JSON 'camera', CSV camx0...)")
     p.add_argument("--mirrored", action="store_true", help="the input is a mirrored selfie view")
     p.add_argument("--threads", type=at_least(1), default=None, help="threads per model (default: cores, up to 4)")
     p.add_argument("--providers", default=None,
@@ -225,7 +236,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                               smooth=False if args.no_smooth else None, mirrored=args.mirrored,
                               detect_every=args.detect_every, threads=args.threads, gestures=args.gestures,
                               min_detection_confidence=args.min_detection_confidence,
-                              min_presence=args.min_presence,
+                              min_presence=args.min_presence, camera=args.camera,
                               providers=_providers(args))
         if args.no_dynamic and tracker.gesture_classifier is not None:
             tracker.gesture_classifier.dynamic = None
@@ -245,7 +256,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
             open_window("handpose", "--show")
         records: list[JsonlSink | CsvSink | UdpSink] = [UdpSink(args.udp)] if args.udp else []
-        records += [kind(path, args.overwrite) for kind, path in ((JsonlSink, args.json), (CsvSink, args.csv)) if path]
+        if args.json:
+            records.append(JsonlSink(args.json, args.overwrite))
+        if args.csv:
+            records.append(CsvSink(args.csv, args.overwrite, camera=args.camera is not None))
         run = _Run(args, tracker, records)
         try:
             if src.kind != "videos":
