@@ -796,10 +796,13 @@ def test_common_csv_layout_header_and_bad_files(tmp_path) -> None:
     (tmp_path / "only.csv").write_text("label,x0,y0\n")
     with pytest.raises(HandposeError, match="has a header and no rows"):
         load_dataset(tmp_path / "only.csv")
-    # JSON Lines given by mistake: the line and what a dataset looks like
+    # JSON Lines of handpose run given by mistake: how to make a dataset of them
     (tmp_path / "h.jsonl").write_text('{"source": "a.mp4", "frame": 0}\n{"source": "a.mp4", "frame": 1}\n')
-    with pytest.raises(HandposeError, match=r"h.jsonl, line 2: not a number .*expected handpose's landmark CSV"):
+    with pytest.raises(HandposeError, match=r"h.jsonl is not a landmark dataset: .*'handpose gestures record "):
         load_dataset(tmp_path / "h.jsonl")
+    (tmp_path / "h.txt").write_text('{"source": "a.mp4", "frame": 0}\n{"source": "a.mp4", "frame": 1}\n')
+    with pytest.raises(HandposeError, match=r"h.txt, line 2: not a number .*expected handpose's landmark CSV"):
+        load_dataset(tmp_path / "h.txt")
     (tmp_path / "short.csv").write_text("a,1,2\nb,3,4\n")
     with pytest.raises(HandposeError, match=r"trajectory row needs 3 or more \(x, y\) pairs, got 2 values"):
         load_dataset(tmp_path / "short.csv")

@@ -15,6 +15,7 @@ from .landmarks import LandmarkModel, LandmarkOutput
 from .palm import PalmDetector, Palms
 from .pipeline import HandTracker
 from .registry import ModelSpec, get_model, list_models, register_model
+from .replay import read_jsonl
 from .results import KEYPOINT_NAMES, SKELETON, Gesture, Hand, Hands
 from .smoothing import OneEuroFilter, OneEuroParams
 from .sources import Frame, open_source
@@ -52,6 +53,7 @@ __all__ = [
     "list_models",
     "open_source",
     "place_in_camera",
+    "read_jsonl",
     "rects_from_palms",
     "register_model",
 ]

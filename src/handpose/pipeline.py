@@ -261,10 +261,12 @@ class HandTracker:
             log.warning("skipped %s", frame.error or frame.source)
             return None
         try:
-            return self.process(frame.image, frame.timestamp_ms)
+            hands = self.process(frame.image, frame.timestamp_ms)
         except InputError as e:
             log.warning("skipped %s: %s", frame.source, e)
             return None
+        hands.source = frame.source
+        return hands
 
     def frames(self, source: Any, **source_options: Any) -> Iterator[Frame]:
         from .sources import open_source

@@ -108,6 +108,7 @@ class Hands:
     gestures: list[Gesture | None] = field(default_factory=list)
     events: list[Any] = field(default_factory=list)
     camera: np.ndarray | None = None  # (n, 21, 3) metres in the camera's frame (``HandTracker(camera=...)``)
+    source: str | None = None  # the file (or camera, stream) of the frame, when it came from a source
 
     _PER_HAND = ("keypoints", "world", "scores", "handedness", "handedness_scores", "boxes", "rects", "track_ids")
 
@@ -142,14 +143,44 @@ class Hands:
             yield self[i]  # type: ignore[misc]
 
     def to_dict(self, source: str | None = None) -> dict[str, Any]:
-        """The JSON Lines record of this frame."""
+        """The JSON Lines record of this frame (``source`` in place of the frame's own)."""
         d: dict[str, Any] = {}
-        if source is not None:
+        if (source := source if source is not None else self.source) is not None:
             d["source"] = source
         d.update({"frame": self.frame, "timestamp_ms": round(float(self.timestamp_ms), 3), "width": self.width,
                   "height": self.height, "hands": [h.to_dict() for h in self]})
         d["events"] = [e.to_dict() for e in self.events]
         return d
+
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> Hands:
+        """A frame back from its JSON Lines record (:meth:`to_dict`, ``handpose run --json``). The record holds
+        no crop rects: ``rects`` are those the keypoints give (as tracking computes them for the next frame).
+        The closing record of a stream (``end_of_stream``: the events of gestures still held) has ``frame`` -1."""
+        from .geometry import rects_from_landmarks
+        from .gestures.events import GestureEvent
+
+        hands = record["hands"]
+
+        def column(key: str, dtype: Any, shape: tuple[int, ...] = ()) -> np.ndarray:
+            return np.array([h[key] for h in hands], dtype).reshape(len(hands), *shape)
+
+        keypoints = column("keypoints", np.float32, (21, 3))
+        cams = [h.get("camera", ()) for h in hands]  # a key only with a camera; None: that hand was not placed
+        return cls(keypoints=keypoints, world=column("world", np.float32, (21, 3)),
+                   scores=column("score", np.float32), handedness=column("handedness", "<U5"),
+                   handedness_scores=column("handedness_score", np.float32), boxes=column("bbox", np.float32, (4,)),
+                   rects=rects_from_landmarks(keypoints).astype(np.float32) if hands else _empty(5),
+                   track_ids=np.array([-1 if h["track_id"] is None else h["track_id"] for h in hands], np.int64),
+                   width=int(record.get("width") or 0), height=int(record.get("height") or 0),
+                   timestamp_ms=float(record.get("timestamp_ms") or 0.0),
+                   frame=-1 if record.get("frame") is None else int(record["frame"]),
+                   gestures=[Gesture(h["gesture"]["label"], float(h["gesture"]["score"])) if h.get("gesture")
+                             else None for h in hands] if any(h.get("gesture") for h in hands) else [],
+                   events=[GestureEvent.from_dict(e) for e in record.get("events", [])],
+                   camera=np.array([np.full((21, 3), np.nan) if c is None else c for c in cams], np.float32)
+                   if hands and all(c != () for c in cams) else None,
+                   source=record.get("source"))
 
     def __repr__(self) -> str:
         ids = [int(t) for t in self.track_ids]

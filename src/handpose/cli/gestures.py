@@ -23,14 +23,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                    "evaluate it with a report and a confusion matrix.")
     gs = p.add_subparsers(dest="gestures_command", metavar="ACTION", required=True)
 
-    r = gs.add_parser("record", help="build a landmark dataset (CSV) from images, videos, a camera or a CSV")
+    r = gs.add_parser("record",
+                      help="build a landmark dataset (CSV) from images, videos, a camera, a CSV or JSON Lines")
     r.add_argument("source", help="a folder <root>/<label>/* of images or videos, a quoted glob (each file labelled "
                                   "by its folder, or --label), a video, a camera index or stream URL (keys label "
-                                  "the hand), or a landmark CSV to import (label, x0, y0, ..., x20, y20[, z...])")
+                                  "the hand), a landmark CSV to import (label, x0, y0, ..., x20, y20[, z...]) or "
+                                  "the JSON Lines of 'handpose run --json' (no model runs again)")
     r.add_argument("-o", "--output", required=True, help="dataset CSV to write")
     r.add_argument("--kind", choices=["hand", "trajectory"], default="hand",
                    help="hand shapes (static) or fingertip trajectories (dynamic)")
-    r.add_argument("--label", help="label of a single video, a glob's files or a camera session")
+    r.add_argument("--label", help="label of a single video, a glob's files, a JSON Lines file or a camera session")
     r.add_argument("--labels", help="camera: comma list of labels for the keys 1, 2, 3, ...")
     r.add_argument("--labels-file", help="import: names of numeric labels, one per line")
     r.add_argument("--keypoint", help="trajectories: the keypoint to follow, 0-20 or a name such as wrist "

@@ -120,6 +120,9 @@ def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: 
     p = Path(path)
     if not p.is_file():
         raise HandposeError(f"dataset not found: {p}")
+    if p.suffix.lower() in (".jsonl", ".json"):
+        raise HandposeError(f"{p} is not a landmark dataset: make one of the hands recorded there with 'handpose "
+                            f"gestures record {p} --label NAME -o data.csv'")
     rows = [r for r in csv.reader(_text_lines(p, "dataset")) if r and any(c.strip() for c in r)]
     if not rows:
         raise HandposeError(f"{p} is empty")

@@ -33,6 +33,15 @@ class GestureEvent:
                 "end_ms": None if self.end_ms is None else round(self.end_ms, 3),
                 **({"track_ids": list(self.track_ids)} if len(self.track_ids) > 1 else {})}
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> GestureEvent:
+        """An event back from its JSON (:meth:`to_dict`)."""
+        one = d.get("track_id")
+        # the JSON lists track_ids only for two-hand motions; a one-hand motion has its own id there
+        ids = d["track_ids"] if "track_ids" in d else [one] if d["kind"] == "dynamic" and one is not None else []
+        return cls(d["kind"], d["label"], float(d["score"]), one, d.get("handedness"), float(d["start_ms"]),
+                   None if d.get("end_ms") is None else float(d["end_ms"]), d["phase"], tuple(ids))
+
 
 @dataclass
 class _State:

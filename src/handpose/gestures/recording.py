@@ -4,7 +4,8 @@ or a CSV."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,27 +79,50 @@ def _from_files(data: LandmarkSet, files: list[Path], label: str, every: int, mi
 
 def _from_video(data: LandmarkSet, path: Path | str, label: str, every: int, mirrored: bool) -> None:
     tracker = _tracker("video", mirrored)
+    with open_source(path) as src:
+        frames = _frames(src, f"{label}: {Path(str(path)).name}", "frame")
+        _from_sequence(data, (tracker.process_frame(frame) for frame in frames), label, every, str(path))
+
+
+def _from_sequence(data: LandmarkSet, sequence: Iterable[Hands | None], label: str, every: int, name: str) -> None:
+    """The tracked hands of a video's frames (None: a frame that could not be used): every Nth hand shape, or
+    every Nth trajectory of the first hand."""
     trajectories = _history(data)
     found, positions = False, 0
-    with open_source(path) as src:
-        for frame in _frames(src, f"{label}: {Path(str(path)).name}", "frame"):
-            hands = tracker.process_frame(frame)
-            if hands is None:
-                continue
-            moved = trajectories.update(hands) if trajectories is not None else []
-            if len(hands) == 0:
-                continue
-            found = True
-            if trajectories is None:
-                due = frame.index % every == 0
-            else:  # every Nth new position: between two (a fast camera) the trajectory is the last row's
-                fresh = int(hands.track_ids[0]) in moved
-                positions += fresh
-                due = fresh and (positions - 1) % every == 0
-            if due:
-                _add(data, label, hands, trajectories, f"{frame.source}#{frame.index}")
+    for hands in sequence:
+        if hands is None:
+            continue
+        moved = trajectories.update(hands) if trajectories is not None else []
+        if len(hands) == 0:
+            continue
+        found = True
+        if trajectories is None:
+            due = hands.frame % every == 0
+        else:  # every Nth new position: between two (a fast camera) the trajectory is the last row's
+            fresh = int(hands.track_ids[0]) in moved
+            positions += fresh
+            due = fresh and (positions - 1) % every == 0
+        if due:
+            _add(data, label, hands, trajectories, f"{hands.source or name}#{hands.frame}")
     if not found:
-        data.undetected.append((label, str(path)))
+        data.undetected.append((label, name))
+
+
+def _from_jsonl(data: LandmarkSet, path: Path, label: str | None, every: int) -> None:
+    """The hands of ``handpose run --json`` output, recorded earlier: no model runs again. Each source in the file
+    (a video of a batch) is a sequence of its own, labelled ``label`` or, without one, by its folder (as a glob's
+    files are) or else by the file's name."""
+    from ..replay import read_jsonl
+
+    def checked(frames: Iterable[Hands]) -> Iterator[Hands]:
+        for hands in frames:
+            if data.kind == "trajectory" and len(hands) and hands.track_ids[0] < 0:
+                raise InputError(f"{path} was recorded in image mode (no track ids): trajectories need a video run")
+            yield hands
+
+    for source, sequence in groupby(checked(read_jsonl(path, end_of_stream=False)), key=lambda h: h.source):
+        name = label or (Path(source).parent.name if source else "") or path.stem
+        _from_sequence(data, sequence, name, every, source or str(path))
 
 
 def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], mirrored: bool) -> None:
@@ -171,6 +195,10 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
         return _from_glob(source, kind, point, label, every, mirrored)
     if not path.exists():
         raise InputError(f"source not found: {source}")
+    if path.is_file() and path.suffix.lower() in (".jsonl", ".json"):
+        data = LandmarkSet(kind, keypoint=point)
+        _from_jsonl(data, path, label, every)
+        return data
     if path.is_file() and path.suffix.lower() == ".csv":
         data = load_dataset(path, labels_file, kind)
         if keypoint is not None:
@@ -180,7 +208,7 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
     if path.is_file():
         if path.suffix.lower() not in VIDEO_EXTS:
             raise InputError(f"{path}: record takes a folder <root>/<label>/*, a glob, a video, a camera index, a "
-                         "stream URL or a CSV")
+                             "stream URL, a landmark CSV or the JSON Lines of 'handpose run --json'")
         _from_video(data, path, label or path.parent.name, every, mirrored)
         return data
     groups = sorted(p for p in path.iterdir() if p.is_dir())

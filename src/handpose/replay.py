@@ -1,0 +1,37 @@
+"""Reading the JSON Lines of ``handpose run --json`` back as typed :class:`~handpose.Hands`: analyse a recorded
+session, or replay its keypoints through gesture recognition (tuning it without the video or the models)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import InputError
+from .results import Hands
+
+
+def read_jsonl(path: str | Path, *, end_of_stream: bool = True) -> Iterator[Hands]:
+    """Every frame record of a JSON Lines file as :class:`~handpose.Hands` (with ``source``, ``events`` and, where
+    recorded, ``gestures`` and ``camera``). ``end_of_stream=False`` leaves out the closing records that only end
+    the gestures still held when a stream stopped (``frame`` -1). A line that is not such a record is an
+    :class:`~handpose.InputError` naming the line."""
+    path = Path(path)
+    try:
+        fh = path.open(encoding="utf-8")
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror or e}") from None
+    with fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                if record.get("end_of_stream") and not end_of_stream:
+                    continue
+                hands = Hands.from_dict(record)
+            except (ValueError, TypeError, KeyError, AttributeError) as e:
+                what = f"missing {e}" if isinstance(e, KeyError) else str(e).splitlines()[0]
+                raise InputError(f"{path}, line {number}: not a handpose JSON Lines record ({what}); "
+                                 "'handpose run SOURCE --json FILE' writes them") from None
+            yield hands
