@@ -184,7 +184,7 @@ def test_udp_sends_each_frame_record_as_a_datagram(video_path, capsys) -> None:
 
 def test_providers_choose_onnxruntime_and_are_checked(photo_paths, capsys) -> None:
     code, _, err = run_cli(str(photo_paths[1]), "--providers", "cpu", "--json", "-", capsys=capsys)
-    assert code == 0 and "1 hands found" in err and "engine onnxruntime" in err
+    assert code == 0 and "1 image processed, 1 hand found" in err and "engine onnxruntime" in err
     code, _, err = run_cli(str(photo_paths[1]), "--providers", "cuda", "--engine", "litert", capsys=capsys)
     assert code == 1 and "--providers are ONNX Runtime's: use them with --engine onnxruntime, not litert" in err
     code, _, err = run_cli(str(photo_paths[1]), "--providers", "nope", capsys=capsys)

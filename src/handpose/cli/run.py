@@ -275,8 +275,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         finally:
             for sink in records:
                 sink.close()
-    what = {"images": "images", "videos": f"frames of {len(src.files)} videos"}.get(src.kind, "frames")
-    print(f"handpose: {run.processed} {what} processed, {run.hands} hands found, {run.skipped} skipped "
+    what = {"images": "image", "videos": f"frame of {len(src.files)} videos"}.get(src.kind, "frame")
+    if run.processed != 1:
+        what = what.replace("image", "images").replace("frame", "frames")
+    hands = f"{run.hands} hand{'s' if run.hands != 1 else ''}"
+    print(f"handpose: {run.processed} {what} processed, {hands} found, {run.skipped} skipped "
           f"(engine {tracker.engine}, mode {mode})", file=sys.stderr)
     if run.outputs:
         print(f"annotated output: {', '.join(run.outputs) if len(run.outputs) < 4 else Path(args.output)}")
