@@ -166,7 +166,12 @@ class Hands:
             return np.array([h[key] for h in hands], dtype).reshape(len(hands), *shape)
 
         keypoints = column("keypoints", np.float32, (21, 3))
-        cams = [h.get("camera", ()) for h in hands]  # a key only with a camera; None: that hand was not placed
+        gestures = [Gesture(h["gesture"]["label"], float(h["gesture"]["score"])) if h.get("gesture") else None
+                    for h in hands]
+        camera = None  # a "camera" key per hand only when a camera was given; null: a hand that was not placed
+        if hands and all("camera" in h for h in hands):
+            camera = np.array([np.full((21, 3), np.nan) if h["camera"] is None else h["camera"] for h in hands],
+                              np.float32)
         return cls(keypoints=keypoints, world=column("world", np.float32, (21, 3)),
                    scores=column("score", np.float32), handedness=column("handedness", "<U5"),
                    handedness_scores=column("handedness_score", np.float32), boxes=column("bbox", np.float32, (4,)),
@@ -175,12 +180,9 @@ class Hands:
                    width=int(record.get("width") or 0), height=int(record.get("height") or 0),
                    timestamp_ms=float(record.get("timestamp_ms") or 0.0),
                    frame=-1 if record.get("frame") is None else int(record["frame"]),
-                   gestures=[Gesture(h["gesture"]["label"], float(h["gesture"]["score"])) if h.get("gesture")
-                             else None for h in hands] if any(h.get("gesture") for h in hands) else [],
+                   gestures=gestures if any(gestures) else [],
                    events=[GestureEvent.from_dict(e) for e in record.get("events", [])],
-                   camera=np.array([np.full((21, 3), np.nan) if c is None else c for c in cams], np.float32)
-                   if hands and all(c != () for c in cams) else None,
-                   source=record.get("source"))
+                   camera=camera, source=record.get("source"))
 
     def __repr__(self) -> str:
         ids = [int(t) for t in self.track_ids]
