@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import cv2
 import numpy as np
 import pytest
 
@@ -72,6 +73,26 @@ def test_a_dataset_recorded_from_the_json_equals_one_recorded_from_the_video(rec
         assert np.abs(np.array(from_json.points) - np.array(from_video.points)).max() < 0.01  # the JSON rounds
     # without --label each source is labelled by its folder, as a glob's files are
     assert set(record(str(recorded)).labels) == {video_path.parent.name}
+
+
+def test_trajectories_follow_each_tracked_run_of_a_recording(video_path, tmp_path) -> None:
+    # a batch of two videos: two runs, each labelled by its folder, none continued into the next
+    for name in ("left", "right"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "clip.mp4").symlink_to(video_path)
+    batch = tmp_path / "batch.jsonl"
+    assert main(["run", str(tmp_path / "*" / "clip.mp4"), "--json", str(batch)]) == 0
+    data = record(str(batch), kind="trajectory")
+    assert {lab: data.labels.count(lab) for lab in set(data.labels)} == {"left": 187, "right": 187}  # 202 - 15 each
+    # a folder of frames tracked as a sequence: one run across its files
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    capture = cv2.VideoCapture(str(video_path))
+    for i in range(40):
+        cv2.imwrite(str(frames / f"{i:03d}.png"), capture.read()[1])
+    folder = tmp_path / "frames.jsonl"
+    assert main(["run", str(frames), "--mode", "video", "--json", str(folder)]) == 0
+    assert len(record(str(folder), kind="trajectory", label="reach")) == 40 - 15
 
 
 def test_trajectories_need_a_tracked_recording(photo_paths, tmp_path) -> None:

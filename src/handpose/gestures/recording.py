@@ -4,8 +4,8 @@ or a CSV."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
-from itertools import groupby
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -109,9 +109,10 @@ def _from_sequence(data: LandmarkSet, sequence: Iterable[Hands | None], label: s
 
 
 def _from_jsonl(data: LandmarkSet, path: Path, label: str | None, every: int) -> None:
-    """The hands of ``handpose run --json`` output, recorded earlier: no model runs again. Each source in the file
-    (a video of a batch) is a sequence of its own, labelled ``label`` or, without one, by its folder (as a glob's
-    files are) or else by the file's name."""
+    """The hands of ``handpose run --json`` output, recorded earlier: no model runs again. Hand shapes are taken
+    file by file (an image without a hand counts as undetected); trajectories need the run's tracks and follow
+    them until the frame numbers start again (the next video of a batch). Each part is labelled ``label`` or,
+    without one, by its file's folder (as a glob's files are) or else by the JSON file's name."""
     from ..replay import read_jsonl
 
     def checked(frames: Iterable[Hands]) -> Iterator[Hands]:
@@ -120,9 +121,26 @@ def _from_jsonl(data: LandmarkSet, path: Path, label: str | None, every: int) ->
                 raise InputError(f"{path} was recorded in image mode (no track ids): trajectories need a video run")
             yield hands
 
-    for source, sequence in groupby(checked(read_jsonl(path, end_of_stream=False)), key=lambda h: h.source):
-        name = label or (Path(source).parent.name if source else "") or path.stem
-        _from_sequence(data, sequence, name, every, source or str(path))
+    frames = checked(read_jsonl(path, end_of_stream=False))
+    parts = groupby(frames, key=lambda h: h.source) if data.kind == "hand" else groupby(frames, key=_restarts())
+    for _, part in parts:
+        first = next(part)
+        source = first.source or str(path)
+        name = label or (Path(first.source).parent.name if first.source else "") or path.stem
+        _from_sequence(data, chain([first], part), name, every, source)
+
+
+def _restarts() -> Callable[[Hands], int]:
+    """A key numbering the runs of frames whose frame numbers go up (a tracked video, or a folder of frames)."""
+    last, run = [-1], [0]
+
+    def key(hands: Hands) -> int:
+        if hands.frame <= last[0]:
+            run[0] += 1
+        last[0] = hands.frame
+        return run[0]
+
+    return key
 
 
 def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], mirrored: bool) -> None:
