@@ -182,6 +182,18 @@ def test_udp_sends_each_frame_record_as_a_datagram(video_path, capsys) -> None:
         assert code == 1 and f"--udp {bad}: expected HOST:PORT" in err
 
 
+@pytest.mark.parametrize("table", ["--json", "--csv"])
+def test_standard_output_holds_only_the_records_when_they_go_there(table, video_path, tmp_path, capsys) -> None:
+    code, out, err = run_cli(str(video_path), "--limit", "3", table, "-", "-o", str(tmp_path / "a.mp4"),
+                             "--udp", "127.0.0.1:9", capsys=capsys)
+    lines = out.splitlines()
+    if table == "--json":
+        assert [json.loads(line)["frame"] for line in lines] == [0, 1, 2]
+    else:
+        assert len(lines) == 4 and lines[0].startswith("source,frame,")
+    assert code == 0 and f"annotated output: {tmp_path / 'a.mp4'}" in err and "udp: 3 datagrams" in err
+
+
 def test_providers_choose_onnxruntime_and_are_checked(photo_paths, capsys) -> None:
     code, _, err = run_cli(str(photo_paths[1]), "--providers", "cpu", "--json", "-", capsys=capsys)
     assert code == 0 and "1 image processed, 1 hand found" in err and "engine onnxruntime" in err

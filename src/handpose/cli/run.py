@@ -281,15 +281,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     hands = f"{run.hands} hand{'s' if run.hands != 1 else ''}"
     print(f"handpose: {run.processed} {what} processed, {hands} found, {run.skipped} skipped "
           f"(engine {tracker.engine}, mode {mode})", file=sys.stderr)
+    # where the outputs went: on standard error when standard output carries the JSON Lines or the CSV
+    said = sys.stderr if "-" in (args.json, args.csv) else sys.stdout
     if run.outputs:
-        print(f"annotated output: {', '.join(run.outputs) if len(run.outputs) < 4 else Path(args.output)}")
+        print(f"annotated output: {', '.join(run.outputs) if len(run.outputs) < 4 else Path(args.output)}", file=said)
     if args.json and args.json != "-":
-        print(f"json lines: {args.json}")
+        print(f"json lines: {args.json}", file=said)
     if args.csv and args.csv != "-":
-        print(f"csv: {args.csv}")
+        print(f"csv: {args.csv}", file=said)
     for sink in records:
         if isinstance(sink, UdpSink):
-            print(f"udp: {sink.sent} datagrams to {args.udp}" + (f", {sink.dropped} not sent" if sink.dropped else ""))
+            print(f"udp: {sink.sent} datagrams to {args.udp}" + (f", {sink.dropped} not sent" if sink.dropped else ""),
+                  file=said)
     if run.processed == 0:
         raise HandposeError(f"nothing could be processed from {args.source}")
     return 0
