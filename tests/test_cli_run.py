@@ -194,6 +194,38 @@ def test_standard_output_holds_only_the_records_when_they_go_there(table, video_
     assert code == 0 and f"annotated output: {tmp_path / 'a.mp4'}" in err and "udp: 3 datagrams" in err
 
 
+def test_on_runs_a_command_for_each_gesture_that_starts(video_path, tmp_path, capsys, caplog) -> None:
+    log, hook, records = tmp_path / "log.txt", tmp_path / "hook.py", tmp_path / "g.jsonl"
+    names = ("GESTURE", "PHASE", "TRACK_ID", "HANDEDNESS", "START_MS")
+    hook.write_text("import os, sys\nwith open(sys.argv[1], 'a') as f:\n"
+                    f"    f.write(' '.join(os.environ['HANDPOSE_' + k] for k in {names!r}) + '\\n')\n")
+    command = f'"{sys.executable}" "{hook}" "{log}"'
+    code, out, _ = run_cli(str(video_path), "--gestures", "builtin", "--json", str(records),
+                             "--on", f"open_palm={command}", "--on", "four=exit 3", capsys=capsys)
+    events = [e for line in records.read_text().splitlines() for e in json.loads(line)["events"]
+              if e["phase"] == "start"]
+    palms = [e for e in events if e["label"] == "open_palm"]
+    fours = [e for e in events if e["label"] == "four"]
+    assert code == 0 and len(palms) >= 2 and fours  # the clip: an open hand, a four while it turns
+    assert sorted(log.read_text().splitlines()) == sorted(f"open_palm start 1 right {e['start_ms']:.1f}"
+                                                          for e in palms)  # an end runs nothing
+    assert f"on: {len(palms) + len(fours)} commands started, {len(fours)} failed" in out
+    assert "--on command 'exit 3' exited with 3" in caplog.text  # reported, and the run goes on
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--on", "open_palm"], "argument --on: expected LABEL=COMMAND"),
+    (["--on", "open_palm=echo"], "--on runs commands on gestures: add --gestures"),
+    (["--gestures", "builtin", "--on", "open_plam=echo"], "no gesture 'open_plam' to wait for: did you mean open_pa"),
+])
+def test_on_refuses_what_could_never_run(argv, message, photo_paths, capsys) -> None:
+    try:
+        code, _, err = run_cli(str(photo_paths[1]), *argv, capsys=capsys)
+    except SystemExit as e:  # an argparse error
+        code, err = e.code, capsys.readouterr().err
+    assert code in (1, 2) and message in err
+
+
 def test_providers_choose_onnxruntime_and_are_checked(photo_paths, capsys) -> None:
     code, _, err = run_cli(str(photo_paths[1]), "--providers", "cpu", "--json", "-", capsys=capsys)
     assert code == 0 and "1 image processed, 1 hand found" in err and "engine onnxruntime" in err

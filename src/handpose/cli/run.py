@@ -22,6 +22,7 @@ from ..sinks import (
     check_not_input,
     check_writable,
 )
+from .hooks import CommandHooks, hook_spec
 from .numbers import at_least, probability
 
 log = logging.getLogger("handpose")
@@ -79,6 +80,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--gestures", default=None,
                    help="recognize gestures: 'builtin', a rules .toml, a trained .npz, or several joined by commas")
     p.add_argument("--no-dynamic", action="store_true", help="with --gestures: no swipes, circles, zoom or rotate")
+    p.add_argument("--on", type=hook_spec, action="append", default=[], metavar="LABEL=COMMAND",
+                   help="with --gestures: run a shell command when the gesture LABEL starts (a motion: is done; "
+                        "'*' any), in the background, the event in HANDPOSE_* variables; repeatable")
     p.add_argument("--limit", type=at_least(1), default=None, help="stop after N frames")
     p.add_argument("--stride", type=at_least(1), default=1,
                    help="videos: process every Nth frame (the others are skipped undecoded; times stay true)")
@@ -240,6 +244,11 @@ def cmd_run(args: argparse.Namespace) -> int:
                               providers=_providers(args))
         if args.no_dynamic and tracker.gesture_classifier is not None:
             tracker.gesture_classifier.dynamic = None
+        hooks = CommandHooks(args.on) if args.on else None
+        if hooks is not None:
+            if tracker.gesture_classifier is None:
+                raise InputError("--on runs commands on gestures: add --gestures (e.g. --gestures builtin)")
+            hooks.attach(tracker.gesture_classifier)
         if args.json == "-" and args.csv == "-":
             raise InputError("--json - and --csv -: only one of them can go to standard output")
         for output in (args.output, args.json, args.csv):
@@ -275,6 +284,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         finally:
             for sink in records:
                 sink.close()
+            if hooks is not None:
+                hooks.close()
     what = {"images": "image", "videos": f"frame of {len(src.files)} videos"}.get(src.kind, "frame")
     if run.processed != 1:
         what = what.replace("image", "images").replace("frame", "frames")
@@ -289,6 +300,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"json lines: {args.json}", file=said)
     if args.csv and args.csv != "-":
         print(f"csv: {args.csv}", file=said)
+    if hooks is not None:
+        print(f"on: {hooks.started} commands started" + (f", {hooks.failed} failed" if hooks.failed else ""), file=said)
     for sink in records:
         if isinstance(sink, UdpSink):
             print(f"udp: {sink.sent} datagrams to {args.udp}" + (f", {sink.dropped} not sent" if sink.dropped else ""),
