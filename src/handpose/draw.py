@@ -25,11 +25,11 @@ def open_window(name: str, what: str) -> None:
 # BGR, one per finger (thumb, index, middle, ring, pinky) and the palm.
 FINGER_COLORS = {"thumb": (66, 135, 245), "index": (80, 200, 120), "middle": (230, 190, 40),
                  "ring": (200, 90, 230), "pinky": (60, 200, 240), "palm": (220, 220, 220)}
-_EDGE_COLORS = []
+EDGE_COLORS = []
 for a, b in SKELETON:
     finger = next((f for f, ids in FINGERS.items() if b in ids and (a in ids or a == 0)), "palm")
-    _EDGE_COLORS.append(FINGER_COLORS[finger])
-_POINT_COLORS = [FINGER_COLORS["palm"]] + [FINGER_COLORS[f] for f in FINGERS for _ in range(4)]
+    EDGE_COLORS.append(FINGER_COLORS[finger])
+POINT_COLORS = [FINGER_COLORS["palm"]] + [FINGER_COLORS[f] for f in FINGERS for _ in range(4)]
 
 
 def draw_hands(image: np.ndarray, hands: Hands, *, skeleton: bool = True, box: bool = True, label: bool = True,
@@ -44,9 +44,9 @@ def draw_hands(image: np.ndarray, hands: Hands, *, skeleton: bool = True, box: b
     for hand in hands:
         pts = np.round(hand.keypoints[:, :2]).astype(np.int32)
         if skeleton:
-            for (a, b), color in zip(SKELETON, _EDGE_COLORS, strict=True):
+            for (a, b), color in zip(SKELETON, EDGE_COLORS, strict=True):
                 cv2.line(out, tuple(pts[a]), tuple(pts[b]), color, thick, cv2.LINE_AA)
-            for p, color in zip(pts, _POINT_COLORS, strict=True):
+            for p, color in zip(pts, POINT_COLORS, strict=True):
                 cv2.circle(out, tuple(p), radius, color, -1, cv2.LINE_AA)
                 cv2.circle(out, tuple(p), radius, (40, 40, 40), 1, cv2.LINE_AA)
         x1, y1, x2, y2 = np.round(hand.box).astype(int)
@@ -95,7 +95,7 @@ def draw_world(image: np.ndarray, hands: Hands, *, size: int | None = None, yaw:
         depth = view[:, 2]
         for k in np.argsort([-(depth[a] + depth[b]) for a, b in SKELETON]):  # far bones first
             a, b = SKELETON[k]
-            cv2.line(inset, tuple(pts[a]), tuple(pts[b]), _EDGE_COLORS[k], max(1, round(2 * scale)), cv2.LINE_AA)
+            cv2.line(inset, tuple(pts[a]), tuple(pts[b]), EDGE_COLORS[k], max(1, round(2 * scale)), cv2.LINE_AA)
     cv2.rectangle(out, (x0, y0), (x0 + side - 1, y0 + side - 1), (200, 200, 200), 1)
     cv2.putText(out, "3D", (x0 + 4, y0 + side - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.4 * max(scale, 0.8),
                 (200, 200, 200), 1, cv2.LINE_AA)

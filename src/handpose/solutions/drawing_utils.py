@@ -1,0 +1,61 @@
+"""``draw_landmarks`` and ``DrawingSpec`` of MediaPipe's legacy drawing utilities, for code written against them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ..errors import InputError
+
+WHITE_COLOR = (224, 224, 224)
+RED_COLOR = (0, 0, 255)
+
+
+@dataclass
+class DrawingSpec:
+    """Colour (of the image's channel order), line thickness and landmark circle radius in pixels."""
+
+    color: tuple[int, int, int] = WHITE_COLOR
+    thickness: int = 2
+    circle_radius: int = 2
+
+
+def _spec(spec: DrawingSpec | Mapping[Any, DrawingSpec], key: Any) -> DrawingSpec | None:
+    return spec.get(key) if isinstance(spec, Mapping) else spec
+
+
+def draw_landmarks(image: np.ndarray, landmark_list: Any,
+                   connections: Iterable[tuple[int, int]] | None = None,
+                   landmark_drawing_spec: DrawingSpec | Mapping[int, DrawingSpec] | None = None,
+                   connection_drawing_spec: DrawingSpec | Mapping[tuple[int, int], DrawingSpec] | None = None,
+                   is_drawing_landmarks: bool = True) -> None:
+    """Draw a hand's normalized landmarks (``results.multi_hand_landmarks[i]``) and their connections onto a
+    3-channel uint8 image, in place. A spec may be one :class:`DrawingSpec` or one per landmark / connection
+    (``drawing_styles``); ``None`` for landmarks draws no points. Landmarks outside the image are not drawn."""
+    if landmark_list is None:
+        return
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise InputError(f"draw_landmarks draws on a 3-channel uint8 image, got {image.dtype} {image.shape}")
+    h, w = image.shape[:2]
+    points: dict[int, tuple[int, int]] = {}
+    for i, lm in enumerate(landmark_list.landmark):
+        if 0 <= lm.x <= 1 and 0 <= lm.y <= 1:
+            points[i] = (min(int(lm.x * w), w - 1), min(int(lm.y * h), h - 1))
+    if connections is not None:
+        for a, b in connections:
+            spec = _spec(connection_drawing_spec or DrawingSpec(), (a, b))
+            if spec is not None and a in points and b in points:
+                cv2.line(image, points[a], points[b], spec.color, spec.thickness, cv2.LINE_AA)
+    if is_drawing_landmarks and landmark_drawing_spec is not None:
+        for i, p in points.items():
+            spec = _spec(landmark_drawing_spec, i)
+            if spec is None:
+                continue
+            # a white rim keeps the points visible on any background
+            rim = max(spec.circle_radius + 1, round(spec.circle_radius * 1.2))
+            cv2.circle(image, p, rim, WHITE_COLOR, spec.thickness, cv2.LINE_AA)
+            cv2.circle(image, p, spec.circle_radius, spec.color, -1, cv2.LINE_AA)
