@@ -42,30 +42,25 @@ HAND_CONNECTIONS = frozenset(SKELETON)
 
 
 @dataclass
-class NormalizedLandmark:
-    """x, y in fractions of the image width and height, z depth on the scale of x (smaller: nearer)."""
-
+class _Point:
     x: float
     y: float
     z: float
     visibility: float = 0.0
     presence: float = 0.0
+
+
+class NormalizedLandmark(_Point):
+    """x, y in fractions of the image width and height, z depth on the scale of x (smaller: nearer)."""
+
+
+class Landmark(_Point):
+    """World coordinates in metres, centred on the hand."""
 
 
 @dataclass
 class NormalizedLandmarkList:
     landmark: list[NormalizedLandmark] = field(default_factory=list)
-
-
-@dataclass
-class Landmark:
-    """World coordinates in metres, centred on the hand."""
-
-    x: float
-    y: float
-    z: float
-    visibility: float = 0.0
-    presence: float = 0.0
 
 
 @dataclass
