@@ -292,20 +292,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     hands = f"{run.hands} hand{'s' if run.hands != 1 else ''}"
     print(f"handpose: {run.processed} {what} processed, {hands} found, {run.skipped} skipped "
           f"(engine {tracker.engine}, mode {mode})", file=sys.stderr)
-    # where the outputs went: on standard error when standard output carries the JSON Lines or the CSV
-    said = sys.stderr if "-" in (args.json, args.csv) else sys.stdout
+    said = []  # where the outputs went
     if run.outputs:
-        print(f"annotated output: {', '.join(run.outputs) if len(run.outputs) < 4 else Path(args.output)}", file=said)
+        said.append(f"annotated output: {', '.join(run.outputs) if len(run.outputs) < 4 else Path(args.output)}")
     if args.json and args.json != "-":
-        print(f"json lines: {args.json}", file=said)
+        said.append(f"json lines: {args.json}")
     if args.csv and args.csv != "-":
-        print(f"csv: {args.csv}", file=said)
+        said.append(f"csv: {args.csv}")
     if hooks is not None:
-        print(f"on: {hooks.started} commands started" + (f", {hooks.failed} failed" if hooks.failed else ""), file=said)
+        said.append(f"on: {hooks.started} commands started" + (f", {hooks.failed} failed" if hooks.failed else ""))
     for sink in records:
         if isinstance(sink, UdpSink):
-            print(f"udp: {sink.sent} datagrams to {args.udp}" + (f", {sink.dropped} not sent" if sink.dropped else ""),
-                  file=said)
+            said.append(f"udp: {sink.sent} datagrams to {args.udp}"
+                        + (f", {sink.dropped} not sent" if sink.dropped else ""))
+    if said:  # on standard error when standard output carries the JSON Lines or the CSV
+        print("\n".join(said), file=sys.stderr if "-" in (args.json, args.csv) else sys.stdout)
     if run.processed == 0:
         raise HandposeError(f"nothing could be processed from {args.source}")
     return 0
