@@ -109,6 +109,9 @@ def test_drawing_and_options_refuse_what_they_cannot_do() -> None:
     assert not image.any()
     mp_drawing.draw_landmarks(image, landmarks, landmark_drawing_spec=mp_drawing.DrawingSpec((0, 0, 255)))
     assert image[5, 5].tolist() == [0, 0, 255]
+    image[:] = 0
+    mp_drawing.draw_landmarks(image, landmarks)  # no spec given: red points, as legacy draws them
+    assert image[5, 5].tolist() == [0, 0, 255]
     assert len(drawing_styles.get_default_hand_connections_style()) == 21
     with pytest.raises(HandposeError, match="model_complexity must be 0 or 1, got 2"):
         mp_hands.Hands(model_complexity=2)

@@ -24,18 +24,22 @@ class DrawingSpec:
     circle_radius: int = 2
 
 
+_RED_POINTS = DrawingSpec(color=RED_COLOR)  # legacy's default for the landmarks
+
+
 def _spec(spec: DrawingSpec | Mapping[Any, DrawingSpec], key: Any) -> DrawingSpec | None:
     return spec.get(key) if isinstance(spec, Mapping) else spec
 
 
 def draw_landmarks(image: np.ndarray, landmark_list: Any,
                    connections: Iterable[tuple[int, int]] | None = None,
-                   landmark_drawing_spec: DrawingSpec | Mapping[int, DrawingSpec] | None = None,
+                   landmark_drawing_spec: DrawingSpec | Mapping[int, DrawingSpec] | None = _RED_POINTS,
                    connection_drawing_spec: DrawingSpec | Mapping[tuple[int, int], DrawingSpec] | None = None,
                    is_drawing_landmarks: bool = True) -> None:
     """Draw a hand's normalized landmarks (``results.multi_hand_landmarks[i]``) and their connections onto a
     3-channel uint8 image, in place. A spec may be one :class:`DrawingSpec` or one per landmark / connection
-    (``drawing_styles``); ``None`` for landmarks draws no points. Landmarks outside the image are not drawn."""
+    (``drawing_styles``); by default red points and light grey lines, as legacy; ``None`` for landmarks draws no
+    points. Landmarks outside the image are not drawn."""
     if landmark_list is None:
         return
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
