@@ -181,10 +181,17 @@ def test_user_rules_extend_and_are_validated(tmp_path) -> None:
     assert "claw" in rc.labels and "fist" in rc.labels
     claw = make_hand({"index": 0.38, "middle": 0.38, "ring": 0.38, "pinky": 0.38}, thumb="in")
     assert rc.classify(claw, "right").label == "claw"
+    # a rule may ask where the index points: the hand-made point's index is up; turned a quarter, it is not
+    good.write_text('[gesture.point_up]\nindex = "extended"\nmiddle = "curled"\nring = "curled"\n'
+                    'pinky = "curled"\nindex_direction = "up"\n')
+    up = RuleClassifier.from_file(good)
+    assert up.classify(EXAMPLES["point"]).label == "point_up"
+    assert up.classify(make_hand({"middle": 1, "ring": 1, "pinky": 1}, thumb="in", rotate_deg=-90)).label == "point"
     for text, message in [
         ('[gesture.x]\nindex = "straight"\n', r"mine2.toml: gesture 'x': index must be one of"),
         ('[gesture.x]\nindx = "extended"\n', r"unknown key\(s\) \['indx'\]"),
         ('[gesture.x]\ntouch = ["thumb-nose"]\n', "touch must be a list of"),
+        ('[gesture.x]\nindex = "extended"\nindex_direction = "left"\n', "index_direction must be one of"),
         ('[gesture.x]\ndescription = "nothing"\n', "has no condition"),
         ("[gesture.x\n", "not valid TOML"),
         ('colour = "red"\n', "unknown top-level key"),

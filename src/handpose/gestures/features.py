@@ -146,11 +146,12 @@ def finger_state(keypoints: np.ndarray, handedness: str | None = "right") -> Fin
 def finger_measures(keypoints: np.ndarray, handedness: list[str | None] | None = None) -> dict[str, np.ndarray]:
     """What :class:`FingerState` holds, as arrays over many hands (N, 21, 2|3): ``curl`` (N, 5; thumb first),
     ``thumb_out`` (N,), ``contacts`` (N, 5: thumb-index, -middle, -ring, -pinky, index-middle), ``spread`` (N, 3),
-    ``thumb_direction`` and ``hand_direction`` (N,), ``thumb_index_angle`` (N,: degrees between the thumb's and the
-    index finger's base -> tip directions in the image) and ``bends`` (N, 5, 3)."""
+    ``thumb_direction``, ``index_direction`` and ``hand_direction`` (N,), ``thumb_index_angle`` (N,: degrees
+    between the thumb's and the index finger's base -> tip directions in the image) and ``bends`` (N, 5, 3)."""
     raw = np.asarray(keypoints, np.float64)
     m = _shape(canonical_batch(raw, handedness))
     m["thumb_direction"], m["hand_direction"] = _direction(raw, 2, 4), _direction(raw, 0, 9)
+    m["index_direction"] = _direction(raw, 5, 8)
     m["thumb_index_angle"] = np.degrees(_angle(raw[:, 4, :2] - raw[:, 2, :2], raw[:, 8, :2] - raw[:, 5, :2]))
     return m
 

@@ -25,7 +25,8 @@ THUMB_VALUES = {"out", "in", "any"}
 CONTACTS = {"thumb-index", "thumb-middle", "thumb-ring", "thumb-pinky", "index-middle"}
 SPREADS = {"index-middle", "middle-ring", "ring-pinky"}
 DIRECTIONS = {"up", "down", "side"}
-KEYS = {"description", "thumb", *FINGER_NAMES, "touch", "apart", "together", "thumb_direction", "thumb_index_angle"}
+KEYS = {"description", "thumb", *FINGER_NAMES, "touch", "apart", "together", "thumb_direction", "index_direction",
+        "thumb_index_angle"}
 
 # Other vocabularies' names for the same shapes (HaGRID classes, MediaPipe's canned gestures).
 ALIASES = {
@@ -44,7 +45,8 @@ ALIASES = {
 MEASURES = ("thumb_curl", "index_curl", "middle_curl", "ring_curl", "pinky_curl", "thumb_out",
             "touch_thumb-index", "touch_thumb-middle", "touch_thumb-ring", "touch_thumb-pinky", "touch_index-middle",
             "spread_index-middle", "spread_middle-ring", "spread_ring-pinky",
-            "thumb_off_up", "thumb_off_down", "thumb_off_side", "thumb_index_angle", "one")
+            "thumb_off_up", "thumb_off_down", "thumb_off_side", "index_off_up", "index_off_down", "index_off_side",
+            "thumb_index_angle", "one")
 _COLUMN = {name: i for i, name in enumerate(MEASURES)}
 _FINGER_RAMPS = {"extended": [(0.55, 0.2)], "curled": [(0.45, 0.8)], "folded": [(0.2, 0.5)],
                  "bent": [(0.2, 0.5), (0.8, 0.5)],  # a peak at half-curled: up, then down
@@ -55,11 +57,14 @@ def measure_table(keypoints: np.ndarray, handedness: list[str | None]) -> np.nda
     """The columns of :data:`MEASURES` for hands (N, 21, 2|3): (N, len(MEASURES))."""
     k = np.asarray(keypoints, np.float64)
     m = finger_measures(k, handedness)
-    d = m["thumb_direction"]
+    return np.column_stack([m["curl"], m["thumb_out"], m["contacts"], m["spread"], *_off(m["thumb_direction"]),
+                            *_off(m["index_direction"]), m["thumb_index_angle"], np.ones(len(k))])
+
+
+def _off(d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Degrees between image angles ``d`` (90 = up) and up, down, and the horizontal (either way)."""
     off_up, off_down = (np.abs((d - target + 180) % 360 - 180) for target in (90.0, -90.0))
-    off_side = np.minimum(np.abs(d), 180 - np.abs(d))  # horizontal either way
-    return np.column_stack([m["curl"], m["thumb_out"], m["contacts"], m["spread"], off_up, off_down, off_side,
-                            m["thumb_index_angle"], np.ones(len(k))])
+    return off_up, off_down, np.minimum(np.abs(d), 180 - np.abs(d))
 
 
 @dataclass
@@ -73,6 +78,7 @@ class Rule:
     together: list[str] = field(default_factory=list)
     thumb_direction: str | None = None
     thumb_index_angle: float | None = None
+    index_direction: str | None = None
 
     @classmethod
     def parse(cls, name: str, spec: dict[str, Any], where: str) -> Rule:
@@ -96,22 +102,24 @@ class Rule:
             v = spec.get(key, [])
             if not isinstance(v, list) or any(x not in allowed for x in v):
                 raise bad(f"{key} must be a list of {sorted(allowed)}, got {v!r}")
-        direction = spec.get("thumb_direction")
-        if direction is not None and direction not in DIRECTIONS:
-            raise bad(f"thumb_direction must be one of {sorted(DIRECTIONS)}, got {direction!r}")
+        for key in ("thumb_direction", "index_direction"):
+            if spec.get(key) is not None and spec[key] not in DIRECTIONS:
+                raise bad(f"{key} must be one of {sorted(DIRECTIONS)}, got {spec[key]!r}")
         angle = spec.get("thumb_index_angle")
         if angle is not None and not (isinstance(angle, (int, float)) and 0 < angle < 180):
             raise bad(f"thumb_index_angle must be a number of degrees between 0 and 180, got {angle!r}")
         if all(v == "any" for v in fingers.values()) and spec.get("thumb", "any") == "any" and not spec.get("touch"):
             raise bad("has no condition at all")
         return cls(name, spec.get("description", ""), spec.get("thumb", "any"), fingers, spec.get("touch", []),
-                   spec.get("apart", []), spec.get("together", []), direction, angle)
+                   spec.get("apart", []), spec.get("together", []), spec.get("thumb_direction"), angle,
+                   spec.get("index_direction"))
 
     @property
     def specificity(self) -> int:
         """How many conditions the rule sets: on a tie, the more specific gesture wins."""
         return (sum(v != "any" for v in self.fingers.values()) + (self.thumb != "any") + len(self.touch)
-                + len(self.apart) + len(self.together) + bool(self.thumb_direction) + bool(self.thumb_index_angle))
+                + len(self.apart) + len(self.together) + bool(self.thumb_direction) + bool(self.thumb_index_angle)
+                + bool(self.index_direction))
 
     def conditions(self) -> list[tuple[str, float, float]]:
         """The rule as ramps ``(measure, lo, hi)`` over :data:`MEASURES`; its score is the weakest."""
@@ -123,6 +131,8 @@ class Rule:
         ramps += [(f"spread_{s}", 22.0, 12.0) for s in self.together]
         if self.thumb_direction:
             ramps.append((f"thumb_off_{self.thumb_direction}", 70.0, 40.0))
+        if self.index_direction:
+            ramps.append((f"index_off_{self.index_direction}", 70.0, 40.0))
         if self.thumb_index_angle:
             ramps.append(("thumb_index_angle", self.thumb_index_angle - 15, self.thumb_index_angle + 5))
         return ramps or [("one", 0.0, 1.0)]
