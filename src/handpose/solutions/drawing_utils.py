@@ -32,11 +32,12 @@ def _spec(spec: DrawingSpec | Mapping[Any, DrawingSpec], key: Any) -> DrawingSpe
 
 
 def draw_landmarks(image: np.ndarray, landmark_list: Any,
-                   connections: Iterable[tuple[int, int]] | None = None,
+                   connections: Iterable[Any] | None = None,
                    landmark_drawing_spec: DrawingSpec | Mapping[int, DrawingSpec] | None = _RED_POINTS,
                    connection_drawing_spec: DrawingSpec | Mapping[tuple[int, int], DrawingSpec] | None = None,
                    is_drawing_landmarks: bool = True) -> None:
-    """Draw a hand's normalized landmarks (``results.multi_hand_landmarks[i]``) and their connections onto a
+    """Draw a hand's normalized landmarks (``results.multi_hand_landmarks[i]``, or a Tasks result's
+    ``hand_landmarks[i]`` list) and their connections (pairs, or the Tasks API's ``Connection``s) onto a
     3-channel uint8 image, in place. A spec may be one :class:`DrawingSpec` or one per landmark / connection
     (``drawing_styles``); by default red points and light grey lines, as legacy; ``None`` for landmarks draws no
     points. Landmarks outside the image are not drawn."""
@@ -46,11 +47,12 @@ def draw_landmarks(image: np.ndarray, landmark_list: Any,
         raise InputError(f"draw_landmarks draws on a 3-channel uint8 image, got {image.dtype} {image.shape}")
     h, w = image.shape[:2]
     points: dict[int, tuple[int, int]] = {}
-    for i, lm in enumerate(landmark_list.landmark):
+    for i, lm in enumerate(getattr(landmark_list, "landmark", landmark_list)):
         if 0 <= lm.x <= 1 and 0 <= lm.y <= 1:
             points[i] = (min(int(lm.x * w), w - 1), min(int(lm.y * h), h - 1))
     if connections is not None:
-        for a, b in connections:
+        for c in connections:
+            a, b = (c.start, c.end) if hasattr(c, "start") else c
             spec = _spec(connection_drawing_spec or DrawingSpec(), (a, b))
             if spec is not None and a in points and b in points:
                 cv2.line(image, points[a], points[b], spec.color, spec.thickness, cv2.LINE_AA)
