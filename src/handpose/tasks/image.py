@@ -1,0 +1,74 @@
+"""``Image``: a frame and its channel layout, as MediaPipe's ``mp.Image``."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..errors import InputError
+
+
+class ImageFormat(enum.Enum):
+    """Channel layouts an :class:`Image` can hold (the 8-bit ones of MediaPipe's list)."""
+
+    SRGB = 1
+    SRGBA = 2
+    GRAY8 = 3
+    SBGRA = 11
+
+
+_CHANNELS = {ImageFormat.SRGB: 3, ImageFormat.SRGBA: 4, ImageFormat.SBGRA: 4, ImageFormat.GRAY8: 1}
+
+
+class Image:
+    """An 8-bit image and its :class:`ImageFormat`. The array is kept, not copied: do not write into it while a
+    task runs on it."""
+
+    def __init__(self, image_format: ImageFormat, data: np.ndarray):
+        if not isinstance(image_format, ImageFormat):
+            raise InputError(f"image_format must be a handpose.tasks.ImageFormat, got {image_format!r}")
+        if not isinstance(data, np.ndarray) or data.dtype != np.uint8:
+            kind = data.dtype if isinstance(data, np.ndarray) else type(data).__name__
+            raise InputError(f"Image data must be a uint8 numpy array, got {kind}")
+        channels = 1 if data.ndim == 2 else (data.shape[2] if data.ndim == 3 else -1)
+        if channels != _CHANNELS[image_format] or min(data.shape[:2], default=0) < 1:
+            raise InputError(f"{image_format.name} needs an array of shape (height, width"
+                             f"{'' if image_format is ImageFormat.GRAY8 else f', {_CHANNELS[image_format]}'})"
+                             f", got {data.shape}")
+        self.image_format = image_format
+        self._data = data
+
+    @classmethod
+    def create_from_file(cls, file_name: str | Path) -> Image:
+        """Decode an image file (JPEG, PNG, ...) as SRGB."""
+        bgr = cv2.imread(str(file_name), cv2.IMREAD_COLOR)
+        if bgr is None:
+            what = "not found" if not Path(file_name).exists() else "not a readable image"
+            raise InputError(f"{file_name}: {what}")
+        return cls(ImageFormat.SRGB, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+
+    @property
+    def width(self) -> int:
+        return int(self._data.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self._data.shape[0])
+
+    @property
+    def channels(self) -> int:
+        return _CHANNELS[self.image_format]
+
+    def numpy_view(self) -> np.ndarray:
+        """The pixels, read-only (no copy)."""
+        view = self._data.view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def color(self) -> str:
+        """The channel order for :class:`~handpose.HandTracker`: ``"rgb"`` or ``"bgr"``."""
+        return "bgr" if self.image_format is ImageFormat.SBGRA else "rgb"
