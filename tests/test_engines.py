@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import onnxruntime as ort
 import pytest
 
 from handpose.convert import TOLERANCE, compare_with_tflite, convert_model, verification_inputs
@@ -34,6 +35,22 @@ def test_convert_refuses_to_overwrite(tmp_path) -> None:
     with pytest.raises(ConversionError, match="exists.*overwrite"):
         convert_model("hand_lite", output=target)
     assert target.read_bytes() == b"user data"
+
+
+def test_cli_converts_into_a_folder_to_deploy(tmp_path, capsys) -> None:
+    from handpose.cli import main
+
+    deploy = tmp_path / "deploy"
+    assert main(["models", "convert", "hand_lite", "-o", str(deploy)]) == 0
+    out = deploy / "hand_landmark_lite.onnx"
+    assert f"ok  {out}" in capsys.readouterr().out
+    session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    assert session.get_inputs()[0].shape[1:] == [224, 224, 3]
+    before = out.read_bytes()
+    assert main(["models", "convert", "hand_lite", "-o", str(deploy)]) != 0  # never replaced without asking
+    assert "exists" in capsys.readouterr().err and out.read_bytes() == before
+    assert main(["models", "convert", "hand_lite", "-o", str(out)]) != 0
+    assert "not a folder" in capsys.readouterr().err
 
 
 def test_convert_refuses_sparse_model_clearly() -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
+from ..errors import HandposeError
 from ..registry import list_models, model_path, model_state
 from .numbers import at_least
 
@@ -27,6 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     c.add_argument("names", nargs="+", help="models to convert, e.g. palm_full hand_full")
     c.add_argument("--to", default="onnx", choices=["onnx"], help="target format")
     c.add_argument("--images", nargs="*", default=[], help="real images to verify the conversion on")
+    c.add_argument("-o", "--output", metavar="DIR",
+                   help="write the ONNX files into this folder (to deploy elsewhere) instead of the cache")
     c.add_argument("--overwrite", action="store_true", help="replace an existing converted file")
     c.add_argument("--no-verify", action="store_true", help="skip the parity check (not recommended)")
     c.set_defaults(handler=cmd_convert)
@@ -64,8 +68,12 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 def cmd_convert(args: argparse.Namespace) -> int:
     from ..convert import convert_model
 
+    folder = Path(args.output) if args.output else None
+    if folder is not None and folder.exists() and not folder.is_dir():
+        raise HandposeError(f"-o {folder}: not a folder (the files are named after the models)")
     for name in args.names:
-        path = convert_model(name, args.to, overwrite=args.overwrite, verify=not args.no_verify,
+        output = folder / model_path(name, ".onnx").name if folder is not None else None
+        path = convert_model(name, args.to, output=output, overwrite=args.overwrite, verify=not args.no_verify,
                              images=args.images, log=sys.stderr)
         print(f"ok  {path}")
     return 0
