@@ -198,6 +198,11 @@ def test_canned_gesture_names() -> None:
         assert category.index == -1 and category.display_name == "" and 0.5 <= category.score <= 1.0
     sideways = make_hand({"middle": 1, "ring": 1, "pinky": 1}, thumb="in", rotate_deg=90)  # index to the left
     assert recognizer.gestures_of(sideways[None], ["right"])[0][0].category_name == "None"
+    strict = vision.GestureRecognizer.create_from_options(vision.GestureRecognizerOptions(
+        canned_gesture_classifier_options=ClassifierOptions(score_threshold=0.95)))
+    (fist,), = strict.gestures_of(EXAMPLES["fist"][None], ["right"])  # scored 0.897: below the threshold
+    assert (fist.category_name, round(fist.score, 3)) == ("None", 0.103)
+    assert strict.gestures_of(EXAMPLES["victory"][None], ["right"])[0][0].category_name == "Victory"  # 1.0
 
 
 def test_classifier_options_and_a_custom_vocabulary(tmp_path, photo_paths) -> None:

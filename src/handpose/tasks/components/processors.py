@@ -12,7 +12,7 @@ class ClassifierOptions:
     """``score_threshold``: a gesture scored lower is reported as ``"None"``; ``category_allowlist`` /
     ``category_denylist``: gestures outside / inside the list are reported as ``"None"`` (set one of the two).
     ``max_results`` and ``display_names_locale`` are accepted for MediaPipe's sake: one gesture per hand is
-    reported, as by MediaPipe's recognizer, and its display name is empty, as MediaPipe's is without a locale."""
+    reported (the best), and its display name is empty."""
 
     display_names_locale: str | None = None
     max_results: int | None = None
