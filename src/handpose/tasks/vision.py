@@ -189,8 +189,9 @@ class HandLandmarker(VisionTask):
         self._turns = turns
         self.tracker.color = image.color
         hands = self.tracker.process(turned(image, turns), timestamp_ms)
-        keypoints, world = hands.keypoints.copy(), hands.world.copy()
+        keypoints, world = hands.keypoints, hands.world
         if turns:
+            keypoints, world = keypoints.copy(), world.copy()
             keypoints[..., :2] = turn_back(keypoints[..., :2], turns, image.width, image.height)
             world[..., :2] = turn_back(world[..., :2], turns, 0.0, 0.0)
         return hands, keypoints, world
@@ -221,23 +222,20 @@ class GestureRecognizer(HandLandmarker):
             raise HandposeError(f"expected GestureRecognizerOptions, got {type(options).__name__}")
         models = hand_models(options.base_options, gestures_allowed=True)
         super().__init__(options, models)
-        self.classifier: RuleClassifier | GestureClassifier
         if models.gestures is None:
-            self.classifier, self._names, filters = canned_classifier(), _CANNED, \
-                options.canned_gesture_classifier_options
-            labels = CANNED_GESTURES
+            self._shapes, self._names = _Recognizer(canned_classifier(), dynamic=False), _CANNED
+            filters, labels = options.canned_gesture_classifier_options, CANNED_GESTURES
         else:
-            loaded = load_classifier(models.gestures)
-            if loaded.trajectory is not None:
+            self._shapes = load_classifier(models.gestures)
+            if self._shapes.trajectory is not None:
                 raise HandposeError(f"{models.gestures} is a trajectory model; a GestureRecognizer classifies hand "
                                     "shapes (use handpose.HandTracker(gestures=...) for motions)")
-            self.classifier, filters = loaded.static, options.custom_gesture_classifier_options
-            self._names = {label: label for label in self.classifier.labels if label != "none"}
-            labels = ["None", *self._names.values()]
+            self._names = {label: label for label in self._shapes.static.labels if label != "none"}
+            filters, labels = options.custom_gesture_classifier_options, ["None", *self._names.values()]
         filters.check(labels, "canned_gesture_classifier_options" if models.gestures is None
                       else "custom_gesture_classifier_options")
         self._filters = filters
-        self._shapes = _Recognizer(self.classifier, dynamic=False)
+        self.classifier: RuleClassifier | GestureClassifier = self._shapes.static
 
     @classmethod
     def create_from_options(cls, options: GestureRecognizerOptions) -> GestureRecognizer:  # type: ignore[override]
