@@ -510,6 +510,45 @@ def test_two_hand_rotate_like_a_steering_wheel(sign, label) -> None:
                 if e.label.startswith("rotate")]
 
 
+def _towards_camera(growth, n=12, dt=33.3, turn_deg=lambda i: 0.0, world=True, rng=None, sideways=0.0):
+    """A flat open hand facing the camera whose image grows by ``growth(i)`` (it comes nearer), turns
+    ``turn_deg(i)`` about the vertical axis (its world landmarks turn with it, as the model's do) and moves
+    ``sideways`` pixels a frame."""
+    base = EXAMPLES["open_palm"].astype(np.float64)
+    centre = base.mean(0)
+    flat = (base - centre) * 0.0005  # metres: a 0.1 m hand 200 px wide
+    det, events = DynamicDetector(), []
+    for i in range(n):
+        a = np.radians(turn_deg(i))
+        w = flat @ np.array([[np.cos(a), 0, -np.sin(a)], [0, 1, 0], [np.sin(a), 0, np.cos(a)]])
+        kp = centre + w / 0.0005 * growth(i) + [sideways * i, 0, 0]
+        if rng is not None:
+            kp[:, :2] += rng.normal(0, 2, (21, 2))
+        events += det.update([1], kp[None].astype(np.float32), i * dt,
+                             (w if world else np.zeros_like(w))[None].astype(np.float32))
+    return [e.label for e in events]
+
+
+@pytest.mark.parametrize(("growth", "label"), [(lambda i: 1 + 0.05 * i, "push"), (lambda i: 1.55 - 0.05 * i, "pull")])
+def test_push_and_pull(growth, label) -> None:
+    # the hand comes 1.5 times nearer (or goes as far away) in 0.37 s: once
+    assert _towards_camera(growth) == [label]
+    # the same without world landmarks (a 2D-only recording): its distance is not known, so nothing
+    assert _towards_camera(growth, world=False) == []
+    # a hand that crosses the image while it comes nearer makes a swipe, not a push
+    assert _towards_camera(growth, sideways=35.0) == ["swipe_right"]
+
+
+def test_no_push_on_a_slow_approach_a_turning_or_a_jittery_hand() -> None:
+    assert _towards_camera(lambda i: 1 + 0.5 * i / 90, n=91) == []  # 1.5 times nearer in 3 s: a slow reach
+    # turning 70 degrees in 0.33 s shrinks the hand's image to a third, but it is no nearer or farther
+    assert _towards_camera(lambda i: 1.0, turn_deg=lambda i: 7.0 * i) == []
+    assert _towards_camera(lambda i: 1.0, turn_deg=lambda i: 70 - 7.0 * i) == []
+    assert _towards_camera(lambda i: 1.0, n=90, rng=np.random.default_rng(2)) == []  # 2 px of keypoint jitter
+    # a push made while the hand turns away is seen by the world landmarks but not in the image size: none
+    assert _towards_camera(lambda i: 1 + 0.05 * i, turn_deg=lambda i: 6.0 * i) == []
+
+
 @pytest.fixture(scope="module")
 def video_keypoints(models_ready, video_path):
     tracker = HandTracker(mode="video", max_hands=1)
@@ -520,21 +559,28 @@ def video_keypoints(models_ready, video_path):
         if not ok:
             break
         hands = tracker.process(frame, i * 40.0)
-        out.append((hands.keypoints[0], i * 40.0))
+        out.append((hands.keypoints[0], i * 40.0, hands.world[0]))
         i += 1
     return out
 
 
 def test_replayed_real_keypoints(video_keypoints) -> None:
     det = DynamicDetector()
-    # the real clip: a hand slowly reaching towards the camera, no swipe or circle
-    assert [m for kp, t in video_keypoints for m in det.update([1], kp[None], t)] == []
+    # the real clip: a hand reaching towards the camera from 0.79 to 0.38 m in 8 s, turning over on the way (at
+    # most 1.25 times nearer in 0.4 s): no swipe, circle, push or pull
+    assert [m for kp, t, w in video_keypoints for m in det.update([1], kp[None], t, w[None])] == []
     # the real hand shapes moved along a fast horizontal path: one swipe
     det = DynamicDetector()
     events = []
-    for i, (kp, _) in enumerate(video_keypoints[100:115]):
-        events += det.update([1], (kp + np.array([60.0 * i, 0, 0], np.float32))[None], i * 33.3)
+    for i, (kp, _, w) in enumerate(video_keypoints[100:115]):
+        events += det.update([1], (kp + np.array([60.0 * i, 0, 0], np.float32))[None], i * 33.3, w[None])
     assert [e.label for e in events] == ["swipe_right"]
+    # the real hands grown about their palm by 4 % a frame (30 fps), as a hand coming nearer fast: one push
+    det, events = DynamicDetector(), []
+    for i, (kp, _, w) in enumerate(video_keypoints[100:115]):
+        centre = kp[[0, 5, 9, 13, 17]].mean(0)
+        events += det.update([1], (centre + (kp - centre) * (1 + 0.04 * i))[None], i * 33.3, w[None])
+    assert [e.label for e in events] == ["push"]
 
 
 # -- events -------------------------------------------------------------------------------------------------
@@ -580,7 +626,7 @@ def test_recognizer_events_callbacks_and_iterator(video_keypoints) -> None:
     rec = GestureRecognizer()
     seen = []
     rec.on("static", seen.append)
-    for kp, t in video_keypoints[:60]:
+    for kp, t, _ in video_keypoints[:60]:
         hands = _hands([kp], [1], ["right"], t, (640, 360))
         rec.annotate(hands)
         assert len(hands.gestures) == 1
@@ -644,10 +690,11 @@ def test_trajectory_model_runs_only_when_a_trajectory_changed() -> None:
 
 
 def _hands(kps: list[np.ndarray], ids: list[int], sides: list[str], t: float,
-           size: tuple[int, int] = (1280, 720)) -> Hands:
-    """A frame's tracked hands from keypoints alone."""
+           size: tuple[int, int] = (1280, 720), world: list[np.ndarray] | None = None) -> Hands:
+    """A frame's tracked hands from keypoints (and world landmarks, zero by default)."""
     n = len(kps)
-    return Hands(keypoints=np.asarray(kps, np.float32).reshape(n, 21, 3), world=np.zeros((n, 21, 3), np.float32),
+    w = np.zeros((n, 21, 3), np.float32) if world is None else np.asarray(world, np.float32).reshape(n, 21, 3)
+    return Hands(keypoints=np.asarray(kps, np.float32).reshape(n, 21, 3), world=w,
                  scores=np.ones(n, np.float32), handedness=np.array(sides), handedness_scores=np.ones(n, np.float32),
                  boxes=np.zeros((n, 4), np.float32), rects=np.zeros((n, 5), np.float32), track_ids=np.array(ids),
                  width=size[0], height=size[1], timestamp_ms=t)
@@ -682,6 +729,12 @@ def test_recognizer_turns_motions_into_dynamic_events() -> None:
     zooms = [e for e in rec.events() if e.kind == "dynamic"]
     assert [(e.label, e.track_id, e.handedness, e.track_ids) for e in zooms] == [("zoom_in", None, None, (4, 5))]
     assert zooms[0].to_dict()["track_ids"] == [4, 5]
+    centre = palm.mean(0)
+    for i in range(12):  # hand 6 comes 1.5 times nearer in 0.37 s: its image grows, its world landmarks do not
+        rec.annotate(_hands([centre + (palm - centre) * (1 + 0.05 * i)], [6], ["right"], 3000 + i * 33.3,
+                            world=[(palm - centre) * 0.0005]))
+    pushes = [e for e in rec.events() if e.kind == "dynamic"]
+    assert [(e.label, e.track_id, e.handedness) for e in pushes] == [("push", 6, "right")]
     # image mode (no track ids): a gesture per hand, but no time, so no events
     still = GestureRecognizer()
     hands = _hands([palm], [-1], ["right"], 0.0)

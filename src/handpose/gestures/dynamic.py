@@ -1,9 +1,10 @@
-"""Dynamic gestures from hand trajectories: swipes, circles, and two-hand zoom.
+"""Dynamic gestures from hand trajectories: swipes, circles, push / pull, and two-hand zoom and rotate.
 
 Distances are in hand sizes and speeds in hand sizes per second, so the same parameters work for near and far
-hands. Directions are as seen in the image (x right, y down): with a mirrored selfie view that is also the
-user's own left and right. Every detector needs both a minimum distance and a minimum speed, so slow drift and
-jitter never fire.
+hands; towards and away from the camera, in how many times nearer or farther the hand gets. Directions are as seen
+in the image (x right, y down): with a mirrored selfie view that is also the user's own left and right. Every
+detector needs both a minimum distance and a minimum speed (a push: its ratio within a short window), so slow
+drift and jitter never fire.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ class DynamicParams:
     zoom_min_ratio: float = 1.5  # distance between the hands grows (or shrinks) by at least this factor
     zoom_min_move: float = 0.4  # each hand moves at least this many hand sizes (zoom and rotate)
     rotate_min_deg: float = 60.0  # the line between the hands turns at least this much (a steering wheel)
+    push_window_ms: float = 400.0
+    push_min_ratio: float = 1.3  # the hand's distance from the camera shrinks (push) or grows (pull) this much
+    push_max_sideways: float = 1.0  # hand sizes the palm may move across the image meanwhile
     cooldown_ms: float = 500.0
 
     def __post_init__(self) -> None:
@@ -43,6 +47,7 @@ class DynamicParams:
 
 
 _RULES = {"cooldown_ms": (lambda x: x >= 0, ">= 0"), "zoom_min_ratio": (lambda x: x > 1, "> 1"),
+          "push_min_ratio": (lambda x: x > 1, "> 1"),
           "swipe_min_straightness": (lambda x: 0 < x <= 1, "in (0, 1]"),
           "swipe_max_off_axis_deg": (lambda x: 0 < x <= 90, "in (0, 90]")}
 
@@ -59,23 +64,26 @@ class Motion:
 
 
 class _Trail:
-    """A hand's recent frames, oldest first, as rows of one array: time, palm centre (x, y), index tip (x, y) and
-    hand size. An array rather than deques of points: the detectors read windows of it every frame."""
+    """A hand's recent frames, oldest first, as rows of one array: time, palm centre (x, y), index tip (x, y), hand
+    size and pixels per metre (NaN without world landmarks). An array rather than deques of points: the detectors
+    read windows of it every frame."""
 
     PALM, TIP = slice(1, 3), slice(3, 5)
     MIN_STEP_MS = 20.0
 
     def __init__(self, capacity: int = 1024):  # the longest window (2.5 s) at 400 fps
-        self.rows = np.empty((capacity, 6))
+        self.rows = np.empty((capacity, 7))
         self.n = 0
         self.cooldown_until = -1e18
 
-    def add(self, t: float, keypoints: np.ndarray, horizon_ms: float) -> None:
+    def add(self, t: float, keypoints: np.ndarray, world: np.ndarray | None, horizon_ms: float) -> None:
         """Append a frame's hand and forget what is older than ``horizon_ms`` (no detector looks further back)."""
         if self.n == len(self.rows):
             self._drop(1)
         palm_x, palm_y = palm_centre(keypoints)
-        self.rows[self.n] = (t, palm_x, palm_y, keypoints[8, 0], keypoints[8, 1], max(hand_size(keypoints), 1.0))
+        scale = pixels_per_metre(keypoints, world) if world is not None else math.nan
+        self.rows[self.n] = (t, palm_x, palm_y, keypoints[8, 0], keypoints[8, 1], max(hand_size(keypoints), 1.0),
+                             scale)
         self.n += 1
         old = int(np.searchsorted(self.rows[:self.n, 0], t - horizon_ms))
         if old:
@@ -127,11 +135,25 @@ def palm_centre(keypoints: np.ndarray) -> tuple[float, float]:
             (k[0, 1] + k[5, 1] + k[9, 1] + k[13, 1] + k[17, 1]) / 5)
 
 
+def pixels_per_metre(keypoints: np.ndarray, world: np.ndarray) -> float:
+    """How many image pixels a metre spans at the hand (the focal length over the hand's distance): the spread of
+    its keypoints in x, y over that of its world landmarks. The world landmarks are turned as the hand is seen, so
+    turning the hand foreshortens both alike and the ratio follows only the distance (on the shared clip it gives
+    the distance Perspective-n-Point gives to 1-3 %). NaN when the world landmarks are missing (all zero)."""
+    k, w = _CENTRE @ keypoints[:, :2], _CENTRE @ world[:, :2]  # each minus its mean
+    spread = float(np.vdot(w, w))
+    return math.sqrt(float(np.vdot(k, k)) / spread) if spread > 1e-8 else math.nan
+
+
+_CENTRE = (np.eye(21) - 1 / 21).astype(np.float32)
+
+
 # The motions and what each means (``handpose gestures list`` prints them).
 MOTIONS = {
     "swipe_left": "the palm moves left, fast and straight", "swipe_right": "the palm moves right",
     "swipe_up": "the palm moves up", "swipe_down": "the palm moves down",
     "circle_cw": "the index fingertip draws a circle, clockwise on screen", "circle_ccw": "... anticlockwise",
+    "push": "the hand moves towards the camera, fast", "pull": "... away from the camera",
     "zoom_in": "two hands move apart", "zoom_out": "two hands move together",
     "rotate_cw": "two hands turn like a steering wheel, clockwise on screen", "rotate_ccw": "... anticlockwise",
 }
@@ -152,19 +174,23 @@ class DynamicDetector:
         self.trails.clear()
         self._pair.clear()
 
-    def update(self, track_ids: list[int], keypoints: np.ndarray, t_ms: float) -> list[Motion]:
+    def update(self, track_ids: list[int], keypoints: np.ndarray, t_ms: float, world: np.ndarray | None = None
+               ) -> list[Motion]:
+        """The motions completed at ``t_ms`` by hands (keypoints (n, 21, 2+) in pixels); push and pull also need
+        the hands' world landmarks (n, 21, 3)."""
         out: list[Motion] = []
         live = set(track_ids)
-        horizon = max(self.params.swipe_window_ms, self.params.circle_window_ms)
+        p = self.params
+        horizon = max(p.swipe_window_ms, p.circle_window_ms, p.push_window_ms)
         for tid in list(self.trails):
             if tid not in live:
                 del self.trails[tid]
-        for tid, kp in zip(track_ids, keypoints, strict=True):
+        for i, (tid, kp) in enumerate(zip(track_ids, keypoints, strict=True)):
             trail = self.trails.setdefault(tid, _Trail())
-            trail.add(t_ms, kp, horizon)
+            trail.add(t_ms, kp, None if world is None else world[i], horizon)
             if t_ms < trail.cooldown_until:
                 continue
-            motion = self._swipe(tid, trail, t_ms) or self._circle(tid, trail, t_ms)
+            motion = self._swipe(tid, trail, t_ms) or self._circle(tid, trail, t_ms) or self._push(tid, trail, t_ms)
             if motion:
                 out.append(motion)
                 trail.rest(t_ms + self.params.cooldown_ms)
@@ -220,6 +246,27 @@ class DynamicDetector:
         # y points down in images: an increasing heading turns clockwise on screen
         label = "circle_cw" if turn > 0 else "circle_ccw"
         return Motion(label, float(min(1.0, abs(turn) / 360.0)), float(t[0]), float(t[-1]), (tid,))
+
+    def _push(self, tid: int, tr: _Trail, now: float) -> Motion | None:
+        p = self.params
+        rows = tr.rows[:tr.n]
+        start = int(np.searchsorted(rows[:, 0], now - p.push_window_ms))
+        if tr.n - start < 3:
+            return None
+        first, last = rows[start], rows[-1]
+        if not (first[6] > 0 and last[6] > 0):  # NaN without world landmarks
+            return None
+        nearer = math.log(last[6] / first[6])
+        # the world landmarks alone wobble while a hand turns over, the image size alone changes as it turns:
+        # both must say the hand came nearer (or went away) by the ratio
+        grown = math.log(last[5] / first[5])
+        amount = min(nearer, grown) if nearer > 0 else min(-nearer, -grown)
+        if amount < math.log(p.push_min_ratio):  # most frames end here
+            return None
+        if math.hypot(last[1] - first[1], last[2] - first[2]) / _median(rows[start:, 5]) > p.push_max_sideways:
+            return None
+        score = float(min(1.0, amount / (2 * math.log(p.push_min_ratio))))
+        return Motion("push" if nearer > 0 else "pull", score, float(first[0]), float(last[0]), (tid,))
 
     def _two_hands(self, track_ids: list[int], keypoints: np.ndarray, now: float) -> Motion | None:
         """Zoom (the hands move apart / together) or rotate (the line between them turns), within one window."""

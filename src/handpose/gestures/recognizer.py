@@ -122,7 +122,7 @@ class GestureRecognizer:
         if self.trajectory is not None:
             events += self._trajectories(hands, ids, side, t)
         if self.dynamic is not None:
-            for m in self.dynamic.update(ids, hands.keypoints, t):
+            for m in self.dynamic.update(ids, hands.keypoints, t, hands.world):
                 one = m.track_ids[0] if len(m.track_ids) == 1 else None
                 events.append(GestureEvent("dynamic", m.label, m.score, one, side.get(one) if one else None,
                                            m.start_ms, m.end_ms, "done", m.track_ids))
