@@ -42,3 +42,29 @@ def crossing_scene(a: np.ndarray, b: np.ndarray, frames: int = 40, width: int = 
         paste(canvas, a, xa, ya)
         paste(canvas, b, xb, yb)
         yield canvas, (xa + a.shape[1] / 2, ya + a.shape[0] / 2), (xb + b.shape[1] / 2, yb + b.shape[0] / 2)
+
+
+def approaching_hand(video: Path, tracker, frame: int = 10, growth: float = 1.6, steps: int = 10,
+                     still: int = 12) -> list[np.ndarray]:
+    """A frame of ``video`` held still, magnified about its hand's palm up to ``growth`` over ``steps`` frames (as
+    a hand coming that many times nearer the camera looks), then held again. Reverse it for a hand going away."""
+    cap = cv2.VideoCapture(str(video))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, frame)
+    ok, image = cap.read()
+    cap.release()
+    assert ok, f"no frame {frame} in {video}"
+    hands = tracker.process(image)
+    assert len(hands) >= 1, f"no hand in frame {frame} of {video}"
+    cx, cy = hands.keypoints[0][[0, 5, 9, 13, 17], :2].mean(0)
+    scales = [1.0] * still + [1.0 + (growth - 1.0) * i / steps for i in range(1, steps + 1)] + [growth] * still
+    size = image.shape[1::-1]
+    return [cv2.warpAffine(image, np.array([[s, 0, (1 - s) * cx], [0, s, (1 - s) * cy]], np.float32), size,
+                           flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE) for s in scales]
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: float = 25.0) -> Path:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, frames[0].shape[1::-1])
+    for f in frames:
+        writer.write(f)
+    writer.release()
+    return path

@@ -8,8 +8,13 @@ import re
 from types import ModuleType
 
 import cv2
+import numpy as np
+
+import handpose
+from handpose.gestures import GestureEvent
 
 from .conftest import ROOT, shared_path
+from .synth import approaching_hand, write_video
 
 
 def example(name: str) -> ModuleType:
@@ -58,3 +63,40 @@ def test_teach_gestures_trains_saves_and_uses_a_model(tmp_path, capsys, models_r
     assert f"{thumbs} #0: none" in out  # a thumbs-up is none of call, four or rock
     assert example("teach_gestures").main(argv) == 1  # the model is not replaced without --overwrite
     assert "exists; pass --overwrite" in capsys.readouterr().err
+
+
+def test_kiosk_presses_the_hovered_button_on_a_push_and_goes_back_on_a_pull(tmp_path, capsys, models_ready,
+                                                                          video_path) -> None:
+    module = example("kiosk")
+    frames = approaching_hand(video_path, handpose.HandTracker(mode="image"))
+    for name, clip, expected in (("push", frames, "press Sugar"), ("pull", frames[::-1], "back")):
+        out = tmp_path / f"kiosk_{name}.mp4"
+        assert module.main([str(write_video(tmp_path / f"{name}.mp4", clip)), "-o", str(out)]) == 0
+        assert [line.split(": ", 1)[1] for line in capsys.readouterr().out.splitlines()] == [expected]
+        assert int(cv2.VideoCapture(str(out)).get(cv2.CAP_PROP_FRAME_COUNT)) == len(frames)
+    # the shared clip's hand reaches towards the camera slowly: nothing is pressed
+    assert module.main([str(video_path), "-o", str(tmp_path / "clip.mp4")]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_kiosk_presses_what_was_hovered_when_the_push_began() -> None:
+    kiosk = example("kiosk").Kiosk()
+
+    def frame(t: float, tip: tuple[float, float], events: list[GestureEvent]) -> handpose.Hands:
+        keypoints = np.zeros((1, 21, 3), np.float32)
+        keypoints[0, 8, :2] = tip[0] * 640, tip[1] * 360
+        hands = handpose.Hands(keypoints=keypoints, world=np.zeros((1, 21, 3), np.float32),
+                               scores=np.ones(1, np.float32), handedness=np.array(["right"]),
+                               handedness_scores=np.ones(1, np.float32), boxes=np.zeros((1, 4), np.float32),
+                               rects=np.zeros((1, 5), np.float32), track_ids=np.array([3]), width=640, height=360,
+                               timestamp_ms=t)
+        hands.events = events
+        return hands
+
+    assert kiosk.update(frame(0.0, (0.1, 0.8), [])) == []  # over Milk
+    assert kiosk.update(frame(200.0, (0.9, 0.2), [])) == []  # over Water: the fingertip moved while pushing
+    push = GestureEvent("dynamic", "push", 0.8, 3, "right", 0.0, 200.0, "done")
+    assert kiosk.update(frame(240.0, (0.9, 0.2), [push])) == [(3, "press Milk")]
+    assert kiosk.update(frame(280.0, (0.5, 0.2), [])) == [] and kiosk.hover[3][-1][1] == "Tea"
+    kiosk.update(handpose.Hands(width=640, height=360, timestamp_ms=320.0))  # the hand is lost: forgotten
+    assert kiosk.hover == {}

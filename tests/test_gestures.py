@@ -50,6 +50,7 @@ from handpose.gestures.viewpoints import (
 
 from .conftest import shared_path
 from .handbuilder import CURLED, EXAMPLES, make_hand
+from .synth import approaching_hand
 
 # -- features -----------------------------------------------------------------------------------------------
 
@@ -581,6 +582,17 @@ def test_replayed_real_keypoints(video_keypoints) -> None:
         centre = kp[[0, 5, 9, 13, 17]].mean(0)
         events += det.update([1], (centre + (kp - centre) * (1 + 0.04 * i))[None], i * 33.3, w[None])
     assert [e.label for e in events] == ["push"]
+
+
+def test_a_real_hand_coming_nearer_pushes_and_going_away_pulls(models_ready, video_path) -> None:
+    # a real frame magnified 1.6 times in 0.4 s about the hand (as the camera sees a hand coming nearer), through
+    # the whole pipeline: the landmark model's world landmarks keep their size, the keypoints grow
+    frames = approaching_hand(video_path, HandTracker(mode="image"))
+    for order, label in ((frames, "push"), (frames[::-1], "pull")):
+        tracker = HandTracker(mode="video", gestures="builtin")
+        events = [(e.label, e.track_id) for i, f in enumerate(order) for e in tracker.process(f, i * 40.0).events
+                  if e.kind == "dynamic"]
+        assert events == [(label, 1)]
 
 
 # -- events -------------------------------------------------------------------------------------------------
