@@ -7,6 +7,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from handpose import Hands
+
 
 def hand_cutout(photo: Path, tracker, size: int = 200) -> np.ndarray:
     """The hand of a photo with a margin, scaled so its longer side is ``size`` pixels."""
@@ -68,3 +70,14 @@ def write_video(path: Path, frames: list[np.ndarray], fps: float = 25.0) -> Path
         writer.write(f)
     writer.release()
     return path
+
+
+def tracked_hands(kps: list[np.ndarray], ids: list[int], sides: list[str], t: float,
+                  size: tuple[int, int] = (1280, 720), world: list[np.ndarray] | None = None) -> Hands:
+    """A frame's tracked hands from keypoints (and world landmarks, zero by default)."""
+    n = len(kps)
+    w = np.zeros((n, 21, 3), np.float32) if world is None else np.asarray(world, np.float32).reshape(n, 21, 3)
+    return Hands(keypoints=np.asarray(kps, np.float32).reshape(n, 21, 3), world=w,
+                 scores=np.ones(n, np.float32), handedness=np.array(sides), handedness_scores=np.ones(n, np.float32),
+                 boxes=np.zeros((n, 4), np.float32), rects=np.zeros((n, 5), np.float32), track_ids=np.array(ids),
+                 width=size[0], height=size[1], timestamp_ms=t)

@@ -14,7 +14,7 @@ import handpose
 from handpose.gestures import GestureEvent
 
 from .conftest import ROOT, shared_path
-from .synth import approaching_hand, write_video
+from .synth import approaching_hand, tracked_hands, write_video
 
 
 def example(name: str) -> ModuleType:
@@ -83,13 +83,9 @@ def test_kiosk_presses_what_was_hovered_when_the_push_began() -> None:
     kiosk = example("kiosk").Kiosk()
 
     def frame(t: float, tip: tuple[float, float], events: list[GestureEvent]) -> handpose.Hands:
-        keypoints = np.zeros((1, 21, 3), np.float32)
-        keypoints[0, 8, :2] = tip[0] * 640, tip[1] * 360
-        hands = handpose.Hands(keypoints=keypoints, world=np.zeros((1, 21, 3), np.float32),
-                               scores=np.ones(1, np.float32), handedness=np.array(["right"]),
-                               handedness_scores=np.ones(1, np.float32), boxes=np.zeros((1, 4), np.float32),
-                               rects=np.zeros((1, 5), np.float32), track_ids=np.array([3]), width=640, height=360,
-                               timestamp_ms=t)
+        keypoints = np.zeros((21, 3), np.float32)
+        keypoints[8, :2] = tip[0] * 640, tip[1] * 360
+        hands = tracked_hands([keypoints], [3], ["right"], t, (640, 360))
         hands.events = events
         return hands
 

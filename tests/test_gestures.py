@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from handpose import EventBanner, Hands, HandTracker
+from handpose import EventBanner, HandTracker
 from handpose.cli import main
 from handpose.errors import HandposeError
 from handpose.gestures import (
@@ -50,7 +50,7 @@ from handpose.gestures.viewpoints import (
 
 from .conftest import shared_path
 from .handbuilder import CURLED, EXAMPLES, make_hand
-from .synth import approaching_hand
+from .synth import approaching_hand, tracked_hands
 
 # -- features -----------------------------------------------------------------------------------------------
 
@@ -313,7 +313,7 @@ def test_trajectory_history_spans_the_same_time_on_any_camera() -> None:
             a = 2 * np.pi * i / fps * 2
             kp = EXAMPLES["point"].copy()
             kp[8, :2] = (640 + 100 * np.cos(a), 360 + 100 * np.sin(a))
-            hist.update(_hands([kp], [1], ["right"], i * 1000 / fps + (jitter[i] if fps == 30 else 0.0)))
+            hist.update(tracked_hands([kp], [1], ["right"], i * 1000 / fps + (jitter[i] if fps == 30 else 0.0)))
         histories.append(hist.get(1))
     assert histories[0] is not None and np.ptp(histories[0], 0).min() > 0.1  # most of the circle
     for other in histories[1:]:
@@ -639,7 +639,7 @@ def test_recognizer_events_callbacks_and_iterator(video_keypoints) -> None:
     seen = []
     rec.on("static", seen.append)
     for kp, t, _ in video_keypoints[:60]:
-        hands = _hands([kp], [1], ["right"], t, (640, 360))
+        hands = tracked_hands([kp], [1], ["right"], t, (640, 360))
         rec.annotate(hands)
         assert len(hands.gestures) == 1
     events = list(rec.events())
@@ -678,7 +678,7 @@ def test_recognizer_runs_a_trajectory_model_per_hand() -> None:
     base = EXAMPLES["open_palm"]
     for i in range(24):  # hand 7 moves right, hand 3 left, 13 px a frame in a 640 x 360 frame
         kps = np.stack([base + [300 + 13 * i, 0, 0], base + [340 - 13 * i, 0, 0]]).astype(np.float32)
-        rec.annotate(_hands(list(kps), [7, 3], ["right", "left"], i * 33.3, (640, 360)))
+        rec.annotate(tracked_hands(list(kps), [7, 3], ["right", "left"], i * 33.3, (640, 360)))
     moves = [(e.track_id, e.label, e.handedness) for e in rec.events() if e.kind == "dynamic"]
     assert moves == [(7, "right", "right"), (3, "left", "left")]
     # the stream stops: both trajectory gestures still held end, as dynamic events
@@ -695,21 +695,10 @@ def test_trajectory_model_runs_only_when_a_trajectory_changed() -> None:
     base = EXAMPLES["open_palm"]
     for i in range(96):
         kps = np.stack([base + [300 + 13 * i / 4, 0, 0], base + [340 - 13 * i / 4, 0, 0]]).astype(np.float32)
-        rec.annotate(_hands(list(kps), [7, 3], ["right", "left"], i * 1000 / 120, (640, 360)))
+        rec.annotate(tracked_hands(list(kps), [7, 3], ["right", "left"], i * 1000 / 120, (640, 360)))
     moves = [(e.track_id, e.label) for e in rec.events() if e.kind == "dynamic"]
     assert moves == [(7, "right"), (3, "left")]
     assert len(calls) == (96 // 4) - 15 and set(calls) == {2}  # from the 16th position on, both hands at once
-
-
-def _hands(kps: list[np.ndarray], ids: list[int], sides: list[str], t: float,
-           size: tuple[int, int] = (1280, 720), world: list[np.ndarray] | None = None) -> Hands:
-    """A frame's tracked hands from keypoints (and world landmarks, zero by default)."""
-    n = len(kps)
-    w = np.zeros((n, 21, 3), np.float32) if world is None else np.asarray(world, np.float32).reshape(n, 21, 3)
-    return Hands(keypoints=np.asarray(kps, np.float32).reshape(n, 21, 3), world=w,
-                 scores=np.ones(n, np.float32), handedness=np.array(sides), handedness_scores=np.ones(n, np.float32),
-                 boxes=np.zeros((n, 4), np.float32), rects=np.zeros((n, 5), np.float32), track_ids=np.array(ids),
-                 width=size[0], height=size[1], timestamp_ms=t)
 
 
 def test_event_banner_keeps_a_motion_on_screen_for_a_while() -> None:
@@ -718,7 +707,7 @@ def test_event_banner_keeps_a_motion_on_screen_for_a_while() -> None:
     held = GestureEvent("static", "fist", 0.9, 2, "left", 100.0)
 
     def drawn(t: float, events: list[GestureEvent]) -> bool:
-        hands = _hands([], [], [], t)
+        hands = tracked_hands([], [], [], t)
         hands.events = events
         return bool(banner.draw(np.zeros((360, 640, 3), np.uint8), hands)[40:100].any())
 
@@ -730,26 +719,26 @@ def test_recognizer_turns_motions_into_dynamic_events() -> None:
     rec = GestureRecognizer()
     palm = EXAMPLES["open_palm"]  # 175 px hand size
     for i in range(15):  # hand 2 swipes right, 30 px a frame at 30 fps (about 5 hand sizes a second)
-        rec.annotate(_hands([palm + [100 + 30 * i, 200, 0]], [2], ["left"], i * 33.3))
+        rec.annotate(tracked_hands([palm + [100 + 30 * i, 200, 0]], [2], ["left"], i * 33.3))
     swipes = [e for e in rec.events() if e.kind == "dynamic"]
     assert [(e.label, e.phase, e.track_id, e.handedness) for e in swipes] == [("swipe_right", "done", 2, "left")]
     assert swipes[0].end_ms > swipes[0].start_ms
     for i in range(30):  # hands 4 and 5 move apart, then stay
         d = 15 * min(i, 12)
-        rec.annotate(_hands([palm + [450 - d, 200, 0], palm + [750 + d, 200, 0]], [4, 5], ["right", "left"],
+        rec.annotate(tracked_hands([palm + [450 - d, 200, 0], palm + [750 + d, 200, 0]], [4, 5], ["right", "left"],
                             1000 + i * 33.3))
     zooms = [e for e in rec.events() if e.kind == "dynamic"]
     assert [(e.label, e.track_id, e.handedness, e.track_ids) for e in zooms] == [("zoom_in", None, None, (4, 5))]
     assert zooms[0].to_dict()["track_ids"] == [4, 5]
     centre = palm.mean(0)
     for i in range(12):  # hand 6 comes 1.5 times nearer in 0.37 s: its image grows, its world landmarks do not
-        rec.annotate(_hands([centre + (palm - centre) * (1 + 0.05 * i)], [6], ["right"], 3000 + i * 33.3,
+        rec.annotate(tracked_hands([centre + (palm - centre) * (1 + 0.05 * i)], [6], ["right"], 3000 + i * 33.3,
                             world=[(palm - centre) * 0.0005]))
     pushes = [e for e in rec.events() if e.kind == "dynamic"]
     assert [(e.label, e.track_id, e.handedness) for e in pushes] == [("push", 6, "right")]
     # image mode (no track ids): a gesture per hand, but no time, so no events
     still = GestureRecognizer()
-    hands = _hands([palm], [-1], ["right"], 0.0)
+    hands = tracked_hands([palm], [-1], ["right"], 0.0)
     still.annotate(hands)
     assert [g.label for g in hands.gestures] == ["open_palm"] and not hands.events and not list(still.events())
 
