@@ -615,6 +615,8 @@ def test_debounce_hold_hysteresis_release() -> None:
 @pytest.mark.parametrize(("make", "message"), [
     (lambda: DynamicParams(swipe_min_distance=0), r"DynamicParams.swipe_min_distance must be > 0, got 0"),
     (lambda: DynamicParams(zoom_min_ratio=0.8), r"DynamicParams.zoom_min_ratio must be > 1, got 0.8"),
+    (lambda: DynamicParams(push_min_ratio=1.0), r"DynamicParams.push_min_ratio must be > 1, got 1.0"),
+    (lambda: DynamicParams(push_window_ms=0), r"DynamicParams.push_window_ms must be > 0, got 0"),
     (lambda: DynamicParams(swipe_min_straightness=1.2), r"swipe_min_straightness must be in \(0, 1\], got 1.2"),
     (lambda: DynamicParams(cooldown_ms=-1), r"cooldown_ms must be >= 0, got -1"),
     (lambda: Debouncer(start_score=0.3, keep_score=0.5), r"0 <= keep_score <= start_score <= 1"),
