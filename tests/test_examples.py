@@ -33,6 +33,15 @@ def test_gesture_events_maps_the_held_open_palm_to_its_action(video_path, capsys
     assert len(lines) <= 3
 
 
+def test_gesture_events_maps_a_push_and_a_pull(tmp_path, capsys, models_ready, video_path) -> None:
+    frames = approaching_hand(video_path, handpose.HandTracker(mode="image"))
+    for name, clip, action in (("push", frames, "mute"), ("pull", frames[::-1], "unmute")):
+        assert example("gesture_events").main([str(write_video(tmp_path / f"{name}.mp4", clip))]) == 0
+        # the magnified hand is an open palm (held: "pause"); the one motion is the push or the pull
+        motions = [line for line in capsys.readouterr().out.splitlines() if "<- open_palm" not in line]
+        assert len(motions) == 1 and motions[0].endswith(f"{action:<18} <- {name} of hand 1 (right)"), motions
+
+
 def test_finger_count_counts_four_and_call(tmp_path, capsys, models_ready) -> None:
     module = example("finger_count")
     for folder, expected in (("four", 4), ("call", 2)):
