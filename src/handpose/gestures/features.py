@@ -92,37 +92,65 @@ _CHAINS = np.array([(0, *chain) for chain in FINGERS.values()])  # (5 fingers, w
 _OTHERS = ("index", "middle", "ring", "pinky")
 
 
-def _direction(raw: np.ndarray, start: int, end: int) -> np.ndarray:
-    """Image angle (degrees, 0 = right, 90 = up) of keypoint start -> end of hands (N, 21, 2+)."""
-    v = raw[:, end, :2] - raw[:, start, :2]
-    return np.degrees(np.arctan2(-v[:, 1], v[:, 0]))
+def _vector_pairs(pairs: list[tuple[tuple[int, int], tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray]:
+    """Keypoint indices (starts, ends) of the vectors a0 -> a1 of every pair, then b0 -> b1 of every pair."""
+    vectors = [a for a, _ in pairs] + [b for _, b in pairs]
+    return np.array([v[0] for v in vectors]), np.array([v[1] for v in vectors])
+
+
+# Every angle of the measures, as pairs of keypoint vectors, measured in one go (a hand's few dozen NumPy calls
+# cost more than their arithmetic): the 15 joint bends (base, middle, end joint of each finger, thumb first), the
+# thumb against the palm's across direction (index base -> pinky base), then in the image plane only the 3
+# neighbouring-finger spreads (base -> tip) and the thumb (MCP -> tip) against the index finger (base -> tip).
+_SPACE_ANGLES = ([((c[j], c[j + 1]), (c[j + 1], c[j + 2])) for c in _CHAINS.tolist() for j in range(3)]
+                 + [((2, 4), (5, 17))])
+_IMAGE_ANGLES = ([((a[1], a[4]), (b[1], b[4])) for a, b in zip(_CHAINS[1:4].tolist(), _CHAINS[2:5].tolist(),
+                                                                strict=True)]
+                 + [((2, 4), (5, 8))])
+_ANGLES = _SPACE_ANGLES + _IMAGE_ANGLES
+_ANGLE_FROM, _ANGLE_TO = _vector_pairs(_ANGLES)
+_IN_IMAGE = np.flatnonzero(np.tile(np.arange(len(_ANGLES)) >= len(_SPACE_ANGLES), 2))  # their vectors' depth is 0
+# Every distance: fingertips and middle joints (PIP) of the 4 fingers from the wrist, thumb tip from the index
+# base, then the 5 contacts (thumb tip to the other tips, index tip to middle tip).
+_DIST_FROM = np.array([0] * 8 + [5, 4, 4, 4, 4, 8])
+_DIST_TO = np.array([*_CHAINS[1:, 4], *_CHAINS[1:, 2], 4, 8, 12, 16, 20, 12])
+# Image directions (start -> end): thumb (MCP -> tip), hand (wrist -> middle base), index (base -> tip).
+_DIRECTIONS = np.array([(2, 4), (0, 9), (5, 8)])
+
+
+def _directions(raw: np.ndarray) -> np.ndarray:
+    """Image angles (N, 3; degrees, 0 = right, 90 = up) of the thumb, the hand and the index finger."""
+    v = raw[:, _DIRECTIONS[:, 1], :2] - raw[:, _DIRECTIONS[:, 0], :2]
+    return np.degrees(np.arctan2(-v[..., 1], v[..., 0]))
 
 
 def _shape(k: np.ndarray) -> dict[str, np.ndarray]:
-    """Finger measurements of canonical hands (N, 21, 3): bends (N, 5, 3) and the values of :class:`FingerState`."""
-    seg = np.diff(k[:, _CHAINS], axis=2)  # (N, 5, 4, 3)
-    bends = _angle(seg[:, :, :-1], seg[:, :, 1:])  # at the base, middle and end joints (radians)
+    """Finger measurements of canonical hands (N, 21, 3): bends (N, 5, 3), the values of :class:`FingerState` and
+    ``thumb_index_angle`` (unsigned image angles do not change with the canonical turn, mirror and scale)."""
+    v = k[:, _ANGLE_TO] - k[:, _ANGLE_FROM]
+    v[:, _IN_IMAGE, 2] = 0.0
+    half = len(_ANGLES)
+    angles = _angle(v[:, :half], v[:, half:])
+    bends = angles[:, :15].reshape(-1, 5, 3)  # at the base, middle and end joints (radians)
+    d = _norm(k[:, _DIST_TO] - k[:, _DIST_FROM])
     # the thumb's own bends (MCP, IP) are small even when it folds; mostly its tip position tells
     thumb = _unit((bends[:, 0, 1:].sum(1) - 0.5) / 1.5)
     # straight ~0.3 rad in total, a fist ~4 rad; and is the tip nearer the wrist than the middle joint?
-    reach = _norm(k[:, _CHAINS[1:, 4]]) / np.maximum(_norm(k[:, _CHAINS[1:, 2]]), 1e-9)
+    reach = d[:, :4] / np.maximum(d[:, 4:8], 1e-9)
     others = _unit(0.5 * _unit((bends[:, 1:].sum(2) - 0.7) / 2.2) + 0.5 * _unit((1.35 - reach) / 0.6))
     curl = np.concatenate([thumb[:, None], others], 1)
     # Thumb out: it points away from the palm's across direction (index base -> pinky base) instead of folding
     # along it (measured: folded 30-85 degrees, out 110-165), or it is straight with its tip on the thumb side
     # of the index base (an open hand with the thumb alongside the index). The tip's distance backs it up.
-    across = np.degrees(_angle(k[:, 4] - k[:, 2], k[:, 17] - k[:, 5]))
+    degrees = np.degrees(angles[:, 15:])
     palm_centre = k[:, [0, 5, 9, 13, 17]].mean(1)
-    tip_far = _norm(k[:, 4] - k[:, 5]) + 0.5 * _norm(k[:, 4] - palm_centre)
+    tip_far = d[:, 8] + 0.5 * _norm(k[:, 4] - palm_centre)
     width = k[:, 17, :2] - k[:, 5, :2]
     over_palm = np.sum((k[:, 4, :2] - k[:, 5, :2]) * width, 1) / np.maximum(np.sum(width * width, 1), 1e-9)
     alongside = _unit((0.25 - over_palm) / 0.25) * _unit((0.4 - thumb) / 0.2)
-    pointing = 0.75 * _unit((across - 85) / 35) + 0.25 * _unit((tip_far - 0.6) / 0.5)
-    contacts = _norm(k[:, [4, 4, 4, 4, 8]] - k[:, [8, 12, 16, 20, 12]])
-    spread = np.degrees(_angle(k[:, _CHAINS[1:4, 4], :2] - k[:, _CHAINS[1:4, 1], :2],
-                               k[:, _CHAINS[2:5, 4], :2] - k[:, _CHAINS[2:5, 1], :2]))
+    pointing = 0.75 * _unit((degrees[:, 0] - 85) / 35) + 0.25 * _unit((tip_far - 0.6) / 0.5)
     return {"bends": bends, "curl": curl, "thumb_out": _unit(np.maximum(pointing, alongside)),
-            "contacts": contacts, "spread": spread}
+            "contacts": d[:, 9:], "spread": degrees[:, 1:4], "thumb_index_angle": degrees[:, 4]}
 
 
 @dataclass
@@ -150,9 +178,7 @@ def finger_measures(keypoints: np.ndarray, handedness: list[str | None] | None =
     between the thumb's and the index finger's base -> tip directions in the image) and ``bends`` (N, 5, 3)."""
     raw = np.asarray(keypoints, np.float64)
     m = _shape(canonical_batch(raw, handedness))
-    m["thumb_direction"], m["hand_direction"] = _direction(raw, 2, 4), _direction(raw, 0, 9)
-    m["index_direction"] = _direction(raw, 5, 8)
-    m["thumb_index_angle"] = np.degrees(_angle(raw[:, 4, :2] - raw[:, 2, :2], raw[:, 8, :2] - raw[:, 5, :2]))
+    m["thumb_direction"], m["hand_direction"], m["index_direction"] = _directions(raw).T
     return m
 
 
@@ -189,7 +215,7 @@ def batch_features(keypoints: np.ndarray, handedness: list[str | None] | None = 
     k = canonical_batch(raw, handedness)
     m = _shape(k)
     dist = _norm(k[:, _PAIRS[:, 0]] - k[:, _PAIRS[:, 1]])
-    a = np.radians(_direction(raw, 0, 9))
+    a = np.radians(_directions(raw)[:, 1])
     return np.concatenate([dist, m["bends"].reshape(len(k), 15), m["curl"], m["thumb_out"][:, None],
                            m["contacts"][:, :4], np.radians(m["spread"]), np.cos(a)[:, None], np.sin(a)[:, None]],
                           1).astype(np.float32)

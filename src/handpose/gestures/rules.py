@@ -57,14 +57,19 @@ def measure_table(keypoints: np.ndarray, handedness: list[str | None]) -> np.nda
     """The columns of :data:`MEASURES` for hands (N, 21, 2|3): (N, len(MEASURES))."""
     k = np.asarray(keypoints, np.float64)
     m = finger_measures(k, handedness)
-    return np.column_stack([m["curl"], m["thumb_out"], m["contacts"], m["spread"], *_off(m["thumb_direction"]),
-                            *_off(m["index_direction"]), m["thumb_index_angle"], np.ones(len(k))])
+    table = np.empty((len(k), len(MEASURES)))
+    table[:, :5], table[:, 5], table[:, 6:11], table[:, 11:14] = m["curl"], m["thumb_out"], m["contacts"], m["spread"]
+    # thumb_off_up, _down, _side, then index_off_up, _down, _side
+    table[:, 14:20] = _off(np.stack([m["thumb_direction"], m["index_direction"]], 1)).reshape(len(k), 6)
+    table[:, 20], table[:, 21] = m["thumb_index_angle"], 1.0
+    return table
 
 
-def _off(d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Degrees between image angles ``d`` (90 = up) and up, down, and the horizontal (either way)."""
-    off_up, off_down = (np.abs((d - target + 180) % 360 - 180) for target in (90.0, -90.0))
-    return off_up, off_down, np.minimum(np.abs(d), 180 - np.abs(d))
+def _off(d: np.ndarray) -> np.ndarray:
+    """Degrees between image angles ``d`` (..., 90 = up) and up, down, and the horizontal (either way): (..., 3)."""
+    up = np.abs((d - 90.0 + 180.0) % 360.0 - 180.0)
+    side = np.minimum(np.abs(d), 180.0 - np.abs(d))
+    return np.stack([up, 180.0 - up, side], -1)
 
 
 @dataclass
