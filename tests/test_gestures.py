@@ -1039,6 +1039,11 @@ def test_camera_recording_labels_are_checked_before_the_camera_opens() -> None:
         record("0", labels=",".join("abcdefghij"))
 
 
+def test_recording_an_image_url_says_what_to_do_instead() -> None:
+    with pytest.raises(HandposeError, match=r"hand.jpg: one image cannot make a dataset; save the images under"):
+        record("https://example.com/hand.jpg")  # refused before anything is fetched
+
+
 def test_keypoint_choices_are_checked(tmp_path, capsys) -> None:
     assert main(["gestures", "record", str(tmp_path), "-o", str(tmp_path / "x.csv"), "--kind", "trajectory",
                  "--keypoint", "thumbnail"]) == 1

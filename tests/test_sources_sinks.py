@@ -13,7 +13,7 @@ import pytest
 
 from handpose.errors import InputError
 from handpose.sinks import FolderSink, GifSink, JsonlSink, VideoSink
-from handpose.sources import LiveSource, open_source, read_image
+from handpose.sources import LiveSource, open_source, read_image, url_kind
 
 from .conftest import shared_path
 
@@ -229,21 +229,33 @@ def test_sinks_never_overwrite_without_asking(tmp_path) -> None:
     assert (tmp_path / "o.jsonl").read_text() == ""
 
 
-@pytest.fixture()
-def http_video(video_path):
-    """The shared video served over HTTP on the loopback interface."""
+def serve(folder: Path):
+    """A web server for ``folder`` on the loopback interface; yields its base URL."""
     import functools
     import http.server
     import threading
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(video_path.parent))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/{video_path.name}"
+    yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture()
+def http_video(video_path):
+    """The shared video served over HTTP on the loopback interface."""
+    for base in serve(video_path.parent):
+        yield f"{base}/{video_path.name}"
+
+
+@pytest.fixture()
+def http_photos(photo_paths):
+    """The shared photos' folder served over HTTP on the loopback interface."""
+    yield from serve(photo_paths[0].parent)
 
 
 def test_video_url_source(http_video) -> None:
@@ -251,3 +263,34 @@ def test_video_url_source(http_video) -> None:
         assert src.kind == "video"
         frames = [f for f in src]
     assert len(frames) == 202 and frames[0].image.shape == (360, 640, 3)
+
+
+def test_url_kinds() -> None:
+    assert url_kind("https://example.com/a/hand.JPG?size=2") == "image"
+    assert url_kind("http://example.com/clip.mp4#t=3") == "video"
+    assert url_kind("http://camera.local/stream") == "live"
+    assert url_kind("rtsp://camera.local/hand.jpg") == "live"  # rtsp is always a stream
+    assert url_kind("hand.jpg") is None
+
+
+def test_image_url_is_read_once_like_the_file(http_photos, photo_paths) -> None:
+    url = f"{http_photos}/{photo_paths[0].name}"
+    with open_source(url) as src:
+        frames = list(src)  # one frame, then the source ends (a stream would reconnect and repeat it)
+    assert src.kind == "images" and len(frames) == 1 and frames[0].source == url
+    assert np.array_equal(frames[0].image, cv2.imread(str(photo_paths[0])))
+    with open_source(f"{http_photos}/missing.jpg") as src:
+        (frame,) = list(src)
+    assert frame.image is None and "HTTP 404" in frame.error and "missing.jpg" in frame.error
+
+
+def test_run_on_an_image_url(http_photos, photo_paths, tmp_path, capsys, models_ready) -> None:
+    from handpose.cli import main
+
+    url = f"{http_photos}/{photo_paths[0].name}"
+    assert main(["run", url, "--json", str(tmp_path / "h.jsonl"), "-o", str(tmp_path / "out")]) == 0
+    (record,) = [json.loads(line) for line in (tmp_path / "h.jsonl").read_text().splitlines()]
+    assert record["source"] == url and len(record["hands"]) == 1 and record["hands"][0]["track_id"] is None
+    assert cv2.imread(str(tmp_path / "out" / photo_paths[0].name)).shape == (427, 640, 3)
+    assert main(["run", f"{http_photos}/missing.jpg"]) == 1
+    assert "HTTP 404" in capsys.readouterr().err

@@ -1,7 +1,8 @@
 """Frame sources: an image, a folder, a glob, a video file, a camera index or a network stream.
 
-Live sources (cameras, rtsp/http streams) are read on a background thread that keeps only the newest frame:
-when processing is slower than the camera, stale frames are dropped instead of queueing up latency.
+An http(s) URL of an image or a video file is read whole, like a file. Live sources (cameras, rtsp/http streams) are
+read on a background thread that keeps only the newest frame: when processing is slower than the camera, stale
+frames are dropped instead of queueing up latency.
 """
 
 from __future__ import annotations
@@ -50,12 +51,38 @@ def read_image(path: str | Path) -> np.ndarray:
         raise InputError(f"{p} is a folder, not an image")
     if p.stat().st_size == 0:
         raise InputError(f"empty file: {p}")
-    data = np.fromfile(p, np.uint8)  # imdecode also handles non-ASCII paths
+    return decode_image(np.fromfile(p, np.uint8), str(p))  # imdecode also handles non-ASCII paths
+
+
+def fetch_image(url: str, timeout_s: float = 30.0) -> np.ndarray:
+    """Read the image at an http(s) URL (the input a user named) as :func:`read_image` reads a file."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
+            data = response.read(MAX_IMAGE_BYTES + 1)
+    except urllib.error.HTTPError as e:
+        raise InputError(f"cannot fetch image {url}: HTTP {e.code} {e.reason}") from e
+    except (urllib.error.URLError, OSError) as e:
+        raise InputError(f"cannot fetch image {url}: {getattr(e, 'reason', e)}") from e
+    if len(data) > MAX_IMAGE_BYTES:
+        raise InputError(f"{url}: over {MAX_IMAGE_BYTES // 1_000_000} MB, too big for an image")
+    if not data:
+        raise InputError(f"empty response: {url}")
+    return decode_image(np.frombuffer(data, np.uint8), url)
+
+
+MAX_IMAGE_BYTES = 200_000_000
+
+
+def decode_image(data: np.ndarray, name: str) -> np.ndarray:
+    """An encoded image's bytes -> the image as-is; a clear InputError naming ``name`` when it cannot be used."""
     img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if img is None:
-        raise InputError(f"cannot decode image {p}: corrupt, truncated or not an image format OpenCV reads")
+        raise InputError(f"cannot decode image {name}: corrupt, truncated or not an image format OpenCV reads")
     if img.shape[0] * img.shape[1] > MAX_PIXELS:
-        raise InputError(f"{p}: {img.shape[1]}x{img.shape[0]} pixels is over the {MAX_PIXELS // 1_000_000} "
+        raise InputError(f"{name}: {img.shape[1]}x{img.shape[0]} pixels is over the {MAX_PIXELS // 1_000_000} "
                          "megapixel limit; resize it first")
     return img
 
@@ -108,6 +135,24 @@ class ImageFiles(Source):
                 yield Frame(read_image(p), i, i * period_ms, str(p))
             except InputError as e:
                 yield Frame(None, i, i * period_ms, str(p), str(e))
+
+
+class ImageUrl(Source):
+    """One image on a web server, read once (an image URL is not a stream: it has one frame, then ends)."""
+
+    kind = "images"
+
+    def __init__(self, url: str):
+        super().__init__(url)
+        self.total = 1
+        self.fps = ImageFiles.SEQUENCE_FPS
+        self.root = None
+
+    def __iter__(self) -> Iterator[Frame]:
+        try:
+            yield Frame(fetch_image(self.name), 0, 0.0, self.name)
+        except InputError as e:
+            yield Frame(None, 0, 0.0, self.name, str(e))
 
 
 def common_root(paths: list[Path]) -> Path | None:
@@ -292,13 +337,18 @@ def glob_files(pattern: str, exts: set[str] | frozenset[str]) -> list[Path]:
 
 
 def url_kind(text: str) -> str | None:
-    """``"video"`` for the URL of a video file on a web server (read whole, like a file), ``"live"`` for a stream
-    (rtsp, rtmp, udp, tcp, or an http URL that is not a video file), None for anything else."""
+    """``"video"`` / ``"image"`` for the URL of a video / image file on a web server (read whole, like a file),
+    ``"live"`` for a stream (rtsp, rtmp, udp, tcp, or an http URL of neither), None for anything else."""
     low = text.lower()
     if not low.startswith(STREAM_SCHEMES):
         return None
-    is_file = Path(low.split("?", 1)[0]).suffix in VIDEO_EXTS
-    return "video" if is_file and low.startswith(("http://", "https://")) else "live"
+    if low.startswith(("http://", "https://")):
+        suffix = Path(low.split("?", 1)[0].split("#", 1)[0]).suffix
+        if suffix in VIDEO_EXTS:
+            return "video"
+        if suffix in IMAGE_EXTS:
+            return "image"
+    return "live"
 
 
 def _files_in(folder: Path, exts: set[str]) -> list[Path]:
@@ -335,6 +385,8 @@ def open_source(source: Any, **options: Any) -> Source:
     kind = url_kind(text)
     if kind == "video":
         return VideoFile(text)
+    if kind == "image":
+        return ImageUrl(text)
     if kind == "live":
         return LiveSource(text, text, "stream", **options)
     path = Path(text).expanduser()

@@ -203,6 +203,9 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
         data = LandmarkSet(kind, keypoint=point)  # a video file on a server
         _from_video(data, text, label or Path(text.split("?", 1)[0]).stem, every, mirrored)
         return data
+    if url == "image":
+        raise InputError(f"{text}: one image cannot make a dataset; save the images under <root>/<label>/ and "
+                         "record that folder")
     if text.isdigit() or url == "live":
         data = LandmarkSet(kind, keypoint=point)
         names = [s.strip() for s in (labels or label or "").split(",") if s.strip()]
