@@ -265,6 +265,14 @@ def test_video_url_source(http_video) -> None:
     assert len(frames) == 202 and frames[0].image.shape == (360, 640, 3)
 
 
+def test_http_url_without_a_file_name_serving_a_video_is_read_whole(video_path, tmp_path) -> None:
+    (tmp_path / "clip").write_bytes(video_path.read_bytes())  # e.g. https://host/media?id=3
+    for base in serve(tmp_path):
+        with open_source(f"{base}/clip") as src:
+            assert src.kind == "video" and src.total == 202
+            assert sum(1 for _ in src) == 202  # then it ends: as a live stream it was reconnected to, and replayed
+
+
 def test_url_kinds() -> None:
     assert url_kind("https://example.com/a/hand.JPG?size=2") == "image"
     assert url_kind("http://example.com/clip.mp4#t=3") == "video"

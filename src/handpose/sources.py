@@ -164,15 +164,15 @@ def common_root(paths: list[Path]) -> Path | None:
 class VideoFile(Source):
     kind = "video"
 
-    def __init__(self, target: Path | str, stride: int = 1):
+    def __init__(self, target: Path | str, stride: int = 1, cap: cv2.VideoCapture | None = None):
         """A video file, or the URL of a video file, read from start to end: every frame, or every ``stride``-th
-        (the others are skipped undecoded; frames keep their own index and time)."""
+        (the others are skipped undecoded; frames keep their own index and time). ``cap``: already opened on it."""
         super().__init__(str(target))
         if isinstance(target, Path):
             if target.stat().st_size == 0:
                 raise InputError(f"empty file: {target}")
             self.files = [target]
-        self.cap = cv2.VideoCapture(str(target))
+        self.cap = cap if cap is not None else cv2.VideoCapture(str(target))
         if not self.cap.isOpened():
             raise InputError(f"cannot open video {target}: unreachable, corrupt or unsupported format")
         self.fps = float(self.cap.get(cv2.CAP_PROP_FPS)) or 30.0
@@ -351,6 +351,18 @@ def url_kind(text: str) -> str | None:
     return "live"
 
 
+def _finite_http(url: str) -> VideoFile | None:
+    """An http(s) URL without a video file name that serves a video file all the same (it knows its frame count):
+    read it whole, like a file. As a live stream it would be reconnected to, and so replayed, without end."""
+    if not url.lower().startswith(("http://", "https://")):
+        return None
+    cap = cv2.VideoCapture(url)
+    if cap.isOpened() and 1 <= cap.get(cv2.CAP_PROP_FRAME_COUNT) < 2**31:
+        return VideoFile(url, cap=cap)
+    cap.release()
+    return None
+
+
 def _files_in(folder: Path, exts: set[str]) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in exts)
 
@@ -388,7 +400,7 @@ def open_source(source: Any, **options: Any) -> Source:
     if kind == "image":
         return ImageUrl(text)
     if kind == "live":
-        return LiveSource(text, text, "stream", **options)
+        return _finite_http(text) or LiveSource(text, text, "stream", **options)
     path = Path(text).expanduser()
     if path.is_dir():
         images, videos = _files_in(path, IMAGE_EXTS), _files_in(path, VIDEO_EXTS)
