@@ -351,16 +351,30 @@ def url_kind(text: str) -> str | None:
     return "live"
 
 
-def _finite_http(url: str) -> VideoFile | None:
-    """An http(s) URL without a video file name that serves a video file all the same (it knows its frame count):
-    read it whole, like a file. As a live stream it would be reconnected to, and so replayed, without end."""
+def _finite_http(url: str) -> Source | None:
+    """An http(s) URL without a file name that serves an image (by its Content-Type) or a video file (it knows
+    its frame count) all the same: read it once, like a file. As a live stream it would be reconnected to, and so
+    replayed, without end."""
     if not url.lower().startswith(("http://", "https://")):
         return None
+    if _content_type(url).startswith("image/"):
+        return ImageUrl(url)
     cap = cv2.VideoCapture(url)
     if cap.isOpened() and 1 <= cap.get(cv2.CAP_PROP_FRAME_COUNT) < 2**31:
         return VideoFile(url, cap=cap)
     cap.release()
     return None
+
+
+def _content_type(url: str, timeout_s: float = 5.0) -> str:
+    """The Content-Type an http(s) server gives for ``url`` (a HEAD request), or "" when it says none or fails."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout_s) as response:
+            return str(response.headers.get_content_type() if response.headers.get("Content-Type") else "")
+    except (OSError, ValueError):  # unreachable, HTTP errors, a server without HEAD: the stream's own open decides
+        return ""
 
 
 def _files_in(folder: Path, exts: set[str]) -> list[Path]:
