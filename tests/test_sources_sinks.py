@@ -291,6 +291,14 @@ def test_http_url_without_a_file_name_serving_an_image_is_read_once(photo_paths,
     assert src.kind == "images" and len(frames) == 1 and frames[0].image.shape == (427, 640, 3)
 
 
+def test_annotated_copy_of_a_url_input_is_named_after_its_path(tmp_path) -> None:
+    sink = FolderSink(tmp_path)
+    image = np.zeros((8, 8, 3), np.uint8)
+    for url in ("https://cdn.example.com/img/123?w=640", "http://host/a/hand.png?size=2", "http://host/"):
+        sink.write(image, url)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["123.jpg", "hand.png", "image.jpg"]
+
+
 def test_url_kinds() -> None:
     assert url_kind("https://example.com/a/hand.JPG?size=2") == "image"
     assert url_kind("http://example.com/clip.mp4#t=3") == "video"

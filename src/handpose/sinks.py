@@ -8,11 +8,13 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 import cv2
 import numpy as np
 
 from .errors import InputError
+from .sources import IMAGE_EXTS
 
 VIDEO_FOURCC = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "XVID"}
 
@@ -142,6 +144,15 @@ class GifSink:
             raise InputError(f"cannot write GIF {self.path}")
 
 
+def _file_name(name: str) -> str:
+    """The file name of an input's annotated copy: the input's own, or for a URL the last part of its path (plus
+    .jpg when that is not an image file name: ``https://cdn.example.com/img/123?w=640`` -> ``123.jpg``)."""
+    if "://" not in name:
+        return Path(name).name
+    base = Path(urlsplit(name).path).name or "image"
+    return base if Path(base).suffix.lower() in IMAGE_EXTS else f"{base}.jpg"
+
+
 class FolderSink:
     """Annotated images written under a folder with the input's file name.
 
@@ -157,7 +168,7 @@ class FolderSink:
         self._written: set[Path] = set()
 
     def target(self, name: str) -> Path:
-        rel = Path(self.filename or Path(name).name)
+        rel = Path(self.filename or _file_name(name))
         if self.root is not None and not self.filename:
             full = Path(name).resolve()
             if full.is_relative_to(self.root):

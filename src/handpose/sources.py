@@ -54,6 +54,9 @@ def read_image(path: str | Path) -> np.ndarray:
     return decode_image(np.fromfile(p, np.uint8), str(p))  # imdecode also handles non-ASCII paths
 
 
+MAX_IMAGE_BYTES = 200_000_000
+
+
 def fetch_image(url: str, timeout_s: float = 30.0) -> np.ndarray:
     """Read the image at an http(s) URL (the input a user named) as :func:`read_image` reads a file."""
     import urllib.error
@@ -71,9 +74,6 @@ def fetch_image(url: str, timeout_s: float = 30.0) -> np.ndarray:
     if not data:
         raise InputError(f"empty response: {url}")
     return decode_image(np.frombuffer(data, np.uint8), url)
-
-
-MAX_IMAGE_BYTES = 200_000_000
 
 
 def decode_image(data: np.ndarray, name: str) -> np.ndarray:
