@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -230,9 +232,10 @@ def test_sinks_never_overwrite_without_asking(tmp_path) -> None:
     assert (tmp_path / "o.jsonl").read_text() == ""
 
 
-def serve(folder: Path, content_type: str | None = None):
-    """A web server for ``folder`` on the loopback interface (every file sent as ``content_type`` when given);
-    yields its base URL."""
+@contextlib.contextmanager
+def serve(folder: Path, content_type: str | None = None) -> Iterator[str]:
+    """A web server for ``folder`` on the loopback interface (every file sent as ``content_type`` when given), as
+    a context giving its base URL."""
     import http.server
     import threading
 
@@ -249,22 +252,25 @@ def serve(folder: Path, content_type: str | None = None):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture()
 def http_video(video_path):
     """The shared video served over HTTP on the loopback interface."""
-    for base in serve(video_path.parent):
+    with serve(video_path.parent) as base:
         yield f"{base}/{video_path.name}"
 
 
 @pytest.fixture()
 def http_photos(photo_paths):
     """The shared photos' folder served over HTTP on the loopback interface."""
-    yield from serve(photo_paths[0].parent)
+    with serve(photo_paths[0].parent) as base:
+        yield base
 
 
 def test_video_url_source(http_video) -> None:
@@ -276,18 +282,16 @@ def test_video_url_source(http_video) -> None:
 
 def test_http_url_without_a_file_name_serving_a_video_is_read_whole(video_path, tmp_path) -> None:
     (tmp_path / "clip").write_bytes(video_path.read_bytes())  # e.g. https://host/media?id=3
-    for base in serve(tmp_path):
-        with open_source(f"{base}/clip") as src:
-            assert src.kind == "video" and src.total == 202
-            # then it ends: as a live stream it was reconnected to, and replayed without end
-            assert sum(1 for _ in itertools.islice(src, 300)) == 202
+    with serve(tmp_path) as base, open_source(f"{base}/clip") as src:
+        assert src.kind == "video" and src.total == 202
+        # then it ends: as a live stream it was reconnected to, and replayed without end
+        assert sum(1 for _ in itertools.islice(src, 300)) == 202
 
 
 def test_http_url_without_a_file_name_serving_an_image_is_read_once(photo_paths, tmp_path) -> None:
     (tmp_path / "photo").write_bytes(photo_paths[0].read_bytes())  # e.g. https://cdn.example.com/img/123?w=640
-    for base in serve(tmp_path, content_type="image/jpeg"):
-        with open_source(f"{base}/photo") as src:
-            frames = list(itertools.islice(src, 3))  # a stream would repeat it
+    with serve(tmp_path, content_type="image/jpeg") as base, open_source(f"{base}/photo") as src:
+        frames = list(itertools.islice(src, 3))  # a stream would repeat it
     assert src.kind == "images" and len(frames) == 1 and frames[0].image.shape == (427, 640, 3)
 
 
