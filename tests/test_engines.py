@@ -90,6 +90,32 @@ def test_engine_reports_provider_and_threads() -> None:
     assert info["threads"] == 1 and info["provider"] and info["model"] == "hand_lite"
 
 
+def test_choosing_an_engine_imports_only_what_the_choice_needs(monkeypatch) -> None:
+    """Importing torch takes about a second, ten times a model's load: a LiteRT user must not pay for it."""
+    import handpose.engines as engines
+
+    def must_not_probe() -> bool:
+        raise AssertionError("probed an engine the choice does not depend on")
+
+    monkeypatch.setattr(engines._torch, "available", must_not_probe)
+    monkeypatch.setattr(engines._onnxrt, "available", must_not_probe)
+    assert resolve_engine("litert") == "litert"
+    monkeypatch.setattr(engines._onnxrt, "available", lambda: True)
+    monkeypatch.setattr(engines._onnxrt, "available_providers", lambda: ["CPUExecutionProvider"])
+    monkeypatch.setattr(engines._litert, "available", lambda: True)
+    assert resolve_engine("auto") == "litert"
+    monkeypatch.setattr(engines._onnxrt, "available_providers",
+                        lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"])
+    assert resolve_engine("auto") == "onnxruntime"
+    monkeypatch.setattr(engines._litert, "available", lambda: False)
+    monkeypatch.setattr(engines._onnxrt, "available", lambda: False)
+    monkeypatch.setattr(engines._torch, "available", lambda: False)
+    with pytest.raises(EngineError, match="'litert' is not installed \\(installed: none\\)"):
+        resolve_engine("litert")
+    with pytest.raises(EngineError, match="no inference engine is installed"):
+        resolve_engine("auto")
+
+
 def test_bad_engine_and_bad_input_are_clear() -> None:
     with pytest.raises(EngineError, match="unknown engine 'tensorflow'"):
         create_engine("hand_lite", "tensorflow")

@@ -14,29 +14,35 @@ from .base import Engine, default_threads
 ENGINES = ("auto", "litert", "onnxruntime", "torch")
 
 
+_MODULES = {"litert": _litert, "onnxruntime": _onnxrt, "torch": _torch}
+
+
 def available_engines() -> list[str]:
-    return [name for name, mod in (("litert", _litert), ("onnxruntime", _onnxrt), ("torch", _torch))
-            if mod.available()]
+    return [name for name, mod in _MODULES.items() if mod.available()]
 
 
 def resolve_engine(engine: str = "auto", providers: list[str] | None = None) -> str:
-    """``auto``: onnxruntime when a GPU provider is asked for or present, else LiteRT (fastest on CPU)."""
+    """``auto``: onnxruntime when a GPU provider is asked for or present, else LiteRT (fastest on CPU).
+
+    Only the engines the choice depends on are imported: torch alone takes longer to import than a model to load.
+    """
     engine = engine.lower()
     if engine not in ENGINES:
         raise EngineError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    have = available_engines()
     if engine != "auto":
-        if engine not in have:
+        if not _MODULES[engine].available():
+            have = available_engines()
             raise EngineError(f"engine {engine!r} is not installed (installed: {', '.join(have) or 'none'})")
         return engine
     gpu = {"CUDAExecutionProvider", "TensorrtExecutionProvider"}
-    if "onnxruntime" in have and (providers or gpu & set(_onnxrt.available_providers())):
+    ort = _onnxrt.available()
+    if ort and (providers or gpu & set(_onnxrt.available_providers())):
         return "onnxruntime"
-    if "litert" in have:
+    if _litert.available():
         return "litert"
-    if "onnxruntime" in have:
+    if ort:
         return "onnxruntime"
-    if "torch" in have:
+    if _torch.available():
         return "torch"
     raise EngineError("no inference engine is installed: pip install ai-edge-litert or onnxruntime")
 
