@@ -180,11 +180,54 @@ def test_running_modes_and_timestamps(photo_paths) -> None:
         with pytest.raises(EngineError, match="CUDAExecutionProvider"):
             vision.HandLandmarker.create_from_options(vision.HandLandmarkerOptions(gpu))
     got: list = []
-    live = vision.GestureRecognizer.create_from_options(vision.GestureRecognizerOptions(
-        running_mode=vision.RunningMode.LIVE_STREAM, result_callback=lambda r, img, t: got.append((r, img, t))))
-    assert live.recognize_async(image, 5) is None
+    with vision.GestureRecognizer.create_from_options(vision.GestureRecognizerOptions(
+            running_mode=vision.RunningMode.LIVE_STREAM,
+            result_callback=lambda r, img, t: got.append((r, img, t)))) as live:
+        assert live.recognize_async(image, 5) is None
+        with pytest.raises(HandposeError, match="multiple of 90"):  # the caller's error, raised to the caller
+            live.recognize_async(image, 6, vision.ImageProcessingOptions(rotation_degrees=45))
     (result, seen, t), = got
-    assert seen is image and t == 5 and result.gestures[0][0].category_name == "Thumb_Up"
+    assert t == 5 and result.gestures[0][0].category_name == "Thumb_Up"
+    assert np.array_equal(seen.numpy_view(), image.numpy_view()) and seen.image_format is image.image_format
+    with pytest.raises(HandposeError, match="closed"):
+        live.recognize_async(image, 7)
+
+
+def test_live_stream_returns_at_once_and_keeps_the_newest_frame(photo_paths, caplog) -> None:
+    """As MediaPipe's: detect_async hands the frame to a worker and returns; frames that arrive while the worker
+    is busy are dropped but the newest, which is processed next; close() delivers it. The caller may draw on its
+    array once the call returned."""
+    import threading
+
+    image = mp.Image.create_from_file(photo_paths[1])
+    pixels = image.numpy_view().copy()
+    first_in_callback, release, fourth = threading.Event(), threading.Event(), threading.Event()
+    got: list = []
+
+    def callback(result, seen, t) -> None:
+        got.append((t, len(result.hand_landmarks), np.array_equal(seen.numpy_view(), pixels)))
+        if t == 1:
+            first_in_callback.set()
+            release.wait(10)
+        if t == 4:
+            fourth.set()
+            raise RuntimeError("a bug in the user's callback")
+
+    data = pixels.copy()
+    landmarker = vision.HandLandmarker.create_from_options(vision.HandLandmarkerOptions(
+        running_mode=vision.RunningMode.LIVE_STREAM, result_callback=callback))
+    landmarker.detect_async(mp.Image(mp.ImageFormat.SRGB, data), 1)
+    assert first_in_callback.wait(30)  # the worker holds frame 1 in the callback; these calls must not wait
+    for t in (2, 3, 4):
+        landmarker.detect_async(mp.Image(mp.ImageFormat.SRGB, data), t)
+    data[:] = 0  # the caller draws on its frame: the queued copy is untouched
+    release.set()
+    assert fourth.wait(30)
+    landmarker.detect_async(mp.Image(mp.ImageFormat.SRGB, data), 5)
+    landmarker.close()  # delivers frame 5
+    assert got == [(1, 1, True), (4, 1, True), (5, 0, False)]  # 2 and 3 dropped; the worker outlived 4's error
+    assert landmarker._live.dropped == 2
+    assert "a live-stream frame failed" in caplog.text  # frame 4's callback raised; frame 5 still came
 
 
 def test_canned_gesture_names() -> None:

@@ -8,7 +8,9 @@ import hashlib
 import io
 import logging
 import os
+import threading
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -159,6 +161,54 @@ def turn_back(xy: np.ndarray, turns: int, width: float, height: float) -> np.nda
     return np.stack([x, y], axis=-1)
 
 
+class LiveStream:
+    """Runs a live stream's frames on one worker thread, so that the caller's ``*_async`` returns at once. A frame
+    that arrives while another is processed waits in a single slot and replaces one already waiting there (that
+    one is dropped, as by MediaPipe's flow limiter): results follow the newest frame instead of lagging behind."""
+
+    def __init__(self, run: Callable[[Any], None], name: str) -> None:
+        self._run = run
+        self._name = name
+        self._cond = threading.Condition()
+        self._pending: Any = None
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self.dropped = 0
+
+    def submit(self, job: Any) -> None:
+        with self._cond:
+            if self._closed:
+                raise HandposeError("this task is closed")
+            if self._pending is not None:
+                self.dropped += 1
+            self._pending = job
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while self._pending is None and not self._closed:
+                    self._cond.wait()
+                if self._pending is None:
+                    return
+                job, self._pending = self._pending, None
+            try:
+                self._run(job)
+            except Exception:  # the worker must outlive a failing frame or callback
+                log.exception("%s: a live-stream frame failed", self._name)
+
+    def close(self) -> None:
+        """Process the frame in flight and the one waiting, then stop the worker."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join()
+
+
 class VisionTask:
     """The running-mode contract of MediaPipe's vision tasks: which call each mode allows, increasing
     timestamps, a result callback only (and always) in live-stream mode."""
@@ -175,6 +225,7 @@ class VisionTask:
         self.running_mode = running_mode
         self._callback = result_callback
         self._last_ms: int | None = None
+        self._live = LiveStream(self._live_frame, type(self).__name__) if live else None
 
     def _check(self, mode: RunningMode, image: Any, timestamp_ms: int | None = None) -> None:
         if self.running_mode is not mode:
@@ -188,8 +239,31 @@ class VisionTask:
                 raise InputError(f"timestamps must increase: {timestamp_ms} ms after {self._last_ms} ms")
             self._last_ms = int(timestamp_ms)
 
+    def _submit(self, image: Image, timestamp_ms: int, processing: ImageProcessingOptions | None) -> None:
+        """Queue a live-stream frame: its pixels are copied, so the caller may reuse or draw on its array."""
+        if self._live is None:
+            raise HandposeError(f"this task runs in the {self.running_mode.name} mode, not the live-stream mode")
+        rotation_turns(processing)  # bad options are the caller's error, raised here rather than on the worker
+        frame = Image(image.image_format, np.array(image.numpy_view()))
+        self._live.submit((frame, timestamp_ms, processing))
+
+    def _live_frame(self, job: tuple[Image, int, ImageProcessingOptions | None]) -> None:
+        image, timestamp_ms, processing = job
+        try:
+            result = self._result(image, timestamp_ms, processing)
+        except HandposeError as e:
+            log.warning("live stream: the frame at %d ms is skipped: %s", timestamp_ms, e)
+            return
+        self._callback(result, image, timestamp_ms)
+
+    def _result(self, image: Image, timestamp_ms: int | None, processing: ImageProcessingOptions | None) -> Any:
+        raise NotImplementedError
+
     def close(self) -> None:
-        """Kept for MediaPipe's API; nothing is held that Python does not free."""
+        """In the live-stream mode, deliver the results of the frames still queued and stop the worker thread;
+        ``*_async`` calls are refused after it."""
+        if self._live is not None:
+            self._live.close()
 
     def __enter__(self) -> Any:
         return self

@@ -138,8 +138,9 @@ def _check_options(o: HandLandmarkerOptions) -> None:
 
 class HandLandmarker(VisionTask):
     """Hands and their 21 landmarks: ``detect`` (IMAGE), ``detect_for_video`` (VIDEO), ``detect_async``
-    (LIVE_STREAM: the result goes to the callback before the call returns). Landmarks are not smoothed and
-    handedness is named for the image as given, as by MediaPipe's task. ``tracker`` is the
+    (LIVE_STREAM: returns at once; a worker thread passes each result to the callback, dropping frames that
+    arrive while it is busy, all but the newest; ``close()`` or ``with`` delivers the last). Landmarks are not
+    smoothed and handedness is named for the image as given, as by MediaPipe's task. ``tracker`` is the
     :class:`~handpose.HandTracker` underneath."""
 
     def __init__(self, options: HandLandmarkerOptions, models: HandModels | None = None):
@@ -178,7 +179,7 @@ class HandLandmarker(VisionTask):
     def detect_async(self, image: Image, timestamp_ms: int,
                      image_processing_options: ImageProcessingOptions | None = None) -> None:
         self._check(RunningMode.LIVE_STREAM, image, timestamp_ms)
-        self._callback(self._result(image, timestamp_ms, image_processing_options), image, timestamp_ms)
+        self._submit(image, timestamp_ms, image_processing_options)
 
     def _hands(self, image: Image, timestamp_ms: int | None, processing: ImageProcessingOptions | None
                ) -> tuple[Hands, np.ndarray, np.ndarray]:
