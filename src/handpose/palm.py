@@ -51,6 +51,18 @@ class Palms:
             idx = slice(idx, idx + 1)
         return Palms(self.boxes[idx], self.keypoints[idx], self.scores[idx])
 
+    def shifted(self, dx: float, dy: float) -> Palms:
+        """The same palms moved by (dx, dy) pixels: from a tile's coordinates to the frame's."""
+        return Palms(self.boxes + np.array((dx, dy, dx, dy), np.float32),
+                     self.keypoints + np.array((dx, dy), np.float32), self.scores)
+
+    @classmethod
+    def concat(cls, parts: list[Palms]) -> Palms:
+        if not parts:
+            return cls.empty()
+        return cls(np.concatenate([p.boxes for p in parts]), np.concatenate([p.keypoints for p in parts]),
+                   np.concatenate([p.scores for p in parts]))
+
     @classmethod
     def empty(cls) -> Palms:
         return cls(np.zeros((0, 4), np.float32), np.zeros((0, NUM_KEYPOINTS, 2), np.float32),

@@ -17,10 +17,11 @@ from .errors import HandposeError, InputError
 from .geometry import boxes_iou, corners_to_boxes, rect_corners, rects_from_landmarks, rects_from_palms
 from .imaging import prepare
 from .landmarks import LandmarkModel
-from .palm import PalmDetector
+from .palm import PalmDetector, Palms
 from .registry import VARIANTS
 from .results import Hands
 from .smoothing import OneEuroParams
+from .tiling import TILE_PRESENCE, new_hands, small_palms, tile_windows
 from .tracking import Track, TrackBook, first_unique, keypoint_boxes
 
 if TYPE_CHECKING:
@@ -56,6 +57,12 @@ class HandTracker:
     ``camera``: a :class:`~handpose.Camera` (or ``--camera``'s text: ``"70"`` degrees of horizontal field of view,
     ``"fx,fy,cx,cy"``); each result then also has ``camera``, every hand's 21 points in metres in the camera's frame.
 
+    ``zoom``: above 1, the detector also looks at overlapping square tiles of the frame, each seen ``zoom`` times
+    larger than the whole frame (:func:`~handpose.tiling.tile_windows`), to find far and small hands. Image mode
+    runs every tile on every image (a tile costs as much as the whole frame); video mode looks at one view per
+    search, the whole frame and the tiles in turn, so a search costs the same and a far hand is found within twice
+    as many searches as there are tiles, then tracked like any other.
+
     ``gestures``: ``"builtin"``, a rules ``.toml``, a trained ``.npz`` or several joined by commas (as ``--gestures``
     on the command line), or a :class:`~handpose.gestures.GestureRecognizer`; each result then carries a gesture per
     hand and the frame's events.
@@ -66,7 +73,8 @@ class HandTracker:
                  smooth: bool | None = None, smoothing: OneEuroParams | None = None, mirrored: bool = False,
                  color: str = "bgr", id_memory_ms: float = 500.0, threads: int | None = None,
                  providers: list[str] | None = None, palm_model: str | None = None,
-                 landmark_model: str | None = None, gestures: Any = None, camera: Camera | str | None = None):
+                 landmark_model: str | None = None, gestures: Any = None, camera: Camera | str | None = None,
+                 zoom: float = 1.0):
         if mode not in ("image", "video"):
             raise HandposeError(f"mode must be 'image' or 'video', got {mode!r}")
         if model not in VARIANTS and not (palm_model and landmark_model):
@@ -82,6 +90,8 @@ class HandTracker:
             raise HandposeError(f"id_memory_ms must be >= 0, got {id_memory_ms}")
         if str(color).lower() not in ("bgr", "rgb"):
             raise HandposeError(f"color must be 'bgr' or 'rgb', got {color!r}")
+        if not 1 <= zoom <= 16:
+            raise HandposeError(f"zoom must be between 1 (whole frame only) and 16, got {zoom}")
         if threads is not None and threads < 1:
             raise HandposeError(f"threads must be at least 1 (or None for the runtime's choice), got {threads}")
         default_palm, default_hand = VARIANTS.get(model, ("", ""))
@@ -99,6 +109,9 @@ class HandTracker:
         self.detect_every = detect_every
         self.mirrored = mirrored
         self.color = color
+        self.zoom = float(zoom)
+        self._tiles: tuple[tuple[int, ...], np.ndarray] = ((), np.zeros((0, 4), np.int64))
+        self._search = 0
         self.smoothing = (smoothing or OneEuroParams()) if (mode == "video" if smooth is None else smooth) else None
         self.book = TrackBook(id_memory_ms, smoothing=self.smoothing)
         self.clock = StageClock()
@@ -127,6 +140,7 @@ class HandTracker:
         self.book.reset()
         self._frame = 0
         self._since_detect = 0
+        self._search = 0
         self._last_t = None
         if self.gesture_classifier is not None and hasattr(self.gesture_classifier, "finish"):
             self.gesture_classifier.finish()
@@ -135,15 +149,55 @@ class HandTracker:
         return self.process(image, timestamp_ms)
 
     # -- stages --------------------------------------------------------------------------------------------
-    def _detect(self, image: np.ndarray, bgr: bool, existing: np.ndarray, budget: int) -> np.ndarray:
-        palms = self.detector.detect(image, bgr, self.clock)
+    def _palms(self, image: np.ndarray, bgr: bool) -> tuple[Palms, Palms]:
+        """Palms of the whole frame, and with ``zoom`` of the tiles (all of them in image mode; in video mode one
+        view per search, the whole frame and the tiles in turn)."""
+        if self.zoom <= 1:
+            return self.detector.detect(image, bgr, self.clock), Palms.empty()
+        if self._tiles[0] != image.shape[:2]:
+            self._tiles = (image.shape[:2], tile_windows(image.shape[0], image.shape[1], self.zoom))
+        tiles = self._tiles[1]
+        if self.mode == "video":
+            step, self._search = self._search, self._search + 1
+            if step % 2 == 0 or not len(tiles):
+                return self.detector.detect(image, bgr, self.clock), Palms.empty()
+            tiles = tiles[(step // 2) % len(tiles)][None]
+            whole = Palms.empty()
+        else:
+            whole = self.detector.detect(image, bgr, self.clock)
+        found = []
+        for x0, y0, x1, y1 in tiles.tolist():
+            palms = self.detector.detect(image[y0:y1, x0:x1], bgr, self.clock)
+            if len(palms):
+                found.append(palms.shifted(x0, y0))
+        return whole, Palms.concat(found)
+
+    def _detect(self, image: np.ndarray, bgr: bool, existing: np.ndarray, budget: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Crop rects of new hands, most trusted first, and the presence each must reach to be kept. With tiles in
+        image mode all candidates are returned (presence and de-duplication decide, then ``max_hands`` cuts);
+        else at most ``budget``."""
+        palms, tiled = self._palms(image, bgr)
         rects = rects_from_palms(palms.boxes, palms.keypoints) if len(palms) else np.zeros((0, 5), np.float32)
         if len(rects) and len(existing):
             # A palm on a hand that is already tracked is not a new hand.
             overlap = boxes_iou(corners_to_boxes(rect_corners(rects)), corners_to_boxes(rect_corners(existing)))
-            rects = rects[overlap.max(1) <= 0.5]
+            new = overlap.max(1) <= 0.5
+            rects, palms = rects[new], palms[new]
+        bar = np.full(len(rects), self.min_presence, np.float32)
+        if len(tiled):
+            # a palm the whole frame saw small is looked at through the tiles first, its own crop kept as fallback
+            small = small_palms(palms, max(image.shape[:2]))
+            sure = rects[~small]
+            closer = new_hands(tiled, np.concatenate([existing, sure]))
+            rects = np.concatenate([sure, closer, rects[small]])
+            # every tile is one more chance of a false hand: what only a tile saw must be surer of being a hand
+            bar = np.concatenate([bar[~small], np.full(len(closer), max(self.min_presence, TILE_PRESENCE),
+                                                       np.float32), bar[small]])
+            if self.mode == "image":
+                budget = len(rects)
         self.clock.lap("palm_post")
-        return rects[:budget]
+        return rects[:budget], bar[:budget]
 
     def _p_right(self, raw: np.ndarray) -> np.ndarray:
         return 1.0 - raw if self.mirrored else raw
@@ -174,11 +228,11 @@ class HandTracker:
         return hands
 
     def _process_image(self, img: np.ndarray, bgr: bool) -> Hands:
-        rects = self._detect(img, bgr, np.zeros((0, 5), np.float32), self.max_hands)
+        rects, bar = self._detect(img, bgr, np.zeros((0, 5), np.float32), self.max_hands)
         lm = self.landmarks.infer(img, bgr=bgr, rects=rects, clock=self.clock)
-        keep = np.flatnonzero(lm.presence >= self.min_presence)
+        keep = np.flatnonzero(lm.presence >= bar)
         boxes = keypoint_boxes(lm.keypoints[keep])
-        order = first_unique(boxes)  # two crops that landed on one hand: keep the first (higher palm score)
+        order = first_unique(boxes)[: self.max_hands]  # two crops on one hand: the first (more trusted) is kept
         sel = keep[order]
         p = self._p_right(lm.right[sel])
         hands = Hands(keypoints=lm.keypoints[sel], world=lm.world[sel], scores=lm.presence[sel],
@@ -193,9 +247,9 @@ class HandTracker:
         tracked = list(book.live)
         existing = np.stack([tr.rect for tr in tracked]) if tracked else np.zeros((0, 5), np.float32)
         budget = self.max_hands - len(tracked)
-        new_rects = np.zeros((0, 5), np.float32)
+        new_rects, bar = np.zeros((0, 5), np.float32), np.zeros(0, np.float32)
         if budget > 0 and (not tracked or self._since_detect >= self.detect_every - 1):
-            new_rects = self._detect(img, bgr, existing, budget)
+            new_rects, bar = self._detect(img, bgr, existing, budget)
             self._since_detect = 0
         else:
             self._since_detect += 1
@@ -207,7 +261,7 @@ class HandTracker:
 
         alive: list[tuple[Track, int]] = []
         for i in range(len(rects)):
-            if lm.presence[i] < self.min_presence:
+            if lm.presence[i] < (self.min_presence if i < len(tracked) else bar[i - len(tracked)]):
                 if i < len(tracked):
                     book.lose(tracked[i])
                 continue

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import HandposeError
 from ..sinks import check_writable, make_folder
-from .numbers import at_least
+from .numbers import at_least, zoom
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -23,6 +23,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", default="full", choices=["full", "lite", "full-int8", "lite-int8"])
     p.add_argument("--engine", default="auto", choices=["auto", "litert", "onnxruntime", "torch"])
     p.add_argument("--max-hands", type=at_least(1), default=2)
+    p.add_argument("--zoom", type=zoom, default=1.0, metavar="Z", help="also run handpose looking for hands in tiles "
+                   "seen Z times closer (as 'handpose run --zoom'), in a column of its own")
     p.add_argument("--reference", default=None,
                    help="python of the MediaPipe reference environment ('none' to skip; default: "
                         "$HANDPOSE_REFERENCE_PYTHON or .venv-ref/bin/python when present)")
@@ -31,11 +33,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_eval)
 
 
-def _ours(model: str, engine: str, max_hands: int) -> Any:
+def _ours(model: str, engine: str, max_hands: int, zoom: float = 1.0) -> Any:
     from ..pipeline import HandTracker
     from ..sources import read_image
 
-    tracker = HandTracker(model, engine, mode="image", max_hands=max_hands)
+    tracker = HandTracker(model, engine, mode="image", max_hands=max_hands, zoom=zoom)
 
     def predict(path: str) -> list | None:
         try:
@@ -60,7 +62,7 @@ def _theirs(worker: Any, max_hands: int) -> Any:
 
 
 def render(report: dict[str, Any]) -> str:
-    cols = [k for k in ("handpose", "handpose-int8", "mediapipe") if k in report["runs"]]
+    cols = list(report["runs"])  # handpose first, then its variants, then mediapipe
     metrics = ["gt_hands", "matched", "recall", "precision", "pck@0.1", "pck@0.2", "pck@0.2_all_hands", "epe_px",
                "auc@0.5"]
     lines = [f"== handpose eval: {report['annotations']} ({report['images']} images)"]
@@ -111,6 +113,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     unreadable = report["runs"]["handpose"]["unreadable"]
     if len(unreadable) == len(images):
         raise HandposeError(f"none of the {len(images)} annotated images could be read (the first: {unreadable[0]})")
+    if args.zoom > 1:
+        report["runs"][f"handpose-zoom{args.zoom:g}"] = evaluate(
+            images, _ours(args.model, args.engine, args.max_hands, args.zoom), desc=f"zoom {args.zoom:g}")
     int8 = f"{args.model}-int8"
     if int8 in VARIANTS and model_state(VARIANTS[int8][1]) == "present":
         report["runs"]["handpose-int8"] = evaluate(images, _ours(int8, "auto", args.max_hands), desc="int8")

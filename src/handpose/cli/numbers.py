@@ -55,3 +55,11 @@ def probability(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be a probability from 0 to 1, got {text}")
     return value
+
+
+def zoom(text: str) -> float:
+    """The tiles' zoom: 1 (whole frame only) to 16."""
+    value = _float(text)
+    if not 1.0 <= value <= 16.0:
+        raise argparse.ArgumentTypeError(f"must be from 1 (whole frame only) to 16, got {text}")
+    return value

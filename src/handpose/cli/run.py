@@ -23,7 +23,7 @@ from ..sinks import (
     check_writable,
 )
 from .hooks import CommandHooks, hook_spec
-from .numbers import at_least, probability
+from .numbers import at_least, probability, zoom
 
 log = logging.getLogger("handpose")
 
@@ -51,6 +51,10 @@ def add_tracker_options(p: argparse.ArgumentParser) -> None:
                    help="the camera's horizontal field of view in degrees, or its calibrated intrinsics in pixels: "
                         "every hand is also placed in 3D in front of it (metres; JSON 'camera', CSV camx0...)")
     p.add_argument("--mirrored", action="store_true", help="the input is a mirrored selfie view")
+    p.add_argument("--zoom", type=zoom, default=1.0, metavar="Z",
+                   help="also look for far and small hands in overlapping tiles seen Z times closer than the whole "
+                        "frame (e.g. 2 or 3; image mode: slower by a detector run per tile; video mode: the tiles "
+                        "take turns with the whole frame at no extra cost; default: 1, off)")
     p.add_argument("--threads", type=at_least(1), default=None, help="threads per model (default: cores, up to 4)")
     p.add_argument("--providers", default=None,
                    help="ONNX Runtime execution providers, in order of preference: e.g. 'tensorrt,cuda,cpu' on an "
@@ -240,7 +244,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                               smooth=False if args.no_smooth else None, mirrored=args.mirrored,
                               detect_every=args.detect_every, threads=args.threads, gestures=args.gestures,
                               min_detection_confidence=args.min_detection_confidence,
-                              min_presence=args.min_presence, camera=args.camera,
+                              min_presence=args.min_presence, camera=args.camera, zoom=args.zoom,
                               providers=_providers(args))
         if args.no_dynamic and tracker.gesture_classifier is not None:
             tracker.gesture_classifier.dynamic = None
