@@ -58,6 +58,17 @@ def test_bench_cli(video_path, tmp_path, capsys) -> None:
     assert main(["bench", str(video_path), "--engines", "tensorflow"]) == 1
 
 
+def test_bench_times_the_tiles_when_asked(video_path, tmp_path, capsys) -> None:
+    from handpose.benchmark import _Ours
+
+    assert _Ours(BenchConfig(source="", zoom=2.0), "litert", "image", 1).tracker.zoom == 2.0
+    code = main(["bench", str(video_path), "--frames", "4", "--engines", "litert", "--modes", "image",
+                 "--max-hands", "1", "--batches", "1", "--hands", "1", "--no-cold-start", "--reference", "none",
+                 "--zoom", "2", "--json", str(tmp_path / "b.json")])
+    assert code == 0 and json.loads((tmp_path / "b.json").read_text())["zoom"] == 2.0
+    assert "handpose with --zoom 2 (MediaPipe has no tiles)" in capsys.readouterr().out
+
+
 def test_matching_rule_and_metrics() -> None:
     kp = np.zeros((21, 3), np.float32)
     kp[:, 0] = np.linspace(10, 50, 21)

@@ -47,6 +47,7 @@ class BenchConfig:
     cold_start: bool = True
     threads: int | None = None
     gestures: str | None = None  # e.g. "builtin": also time gesture recognition (our side only)
+    zoom: float = 1.0  # our side also searches tiles seen this much closer (HandTracker(zoom=...))
     notes: list[str] = field(default_factory=list)
 
 
@@ -134,7 +135,8 @@ class _Ours:
     def __init__(self, cfg: BenchConfig, engine: str, mode: str, max_hands: int):
         self.label = engine
         self.tracker = HandTracker(cfg.model, mode=mode, max_hands=max_hands, threads=cfg.threads,
-                                   gestures=cfg.gestures or None, **engine_tracker_args(engine, cfg.model))
+                                   gestures=cfg.gestures or None, zoom=cfg.zoom,
+                                   **engine_tracker_args(engine, cfg.model))
         self.times: list[float] = []
         self.stages: dict[str, list[float]] = {s: [] for s in STAGES}
         self.hands: list[int] = []
@@ -356,7 +358,7 @@ def run_benchmark(cfg: BenchConfig, progress: bool = True) -> dict[str, Any]:
     report: dict[str, Any] = {"machine": machine_info(), "source": cfg.source, "frames": len(frames),
                               "size": f"{frames[0].shape[1]}x{frames[0].shape[0]}", "model": cfg.model,
                               "engines": list(cfg.engines), "read_ms": stats(decode_ms), "notes": list(cfg.notes),
-                              "gestures": cfg.gestures}
+                              "gestures": cfg.gestures, "zoom": cfg.zoom}
     worker = None
     if cfg.reference_python:
         worker = ReferenceWorker(cfg.reference_python)

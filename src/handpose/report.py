@@ -29,8 +29,9 @@ def _ms(d: dict[str, float]) -> str:
 def render(report: dict[str, Any], markdown: bool = False) -> str:
     h = "### " if markdown else "== "
     m = report["machine"]
+    zoom = report.get("zoom", 1.0)
     out = [f"{h}handpose bench: {report['source']} ({report['frames']} frames, {report['size']}), model "
-           f"{report['model']}",
+           f"{report['model']}" + (f", handpose with --zoom {zoom:g} (MediaPipe has no tiles)" if zoom > 1 else ""),
            f"machine: {m['cpu']}, {m['cores']} cores, {m['os']}, Python {m['python']}; "
            + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v)
            + (f"; reference mediapipe {report['mediapipe']}" if report.get("mediapipe") else ""),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import HandposeError
 from ..sinks import check_writable, make_folder
-from .numbers import at_least
+from .numbers import at_least, zoom
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -41,6 +41,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-cold-start", action="store_true", help="skip the cold start / memory measurement")
     p.add_argument("--threads", type=at_least(1), default=None)
     p.add_argument("--gestures", default=None, help="also time gesture recognition, e.g. 'builtin'")
+    p.add_argument("--zoom", type=zoom, default=1.0, metavar="Z",
+                   help="time handpose searching tiles seen Z times closer too (as 'handpose run --zoom')")
     p.add_argument("--json", help="write the full report as JSON")
     p.add_argument("--markdown", help="write the report as Markdown")
     p.add_argument("--plot", help="write a PNG of stacked per-stage bars")
@@ -67,7 +69,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     cfg = BenchConfig(source=args.source, limit=args.frames, model=args.model, engines=engines,
                       modes=args.modes, max_hands=args.max_hands, reference_python=ref,
                       reference_apis=args.reference_apis, batches=args.batches, hand_counts=args.hands,
-                      cold_start=not args.no_cold_start, threads=args.threads, notes=notes, gestures=args.gestures)
+                      cold_start=not args.no_cold_start, threads=args.threads, notes=notes, gestures=args.gestures,
+                      zoom=args.zoom)
     report = run_benchmark(cfg)
     sys.stdout.write(render(report))
     if args.json:
