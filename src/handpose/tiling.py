@@ -23,7 +23,7 @@ SMALL_PALM = 1 / 8  # of the detector's input side: below it, a tile's closer lo
 def tile_windows(height: int, width: int, zoom: float, overlap: float = 0.25) -> np.ndarray:
     """Windows (n, 4) ``x0, y0, x1, y1`` in pixels, row by row, that cover a ``width`` x ``height`` frame at
     ``zoom`` times the whole-frame detection's scale: squares of side ``max(h, w) / zoom`` (cut to the frame's
-    short side), evenly spaced, neighbours overlapping by at least ``overlap`` of a side. None for ``zoom <= 1``."""
+    short side), evenly spaced, neighbours overlapping by at least ``overlap`` of a side; none for ``zoom <= 1``."""
     if not zoom > 1:
         return np.zeros((0, 4), np.int64)
     side = max(1, round(max(height, width) / zoom))
