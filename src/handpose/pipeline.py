@@ -254,6 +254,7 @@ class HandTracker:
         else:
             self._since_detect += 1
         rects = np.concatenate([existing, new_rects]).astype(np.float32)
+        need = np.concatenate([np.full(len(tracked), self.min_presence, np.float32), bar])
         lm = self.landmarks.infer(img, bgr=bgr, rects=rects, clock=self.clock)
         boxes = keypoint_boxes(lm.keypoints)
         next_rects = rects_from_landmarks(lm.keypoints) if len(rects) else rects
@@ -261,7 +262,7 @@ class HandTracker:
 
         alive: list[tuple[Track, int]] = []
         for i in range(len(rects)):
-            if lm.presence[i] < (self.min_presence if i < len(tracked) else bar[i - len(tracked)]):
+            if lm.presence[i] < need[i]:
                 if i < len(tracked):
                     book.lose(tracked[i])
                 continue

@@ -58,14 +58,13 @@ def new_hands(tiled: Palms, known: np.ndarray) -> np.ndarray:
     order = np.argsort(-tiled.scores, kind="stable")
     rects = rects_from_palms(tiled.boxes[order], tiled.keypoints[order])
     centres = (tiled.boxes[order, :2] + tiled.boxes[order, 2:]) / 2
-    kept = [r for r in known.reshape(-1, 5)]
+    kept = list(known.reshape(-1, 5))
     out = []
     for rect, centre in zip(rects, centres, strict=True):  # a handful of palms
         if not kept or not points_in_rects(centre[None], np.stack(kept)).any():
             kept.append(rect)
             out.append(rect)
     return np.array(out, np.float32).reshape(-1, 5)
-
 
 
 def small_palms(palms: Palms, frame_side: int) -> np.ndarray:
