@@ -10,6 +10,7 @@ a finger is raised when it is ``extended``; the thumb when it points away from t
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 
 import cv2
@@ -29,47 +30,30 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("source", nargs="?", default="0", help="camera index, video file, folder or stream URL")
     p.add_argument("-o", "--output", help="write the annotated video here (default: show a window)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.add_argument("--limit", type=int, default=None, help="stop after N frames")
     args = p.parse_args(argv)
 
-    if not args.output:
-        try:
-            cv2.namedWindow("fingers", cv2.WINDOW_NORMAL)
-        except cv2.error:
-            print("error: no window can be shown here (headless OpenCV or no display): pass -o out.mp4",
-                  file=sys.stderr)
-            return 1
-    writer = None
     try:
         source = handpose.open_source(args.source)
         # photos are independent (the detector on each), a video or camera is tracked
         tracker = handpose.HandTracker(mode="image" if source.kind == "images" else "video")
-        for frame, hands in tracker.track(source):
-            if frame.image is None:  # track() yields only frames it could read; this tells the type checker
-                continue
-            counts = raised_fingers(hands)
-            print(f"frame {frame.index}: {counts}")
-            view = handpose.draw_hands(frame.image, hands)
-            for count, box in zip(counts, hands.boxes, strict=True):
-                x, y = int(box[0]), max(30, int(box[1]) - 30)
-                cv2.putText(view, str(count), (x, y), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (0, 255, 255), 3, cv2.LINE_AA)
-            if args.output:
-                if writer is None:
-                    size = view.shape[1::-1]
-                    writer = cv2.VideoWriter(args.output, cv2.VideoWriter.fourcc(*"mp4v"), source.fps or 30.0, size)
-                writer.write(view if view.shape[1::-1] == size else cv2.resize(view, size))
-            else:
-                cv2.imshow("fingers", view)
-                if (cv2.waitKey(1) & 0xFF) in (ord("q"), 27):
+        with handpose.Preview("fingers", args.output, source.fps, args.overwrite) as preview:
+            for frame, hands in itertools.islice(tracker.track(source), args.limit):
+                if frame.image is None:  # track() yields only frames it could read; this tells the type checker
+                    continue
+                counts = raised_fingers(hands)
+                print(f"frame {frame.index}: {counts}")
+                view = handpose.draw_hands(frame.image, hands)
+                for count, box in zip(counts, hands.boxes, strict=True):
+                    x, y = int(box[0]), max(30, int(box[1]) - 30)
+                    cv2.putText(view, str(count), (x, y), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (0, 255, 255), 3,
+                                cv2.LINE_AA)
+                if not preview.show(view):  # q or Esc pressed, or the window closed
                     break
-            if args.limit and frame.index + 1 >= args.limit:
-                break
     except handpose.HandposeError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    finally:
-        if writer is not None:
-            writer.release()
     return 0
 
 

@@ -12,6 +12,7 @@ is "back". Both are ratios of distances, so they work near and far from the came
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from collections import deque
 
@@ -81,46 +82,27 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("source", nargs="?", default="0", help="camera index, video file or stream URL")
     p.add_argument("-o", "--output", help="write the annotated video here (default: show a window)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.add_argument("--mirrored", action="store_true", help="selfie view (most webcams)")
     p.add_argument("--limit", type=int, default=None, help="stop after N frames")
     args = p.parse_args(argv)
 
-    if not args.output:
-        try:
-            cv2.namedWindow("kiosk", cv2.WINDOW_NORMAL)
-        except cv2.error:
-            print("error: no window can be shown here (headless OpenCV or no display): pass -o out.mp4",
-                  file=sys.stderr)
-            return 1
-    kiosk, writer = Kiosk(), None
+    kiosk = Kiosk()
     try:
         source = handpose.open_source(args.source)
         tracker = handpose.HandTracker(max_hands=1, mirrored=args.mirrored, gestures="builtin")
-        for frame, hands in tracker.track(source):
-            if frame.image is None:
-                continue
-            for tid, what in kiosk.update(hands):
-                print(f"{hands.timestamp_ms / 1000:7.2f} s  hand {tid}: {what}")
-            view = handpose.draw_hands(kiosk.draw(frame.image.copy(), hands.timestamp_ms), hands, copy=False)
-            if args.output:
-                if writer is None:
-                    writer = cv2.VideoWriter(args.output, cv2.VideoWriter.fourcc(*"mp4v"), source.fps or 30.0,
-                                             view.shape[1::-1])
-                writer.write(view)
-            else:
-                cv2.imshow("kiosk", view)
-                if (cv2.waitKey(1) & 0xFF) in (ord("q"), 27):
+        with handpose.Preview("kiosk", args.output, source.fps, args.overwrite) as preview:
+            for frame, hands in itertools.islice(tracker.track(source), args.limit):
+                if frame.image is None:
+                    continue
+                for tid, what in kiosk.update(hands):
+                    print(f"{hands.timestamp_ms / 1000:7.2f} s  hand {tid}: {what}")
+                view = handpose.draw_hands(kiosk.draw(frame.image.copy(), hands.timestamp_ms), hands, copy=False)
+                if not preview.show(view):
                     break
-            if args.limit and frame.index + 1 >= args.limit:
-                break
     except handpose.HandposeError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    finally:
-        if writer is not None:
-            writer.release()
-        if not args.output:
-            cv2.destroyAllWindows()
     return 0
 
 

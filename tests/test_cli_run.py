@@ -376,7 +376,7 @@ def test_show_without_gui_is_a_clear_error(photo_paths, capsys) -> None:
     except cv2.error:
         pass
     code, _, err = run_cli(str(photo_paths[0]), "--show", capsys=capsys)
-    assert code == 1 and "--show needs OpenCV with GUI support" in err
+    assert code == 1 and "--show: the 'handpose' window needs OpenCV with GUI support" in err
 
 
 JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01"

@@ -53,6 +53,9 @@ def test_finger_count_counts_four_and_call(tmp_path, capsys, models_ready) -> No
         firsts = [c[0] for c in counts if c]
         assert len(firsts) >= 6 and sum(c == expected for c in firsts) >= len(firsts) - 1
         assert int(cv2.VideoCapture(str(out)).get(cv2.CAP_PROP_FRAME_COUNT)) == len(counts)
+    size = out.stat().st_size
+    assert module.main([str(images), "-o", str(out)]) == 1  # the video is not replaced without --overwrite
+    assert "exists; pass --overwrite" in capsys.readouterr().err and out.stat().st_size == size
 
 
 def test_pinch_click_gives_alternating_down_and_up(video_path, capsys, models_ready) -> None:

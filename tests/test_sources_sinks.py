@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from handpose.errors import InputError
-from handpose.sinks import FolderSink, GifSink, JsonlSink, VideoSink
+from handpose.sinks import FolderSink, GifSink, JsonlSink, Preview, VideoSink
 from handpose.sources import LiveSource, open_source, read_image, url_kind
 
 from .conftest import shared_path
@@ -230,6 +230,66 @@ def test_sinks_never_overwrite_without_asking(tmp_path) -> None:
     assert all((tmp_path / n).read_text() == "mine" for n in ("o.mp4", "o.gif", "o.jsonl"))
     JsonlSink(tmp_path / "o.jsonl", overwrite=True).close()
     assert (tmp_path / "o.jsonl").read_text() == ""
+
+
+def test_preview_writes_a_file_at_the_first_frames_size_and_never_replaces_one(tmp_path) -> None:
+    frames = [np.full((48, 64, 3), 40 * i, np.uint8) for i in range(3)] + [np.zeros((96, 128, 3), np.uint8)]
+    with Preview(output=tmp_path / "sub" / "p.mp4", fps=12) as preview:
+        assert all(preview.show(f) for f in frames)
+    cap = cv2.VideoCapture(str(tmp_path / "sub" / "p.mp4"))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 4 and cap.get(cv2.CAP_PROP_FPS) == 12
+    assert (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))) == (64, 48)
+    cap.release()
+    with Preview(output=tmp_path / "p.gif", fps=5) as preview:
+        preview.show(frames[1])
+    assert cv2.VideoCapture(str(tmp_path / "p.gif")).read()[0]
+
+    (tmp_path / "mine.mp4").write_text("mine")
+    with pytest.raises(InputError, match="exists; pass --overwrite"):  # before any frame is worked on
+        Preview(output=tmp_path / "mine.mp4")
+    assert (tmp_path / "mine.mp4").read_text() == "mine"
+    with Preview(output=tmp_path / "mine.mp4", overwrite=True) as preview:
+        preview.show(frames[0])
+    assert (tmp_path / "mine.mp4").stat().st_size > 100
+    with pytest.raises(InputError, match=r"unsupported video format \.txt"):
+        Preview(output=tmp_path / "p.txt")
+    assert not (tmp_path / "p.txt").exists()
+
+
+class FakeWindow:
+    """OpenCV's window calls, recorded; ``keys`` are what waitKey returns, one per call (then none)."""
+
+    def __init__(self, monkeypatch, keys: list[int], visible: float = 1.0) -> None:
+        self.keys, self.visible, self.shown, self.destroyed = list(keys), visible, [], []
+        monkeypatch.setattr(cv2, "namedWindow", lambda name, flags=0: None)
+        monkeypatch.setattr(cv2, "imshow", lambda name, image: self.shown.append((name, image.shape)))
+        monkeypatch.setattr(cv2, "waitKey", lambda delay=0: self.keys.pop(0) if self.keys else -1)
+        monkeypatch.setattr(cv2, "getWindowProperty", lambda name, prop: self.visible)
+        monkeypatch.setattr(cv2, "destroyWindow", self.destroyed.append)
+
+
+def test_preview_window_goes_on_until_q_esc_or_closed(monkeypatch) -> None:
+    image = np.zeros((48, 64, 3), np.uint8)
+    for key in (ord("q"), 27):
+        window = FakeWindow(monkeypatch, [-1, ord("a"), key])
+        preview = Preview("w")
+        assert [preview.show(image) for _ in range(3)] == [True, True, False]
+        preview.close()
+        preview.close()
+        assert window.shown == [("w", (48, 64, 3))] * 3 and window.destroyed == ["w"]
+    window = FakeWindow(monkeypatch, [], visible=0.0)  # the user clicked the window's close button
+    with Preview("w") as preview:
+        assert not preview.show(image)
+
+
+def test_run_show_shows_every_frame_until_q_is_pressed(video_path, tmp_path, capsys, monkeypatch, models_ready) -> None:
+    from handpose.cli import main
+
+    window = FakeWindow(monkeypatch, [-1] * 4 + [ord("q")])
+    code = main(["run", str(video_path), "--show", "--json", str(tmp_path / "h.jsonl")])
+    assert code == 0 and "5 frames processed" in capsys.readouterr().err
+    assert window.shown == [("handpose", (360, 640, 3))] * 5 and window.destroyed == ["handpose"]
+    assert len((tmp_path / "h.jsonl").read_text().splitlines()) == 5
 
 
 @contextlib.contextmanager

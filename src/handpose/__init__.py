@@ -17,6 +17,7 @@ from .pipeline import HandTracker
 from .registry import ModelSpec, get_model, list_models, register_model
 from .replay import read_jsonl
 from .results import KEYPOINT_NAMES, SKELETON, Gesture, Hand, Hands
+from .sinks import Preview
 from .smoothing import OneEuroFilter, OneEuroParams
 from .sources import Frame, open_source
 
@@ -44,6 +45,7 @@ __all__ = [
     "OneEuroParams",
     "PalmDetector",
     "Palms",
+    "Preview",
     "__version__",
     "available_engines",
     "create_engine",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -142,6 +143,67 @@ class GifSink:
         anim.loop_count = 0
         if not cv2.imwriteanimation(str(self.path), anim):
             raise InputError(f"cannot write GIF {self.path}")
+
+
+class Preview:
+    """A script's annotated frames, shown in a window or, with ``output``, written to a video or GIF file instead;
+    :meth:`show` says whether to go on (False once ``q`` or Esc is pressed or the window is closed)::
+
+        with handpose.Preview("fingers", output=args.output, fps=source.fps) as preview:
+            for frame, hands in tracker.track(source):
+                if not preview.show(handpose.draw_hands(frame.image, hands)):
+                    break
+
+    ``output`` is checked at once (an existing file is replaced only with ``overwrite``), and so is the window (a
+    headless OpenCV is named, with its fix), before any frame is worked on; the file takes the first frame's size.
+    """
+
+    def __init__(self, window: str = "handpose", output: str | Path | None = None, fps: float | None = None,
+                 overwrite: bool = False):
+        self.window, self.fps, self.overwrite = window, fps or 30.0, overwrite
+        self.output = Path(output) if output else None
+        self._sink: VideoSink | GifSink | None = None
+        self._closed = False
+        if self.output is None:
+            from .draw import open_window
+
+            open_window(window, f"the {window!r} window")
+            return
+        suffix = self.output.suffix.lower()
+        if suffix != ".gif" and suffix not in VIDEO_FOURCC:
+            raise InputError(f"unsupported video format {suffix or 'without a suffix'} ({self.output}): use one "
+                             f"of {', '.join([*VIDEO_FOURCC, '.gif'])}")
+        check_writable(self.output, overwrite, make_folders=False)
+
+    def show(self, image: np.ndarray, timestamp_ms: float | None = None) -> bool:
+        """Show or write one frame (BGR). ``timestamp_ms`` of a live source's frames keeps a written video's
+        playback in real time (see :meth:`VideoSink.write`)."""
+        if self.output is None:
+            cv2.imshow(self.window, image)
+            if (cv2.waitKey(1) & 0xFF) in (ord("q"), 27):
+                return False
+            return cv2.getWindowProperty(self.window, cv2.WND_PROP_VISIBLE) >= 1  # < 1: closed by the user
+        if self._sink is None:
+            self._sink = (GifSink(self.output, self.fps, self.overwrite) if self.output.suffix.lower() == ".gif"
+                          else VideoSink(self.output, self.fps, (image.shape[1], image.shape[0]), self.overwrite))
+        self._sink.write(image, timestamp_ms=timestamp_ms)
+        return True
+
+    def close(self) -> None:
+        """Finish the file, or close the window; a second call does nothing."""
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
+        elif self.output is None and not self._closed:
+            with contextlib.suppress(cv2.error):  # the user may have closed it already
+                cv2.destroyWindow(self.window)
+        self._closed = True
+
+    def __enter__(self) -> Preview:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _file_name(name: str) -> str:

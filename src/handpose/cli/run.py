@@ -17,6 +17,7 @@ from ..sinks import (
     FolderSink,
     GifSink,
     JsonlSink,
+    Preview,
     UdpSink,
     VideoSink,
     check_not_input,
@@ -145,8 +146,9 @@ def _video_outputs(output: str | None, src: Any, overwrite: bool) -> list[Path |
 class _Run:
     """One ``handpose run``: the tracker, sinks and counts shared by every video of the source."""
 
-    def __init__(self, args: argparse.Namespace, tracker: Any, records: list[JsonlSink | CsvSink | UdpSink]):
-        self.args, self.tracker, self.records = args, tracker, records
+    def __init__(self, args: argparse.Namespace, tracker: Any, records: list[JsonlSink | CsvSink | UdpSink],
+                 window: Preview | None = None):
+        self.args, self.tracker, self.records, self.window = args, tracker, records, window
         self.processed = self.skipped = self.hands = 0
         self.outputs: list[str] = []
 
@@ -209,7 +211,7 @@ class _Run:
                             self.outputs.append(_sink_path(sink))
                         # a live source's frames come when processing allows: their times keep playback real
                         sink.write(annotated, frame.source, frame.timestamp_ms if src.live else None)
-                    if args.show and _show(annotated):
+                    if self.window is not None and not self.window.show(annotated):
                         go_on = False
                         break
             if tracker.gesture_classifier is not None and hands is not None:
@@ -264,16 +266,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         for output in (args.json, args.csv, video_file):
             if output and output != "-":
                 check_writable(Path(output), args.overwrite, make_folders=False)
-        if args.show:
-            from ..draw import open_window
-
-            open_window("handpose", "--show")
+        window = None
+        if args.show:  # before the work: is there a window to show in?
+            try:
+                window = Preview("handpose")
+            except InputError as e:
+                raise InputError(f"--show: {e}") from e
         records: list[JsonlSink | CsvSink | UdpSink] = [UdpSink(args.udp)] if args.udp else []
         if args.json:
             records.append(JsonlSink(args.json, args.overwrite))
         if args.csv:
             records.append(CsvSink(args.csv, args.overwrite, camera=args.camera is not None))
-        run = _Run(args, tracker, records)
+        run = _Run(args, tracker, records, window)
         try:
             if src.kind != "videos":
                 run.process(src, args.output)
@@ -290,6 +294,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 sink.close()
             if hooks is not None:
                 hooks.close()
+            if window is not None:
+                window.close()
     what = {"images": "image", "videos": f"frame of {len(src.files)} videos"}.get(src.kind, "frame")
     if run.processed != 1:
         what = what.replace("image", "images").replace("frame", "frames")
@@ -326,12 +332,3 @@ def _providers(args: argparse.Namespace) -> list[str] | None:
     if not providers:
         raise InputError("--providers: give at least one, e.g. 'cuda,cpu'")
     return providers
-
-
-
-
-def _show(image: Any) -> bool:
-    import cv2
-
-    cv2.imshow("handpose", image)
-    return (cv2.waitKey(1) & 0xFF) in (ord("q"), 27)
