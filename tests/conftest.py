@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import cv2
 import pytest
 
 from handpose.registry import model_state
@@ -36,3 +37,22 @@ def photo_paths() -> list[Path]:
 @pytest.fixture(scope="session")
 def video_path() -> Path:
     return shared_path("data", "video", "hand_reach_640x360.mp4")
+
+
+class FakeWindow:
+    """OpenCV's window calls, recorded; ``keys`` are what waitKey returns, one per call (then none)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, keys: list[int], visible: float = 1.0) -> None:
+        self.keys, self.visible, self.shown, self.destroyed = list(keys), visible, [], []
+        monkeypatch.setattr(cv2, "namedWindow", lambda name, flags=0: None)
+        monkeypatch.setattr(cv2, "imshow", lambda name, image: self.shown.append((name, image.shape)))
+        monkeypatch.setattr(cv2, "waitKey", lambda delay=0: self.keys.pop(0) if self.keys else -1)
+        monkeypatch.setattr(cv2, "getWindowProperty", lambda name, prop: self.visible)
+        monkeypatch.setattr(cv2, "destroyWindow", self.destroyed.append)
+
+
+@pytest.fixture()
+def fake_window(monkeypatch: pytest.MonkeyPatch):
+    """``fake_window(keys, visible=1.0)``: OpenCV's window calls replaced by a :class:`FakeWindow` (no display
+    needed), which records what is shown and answers ``keys``."""
+    return lambda keys, visible=1.0: FakeWindow(monkeypatch, keys, visible)

@@ -1039,6 +1039,27 @@ def test_camera_recording_labels_are_checked_before_the_camera_opens() -> None:
         record("0", labels=",".join("abcdefghij"))
 
 
+def test_camera_recording_labels_the_hand_shown_when_a_key_is_pressed(monkeypatch, video_path, fake_window,
+                                                                      models_ready) -> None:
+    from handpose.gestures import recording
+
+    real_open, opened = recording.open_source, []
+
+    def camera(target: int | str) -> recording.Source:
+        opened.append(target)
+        return real_open(video_path)  # the camera shows the shared clip
+
+    monkeypatch.setattr(recording, "open_source", camera)
+    window = fake_window([-1] * 30 + [ord("1")] + [-1] * 9 + [ord("2"), ord("3"), ord("2"), ord("q")])
+    data = record("0", labels="open,fist")
+    assert opened == [0] and len(window.shown) == 44 and window.destroyed == ["handpose record"]
+    assert data.labels == ["open", "fist", "fist"]  # key 3 is no label; q stops
+    assert [s.rsplit("#", 1)[1] for s in data.sources] == ["30", "40", "42"]
+    assert all(p.shape == (21, 3) for p in data.points)
+    window = fake_window([ord("1")], visible=0.0)  # the window was closed: the recording ends there
+    assert len(record("0", labels="open,fist")) == 0 and len(window.shown) == 1
+
+
 def test_recording_an_image_url_says_what_to_do_instead() -> None:
     with pytest.raises(HandposeError, match=r"hand.jpg: one image cannot make a dataset; save the images under"):
         record("https://example.com/hand.jpg")  # refused before anything is fetched

@@ -256,36 +256,24 @@ def test_preview_writes_a_file_at_the_first_frames_size_and_never_replaces_one(t
     assert not (tmp_path / "p.txt").exists()
 
 
-class FakeWindow:
-    """OpenCV's window calls, recorded; ``keys`` are what waitKey returns, one per call (then none)."""
-
-    def __init__(self, monkeypatch, keys: list[int], visible: float = 1.0) -> None:
-        self.keys, self.visible, self.shown, self.destroyed = list(keys), visible, [], []
-        monkeypatch.setattr(cv2, "namedWindow", lambda name, flags=0: None)
-        monkeypatch.setattr(cv2, "imshow", lambda name, image: self.shown.append((name, image.shape)))
-        monkeypatch.setattr(cv2, "waitKey", lambda delay=0: self.keys.pop(0) if self.keys else -1)
-        monkeypatch.setattr(cv2, "getWindowProperty", lambda name, prop: self.visible)
-        monkeypatch.setattr(cv2, "destroyWindow", self.destroyed.append)
-
-
-def test_preview_window_goes_on_until_q_esc_or_closed(monkeypatch) -> None:
+def test_preview_window_goes_on_until_q_esc_or_closed(fake_window) -> None:
     image = np.zeros((48, 64, 3), np.uint8)
     for key in (ord("q"), 27):
-        window = FakeWindow(monkeypatch, [-1, ord("a"), key])
+        window = fake_window([-1, ord("a"), key])
         preview = Preview("w")
-        assert [preview.show(image) for _ in range(3)] == [True, True, False]
+        assert [(preview.show(image), preview.key) for _ in range(3)] == [(True, -1), (True, ord("a")), (False, key)]
         preview.close()
         preview.close()
         assert window.shown == [("w", (48, 64, 3))] * 3 and window.destroyed == ["w"]
-    window = FakeWindow(monkeypatch, [], visible=0.0)  # the user clicked the window's close button
+    window = fake_window([], visible=0.0)  # the user clicked the window's close button
     with Preview("w") as preview:
         assert not preview.show(image)
 
 
-def test_run_show_shows_every_frame_until_q_is_pressed(video_path, tmp_path, capsys, monkeypatch, models_ready) -> None:
+def test_run_show_shows_every_frame_until_q_is_pressed(video_path, tmp_path, capsys, fake_window, models_ready) -> None:
     from handpose.cli import main
 
-    window = FakeWindow(monkeypatch, [-1] * 4 + [ord("q")])
+    window = fake_window([-1] * 4 + [ord("q")])
     code = main(["run", str(video_path), "--show", "--json", str(tmp_path / "h.jsonl")])
     assert code == 0 and "5 frames processed" in capsys.readouterr().err
     assert window.shown == [("handpose", (360, 640, 3))] * 5 and window.destroyed == ["handpose"]

@@ -164,6 +164,7 @@ class Preview:
         self.output = Path(output) if output else None
         self._sink: VideoSink | GifSink | None = None
         self._closed = False
+        self.key = -1  # the key pressed while the last frame was shown (-1: none), for scripts that take keys
         if self.output is None:
             from .draw import open_window
 
@@ -180,7 +181,9 @@ class Preview:
         playback in real time (see :meth:`VideoSink.write`)."""
         if self.output is None:
             cv2.imshow(self.window, image)
-            if (cv2.waitKey(1) & 0xFF) in (ord("q"), 27):
+            pressed = cv2.waitKey(1)
+            self.key = pressed & 0xFF if pressed >= 0 else -1
+            if self.key in (ord("q"), 27):
                 return False
             return cv2.getWindowProperty(self.window, cv2.WND_PROP_VISIBLE) >= 1  # < 1: closed by the user
         if self._sink is None:

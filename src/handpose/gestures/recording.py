@@ -148,18 +148,22 @@ def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], mirror
     stops."""
     import cv2
 
-    from ..draw import draw_hands, open_window
+    from ..draw import draw_hands
+    from ..sinks import Preview
 
     if not labels:
         raise HandposeError("camera recording needs --labels a,b,c (keys 1, 2, 3 record them) or --label")
     if len(labels) > 9:
         raise HandposeError(f"camera recording takes at most 9 labels (keys 1-9), got {len(labels)}: record them "
                             "in two sessions and join them with --append")
-    open_window("handpose record", "camera recording")
+    try:
+        window = Preview("handpose record")
+    except InputError as e:
+        raise InputError(f"camera recording: {e}") from e
     tracker = _tracker("video", mirrored)
     trajectories = _history(data)
     counts = dict.fromkeys(labels, 0)
-    with open_source(target) as src:
+    with window, open_source(target) as src:
         for frame in src:
             hands = tracker.process_frame(frame)
             if hands is None or frame.image is None:
@@ -172,15 +176,12 @@ def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], mirror
                 cv2.putText(view, f"{i + 1}: {lab} ({counts[lab]})", (10, y), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
                             (255, 255, 255), 2, cv2.LINE_AA)
                 y += 24
-            cv2.imshow("handpose record", view)
-            key = cv2.waitKey(1) & 0xFF
-            if key in (ord("q"), 27):
+            if not window.show(view):  # q or Esc, or the window closed
                 break
-            if ord("1") <= key < ord("1") + len(labels) and len(hands):
-                lab = labels[key - ord("1")]  # a trajectory: the hand's last HISTORY positions up to this key
+            if ord("1") <= window.key < ord("1") + len(labels) and len(hands):
+                lab = labels[window.key - ord("1")]  # a trajectory: the hand's last HISTORY positions up to this key
                 if _add(data, lab, hands, trajectories, f"{src.name}#{frame.index}"):
                     counts[lab] += 1
-    cv2.destroyWindow("handpose record")
 
 
 def record(source: str, kind: str = "hand", label: str | None = None, labels: str | None = None,
