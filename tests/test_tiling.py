@@ -134,3 +134,34 @@ def test_cli_zoom(capsys) -> None:
         main(["run", path, "--zoom", "0.5"])
     err = capsys.readouterr().err
     assert stop.value.code == 2 and "--zoom: must be from 1 (whole frame only) to 16, got 0.5" in err
+
+
+@pytest.mark.usefixtures("models_ready")
+def test_gestures_record_and_eval_zoom(tmp_path, capsys) -> None:
+    import json
+
+    from handpose.cli import main
+    from handpose.gestures import record
+
+    folder = tmp_path / "far" / "four"
+    folder.mkdir(parents=True)
+    for name in FAR:
+        (folder / name).symlink_to(shared_path("data", "gesture_images", "four", name))
+    plain = record(str(tmp_path / "far"))
+    assert len(plain) == 0 and len(plain.undetected) == 2
+    zoomed = record(str(tmp_path / "far"), zoom=2)
+    assert zoomed.labels == ["four", "four"] and not zoomed.undetected
+    assert main(["gestures", "record", str(tmp_path / "far"), "-o", str(tmp_path / "far.csv"), "--zoom", "2"]) == 0
+    assert len((tmp_path / "far.csv").read_text().splitlines()) == 3  # the header and the two hands
+    capsys.readouterr()
+    assert main(["gestures", "eval", "builtin", str(tmp_path / "far"), "-o", str(tmp_path / "r")]) == 1
+    assert "no hand found in any of the 2 images or videos; hands far from the camera? try --zoom 2" in \
+        capsys.readouterr().err
+    assert main(["gestures", "eval", "builtin", str(tmp_path / "far"), "-o", str(tmp_path / "r"), "--zoom", "2"]) == 0
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["accuracy"] == 1.0 and report["n"] == 2 and report["undetected"]["count"] == 0
+    csv = str(shared_path("data", "landmarks", "keypoint.csv"))
+    assert main(["gestures", "eval", "builtin", csv, "-o", str(tmp_path / "r2"), "--zoom", "2"]) == 1
+    assert "holds hands found earlier: --zoom is for finding them in images or videos" in capsys.readouterr().err
+    with pytest.raises(HandposeError, match="holds hands found earlier: zoom is for finding them"):
+        record(csv, zoom=2)

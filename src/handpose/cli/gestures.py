@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import HandposeError
 from ..sinks import check_not_input, check_writable
-from .numbers import at_least, folds, fraction
+from .numbers import at_least, folds, fraction, zoom
 
 if TYPE_CHECKING:
     from ..gestures.recognizer import GestureRecognizer
@@ -40,6 +40,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--every", type=at_least(1), default=1,
                    help="videos: use every Nth frame (trajectories: every Nth position, about 33 ms apart)")
     r.add_argument("--mirrored", action="store_true", help="the input is a mirrored selfie view")
+    r.add_argument("--zoom", type=zoom, default=1.0, metavar="Z", help="also look for hands in tiles seen Z times "
+                   "closer (people far from the camera; as 'handpose run --zoom')")
     r.add_argument("--overwrite", action="store_true")
     r.add_argument("--append", action="store_true", help="add rows to an existing dataset")
     r.set_defaults(handler=cmd_record)
@@ -74,6 +76,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--map", default="", help="rename labels of the data, e.g. 'rock=horns,like=thumbs_up' "
                                              "(for the built-in vocabulary HaGRID and MediaPipe names are mapped "
                                              "already)")
+    e.add_argument("--zoom", type=zoom, default=1.0, metavar="Z", help="images / videos: also look for hands in "
+                   "tiles seen Z times closer (as 'handpose run --zoom')")
     e.add_argument("--overwrite", action="store_true")
     e.set_defaults(handler=cmd_eval)
 
@@ -95,7 +99,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     if out.exists() and args.append and not str(args.source).lower().endswith(".csv"):  # an import has its own kind
         check_appendable(out, args.kind)  # before recording, so a recording is never lost to a wrong file
     data = record(args.source, kind=args.kind, label=args.label, labels=args.labels, labels_file=args.labels_file,
-                  every=args.every, mirrored=args.mirrored, keypoint=args.keypoint)
+                  every=args.every, mirrored=args.mirrored, keypoint=args.keypoint, zoom=args.zoom)
     left_out = [(f"{len(left)} inputs {what}", left) for left, what in
                 ((data.undetected, "without a hand"), (data.unreadable, "that could not be read")) if left]
     if len(data) == 0:
@@ -180,6 +184,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
                                                                      for p in parts)
     src = Path(args.data)
     if src.is_file():
+        if args.zoom != 1:
+            raise HandposeError(f"{src} holds hands found earlier: --zoom is for finding them in images or videos")
         _warn_if_trained_on(recognizer, src, args.holdout_last)
         report = evaluate_landmarks(recognizer, args.model, src, args.labels_file, args.holdout_last, mapping,
                                     shapes=shapes)
@@ -189,7 +195,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             raise HandposeError(f"{src} is evaluated as hand shapes (each image or frame): use builtin, a rules file "
                                 f"or a hand-shape model, not the trajectory model {args.model}; for motions, record "
                                 "trajectories (gestures record --kind trajectory) and evaluate that CSV")
-        report = evaluate_files(recognizer, files, mapping)
+        report = evaluate_files(recognizer, files, mapping, args.zoom)
     gives = {"none", *recognizer.static.labels, *(recognizer.trajectory.labels if recognizer.trajectory else [])}
     never = sorted(set(report["labels"]) - gives - {lab for lab, m in report["per_class"].items() if not m["support"]})
     if never:

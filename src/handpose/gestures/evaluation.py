@@ -70,15 +70,18 @@ def labelled_files(source: str | Path) -> list[Path]:
     raise HandposeError(f"data not found: {text}")
 
 
-def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: dict[str, str]) -> dict[str, Any]:
+def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: dict[str, str], zoom: float = 1.0
+                   ) -> dict[str, Any]:
     """Images and videos labelled by their folder (:func:`labelled_files`): detect hands and classify each image,
-    and each frame of a video (tracked); an image or frame without a hand counts as undetected."""
+    and each frame of a video (tracked); an image or frame without a hand counts as undetected. ``zoom`` > 1 also
+    searches tiles seen that many times closer (:class:`~handpose.HandTracker`)."""
     from tqdm import tqdm
 
     from ..pipeline import HandTracker
     from ..sources import VideoFile, read_image
 
-    images, videos = HandTracker(mode="image", max_hands=2), HandTracker(mode="video", max_hands=2)
+    images = HandTracker(mode="image", max_hands=2, zoom=zoom)
+    videos = HandTracker(mode="video", max_hands=2, zoom=zoom)
     y_true: list[str] = []
     y_pred: list[str] = []
     seen: list[str] = []
@@ -106,7 +109,8 @@ def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: di
             y_pred.append(_image_label(recognizer, hands))
             seen.append(name)
     if not y_true:
-        raise HandposeError(f"no hand found in any of the {len(files)} images or videos")
+        hint = "; hands far from the camera? try --zoom 2" if zoom == 1 else ""
+        raise HandposeError(f"no hand found in any of the {len(files)} images or videos{hint}")
     report = classification_report(y_true, y_pred, undetected)
     report["files"] = seen
     return report

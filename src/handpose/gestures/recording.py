@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from itertools import chain, groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,15 +16,23 @@ from .dataset import LandmarkSet, load_dataset
 from .trajectory import TRAJECTORY_KEYPOINT, TrajectoryHistory, keypoint_index
 
 if TYPE_CHECKING:
+    from ..pipeline import HandTracker
     from ..results import Hands
 
 log = logging.getLogger("handpose")
 
 
-def _tracker(mode: str, mirrored: bool):
-    from ..pipeline import HandTracker
+@dataclass(frozen=True)
+class _View:
+    """How the recording's trackers see the input: a mirrored selfie view; tiles ``zoom`` times closer."""
 
-    return HandTracker(mode=mode, max_hands=2, mirrored=mirrored, smooth=mode == "video")
+    mirrored: bool = False
+    zoom: float = 1.0
+
+    def tracker(self, mode: str) -> HandTracker:
+        from ..pipeline import HandTracker
+
+        return HandTracker(mode=mode, max_hands=2, mirrored=self.mirrored, smooth=mode == "video", zoom=self.zoom)
 
 
 def _frames(src: Source, desc: str, unit: str) -> Iterator[Frame]:
@@ -36,8 +45,8 @@ def _frames(src: Source, desc: str, unit: str) -> Iterator[Frame]:
             bar.update()
 
 
-def _from_images(data: LandmarkSet, files: list[Path], label: str, mirrored: bool) -> None:
-    tracker = _tracker("image", mirrored)
+def _from_images(data: LandmarkSet, files: list[Path], label: str, view: _View) -> None:
+    tracker = view.tracker("image")
     with open_source(files) as src:
         for frame in _frames(src, label, "img"):
             hands = tracker.process_frame(frame)
@@ -64,21 +73,21 @@ def _add(data: LandmarkSet, label: str, hands: Hands, trajectories: TrajectoryHi
     return pts is not None
 
 
-def _from_files(data: LandmarkSet, files: list[Path], label: str, every: int, mirrored: bool) -> None:
+def _from_files(data: LandmarkSet, files: list[Path], label: str, every: int, view: _View) -> None:
     """Images (hand shapes only) and videos, all with one label."""
     images = [p for p in files if p.suffix.lower() in IMAGE_EXTS]
     if images and data.kind == "hand":
-        _from_images(data, images, label, mirrored)
+        _from_images(data, images, label, view)
     for v in (p for p in files if p.suffix.lower() in VIDEO_EXTS):
         try:
-            _from_video(data, v, label, every, mirrored)
+            _from_video(data, v, label, every, view)
         except InputError as e:  # one bad video of many: reported, and the recording goes on
             log.warning("skipped %s", e)
             data.unreadable.append((label, str(v)))
 
 
-def _from_video(data: LandmarkSet, path: Path | str, label: str, every: int, mirrored: bool) -> None:
-    tracker = _tracker("video", mirrored)
+def _from_video(data: LandmarkSet, path: Path | str, label: str, every: int, view: _View) -> None:
+    tracker = view.tracker("video")
     with open_source(path) as src:
         frames = _frames(src, f"{label}: {Path(str(path)).name}", "frame")
         _from_sequence(data, (tracker.process_frame(frame) for frame in frames), label, every, str(path))
@@ -143,7 +152,7 @@ def _restarts() -> Callable[[Hands], int]:
     return key
 
 
-def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], mirrored: bool) -> None:
+def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], view: _View) -> None:
     """Live (a camera index or a stream URL): the keys 1..9 label the current hand with labels[0..8]; q or Esc
     stops."""
     import cv2
@@ -160,7 +169,7 @@ def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], mirror
         window = Preview("handpose record")
     except InputError as e:
         raise InputError(f"camera recording: {e}") from e
-    tracker = _tracker("video", mirrored)
+    tracker = view.tracker("video")
     trajectories = _history(data)
     counts = dict.fromkeys(labels, 0)
     with window, open_source(target) as src:
@@ -170,13 +179,13 @@ def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], mirror
                 continue
             if trajectories is not None:
                 trajectories.update(hands)
-            view = draw_hands(frame.image, hands)
+            shown = draw_hands(frame.image, hands)
             y = 24
             for i, lab in enumerate(labels):
-                cv2.putText(view, f"{i + 1}: {lab} ({counts[lab]})", (10, y), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
+                cv2.putText(shown, f"{i + 1}: {lab} ({counts[lab]})", (10, y), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
                             (255, 255, 255), 2, cv2.LINE_AA)
                 y += 24
-            if not window.show(view):  # q or Esc, or the window closed
+            if not window.show(shown):  # q or Esc, or the window closed
                 break
             if ord("1") <= window.key < ord("1") + len(labels) and len(hands):
                 lab = labels[window.key - ord("1")]  # a trajectory: the hand's last HISTORY positions up to this key
@@ -186,11 +195,12 @@ def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], mirror
 
 def record(source: str, kind: str = "hand", label: str | None = None, labels: str | None = None,
            labels_file: str | None = None, every: int = 1, mirrored: bool = False,
-           keypoint: int | str | None = None) -> LandmarkSet:
+           keypoint: int | str | None = None, zoom: float = 1.0) -> LandmarkSet:
     """Build a :class:`LandmarkSet` from a source (see ``handpose gestures record --help``).
 
     Trajectories follow ``keypoint`` (an index or a name such as ``"wrist"``; default the index fingertip); for
-    an imported point-history CSV it says which keypoint the file followed.
+    an imported point-history CSV it says which keypoint the file followed. ``zoom`` > 1 also looks for hands
+    in tiles seen that many times closer (people far from the camera; see :class:`~handpose.HandTracker`).
     """
     if kind not in ("hand", "trajectory"):
         raise HandposeError(f"kind must be 'hand' or 'trajectory', got {kind!r}")
@@ -198,11 +208,12 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
         raise HandposeError("a keypoint to follow is for trajectories (--kind trajectory)")
     point = TRAJECTORY_KEYPOINT if keypoint is None else keypoint_index(keypoint)
     every = max(1, every)
+    view = _View(mirrored, zoom)
     text = source.strip()
     url = url_kind(text)
     if url == "video":
         data = LandmarkSet(kind, keypoint=point)  # a video file on a server
-        _from_video(data, text, label or Path(text.split("?", 1)[0]).stem, every, mirrored)
+        _from_video(data, text, label or Path(text.split("?", 1)[0]).stem, every, view)
         return data
     if url == "image":
         raise InputError(f"{text}: one image cannot make a dataset; save the images under <root>/<label>/ and "
@@ -210,13 +221,15 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
     if text.isdigit() or url == "live":
         data = LandmarkSet(kind, keypoint=point)
         names = [s.strip() for s in (labels or label or "").split(",") if s.strip()]
-        _from_camera(data, int(text) if text.isdigit() else text, names, mirrored)
+        _from_camera(data, int(text) if text.isdigit() else text, names, view)
         return data
     path = Path(source)
     if is_glob(source):
-        return _from_glob(source, kind, point, label, every, mirrored)
+        return _from_glob(source, kind, point, label, every, view)
     if not path.exists():
         raise InputError(f"source not found: {source}")
+    if path.is_file() and path.suffix.lower() in (".jsonl", ".json", ".csv") and zoom != 1:
+        raise InputError(f"{path} holds hands found earlier: zoom is for finding them in images, videos or a camera")
     if path.is_file() and path.suffix.lower() in (".jsonl", ".json"):
         data = LandmarkSet(kind, keypoint=point)
         _from_jsonl(data, path, label, every)
@@ -231,7 +244,7 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
         if path.suffix.lower() not in VIDEO_EXTS:
             raise InputError(f"{path}: record takes a folder <root>/<label>/*, a glob, a video, a camera index, a "
                              "stream URL, a landmark CSV or the JSON Lines of 'handpose run --json'")
-        _from_video(data, path, label or path.parent.name, every, mirrored)
+        _from_video(data, path, label or path.parent.name, every, view)
         return data
     groups = sorted(p for p in path.iterdir() if p.is_dir())
     if not groups:  # a flat folder: one label for all of it
@@ -240,14 +253,14 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
             raise HandposeError(f"{path} has no <label>/ subfolders: pass --label for its files")
     for group in groups:
         name = label if group == path else group.name
-        _from_files(data, sorted(p for p in group.iterdir() if p.is_file()), name or group.name, every, mirrored)
+        _from_files(data, sorted(p for p in group.iterdir() if p.is_file()), name or group.name, every, view)
     if len(data) == 0 and not data.undetected and not data.unreadable:
         wanted = "videos" if kind == "trajectory" else "images or videos"  # a trajectory needs motion
         raise InputError(f"no {wanted} found under {path}")
     return data
 
 
-def _from_glob(pattern: str, kind: str, point: int, label: str | None, every: int, mirrored: bool) -> LandmarkSet:
+def _from_glob(pattern: str, kind: str, point: int, label: str | None, every: int, view: _View) -> LandmarkSet:
     """Files matching a glob; each is labelled ``label`` or, without one, by its folder (``<label>/<file>``)."""
     exts = VIDEO_EXTS | (IMAGE_EXTS if kind == "hand" else set())
     files = glob_files(pattern, exts)
@@ -258,5 +271,5 @@ def _from_glob(pattern: str, kind: str, point: int, label: str | None, every: in
     for p in files:
         groups.setdefault(label or p.parent.name, []).append(p)
     for name, group in groups.items():
-        _from_files(data, group, name, every, mirrored)
+        _from_files(data, group, name, every, view)
     return data
