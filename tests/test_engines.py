@@ -100,9 +100,12 @@ def test_choosing_an_engine_imports_only_what_the_choice_needs(monkeypatch) -> N
     monkeypatch.setattr(engines._torch, "available", must_not_probe)
     monkeypatch.setattr(engines._onnxrt, "available", must_not_probe)
     assert resolve_engine("litert") == "litert"
+    monkeypatch.setattr(engines._litert, "available", lambda: True)
+    monkeypatch.setattr(engines._onnxrt, "may_have_gpu_provider", lambda: False)  # the CPU wheel: not imported
+    assert resolve_engine("auto") == "litert"
+    monkeypatch.setattr(engines._onnxrt, "may_have_gpu_provider", lambda: True)
     monkeypatch.setattr(engines._onnxrt, "available", lambda: True)
     monkeypatch.setattr(engines._onnxrt, "available_providers", lambda: ["CPUExecutionProvider"])
-    monkeypatch.setattr(engines._litert, "available", lambda: True)
     assert resolve_engine("auto") == "litert"
     monkeypatch.setattr(engines._onnxrt, "available_providers",
                         lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"])
@@ -114,6 +117,37 @@ def test_choosing_an_engine_imports_only_what_the_choice_needs(monkeypatch) -> N
         resolve_engine("litert")
     with pytest.raises(EngineError, match="no inference engine is installed"):
         resolve_engine("auto")
+
+
+def test_a_gpu_build_of_onnxruntime_is_told_by_its_files(monkeypatch, tmp_path) -> None:
+    import importlib.machinery
+
+    import handpose.engines.onnxrt as onnxrt
+
+    package = tmp_path / "onnxruntime"
+    spec = importlib.machinery.ModuleSpec("onnxruntime", None, is_package=True)
+    spec.submodule_search_locations = [str(package)]
+    monkeypatch.setattr(onnxrt.importlib.util, "find_spec", lambda name: spec if name == "onnxruntime" else None)
+    package.mkdir()
+    assert onnxrt.may_have_gpu_provider()  # no capi/ folder: cannot tell, so the import will
+    (package / "capi").mkdir()
+    for name in ("libonnxruntime.so.1.31.1", "libonnxruntime_providers_shared.so", "_pybind_state.py"):
+        (package / "capi" / name).touch()
+    assert not onnxrt.may_have_gpu_provider()  # the CPU wheel
+    for name in ("libonnxruntime_providers_cuda.so", "onnxruntime_providers_tensorrt.dll"):
+        (package / "capi" / name).touch()
+        assert onnxrt.may_have_gpu_provider()
+        (package / "capi" / name).unlink()
+    monkeypatch.setattr(onnxrt.importlib.util, "find_spec", lambda name: None)
+    assert not onnxrt.may_have_gpu_provider()  # not installed
+
+
+def test_the_installed_onnxruntime_files_agree_with_its_providers() -> None:
+    pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
+    import handpose.engines.onnxrt as onnxrt
+
+    gpu = {"CUDAExecutionProvider", "TensorrtExecutionProvider"} & set(onnxrt.available_providers())
+    assert onnxrt.may_have_gpu_provider() == bool(gpu)
 
 
 def test_bad_engine_and_bad_input_are_clear() -> None:

@@ -24,7 +24,8 @@ def available_engines() -> list[str]:
 def resolve_engine(engine: str = "auto", providers: list[str] | None = None) -> str:
     """``auto``: onnxruntime when a GPU provider is asked for or present, else LiteRT (fastest on CPU).
 
-    Only the engines the choice depends on are imported: torch alone takes longer to import than a model to load.
+    Only the engines the choice depends on are imported: torch alone takes longer to import than a model to load,
+    and onnxruntime is imported to list its providers only when its files show a GPU build.
     """
     engine = engine.lower()
     if engine not in ENGINES:
@@ -35,12 +36,12 @@ def resolve_engine(engine: str = "auto", providers: list[str] | None = None) -> 
             raise EngineError(f"engine {engine!r} is not installed (installed: {', '.join(have) or 'none'})")
         return engine
     gpu = {"CUDAExecutionProvider", "TensorrtExecutionProvider"}
-    ort = _onnxrt.available()
-    if ort and (providers or gpu & set(_onnxrt.available_providers())):
+    if (providers or _onnxrt.may_have_gpu_provider()) and _onnxrt.available() and (
+            providers or gpu & set(_onnxrt.available_providers())):
         return "onnxruntime"
     if _litert.available():
         return "litert"
-    if ort:
+    if _onnxrt.available():
         return "onnxruntime"
     if _torch.available():
         return "torch"
