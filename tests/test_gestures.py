@@ -833,6 +833,11 @@ def test_eval_takes_videos_frame_by_frame(video_path, tmp_path, capsys, models_r
     assert report["n"] == 31 and report["undetected"]["count"] == 0
     assert report["per_class"]["open_palm"]["support"] == 31 and report["per_class"]["open_palm"]["recall"] >= 0.9
     assert "thumbs_up" in report["labels"]  # the photo is a thumbs-up, not an open palm: one of the misses
+    # one file, labelled by its folder like a glob's
+    assert main(["gestures", "eval", "builtin", str(tmp_path / "clips" / "palm" / "a.mp4"), "--map",
+                 "palm=open_palm", "-o", str(tmp_path / "one")]) == 0
+    one = json.loads((tmp_path / "one" / "report.json").read_text())
+    assert one["n"] == 30 and one["per_class"]["open_palm"]["support"] == 30
     capsys.readouterr()
 
 

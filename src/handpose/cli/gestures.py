@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import HandposeError
 from ..sinks import check_not_input, check_writable
+from ..sources import IMAGE_EXTS, VIDEO_EXTS
 from .numbers import at_least, folds, fraction, zoom
 
 if TYPE_CHECKING:
@@ -67,8 +68,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     e = gs.add_parser("eval", help="accuracy, per-class report, confusion matrix (PNG) and a JSON report")
     e.add_argument("model", help="'builtin', a rules .toml, or a trained .npz")
     e.add_argument("data", help="dataset CSV, or images / videos labelled by their folder: <root> of "
-                                "<root>/<label>/* or a quoted glob such as 'shots/*/*.jpg' (hands are detected; "
-                                "every video frame is a sample)")
+                                "<root>/<label>/*, a quoted glob such as 'shots/*/*.jpg' or one file (hands are "
+                                "detected; every video frame is a sample)")
     e.add_argument("-o", "--output", "--out", dest="output", default="gesture-report",
                    help="folder for report.json and confusion.png (default: gesture-report)")
     e.add_argument("--labels-file", help="names of numeric labels, one per line")
@@ -183,7 +184,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     shapes = isinstance(recognizer.static, GestureClassifier) or any(p == "builtin" or p.endswith(".toml")
                                                                      for p in parts)
     src = Path(args.data)
-    if src.is_file():
+    if src.is_file() and src.suffix.lower() not in IMAGE_EXTS | VIDEO_EXTS:
         if args.zoom != 1:
             raise HandposeError(f"{src} holds hands found earlier: --zoom is for finding them in images or videos")
         _warn_if_trained_on(recognizer, src, args.holdout_last)

@@ -49,11 +49,13 @@ def _image_label(recognizer: GestureRecognizer, hands: Any) -> str:
 
 
 def labelled_files(source: str | Path) -> list[Path]:
-    """Images and videos labelled by their folder: a folder ``<root>/<label>/*`` or a glob such as
-    ``"shots/*/*.jpg"``."""
+    """Images and videos labelled by their folder: a folder ``<root>/<label>/*``, a glob such as
+    ``"shots/*/*.jpg"`` or one file (``clips/wave/take1.mp4`` is a ``wave``)."""
     text = str(source)
     folder = Path(text)
     exts = IMAGE_EXTS | VIDEO_EXTS
+    if folder.is_file() and folder.suffix.lower() in exts:
+        return [folder]
     if folder.is_dir():
         groups = sorted(p for p in folder.iterdir() if p.is_dir())
         if not groups:
