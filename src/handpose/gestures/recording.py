@@ -165,11 +165,11 @@ def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], view: 
     if len(labels) > 9:
         raise HandposeError(f"camera recording takes at most 9 labels (keys 1-9), got {len(labels)}: record them "
                             "in two sessions and join them with --append")
+    tracker = view.tracker("video")
     try:
         window = Preview("handpose record")
     except InputError as e:
         raise InputError(f"camera recording: {e}") from e
-    tracker = view.tracker("video")
     trajectories = _history(data)
     counts = dict.fromkeys(labels, 0)
     with window, open_source(target) as src:
