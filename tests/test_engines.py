@@ -124,6 +124,7 @@ def test_a_gpu_build_of_onnxruntime_is_told_by_its_files(monkeypatch, tmp_path) 
 
     import handpose.engines.onnxrt as onnxrt
 
+    monkeypatch.delitem(onnxrt.sys.modules, "onnxruntime", raising=False)  # as in a fresh interpreter
     package = tmp_path / "onnxruntime"
     spec = importlib.machinery.ModuleSpec("onnxruntime", None, is_package=True)
     spec.submodule_search_locations = [str(package)]
@@ -142,11 +143,13 @@ def test_a_gpu_build_of_onnxruntime_is_told_by_its_files(monkeypatch, tmp_path) 
     assert not onnxrt.may_have_gpu_provider()  # not installed
 
 
-def test_the_installed_onnxruntime_files_agree_with_its_providers() -> None:
+def test_the_installed_onnxruntime_files_agree_with_its_providers(monkeypatch) -> None:
     pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
     import handpose.engines.onnxrt as onnxrt
 
     gpu = {"CUDAExecutionProvider", "TensorrtExecutionProvider"} & set(onnxrt.available_providers())
+    assert onnxrt.may_have_gpu_provider()  # imported already: the import decides
+    monkeypatch.delitem(onnxrt.sys.modules, "onnxruntime")  # as in a fresh interpreter: the files decide
     assert onnxrt.may_have_gpu_provider() == bool(gpu)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ def may_have_gpu_provider() -> bool:
     import alone costs 60-140 ms on a CPU machine). Those providers are libraries of their own next to the runtime
     (``capi/libonnxruntime_providers_cuda.so``, ``onnxruntime_providers_tensorrt.dll``); the CPU wheel has neither.
     True when it cannot tell (an unusual install): then the import decides."""
+    if "onnxruntime" in sys.modules:  # imported already: asking it costs nothing
+        return True
     spec = importlib.util.find_spec("onnxruntime")
     if spec is None:
         return False
