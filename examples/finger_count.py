@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
                     x, y = int(box[0]), max(30, int(box[1]) - 30)
                     cv2.putText(view, str(count), (x, y), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (0, 255, 255), 3,
                                 cv2.LINE_AA)
-                if not preview.show(view):  # q or Esc pressed, or the window closed
+                # a photo waits for a key; q or Esc (or closing the window) stops
+                if not preview.show(view, pause=source.kind == "images"):
                     break
     except handpose.HandposeError as e:
         print(f"error: {e}", file=sys.stderr)

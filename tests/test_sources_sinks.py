@@ -268,6 +268,13 @@ def test_preview_window_goes_on_until_q_esc_or_closed(fake_window) -> None:
     window = fake_window([], visible=0.0)  # the user clicked the window's close button
     with Preview("w") as preview:
         assert not preview.show(image)
+    window = fake_window([-1, -1, ord(" "), -1, ord("q")])
+    with Preview("w") as preview:  # a photo waits for a key
+        assert preview.show(image, pause=True) and preview.key == ord(" ") and len(window.keys) == 2
+        assert not preview.show(image, pause=True) and not window.keys
+    window = fake_window([-1] * 3, visible=0.0)
+    with Preview("w") as preview:  # closed while waiting
+        assert not preview.show(image, pause=True)
 
 
 def test_run_show_shows_every_frame_until_q_is_pressed(video_path, tmp_path, capsys, fake_window, models_ready) -> None:
@@ -278,6 +285,15 @@ def test_run_show_shows_every_frame_until_q_is_pressed(video_path, tmp_path, cap
     assert code == 0 and "5 frames processed" in capsys.readouterr().err
     assert window.shown == [("handpose", (360, 640, 3))] * 5 and window.destroyed == ["handpose"]
     assert len((tmp_path / "h.jsonl").read_text().splitlines()) == 5
+
+
+def test_run_show_keeps_each_photo_until_a_key_is_pressed(photo_paths, capsys, fake_window, models_ready) -> None:
+    from handpose.cli import main
+
+    window = fake_window([-1, -1, ord("n"), -1, ord(" ")])
+    assert main(["run", str(photo_paths[0].parent / "*.jpg"), "--show", "--limit", "2"]) == 0
+    assert len(window.shown) == 2 and not window.keys  # every wait for a key was answered
+    assert "2 images processed" in capsys.readouterr().err
 
 
 @contextlib.contextmanager

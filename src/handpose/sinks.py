@@ -176,16 +176,19 @@ class Preview:
                              f"of {', '.join([*VIDEO_FOURCC, '.gif'])}")
         check_writable(self.output, overwrite, make_folders=False)
 
-    def show(self, image: np.ndarray, timestamp_ms: float | None = None) -> bool:
+    def show(self, image: np.ndarray, timestamp_ms: float | None = None, pause: bool = False) -> bool:
         """Show or write one frame (BGR). ``timestamp_ms`` of a live source's frames keeps a written video's
-        playback in real time (see :meth:`VideoSink.write`)."""
+        playback in real time (see :meth:`VideoSink.write`). ``pause`` keeps the frame in the window until a key
+        is pressed (photos, which would otherwise flash by)."""
         if self.output is None:
             cv2.imshow(self.window, image)
-            pressed = cv2.waitKey(1)
-            self.key = pressed & 0xFF if pressed >= 0 else -1
-            if self.key in (ord("q"), 27):
-                return False
-            return cv2.getWindowProperty(self.window, cv2.WND_PROP_VISIBLE) >= 1  # < 1: closed by the user
+            while True:
+                pressed = cv2.waitKey(50 if pause else 1)
+                self.key = pressed & 0xFF if pressed >= 0 else -1
+                if self.key in (ord("q"), 27) or cv2.getWindowProperty(self.window, cv2.WND_PROP_VISIBLE) < 1:
+                    return False  # < 1: closed by the user
+                if not pause or self.key >= 0:
+                    return True
         if self._sink is None:
             self._sink = (GifSink(self.output, self.fps, self.overwrite) if self.output.suffix.lower() == ".gif"
                           else VideoSink(self.output, self.fps, (image.shape[1], image.shape[0]), self.overwrite))

@@ -73,7 +73,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--csv", help="write a CSV here, one row per hand per frame ('-' for standard output)")
     p.add_argument("--udp", metavar="HOST:PORT", help="send each frame's JSON record as one UDP datagram (game "
                    "engines, TouchDesigner, ROS bridges)")
-    p.add_argument("--show", action="store_true", help="show the annotated frames in a window (q to quit)")
+    p.add_argument("--show", action="store_true", help="show the annotated frames in a window (q to quit; "
+                   "images: any other key for the next)")
     p.add_argument("--world", action="store_true", help="annotated frames: each hand's 3D world landmarks in an "
                    "inset at the top right, seen from the side")
     p.add_argument("--mode", choices=["image", "video"], default=None,
@@ -211,7 +212,8 @@ class _Run:
                             self.outputs.append(_sink_path(sink))
                         # a live source's frames come when processing allows: their times keep playback real
                         sink.write(annotated, frame.source, frame.timestamp_ms if src.live else None)
-                    if self.window is not None and not self.window.show(annotated):
+                    # a photo stays until a key is pressed; frames of a video or camera go by
+                    if self.window is not None and not self.window.show(annotated, pause=src.kind == "images"):
                         go_on = False
                         break
             if tracker.gesture_classifier is not None and hands is not None:
