@@ -273,7 +273,7 @@ def test_preview_window_goes_on_until_q_esc_or_closed(fake_window) -> None:
         assert preview.show(image, pause=True) and preview.key == ord(" ") and len(window.keys) == 2
         assert not preview.show(image, pause=True) and not window.keys
     window = fake_window([-1] * 3, visible=0.0)
-    with Preview("w") as preview:  # closed while waiting
+    with Preview("w") as preview:  # closed: no waiting for a key
         assert not preview.show(image, pause=True)
 
 
