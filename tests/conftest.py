@@ -40,19 +40,22 @@ def video_path() -> Path:
 
 
 class FakeWindow:
-    """OpenCV's window calls, recorded; ``keys`` are what waitKey returns, one per call (then none)."""
+    """OpenCV's window calls, recorded; ``keys`` are what waitKey returns and ``visible`` what the window's
+    WND_PROP_VISIBLE reads, one per call (then none, and the last ``visible`` again)."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, keys: list[int], visible: float = 1.0) -> None:
-        self.keys, self.visible, self.shown, self.destroyed = list(keys), visible, [], []
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, keys: list[int], visible: list[float] | float = 1.0) -> None:
+        self.keys, self.shown, self.destroyed = list(keys), [], []
+        self.visible = list(visible) if isinstance(visible, list) else [visible]
         monkeypatch.setattr(cv2, "namedWindow", lambda name, flags=0: None)
         monkeypatch.setattr(cv2, "imshow", lambda name, image: self.shown.append((name, image.shape)))
         monkeypatch.setattr(cv2, "waitKey", lambda delay=0: self.keys.pop(0) if self.keys else -1)
-        monkeypatch.setattr(cv2, "getWindowProperty", lambda name, prop: self.visible)
+        monkeypatch.setattr(cv2, "getWindowProperty",
+                            lambda name, prop: self.visible.pop(0) if len(self.visible) > 1 else self.visible[0])
         monkeypatch.setattr(cv2, "destroyWindow", self.destroyed.append)
 
 
 @pytest.fixture()
 def fake_window(monkeypatch: pytest.MonkeyPatch):
     """``fake_window(keys, visible=1.0)``: OpenCV's window calls replaced by a :class:`FakeWindow` (no display
-    needed), which records what is shown and answers ``keys``."""
+    needed), which records what is shown and answers ``keys`` and ``visible``."""
     return lambda keys, visible=1.0: FakeWindow(monkeypatch, keys, visible)

@@ -1061,8 +1061,8 @@ def test_camera_recording_labels_the_hand_shown_when_a_key_is_pressed(monkeypatc
     assert data.labels == ["open", "fist", "fist"]  # key 3 is no label; q stops
     assert [s.rsplit("#", 1)[1] for s in data.sources] == ["30", "40", "42"]
     assert all(p.shape == (21, 3) for p in data.points)
-    window = fake_window([ord("1")], visible=0.0)  # the window was closed: the recording ends there
-    assert len(record("0", labels="open,fist")) == 0 and len(window.shown) == 1
+    window = fake_window([-1, ord("1")], visible=[1.0, 0.0])  # the window was closed: the recording ends there
+    assert len(record("0", labels="open,fist")) == 0 and len(window.shown) == 2
 
 
 def test_recording_an_image_url_says_what_to_do_instead() -> None:

@@ -265,16 +265,19 @@ def test_preview_window_goes_on_until_q_esc_or_closed(fake_window) -> None:
         preview.close()
         preview.close()
         assert window.shown == [("w", (48, 64, 3))] * 3 and window.destroyed == ["w"]
-    window = fake_window([], visible=0.0)  # the user clicked the window's close button
+    window = fake_window([], visible=[1.0, 0.0])  # the user clicked the window's close button
     with Preview("w") as preview:
-        assert not preview.show(image)
+        assert [preview.show(image), preview.show(image)] == [True, False]
+    window = fake_window([-1, -1, ord("q")], visible=-1.0)  # GTK builds cannot tell: q or Esc stops
+    with Preview("w") as preview:
+        assert [preview.show(image) for _ in range(3)] == [True, True, False]
     window = fake_window([-1, -1, ord(" "), -1, ord("q")])
     with Preview("w") as preview:  # a photo waits for a key
         assert preview.show(image, pause=True) and preview.key == ord(" ") and len(window.keys) == 2
         assert not preview.show(image, pause=True) and not window.keys
-    window = fake_window([-1] * 3, visible=0.0)
-    with Preview("w") as preview:  # closed: no waiting for a key
-        assert not preview.show(image, pause=True)
+    window = fake_window([-1] * 9, visible=[1.0, 1.0, 0.0])
+    with Preview("w") as preview:  # closed while it waits for a key
+        assert not preview.show(image, pause=True) and len(window.keys) == 6
 
 
 def test_run_show_shows_every_frame_until_q_is_pressed(video_path, tmp_path, capsys, fake_window, models_ready) -> None:

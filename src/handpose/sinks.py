@@ -164,6 +164,7 @@ class Preview:
         self.output = Path(output) if output else None
         self._sink: VideoSink | GifSink | None = None
         self._closed = False
+        self._tells_visible: bool | None = None  # does this OpenCV build say whether the window is open?
         self.key = -1  # the key pressed while the last frame was shown (-1: none), for scripts that take keys
         if self.output is None:
             from .draw import open_window
@@ -185,8 +186,8 @@ class Preview:
             while True:
                 pressed = cv2.waitKey(50 if pause else 1)
                 self.key = pressed & 0xFF if pressed >= 0 else -1
-                if self.key in (ord("q"), 27) or cv2.getWindowProperty(self.window, cv2.WND_PROP_VISIBLE) < 1:
-                    return False  # < 1: closed by the user
+                if self.key in (ord("q"), 27) or self._closed_by_user():
+                    return False
                 if not pause or self.key >= 0:
                     return True
         if self._sink is None:
@@ -194,6 +195,14 @@ class Preview:
                           else VideoSink(self.output, self.fps, (image.shape[1], image.shape[0]), self.overwrite))
         self._sink.write(image, timestamp_ms=timestamp_ms)
         return True
+
+    def _closed_by_user(self) -> bool:
+        # Qt and Win32 say 1 while the window is open and less once it is closed; GTK and older Cocoa builds always
+        # say -1. Only a window seen open can be seen closed, so those go on until q or Esc.
+        visible = cv2.getWindowProperty(self.window, cv2.WND_PROP_VISIBLE)
+        if self._tells_visible is None:
+            self._tells_visible = visible >= 1
+        return self._tells_visible and visible < 1
 
     def close(self) -> None:
         """Finish the file, or close the window; a second call does nothing."""
