@@ -145,6 +145,16 @@ class GifSink:
             raise InputError(f"cannot write GIF {self.path}")
 
 
+def is_movie(path: Path) -> bool:
+    """Whether ``path`` names a video file or a GIF (what :func:`movie_sink` writes)."""
+    return path.suffix.lower() in VIDEO_FOURCC or path.suffix.lower() == ".gif"
+
+
+def movie_sink(path: Path, fps: float, size: tuple[int, int], overwrite: bool = False) -> VideoSink | GifSink:
+    """A :class:`GifSink` for a ``.gif``, else a :class:`VideoSink` (which names an unsupported suffix)."""
+    return GifSink(path, fps, overwrite) if path.suffix.lower() == ".gif" else VideoSink(path, fps, size, overwrite)
+
+
 class Preview:
     """A script's annotated frames, shown in a window or, with ``output``, written to a video or GIF file instead;
     :meth:`show` says whether to go on (False once ``q`` or Esc is pressed or the window is closed)::
@@ -171,10 +181,9 @@ class Preview:
 
             open_window(window, f"the {window!r} window")
             return
-        suffix = self.output.suffix.lower()
-        if suffix != ".gif" and suffix not in VIDEO_FOURCC:
-            raise InputError(f"unsupported video format {suffix or 'without a suffix'} ({self.output}): use one "
-                             f"of {', '.join([*VIDEO_FOURCC, '.gif'])}")
+        if not is_movie(self.output):
+            raise InputError(f"unsupported video format {self.output.suffix or 'without a suffix'} ({self.output}): "
+                             f"use one of {', '.join([*VIDEO_FOURCC, '.gif'])}")
         check_writable(self.output, overwrite, make_folders=False)
 
     def show(self, image: np.ndarray, timestamp_ms: float | None = None, pause: bool = False) -> bool:
@@ -191,8 +200,7 @@ class Preview:
                 if not pause or self.key >= 0:
                     return True
         if self._sink is None:
-            self._sink = (GifSink(self.output, self.fps, self.overwrite) if self.output.suffix.lower() == ".gif"
-                          else VideoSink(self.output, self.fps, (image.shape[1], image.shape[0]), self.overwrite))
+            self._sink = movie_sink(self.output, self.fps, (image.shape[1], image.shape[0]), self.overwrite)
         self._sink.write(image, timestamp_ms=timestamp_ms)
         return True
 

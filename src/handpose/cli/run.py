@@ -15,13 +15,14 @@ from ..sinks import (
     VIDEO_FOURCC,
     CsvSink,
     FolderSink,
-    GifSink,
     JsonlSink,
     Preview,
     UdpSink,
     VideoSink,
     check_not_input,
     check_writable,
+    is_movie,
+    movie_sink,
 )
 from .hooks import CommandHooks, hook_spec
 from .numbers import at_least, probability, zoom
@@ -102,17 +103,15 @@ def _open_sink(output: str, src: Any, first_shape: tuple[int, int], overwrite: b
     suffix = path.suffix.lower()
     fps = (src.fps or 25.0) / getattr(src, "stride", 1)  # a strided video plays at its true speed
     if src.kind == "images":
-        if suffix in VIDEO_FOURCC or suffix == ".gif":
+        if is_movie(path):
             if src.total == 1:
                 raise InputError(f"--output {output}: for an image input, give a folder or an image file name")
-            return VideoSink(path, fps, first_shape, overwrite) if suffix != ".gif" else GifSink(path, 5, overwrite)
+            return movie_sink(path, 5 if suffix == ".gif" else fps, first_shape, overwrite)
         if src.total == 1 and suffix in (".jpg", ".jpeg", ".png", ".bmp", ".webp"):
             return FolderSink(path.parent, overwrite, filename=path.name)
         return FolderSink(path, overwrite, root=src.root)
-    if suffix == ".gif":
-        return GifSink(path, fps, overwrite)
-    if suffix in VIDEO_FOURCC:
-        return VideoSink(path, fps, first_shape, overwrite)
+    if is_movie(path):
+        return movie_sink(path, fps, first_shape, overwrite)
     if suffix:
         raise InputError(f"--output {output}: unsupported format {suffix} (use {', '.join(VIDEO_FOURCC)}, .gif or "
                          "a folder)")
