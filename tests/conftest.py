@@ -41,17 +41,24 @@ def video_path() -> Path:
 
 class FakeWindow:
     """OpenCV's window calls, recorded; ``keys`` are what waitKey returns and ``visible`` what the window's
-    WND_PROP_VISIBLE reads, one per call (then none, and the last ``visible`` again)."""
+    WND_PROP_VISIBLE reads, one per call (then none, and the last ``visible`` again); a reading of None raises
+    cv2.error, as OpenCV's Qt build does once its window is closed ("NULL guiReceiver")."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, keys: list[int], visible: list[float] | float = 1.0) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, keys: list[int],
+                 visible: list[float | None] | float = 1.0) -> None:
         self.keys, self.shown, self.destroyed = list(keys), [], []
         self.visible = list(visible) if isinstance(visible, list) else [visible]
         monkeypatch.setattr(cv2, "namedWindow", lambda name, flags=0: None)
         monkeypatch.setattr(cv2, "imshow", lambda name, image: self.shown.append((name, image.shape)))
         monkeypatch.setattr(cv2, "waitKey", lambda delay=0: self.keys.pop(0) if self.keys else -1)
-        monkeypatch.setattr(cv2, "getWindowProperty",
-                            lambda name, prop: self.visible.pop(0) if len(self.visible) > 1 else self.visible[0])
+        monkeypatch.setattr(cv2, "getWindowProperty", self._visible)
         monkeypatch.setattr(cv2, "destroyWindow", self.destroyed.append)
+
+    def _visible(self, name: str, prop: int) -> float:
+        reading = self.visible.pop(0) if len(self.visible) > 1 else self.visible[0]
+        if reading is None:
+            raise cv2.error("NULL guiReceiver (please create a window) in function 'cvGetPropVisible_QT'")
+        return reading
 
 
 @pytest.fixture()

@@ -268,6 +268,12 @@ def test_preview_window_goes_on_until_q_esc_or_closed(fake_window) -> None:
     window = fake_window([], visible=[1.0, 0.0])  # the user clicked the window's close button
     with Preview("w") as preview:
         assert [preview.show(image), preview.show(image)] == [True, False]
+    window = fake_window([], visible=[1.0, None])  # Qt builds fail to read a closed window's property
+    with Preview("w") as preview:
+        assert [preview.show(image), preview.show(image)] == [True, False]
+    window = fake_window([-1] * 9, visible=[1.0, None])
+    with Preview("w") as preview:  # and so while a photo waits for a key
+        assert not preview.show(image, pause=True)
     window = fake_window([-1, -1, ord("q")], visible=-1.0)  # GTK builds cannot tell: q or Esc stops
     with Preview("w") as preview:
         assert [preview.show(image) for _ in range(3)] == [True, True, False]

@@ -206,8 +206,12 @@ class Preview:
 
     def _closed_by_user(self) -> bool:
         # Qt and Win32 say 1 while the window is open and less once it is closed; GTK and older Cocoa builds always
-        # say -1. Only a window seen open can be seen closed, so those go on until q or Esc.
-        visible = cv2.getWindowProperty(self.window, cv2.WND_PROP_VISIBLE)
+        # say -1. Only a window seen open can be seen closed, so those go on until q or Esc. Qt builds (the Linux
+        # opencv-python wheels) raise instead once the window is closed: its GUI receiver is gone.
+        try:
+            visible = cv2.getWindowProperty(self.window, cv2.WND_PROP_VISIBLE)
+        except cv2.error:
+            return True
         if self._tells_visible is None:
             self._tells_visible = visible >= 1
         return self._tells_visible and visible < 1
