@@ -210,6 +210,17 @@ def test_live_frames_play_back_in_real_time(tmp_path) -> None:
         got.append(min(shades, key=lambda s: abs(s - float(frame.mean()))))
     # slot 0, the first frame held over slot 1, slots 2 and 3; the 7.7 s pause is kept as 5 s of the third frame
     assert got == [40, 40, 90, 140] + [140] * 50 + [190]
+    # a stream that says 10 fps but sends 30 (an MJPEG or phone camera over http: FFmpeg guesses its rate): the
+    # frames that come before their slot are left out, so one second of it is still one second of video
+    v = VideoSink(tmp_path / "fast.mp4", 10.0, (64, 48), overwrite=True)
+    for i in range(31):
+        v.write(np.full((48, 64, 3), 8 * i, np.uint8), "http://phone/video", i * 100 / 3)
+    v.close()
+    cap = cv2.VideoCapture(str(tmp_path / "fast.mp4"))
+    means = []
+    while (frame := cap.read()[1]) is not None:
+        means.append(float(frame.mean()))
+    assert len(means) == 11 and means == sorted(means) and means[-1] > 8 * 28
     g = GifSink(tmp_path / "live.gif", 10.0)
     for shade, t in zip(shades, (0.0, 100.0, 400.0, 450.0), strict=True):
         g.write(np.full((48, 64, 3), shade, np.uint8), "camera:0", t)

@@ -72,9 +72,10 @@ class VideoSink:
         self._last: np.ndarray | None = None
 
     def write(self, image: np.ndarray, name: str | None = None, timestamp_ms: float | None = None) -> None:
-        """Add a frame. With ``timestamp_ms`` (a live source, whose frames come when processing allows) the last
-        frame is held over the slots of frames that were dropped, so the video plays back in real time; a gap
-        longer than 5 s is shortened to 5 s."""
+        """Add a frame. With ``timestamp_ms`` (a live source, whose frames come when processing allows) the video
+        plays back in real time: the last frame is held over the slots of frames that were dropped (a gap longer
+        than 5 s is shortened to 5 s), and a frame that comes before its slot, from a source faster than its
+        stated frame rate, is left out."""
         if (image.shape[1], image.shape[0]) != self.size:
             image = cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
         if timestamp_ms is not None:
@@ -87,6 +88,8 @@ class VideoSink:
                 self.writer.write(self._last)
                 self.count += 1
             self._last = image
+            if due < self.count:  # its slot is taken; it may still be held over the next gap
+                return
         self.writer.write(image)
         self.count += 1
 
