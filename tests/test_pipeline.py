@@ -246,6 +246,10 @@ def test_id_survives_a_short_loss_and_new_hand_gets_new_id(video_path) -> None:
         tracker.process(blank, t)
         t += 40
     assert tracker.process(frames[11], t).track_ids.tolist() == [2]
+    # frames given without a time are timed by the clock, in ms since the tracker was made
+    fresh = HandTracker(mode="video")
+    times = [fresh.process(blank).timestamp_ms for _ in range(3)]
+    assert 0 <= times[0] < 5000 and times == sorted(set(times))
 
 
 def test_mirrored_flips_handedness(photo_paths) -> None:

@@ -53,12 +53,15 @@ def test_video_source_timestamps(video_path) -> None:
 def test_live_source_hands_over_only_the_newest_frame(small_video) -> None:
     src = LiveSource(str(small_video), "test-stream", "stream", reconnects=0)
     with src:
-        got = []
+        got, times = [], []
         for frame in src:
             got.append(int(frame.image[0, 0, 0]))
+            times.append(frame.timestamp_ms)
             time.sleep(0.02)  # a consumer slower than the decoder
     assert len(got) < 30 and src.dropped > 0  # stale frames were dropped, not queued
     assert got == sorted(got)  # always newer frames, never an old one
+    # when each frame came, in ms since the source was opened (as a video file's times start at 0)
+    assert 0 <= times[0] < 2000 and times == sorted(set(times))
 
 
 def test_live_stream_reconnects_after_a_drop(small_video, caplog) -> None:

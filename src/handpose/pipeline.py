@@ -118,6 +118,7 @@ class HandTracker:
         self._frame = 0
         self._since_detect = 0
         self._last_t: float | None = None
+        self._made = time.monotonic()
         self.gesture_classifier: Any = None  # the optional gesture stage, see ``gestures`` below
         if gestures is not None:
             from .gestures import load_classifier
@@ -204,11 +205,12 @@ class HandTracker:
 
     # -- one frame -----------------------------------------------------------------------------------------
     def process(self, image: np.ndarray, timestamp_ms: float | None = None) -> Hands:
-        """Hands of one image (OpenCV BGR by default; gray, BGRA and ``color="rgb"`` work too)."""
+        """Hands of one image (OpenCV BGR by default; gray, BGRA and ``color="rgb"`` work too) taken at
+        ``timestamp_ms`` (by default: now, in ms since the tracker was made)."""
         self.clock.start()
         img, bgr = prepare(image, self.color)
         h, w = img.shape[:2]
-        t = float(timestamp_ms) if timestamp_ms is not None else time.monotonic() * 1e3
+        t = float(timestamp_ms) if timestamp_ms is not None else (time.monotonic() - self._made) * 1e3
         if not math.isfinite(t):  # NaN would pass every time test and poison the filters
             raise InputError(f"timestamp_ms must be a finite number of milliseconds, got {timestamp_ms}")
         self.clock.lap("prepare")

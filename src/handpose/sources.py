@@ -236,7 +236,8 @@ class VideoFiles(Source):
 
 
 class LiveSource(Source):
-    """A camera or network stream read on its own thread; iteration yields only the newest frame."""
+    """A camera or network stream read on its own thread; iteration yields only the newest frame, timed in ms
+    since the source was opened (when it was read off the device or stream)."""
 
     live = True
 
@@ -246,6 +247,7 @@ class LiveSource(Source):
         self.target = target
         self.reconnects = reconnects if kind == "stream" else 0
         self.cap = self._open()
+        self._opened = time.monotonic()
         self.fps = float(self.cap.get(cv2.CAP_PROP_FPS)) or None
         self._cond = threading.Condition()
         self._latest: tuple[np.ndarray, float] | None = None
@@ -287,7 +289,7 @@ class LiveSource(Source):
             with self._cond:
                 if self._latest is not None:
                     self.dropped += 1  # the consumer had not taken the previous frame: it is stale now
-                self._latest = (img, time.monotonic() * 1e3)
+                self._latest = (img, (time.monotonic() - self._opened) * 1e3)
                 self._seq += 1
                 self._cond.notify_all()
 
