@@ -380,6 +380,15 @@ def test_http_url_without_a_file_name_serving_an_image_is_read_once(photo_paths,
     with serve(tmp_path, content_type="image/jpeg") as base, open_source(f"{base}/photo") as src:
         frames = list(itertools.islice(src, 3))  # a stream would repeat it
     assert src.kind == "images" and len(frames) == 1 and frames[0].image.shape == (427, 640, 3)
+    # a server that says only "bytes" (object stores, download links): the image is told by its first bytes
+    for ctype in ("application/octet-stream", "binary/octet-stream"):
+        with serve(tmp_path, content_type=ctype) as base, open_source(f"{base}/photo?download=1") as src:
+            frames = list(itertools.islice(src, 3))
+        assert src.kind == "images" and len(frames) == 1 and frames[0].image.shape == (427, 640, 3)
+    (tmp_path / "page").write_text("<html><body>Sign in to download</body></html>")
+    # a login page instead of the file
+    with serve(tmp_path, content_type="application/octet-stream") as base, pytest.raises(InputError, match="not av"):
+        open_source(f"{base}/page")
 
 
 def test_annotated_copy_of_a_url_input_is_named_after_its_path(tmp_path) -> None:

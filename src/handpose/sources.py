@@ -354,12 +354,15 @@ def url_kind(text: str) -> str | None:
 
 
 def _finite_http(url: str) -> Source | None:
-    """An http(s) URL without a file name that serves an image (by its Content-Type) or a video file (it knows
-    its frame count) all the same: read it once, like a file. As a live stream it would be reconnected to, and so
-    replayed, without end."""
+    """An http(s) URL without a file name that serves an image (by its Content-Type, or its first bytes when the
+    server says only "bytes") or a video file (it knows its frame count) all the same: read it once, like a file.
+    As a live stream it would be reconnected to, and so replayed, without end."""
     if not url.lower().startswith(("http://", "https://")):
         return None
-    if _content_type(url).startswith("image/"):
+    content_type = _content_type(url)
+    if content_type.startswith("image/"):
+        return ImageUrl(url)
+    if content_type in UNTYPED and _looks_like_image(_first_bytes(url)):
         return ImageUrl(url)
     cap = cv2.VideoCapture(url)
     if cap.isOpened() and 1 <= cap.get(cv2.CAP_PROP_FRAME_COUNT) < 2**31:
@@ -377,6 +380,29 @@ def _content_type(url: str, timeout_s: float = 5.0) -> str:
             return str(response.headers.get_content_type() if response.headers.get("Content-Type") else "")
     except (OSError, ValueError):  # unreachable, HTTP errors, a server without HEAD: the stream's own open decides
         return ""
+
+
+# what object stores and download links call any file
+UNTYPED = ("", "application/octet-stream", "binary/octet-stream", "application/binary", "application/download")
+IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"BM", b"II*\x00", b"MM\x00*", b"\x00\x00\x00\x0cjP  \r\n",
+                    b"\xffO\xffQ", *(b"P%d" % k for k in range(1, 7)))
+
+
+def _looks_like_image(head: bytes) -> bool:
+    """Whether a file's first bytes are those of an image format handpose reads (see ``IMAGE_EXTS``)."""
+    return head.startswith(IMAGE_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
+def _first_bytes(url: str, n: int = 16, timeout_s: float = 5.0) -> bytes:
+    """The first ``n`` bytes served at ``url`` (asked for as a range; a server that sends all is cut off)."""
+    import urllib.request
+
+    try:
+        request = urllib.request.Request(url, headers={"Range": f"bytes=0-{n - 1}"})
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            return bytes(response.read(n))
+    except (OSError, ValueError):
+        return b""
 
 
 def _files_in(folder: Path, exts: set[str]) -> list[Path]:
