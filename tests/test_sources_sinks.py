@@ -389,6 +389,8 @@ def test_http_url_without_a_file_name_serving_an_image_is_read_once(photo_paths,
     # a login page instead of the file
     with serve(tmp_path, content_type="application/octet-stream") as base, pytest.raises(InputError, match="not av"):
         open_source(f"{base}/page")
+    with serve(tmp_path, content_type="text/html") as base, pytest.raises(InputError, match="is a text/html page"):
+        open_source(f"{base}/page")  # a video's web page (a video site's link) instead of the video
 
 
 def test_annotated_copy_of_a_url_input_is_named_after_its_path(tmp_path) -> None:

@@ -353,13 +353,26 @@ def url_kind(text: str) -> str | None:
     return "live"
 
 
-def _finite_http(url: str) -> Source | None:
+def _open_url(url: str, **options: Any) -> Source:
+    """A URL without a telling file name: a finite image or video read once, else a live stream."""
+    http = url.lower().startswith(("http://", "https://"))
+    content_type = _content_type(url) if http else ""
+    finite = _finite_http(url, content_type) if http else None
+    if finite is not None:
+        return finite
+    try:
+        return LiveSource(url, url, "stream", **options)
+    except InputError as e:
+        if content_type.startswith("text/") or content_type.endswith(("/json", "/xml", "+xml")):
+            raise InputError(f"{url} is a {content_type} page, not an image, a video or a stream: give the address "
+                             "of the file or stream itself") from e
+        raise
+
+
+def _finite_http(url: str, content_type: str) -> Source | None:
     """An http(s) URL without a file name that serves an image (by its Content-Type, or its first bytes when the
     server says only "bytes") or a video file (it knows its frame count) all the same: read it once, like a file.
     As a live stream it would be reconnected to, and so replayed, without end."""
-    if not url.lower().startswith(("http://", "https://")):
-        return None
-    content_type = _content_type(url)
     if content_type.startswith("image/"):
         return ImageUrl(url)
     if content_type in UNTYPED and _looks_like_image(_first_bytes(url)):
@@ -442,7 +455,7 @@ def open_source(source: Any, **options: Any) -> Source:
     if kind == "image":
         return ImageUrl(text)
     if kind == "live":
-        return _finite_http(text) or LiveSource(text, text, "stream", **options)
+        return _open_url(text, **options)
     path = Path(text).expanduser()
     if path.is_dir():
         images, videos = _files_in(path, IMAGE_EXTS), _files_in(path, VIDEO_EXTS)
