@@ -51,7 +51,7 @@ def test_video_source_timestamps(video_path) -> None:
 
 
 def test_live_source_hands_over_only_the_newest_frame(small_video) -> None:
-    src = LiveSource(str(small_video), "test-stream", "stream", reconnects=0)
+    src = LiveSource(str(small_video), "test-stream", "stream", reconnect_s=0)
     with src:
         got, times = [], []
         for frame in src:
@@ -66,17 +66,43 @@ def test_live_source_hands_over_only_the_newest_frame(small_video) -> None:
 
 def test_live_stream_reconnects_after_a_drop(small_video, caplog) -> None:
     # a file read as a stream "drops" at its end; the reader reconnects and the stream goes on from its start
-    src = LiveSource(str(small_video), "test-stream", "stream", reconnects=1)
+    src = LiveSource(str(small_video), "test-stream", "stream", reconnect_s=5)
     after_drop = 0  # frames handed over once the drop was logged; all but the first come from the new connection
     deadline = time.monotonic() + 20
     with caplog.at_level(logging.WARNING, logger="handpose"), src:
         for _ in src:
-            if "test-stream dropped; reconnecting (1/1)" in caplog.text:
+            if "test-stream dropped; reconnecting for up to 5 s" in caplog.text:
                 after_drop += 1
             if after_drop >= 2 or time.monotonic() > deadline:
                 break
             time.sleep(0.005)
-    assert after_drop >= 2
+    assert after_drop >= 2 and "test-stream reconnected after" in caplog.text
+
+
+def test_live_stream_outlasts_an_outage_longer_than_the_frame_timeout(small_video, monkeypatch, caplog) -> None:
+    # the stream (a file: it "drops" at its end) cannot be reached for 1.5 s, three times the wait for a frame
+    down_until: list[float] = []
+    real_open = LiveSource._open
+
+    def flaky_open(self: LiveSource) -> cv2.VideoCapture:
+        if not down_until:  # the first open, before the outage
+            down_until.append(0.0)
+        elif down_until[0] == 0.0:
+            down_until[0] = time.monotonic() + 1.5
+        if time.monotonic() < down_until[0]:
+            raise InputError("unreachable")
+        return real_open(self)
+
+    monkeypatch.setattr(LiveSource, "_open", flaky_open)
+    with caplog.at_level(logging.WARNING, logger="handpose"):
+        with LiveSource(str(small_video), "cam", "stream", reconnect_s=10, open_timeout_s=0.5) as src:
+            times = [f.timestamp_ms for f in itertools.islice(src, 40)]
+        assert "cam reconnected after" in caplog.text
+        assert len(times) == 40 and max(np.diff(times)) > 1400  # frames again after the outage
+        with LiveSource(str(small_video), "cam2", "stream", reconnect_s=0.3, open_timeout_s=0.5) as src:
+            down_until[0] = 0.0  # this time it stays down longer than the stream is waited for
+            n = sum(1 for _ in src)  # ends, with a warning, rather than raising
+        assert n >= 1 and "cam2: no more frames" in caplog.text
 
 
 def test_camera_and_stream_unavailable_are_clear() -> None:

@@ -7,6 +7,7 @@ frames are dropped instead of queueing up latency.
 
 from __future__ import annotations
 
+import contextlib
 import glob as globlib
 import itertools
 import logging
@@ -241,11 +242,16 @@ class LiveSource(Source):
 
     live = True
 
-    def __init__(self, target: int | str, name: str, kind: str, reconnects: int = 3, open_timeout_s: float = 10.0):
+    def __init__(self, target: int | str, name: str, kind: str, reconnect_s: float = 30.0,
+                 open_timeout_s: float = 10.0):
         super().__init__(name)
+        if not reconnect_s >= 0:
+            raise InputError(f"reconnect_s is how long to keep reconnecting to a dropped stream, >= 0 s; got "
+                             f"{reconnect_s}")
         self.kind = kind
         self.target = target
-        self.reconnects = reconnects if kind == "stream" else 0
+        self.reconnect_s = reconnect_s if kind == "stream" else 0.0  # a camera that stops has gone
+        self._reconnecting = False
         self.cap = self._open()
         self._opened = time.monotonic()
         self.fps = float(self.cap.get(cv2.CAP_PROP_FPS)) or None
@@ -267,25 +273,30 @@ class LiveSource(Source):
         return cap
 
     def _reader(self) -> None:
-        failures = 0
+        failures, dropped_at = 0, 0.0
         while not self._stop:
             ok, img = self.cap.read()
             if not ok or img is None:
                 failures += 1
-                if failures <= self.reconnects:
-                    log.warning("%s dropped; reconnecting (%d/%d)", self.name, failures, self.reconnects)
+                if failures == 1:
+                    dropped_at = time.monotonic()
+                    if self.reconnect_s > 0:
+                        log.warning("%s dropped; reconnecting for up to %g s", self.name, self.reconnect_s)
+                if time.monotonic() - dropped_at < self.reconnect_s:
+                    self._reconnecting = True
                     self.cap.release()
-                    time.sleep(min(2.0, 0.25 * 2**failures))
-                    try:
+                    # a short pause first (a blip), then every 2 s (a camera rebooting, a network coming back)
+                    time.sleep(min(2.0, 0.25 * 2**failures, max(0.0, dropped_at + self.reconnect_s - time.monotonic())))
+                    with contextlib.suppress(InputError):
                         self.cap = self._open()
-                    except InputError:
-                        continue
                     continue
                 with self._cond:
                     self._error = f"{self.name}: no more frames (the device or stream stopped)"
                     self._cond.notify_all()
                 return
-            failures = 0
+            if failures:
+                log.warning("%s reconnected after %.1f s", self.name, time.monotonic() - dropped_at)
+                failures, self._reconnecting = 0, False
             with self._cond:
                 if self._latest is not None:
                     self.dropped += 1  # the consumer had not taken the previous frame: it is stale now
@@ -296,8 +307,12 @@ class LiveSource(Source):
     def _newest(self, seen: int) -> tuple[np.ndarray, float, int] | None:
         """Wait for a frame newer than ``seen``; None when the source has ended."""
         with self._cond:
-            ok = self._cond.wait_for(lambda: self._seq != seen or self._error is not None or self._stop,
-                                     timeout=self._open_timeout_s)
+            ok = False
+            while not ok:
+                ok = self._cond.wait_for(lambda: self._seq != seen or self._error is not None or self._stop,
+                                         timeout=self._open_timeout_s)
+                if not self._reconnecting:  # a stream being reconnected to may take longer
+                    break
             if self._seq != seen and self._latest is not None:
                 img, t = self._latest
                 self._latest = None
@@ -440,7 +455,8 @@ def _files_source(images: list[Path], videos: list[Path], name: str, what: str, 
 
 
 def open_source(source: Any, **options: Any) -> Source:
-    """Open a source, ultralytics-style: a path, folder, glob, video, camera index or URL."""
+    """Open a source, ultralytics-style: a path, folder, glob, video, camera index or URL. ``options`` go to a
+    camera or stream (:class:`LiveSource`: ``reconnect_s``, ``open_timeout_s``)."""
     if isinstance(source, Source):
         return source
     if isinstance(source, (int, np.integer)) or (isinstance(source, str) and source.strip().isdigit()):

@@ -63,3 +63,11 @@ def zoom(text: str) -> float:
     if not 1.0 <= value <= 16.0:
         raise argparse.ArgumentTypeError(f"must be from 1 (whole frame only) to 16, got {text}")
     return value
+
+
+def seconds(text: str) -> float:
+    """A duration in seconds, 0 or more."""
+    value = _float(text)
+    if not value >= 0.0:  # NaN too
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, got {text}")
+    return value

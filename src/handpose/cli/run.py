@@ -25,7 +25,7 @@ from ..sinks import (
     movie_sink,
 )
 from .hooks import CommandHooks, hook_spec
-from .numbers import at_least, probability, zoom
+from .numbers import at_least, probability, seconds, zoom
 
 log = logging.getLogger("handpose")
 
@@ -93,6 +93,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=at_least(1), default=None, help="stop after N frames")
     p.add_argument("--stride", type=at_least(1), default=1,
                    help="videos: process every Nth frame (the others are skipped undecoded; times stay true)")
+    p.add_argument("--reconnect", type=seconds, default=30.0, metavar="S",
+                   help="a network stream that drops is reconnected to for up to S seconds (default 30; 0: the "
+                        "run ends at the first drop)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     add_tracker_options(p)
     p.set_defaults(handler=cmd_run)
@@ -234,7 +237,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..pipeline import HandTracker
     from ..sources import VideoFile, open_source
 
-    src = open_source(args.source)
+    src = open_source(args.source, reconnect_s=args.reconnect)
     with src:
         if args.stride > 1:
             if isinstance(src, VideoFile):
