@@ -6,6 +6,7 @@ import contextlib
 import itertools
 import json
 import logging
+import struct
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -169,6 +170,32 @@ def test_read_image_keeps_depth_and_channels(tmp_path) -> None:
     assert read_image(tmp_path / "deep.png").dtype == np.uint16
     cv2.imwrite(str(tmp_path / "alpha.png"), np.zeros((30, 40, 4), np.uint8))
     assert read_image(tmp_path / "alpha.png").shape == (30, 40, 4)
+    cv2.imwrite(str(tmp_path / "gray.jpg"), np.zeros((30, 40), np.uint8))
+    assert read_image(tmp_path / "gray.jpg").shape == (30, 40)
+
+
+def with_exif_orientation(jpeg: bytes, orientation: int) -> bytes:
+    """A JPEG with an Exif segment holding only its orientation (6: the camera was turned a quarter clockwise, as
+    phones write a portrait photo), written here byte by byte."""
+    tiff = b"MM\x00\x2a" + struct.pack(">IH", 8, 1) + struct.pack(">HHIHH", 0x0112, 3, 1, orientation, 0)
+    app1 = b"Exif\x00\x00" + tiff + struct.pack(">I", 0)
+    return jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + jpeg[2:]
+
+
+def test_phone_photos_are_read_upright(photo_paths, tmp_path, capsys, models_ready) -> None:
+    from handpose.cli import main
+
+    photo = next(p for p in photo_paths if p.name == "thumbs_up.jpg")
+    upright = cv2.rotate(cv2.imread(str(photo)), cv2.ROTATE_90_CLOCKWISE)  # what a photo viewer shows
+    (tmp_path / "portrait.jpg").write_bytes(with_exif_orientation(photo.read_bytes(), 6))
+    image = read_image(tmp_path / "portrait.jpg")
+    assert image.shape == upright.shape == (640, 521, 3)
+    assert np.abs(image.astype(int) - upright).mean() < 1
+    assert main(["run", str(tmp_path / "portrait.jpg"), "--json", "-", "--gestures", "builtin"]) == 0
+    record = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert (record["width"], record["height"]) == (521, 640) and len(record["hands"]) == 1
+    # held sideways, as the photo shows it, the thumb points right: no thumbs_up (read as stored, it was one)
+    assert record["hands"][0]["gesture"]["label"] != "thumbs_up"
 
 
 def test_truncated_video_ends_cleanly(tmp_path, caplog) -> None:

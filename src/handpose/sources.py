@@ -78,8 +78,11 @@ def fetch_image(url: str, timeout_s: float = 30.0) -> np.ndarray:
 
 
 def decode_image(data: np.ndarray, name: str) -> np.ndarray:
-    """An encoded image's bytes -> the image as-is; a clear InputError naming ``name`` when it cannot be used."""
-    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    """An encoded image's bytes -> the image as-is (depth, gray, alpha kept), turned upright as a phone photo's
+    EXIF orientation says; a clear InputError naming ``name`` when it cannot be used."""
+    # IMREAD_UNCHANGED ignores the orientation; a JPEG has no alpha to keep, so it is read with it applied
+    jpeg = data[:3].tobytes() == b"\xff\xd8\xff"
+    img = cv2.imdecode(data, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR if jpeg else cv2.IMREAD_UNCHANGED)
     if img is None:
         raise InputError(f"cannot decode image {name}: corrupt, truncated or not an image format OpenCV reads")
     if img.shape[0] * img.shape[1] > MAX_PIXELS:
