@@ -124,6 +124,25 @@ def test_missing_and_unsupported_sources(tmp_path) -> None:
         open_source(tmp_path / "empty")
     with pytest.raises(InputError, match="no images or videos match"):
         open_source(str(tmp_path / "*.png"))
+    (tmp_path / "iphone").mkdir()
+    (tmp_path / "iphone" / "IMG_0001.HEIC").write_bytes(b"\x00\x00\x00\x18ftypheic")
+    for source in (tmp_path / "iphone" / "IMG_0001.HEIC", tmp_path / "iphone"):
+        with pytest.raises(InputError, match="OpenCV does not read HEIC; convert them to JPEG"):
+            open_source(source)
+
+
+def test_avif_photos_are_read(photo_paths, tmp_path) -> None:
+    image = cv2.imread(str(photo_paths[0]))
+    ok, avif = cv2.imencode(".avif", image)
+    if not ok:
+        pytest.skip("this OpenCV build writes no AVIF")
+    (tmp_path / "hand.avif").write_bytes(avif.tobytes())
+    with open_source(tmp_path) as src:
+        frames = list(src)
+    assert len(frames) == 1 and frames[0].image.shape == image.shape
+    (tmp_path / "download").write_bytes(avif.tobytes())  # told by its first bytes, as the server says only "bytes"
+    with serve(tmp_path, content_type="application/octet-stream") as base, open_source(f"{base}/download") as src:
+        assert src.kind == "images" and next(iter(src)).image.shape == image.shape
 
 
 def _clip(path, frames) -> None:

@@ -27,7 +27,8 @@ from .imaging import MAX_PIXELS
 
 log = logging.getLogger("handpose")
 
-IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".jp2", ".pgm", ".ppm", ".pbm", ".pnm"}
+IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".avif", ".jp2", ".pgm", ".ppm", ".pbm",
+              ".pnm"}
 VIDEO_EXTS = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".gif", ".ts"}
 STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://")
 
@@ -421,7 +422,8 @@ IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"BM", b"II*\x00", b"
 
 def _looks_like_image(head: bytes) -> bool:
     """Whether a file's first bytes are those of an image format handpose reads (see ``IMAGE_EXTS``)."""
-    return head.startswith(IMAGE_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+    return (head.startswith(IMAGE_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+            or head[4:12] in (b"ftypavif", b"ftypavis"))
 
 
 def _first_bytes(url: str, n: int = 16, timeout_s: float = 5.0) -> bytes:
@@ -440,11 +442,20 @@ def _files_in(folder: Path, exts: set[str]) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in exts)
 
 
+def _format_hint(suffix: str) -> str:
+    """What to do with a common format OpenCV does not read."""
+    if suffix in (".heic", ".heif"):
+        return " (iPhone photos: OpenCV does not read HEIC; convert them to JPEG, or set the camera to 'Most " \
+               "Compatible')"
+    return ""
+
+
 def _folder_hint(folder: Path) -> str:
     """Why a folder gave no images or videos, and what to pass instead."""
     if glob_files(os.path.join(globlib.escape(str(folder)), "**", "*"), IMAGE_EXTS | VIDEO_EXTS):
         return f": its subfolders hold some, pass a quoted glob such as '{folder / '**' / '*.jpg'}'"
-    return f" (looked for {', '.join(sorted(IMAGE_EXTS | VIDEO_EXTS))})"
+    heic = next((p.suffix.lower() for p in folder.iterdir() if p.suffix.lower() in (".heic", ".heif")), "")
+    return f" (looked for {', '.join(sorted(IMAGE_EXTS | VIDEO_EXTS))}){_format_hint(heic)}"
 
 
 def _files_source(images: list[Path], videos: list[Path], name: str, what: str, example: Path) -> Source:
@@ -494,7 +505,7 @@ def open_source(source: Any, **options: Any) -> Source:
         return ImageFiles([path], str(path))
     if suffix in VIDEO_EXTS:
         return VideoFile(path)
-    raise InputError(f"unsupported file type {suffix or '(none)'}: {path}")
+    raise InputError(f"unsupported file type {suffix or '(none)'}: {path}{_format_hint(suffix)}")
 
 
 def is_image_source(src: Source) -> bool:
