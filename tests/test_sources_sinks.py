@@ -51,6 +51,15 @@ def test_video_source_timestamps(video_path) -> None:
     assert len(frames) == 202 and frames[10] == (10, 400.0)
 
 
+def test_variable_frame_rate_video_keeps_each_frames_own_time() -> None:
+    # made here with ffmpeg from 20 flat gray frames: 10 at 25 fps, then 10 about 120 ms apart (a phone in dim
+    # light); OpenCV states the average rate, 14.7 fps, by which frame 19 would be at 1292 ms instead of 1480
+    with open_source(Path(__file__).parent / "fixtures" / "vfr_20frames.mp4") as src:
+        times = [f.timestamp_ms for f in src]
+    assert src.fps < 15 and times[:10] == pytest.approx([40.0 * i for i in range(10)])
+    assert all(b - a >= 80 for a, b in itertools.pairwise(times[10:])) and times[-1] == pytest.approx(1480)
+
+
 def test_live_source_hands_over_only_the_newest_frame(small_video) -> None:
     src = LiveSource(str(small_video), "test-stream", "stream", reconnect_s=0)
     with src:

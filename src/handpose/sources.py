@@ -11,6 +11,7 @@ import contextlib
 import glob as globlib
 import itertools
 import logging
+import math
 import os
 import threading
 import time
@@ -196,7 +197,7 @@ class VideoFile(Source):
         return self
 
     def __iter__(self) -> Iterator[Frame]:
-        i = 0
+        i, t, period = 0, -math.inf, 1000.0 / (self.fps or 30.0)
         while True:
             if i % self.stride:
                 if not self.cap.grab():
@@ -206,7 +207,11 @@ class VideoFile(Source):
             ok, img = self.cap.read()
             if not ok or img is None:
                 break
-            yield Frame(img, i, i * 1000.0 / (self.fps or 30.0), self.name)
+            # the frame's own time in the file: a phone's variable-rate video is not index / average fps; a
+            # container that gives no usable time falls back to the frame's place at the stated rate
+            pts = self.cap.get(cv2.CAP_PROP_POS_MSEC)
+            t = pts if math.isfinite(pts) and pts > t and (pts > 0 or i == 0) else max(i * period, t + period)
+            yield Frame(img, i, t, self.name)
             i += 1
         self.frames_read = i
         if i == 0:
