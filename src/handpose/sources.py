@@ -209,7 +209,7 @@ class VideoFile(Source):
                 break
             # the frame's own time in the file: a phone's variable-rate video is not index / average fps; a
             # container that gives no usable time falls back to the frame's place at the stated rate
-            pts = self.cap.get(cv2.CAP_PROP_POS_MSEC)
+            pts = round(self.cap.get(cv2.CAP_PROP_POS_MSEC), 3)  # to the microsecond: 8040.000000000001 is 8040
             t = pts if math.isfinite(pts) and pts > t and (pts > 0 or i == 0) else max(i * period, t + period)
             yield Frame(img, i, t, self.name)
             i += 1

@@ -224,7 +224,7 @@ class _Run:
                 if ended:
                     for writer in self.records:
                         writer.write({"source": src.name, "end_of_stream": True, "frame": None,
-                                      "timestamp_ms": hands.timestamp_ms, "hands": [],
+                                      "timestamp_ms": round(hands.timestamp_ms, 3), "hands": [],
                                       "events": [e.to_dict() for e in ended]})
         finally:
             bar.close()
