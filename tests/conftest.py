@@ -48,6 +48,7 @@ class FakeWindow:
                  visible: list[float | None] | float = 1.0) -> None:
         self.keys, self.shown, self.destroyed = list(keys), [], []
         self.visible = list(visible) if isinstance(visible, list) else [visible]
+        monkeypatch.setenv("DISPLAY", ":0")  # a desktop, as far as handpose can tell
         monkeypatch.setattr(cv2, "namedWindow", lambda name, flags=0: None)
         monkeypatch.setattr(cv2, "imshow", lambda name, image: self.shown.append((name, image.shape)))
         monkeypatch.setattr(cv2, "waitKey", lambda delay=0: self.keys.pop(0) if self.keys else -1)

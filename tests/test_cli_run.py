@@ -367,17 +367,28 @@ def test_cli_subprocess_has_no_traceback(tmp_path) -> None:
     assert version.stdout.startswith("handpose ")
 
 
-def test_show_without_gui_is_a_clear_error(photo_paths, capsys) -> None:
-    import cv2
+def test_show_without_gui_is_a_clear_error(photo_paths, capsys, monkeypatch) -> None:
+    from handpose.cli.doctor import _gui
 
-    try:
-        cv2.namedWindow("probe")
-        cv2.destroyWindow("probe")
-        pytest.skip("this OpenCV has a GUI and a display")
-    except cv2.error:
-        pass
+    if _gui():  # opening a window to find out could abort the process (Qt without a display)
+        pytest.skip(f"this OpenCV has a GUI ({_gui()})")
+    monkeypatch.setenv("DISPLAY", ":0")  # a desktop: the missing GUI is what stops it
     code, _, err = run_cli(str(photo_paths[0]), "--show", capsys=capsys)
     assert code == 1 and "--show: the 'handpose' window needs OpenCV with GUI support" in err
+
+
+def test_show_without_a_display_is_a_clear_error(photo_paths, capsys, monkeypatch) -> None:
+    # an SSH session or a server: OpenCV's Qt build would abort the process when asked for a window there
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    code, _, err = run_cli(str(photo_paths[0]), "--show", capsys=capsys)
+    assert code == 1 and "--show: the 'handpose' window cannot open: no display (DISPLAY is not set" in err
+    from handpose.cli import main
+
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "windows  no: headless OpenCV" in out or "but no display (DISPLAY is not set" in out
 
 
 JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 import cv2
@@ -15,8 +17,23 @@ from .results import FINGERS, SKELETON, Hands
 GUI_FIX = "pip uninstall -y opencv-python-headless && pip install opencv-python"
 
 
+def no_display() -> str | None:
+    """Why no window can open here (a Linux server or an SSH session has no display), or None when one may.
+
+    OpenCV's Qt build (the Linux opencv-python wheels) does not fail there: Qt aborts the whole process. So it is
+    asked before any window is opened."""
+    if sys.platform.startswith(("win", "darwin")) or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    if os.environ.get("QT_QPA_PLATFORM", "xcb").split(":")[0] not in ("xcb", ""):  # offscreen, vnc, eglfs...
+        return None
+    return "no display (DISPLAY is not set: a server, a container, or an SSH session without -X)"
+
+
 def open_window(name: str, what: str) -> None:
     """Open an OpenCV window for ``what`` (e.g. ``--show``), or say how to get an OpenCV that can."""
+    reason = no_display()
+    if reason is not None:
+        raise InputError(f"{what} cannot open: {reason}; write the frames to a video file instead")
     try:
         cv2.namedWindow(name, cv2.WINDOW_NORMAL)
     except cv2.error as e:

@@ -137,10 +137,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         detail = info.get("delegates") or info.get("providers") or info.get("devices")
         print(f"engine   {name}: {', '.join(detail)}")
     print(f"auto     engine='auto' uses {r['engines']['auto']}")
-    from ..draw import GUI_FIX
+    from ..draw import GUI_FIX, no_display
 
-    windows = (f"{r['gui']} (--show works)" if r["gui"] else
-               f"no: headless OpenCV, fine for files and servers; for --show and camera recording: {GUI_FIX}")
+    reason = no_display()
+    windows = (f"no: headless OpenCV, fine for files and servers; for --show and camera recording: {GUI_FIX}"
+               if not r["gui"] else f"{r['gui']}, but {reason}: no --show here" if reason else
+               f"{r['gui']} (--show works)")
     print(f"windows  {windows}")
     print(f"cache    {r['cache']}")
     for name, m in r["models"].items():
