@@ -309,6 +309,8 @@ def test_bad_single_inputs_fail_with_one_clear_line(kind, tmp_path, capsys) -> N
 @pytest.mark.parametrize(("argv", "message"), [
     (["run", "x.jpg", "--limit", "0"], "argument --limit: must be at least 1, got 0"),
     (["run", "rtsp://cam/1", "--reconnect", "-5"], "argument --reconnect: must be 0 or more seconds, got -5"),
+    (["run", "0", "--size", "1280"], "argument --size: expected WIDTHxHEIGHT in pixels such as 1280x720, got '1280'"),
+    (["run", "0", "--fps", "0"], "argument --fps: must be above 0, got 0"),
     (["run", "x.jpg", "--detect-every", "-2"], "argument --detect-every: must be at least 1, got -2"),
     (["run", "x.jpg", "--max-hands", "two"], "argument --max-hands: expected a whole number, got 'two'"),
     (["run", "x.jpg", "--min-presence", "1.5"], "argument --min-presence: must be a probability from 0 to 1, got 1.5"),

@@ -115,6 +115,57 @@ def test_live_stream_outlasts_an_outage_longer_than_the_frame_timeout(small_vide
         assert n >= 1 and "cam2: no more frames" in caplog.text
 
 
+class FakeCamera:
+    """A USB webcam as OpenCV sees it: 640x480 uncompressed until asked otherwise; it has 1280x720 too."""
+
+    modes = ((640, 480), (1280, 720))
+
+    def __init__(self, target: int) -> None:
+        self.asked: dict[int, float] = {}
+        self.props = {cv2.CAP_PROP_FRAME_WIDTH: 640.0, cv2.CAP_PROP_FRAME_HEIGHT: 480.0, cv2.CAP_PROP_FPS: 30.0}
+        FakeCamera.last = self
+
+    def isOpened(self) -> bool:
+        return True
+
+    def set(self, prop: int, value: float) -> bool:
+        self.asked[prop] = value
+        size = (self.asked.get(cv2.CAP_PROP_FRAME_WIDTH, 640), self.asked.get(cv2.CAP_PROP_FRAME_HEIGHT, 480))
+        w, h = size if size in self.modes else (640, 480)
+        self.props.update({cv2.CAP_PROP_FRAME_WIDTH: float(w), cv2.CAP_PROP_FRAME_HEIGHT: float(h)})
+        return True
+
+    def get(self, prop: int) -> float:
+        return self.props.get(prop, 0.0)
+
+    def read(self) -> tuple[bool, np.ndarray]:
+        time.sleep(0.01)
+        w, h = int(self.props[cv2.CAP_PROP_FRAME_WIDTH]), int(self.props[cv2.CAP_PROP_FRAME_HEIGHT])
+        return True, np.zeros((h, w, 3), np.uint8)
+
+    def release(self) -> None:
+        pass
+
+
+def test_a_camera_is_asked_for_a_frame_size_and_rate(monkeypatch, caplog, tmp_path, capsys, video_path) -> None:
+    from handpose.cli import main
+
+    monkeypatch.setattr(cv2, "VideoCapture", FakeCamera)
+    with open_source(0, size=(1280, 720), fps=30) as src:
+        assert src.kind == "camera" and next(iter(src)).image.shape == (720, 1280, 3)
+    asked = FakeCamera.last.asked
+    assert asked[cv2.CAP_PROP_FOURCC] == cv2.VideoWriter.fourcc(*"MJPG") and asked[cv2.CAP_PROP_FPS] == 30
+    with caplog.at_level(logging.WARNING, logger="handpose"), open_source(0, size=(1920, 1080)) as src:
+        assert next(iter(src)).image.shape == (480, 640, 3)
+    assert "camera:0 gives 640x480 frames, not the 1920x1080 asked for" in caplog.text
+    assert main(["run", "0", "--size", "1280x720", "--limit", "2", "--json", str(tmp_path / "h.jsonl")]) == 0
+    assert [json.loads(line)["width"] for line in (tmp_path / "h.jsonl").read_text().splitlines()] == [1280, 1280]
+    assert main(["run", str(video_path), "--size", "1280x720"]) == 1
+    assert "--size is asked of a camera, and" in capsys.readouterr().err
+    with pytest.raises(InputError, match="asked of a camera; rtsp://cam/1's are set where it is sent from"):
+        open_source("rtsp://cam/1", fps=30)
+
+
 def test_camera_and_stream_unavailable_are_clear() -> None:
     with pytest.raises(InputError, match="camera 97 is not available"):
         open_source(97)

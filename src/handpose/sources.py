@@ -252,13 +252,21 @@ class LiveSource(Source):
     live = True
 
     def __init__(self, target: int | str, name: str, kind: str, reconnect_s: float = 30.0,
-                 open_timeout_s: float = 10.0):
+                 open_timeout_s: float = 10.0, size: tuple[int, int] | None = None, fps: float | None = None):
+        """``size`` (width, height) and ``fps``: what to ask a camera for (a stream's are its sender's)."""
         super().__init__(name)
         if not reconnect_s >= 0:
             raise InputError(f"reconnect_s is how long to keep reconnecting to a dropped stream, >= 0 s; got "
                              f"{reconnect_s}")
+        if (size is not None or fps is not None) and kind != "camera":
+            raise InputError(f"a frame size or rate is asked of a camera; {name}'s are set where it is sent from")
+        if size is not None and not (len(size) == 2 and min(size) >= 1):
+            raise InputError(f"size is (width, height) in pixels, got {size}")
+        if fps is not None and not fps > 0:
+            raise InputError(f"fps must be above 0, got {fps}")
         self.kind = kind
         self.target = target
+        self.asked = (tuple(int(v) for v in size) if size is not None else None, fps)
         self.reconnect_s = reconnect_s if kind == "stream" else 0.0  # a camera that stops has gone
         self._reconnecting = False
         self.cap = self._open()
@@ -279,6 +287,20 @@ class LiveSource(Source):
         if not cap.isOpened():
             what = f"camera {self.target}" if self.kind == "camera" else f"stream {self.name}"
             raise InputError(f"{what} is not available (not connected, in use, or unreachable)")
+        size, fps = self.asked
+        if size is not None:
+            # USB webcams send large frames at full rate only compressed: uncompressed 1280x720 is often 10 fps
+            cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter.fourcc(*"MJPG"))
+            cap.set(cv2.CAP_PROP_FRAME_WIDTH, size[0])
+            cap.set(cv2.CAP_PROP_FRAME_HEIGHT, size[1])
+        if fps is not None:
+            cap.set(cv2.CAP_PROP_FPS, fps)
+        given = (round(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), round(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+        if size is not None and given != size:
+            log.warning("%s gives %dx%d frames, not the %dx%d asked for (the nearest size it has)", self.name,
+                        *given, *size)
+        if fps is not None and abs(cap.get(cv2.CAP_PROP_FPS) - fps) > 0.5:
+            log.warning("%s runs at %g fps, not the %g asked for", self.name, cap.get(cv2.CAP_PROP_FPS), fps)
         return cap
 
     def _reader(self) -> None:
@@ -475,7 +497,7 @@ def _files_source(images: list[Path], videos: list[Path], name: str, what: str, 
 
 def open_source(source: Any, **options: Any) -> Source:
     """Open a source, ultralytics-style: a path, folder, glob, video, camera index or URL. ``options`` go to a
-    camera or stream (:class:`LiveSource`: ``reconnect_s``, ``open_timeout_s``)."""
+    camera or stream (:class:`LiveSource`: ``reconnect_s``, ``open_timeout_s``; a camera's ``size``, ``fps``)."""
     if isinstance(source, Source):
         return source
     if isinstance(source, (int, np.integer)) or (isinstance(source, str) and source.strip().isdigit()):

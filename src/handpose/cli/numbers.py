@@ -71,3 +71,19 @@ def seconds(text: str) -> float:
     if not value >= 0.0:  # NaN too
         raise argparse.ArgumentTypeError(f"must be 0 or more seconds, got {text}")
     return value
+
+
+def frame_size(text: str) -> tuple[int, int]:
+    """WIDTHxHEIGHT in pixels, e.g. 1280x720."""
+    width, x, height = text.lower().partition("x")
+    if not x or not width.strip().isdigit() or not height.strip().isdigit() or min(int(width), int(height)) < 1:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT in pixels such as 1280x720, got {text!r}")
+    return int(width), int(height)
+
+
+def positive(text: str) -> float:
+    """A number above 0."""
+    value = _float(text)
+    if not value > 0.0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value

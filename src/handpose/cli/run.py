@@ -25,7 +25,7 @@ from ..sinks import (
     movie_sink,
 )
 from .hooks import CommandHooks, hook_spec
-from .numbers import at_least, probability, seconds, zoom
+from .numbers import at_least, frame_size, positive, probability, seconds, zoom
 
 log = logging.getLogger("handpose")
 
@@ -93,6 +93,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=at_least(1), default=None, help="stop after N frames")
     p.add_argument("--stride", type=at_least(1), default=1,
                    help="videos: process every Nth frame (the others are skipped undecoded; times stay true)")
+    p.add_argument("--size", type=frame_size, default=None, metavar="WxH",
+                   help="cameras: ask for frames of this size, e.g. 1280x720 (for far hands; compressed MJPG, which "
+                        "USB webcams need for large frames at full rate)")
+    p.add_argument("--fps", type=positive, default=None, help="cameras: ask for this frame rate")
     p.add_argument("--reconnect", type=seconds, default=30.0, metavar="S",
                    help="a network stream that drops is reconnected to for up to S seconds (default 30; 0: the "
                         "run ends at the first drop)")
@@ -237,8 +241,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..pipeline import HandTracker
     from ..sources import VideoFile, open_source
 
-    src = open_source(args.source, reconnect_s=args.reconnect)
+    asked = {k: v for k, v in (("size", args.size), ("fps", args.fps)) if v is not None}
+    src = open_source(args.source, reconnect_s=args.reconnect, **asked)
     with src:
+        if asked and src.kind != "camera":
+            raise InputError(f"--{' and --'.join(asked)} {'is' if len(asked) == 1 else 'are'} asked of a camera, "
+                             f"and {args.source} is not one")
         if args.stride > 1:
             if isinstance(src, VideoFile):
                 src.every(args.stride)
