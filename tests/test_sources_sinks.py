@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from handpose.errors import InputError
-from handpose.sinks import FolderSink, GifSink, JsonlSink, Preview, VideoSink
+from handpose.sinks import FolderSink, GifSink, JsonlSink, Preview, VideoSink, write_image
 from handpose.sources import LiveSource, open_source, read_image, url_kind
 
 from .conftest import shared_path
@@ -362,6 +362,23 @@ def test_live_frames_play_back_in_real_time(tmp_path) -> None:
     g.close()
     ok, anim = cv2.imreadanimation(str(tmp_path / "live.gif"))
     assert ok and list(anim.durations) == [100, 300, 50, 100]
+
+
+def test_images_and_gifs_are_written_under_any_folder_name(tmp_path) -> None:
+    # written as bytes by Python (on Windows cv2.imwrite cannot reach a folder named outside the code page; that
+    # case is not run here, where every path works)
+    folder = tmp_path / "José 手"
+    sink = FolderSink(folder)
+    sink.write(np.full((48, 64, 3), 90, np.uint8), "hand.jpg")
+    assert read_image(folder / "hand.jpg").shape == (48, 64, 3)
+    g = GifSink(folder / "hand.gif", 10.0)
+    for shade in (40, 90):
+        g.write(np.full((48, 64, 3), shade, np.uint8))
+    g.close()
+    ok, anim = cv2.imreadanimation(str(folder / "hand.gif"))
+    assert ok and len(anim.frames) == 2
+    with pytest.raises(InputError, match="cannot write image .*no encoder for .abc"):
+        write_image(folder / "hand.abc", np.zeros((4, 4, 3), np.uint8))
 
 
 def test_sinks_never_overwrite_without_asking(tmp_path) -> None:

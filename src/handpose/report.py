@@ -9,8 +9,7 @@ import cv2
 import numpy as np
 
 from .benchmark import STAGE_LABELS, STAGES
-from .errors import InputError
-from .sinks import make_folder
+from .sinks import make_folder, write_image
 
 
 def _table(headers: list[str], rows: list[list[str]], markdown: bool) -> list[str]:
@@ -144,6 +143,5 @@ def plot(report: dict[str, Any], path: str | Path) -> Path:
             lx, ly = 20, ly + 26
     path = Path(path)
     make_folder(path.parent)
-    if not cv2.imwrite(str(path), img):
-        raise InputError(f"cannot write image {path}")
+    write_image(path, img)
     return path

@@ -55,6 +55,18 @@ def make_folder(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
 
 
+def write_image(path: Path, image: np.ndarray) -> None:
+    """Write an image file (its format by the suffix) at any path: ``cv2.imwrite`` cannot reach a folder named
+    outside the system's code page on Windows (``C:\\Users\\José``), bytes written by Python can."""
+    try:
+        ok, data = cv2.imencode(path.suffix or ".png", image)
+    except cv2.error:
+        ok = False
+    if not ok:
+        raise InputError(f"cannot write image {path}: OpenCV has no encoder for {path.suffix or 'no suffix'}")
+    data.tofile(path)
+
+
 class VideoSink:
     """An annotated video of the same size and frame rate as the input."""
 
@@ -144,7 +156,10 @@ class GifSink:
         else:
             anim.durations = [max(20, round(period))] * len(self.frames)
         anim.loop_count = 0
-        if not cv2.imwriteanimation(str(self.path), anim):
+        ok, data = cv2.imencodeanimation(".gif", anim) if hasattr(cv2, "imencodeanimation") else (False, None)
+        if ok:  # bytes written by Python reach any path (see write_image)
+            np.asarray(data).tofile(self.path)
+        elif not cv2.imwriteanimation(str(self.path), anim):
             raise InputError(f"cannot write GIF {self.path}")
 
 
@@ -276,8 +291,7 @@ class FolderSink:
         if name is not None:
             check_not_input(target, [Path(name)])
         check_writable(target, self.overwrite)
-        if not cv2.imwrite(str(target), image):
-            raise InputError(f"cannot write image {target}")
+        write_image(target, image)
         self._written.add(target)
         self.count += 1
 

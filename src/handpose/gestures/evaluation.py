@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from ..errors import HandposeError
-from ..sinks import make_folder
+from ..sinks import make_folder, write_image
 from ..sources import IMAGE_EXTS, VIDEO_EXTS, glob_files, is_glob
 from .classifier import GestureClassifier, split_last
 from .dataset import load_dataset
@@ -184,8 +184,7 @@ def confusion_png(report: dict[str, Any], path: Path) -> Path:
     cv2.putText(img, f"accuracy {report['accuracy']:.3f} (n={report['n']}); rows: true, columns: predicted",
                 (8, img.shape[0] - 14), font, 0.45, (20, 20, 20), 1, cv2.LINE_AA)
     make_folder(path.parent)
-    if not cv2.imwrite(str(path), img):
-        raise HandposeError(f"cannot write image {path}")
+    write_image(path, img)
     return path
 
 
