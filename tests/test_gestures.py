@@ -11,7 +11,7 @@ import pytest
 
 from handpose import EventBanner, HandTracker
 from handpose.cli import main
-from handpose.errors import HandposeError
+from handpose.errors import HandposeError, InputError
 from handpose.gestures import (
     DEFAULTS,
     FEATURE_VERSION,
@@ -1050,19 +1050,25 @@ def test_camera_recording_labels_the_hand_shown_when_a_key_is_pressed(monkeypatc
 
     real_open, opened = recording.open_source, []
 
-    def camera(target: int | str) -> recording.Source:
-        opened.append(target)
+    def camera(target: int | str, **asked) -> recording.Source:
+        opened.append((target, asked))
         return real_open(video_path)  # the camera shows the shared clip
 
     monkeypatch.setattr(recording, "open_source", camera)
     window = fake_window([-1] * 30 + [ord("1")] + [-1] * 9 + [ord("2"), ord("3"), ord("2"), ord("q")])
-    data = record("0", labels="open,fist")
-    assert opened == [0] and len(window.shown) == 44 and window.destroyed == ["handpose record"]
+    data = record("0", labels="open,fist", size=(1280, 720))
+    assert opened == [(0, {"size": (1280, 720)})] and len(window.shown) == 44
+    assert window.destroyed == ["handpose record"]
     assert data.labels == ["open", "fist", "fist"]  # key 3 is no label; q stops
     assert [s.rsplit("#", 1)[1] for s in data.sources] == ["30", "40", "42"]
     assert all(p.shape == (21, 3) for p in data.points)
     window = fake_window([-1, ord("1")], visible=[1.0, 0.0])  # the window was closed: the recording ends there
     assert len(record("0", labels="open,fist")) == 0 and len(window.shown) == 2
+
+
+def test_a_frame_size_is_asked_of_a_camera_only(tmp_path) -> None:
+    with pytest.raises(InputError, match="--size and --fps are asked of a camera, and .* is not one"):
+        record(str(tmp_path), size=(1280, 720), fps=30)
 
 
 def test_recording_an_image_url_says_what_to_do_instead() -> None:

@@ -12,7 +12,7 @@ import numpy as np
 from ..errors import HandposeError
 from ..sinks import check_not_input, check_writable
 from ..sources import IMAGE_EXTS, VIDEO_EXTS
-from .numbers import at_least, folds, fraction, zoom
+from .numbers import at_least, folds, fraction, frame_size, positive, zoom
 
 if TYPE_CHECKING:
     from ..gestures.recognizer import GestureRecognizer
@@ -43,6 +43,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--mirrored", action="store_true", help="the input is a mirrored selfie view")
     r.add_argument("--zoom", type=zoom, default=1.0, metavar="Z", help="also look for hands in tiles seen Z times "
                    "closer (people far from the camera; as 'handpose run --zoom')")
+    r.add_argument("--size", type=frame_size, default=None, metavar="WxH",
+                   help="camera: ask for frames of this size, e.g. 1280x720 (as 'handpose run --size')")
+    r.add_argument("--fps", type=positive, default=None, help="camera: ask for this frame rate")
     r.add_argument("--overwrite", action="store_true")
     r.add_argument("--append", action="store_true", help="add rows to an existing dataset")
     r.set_defaults(handler=cmd_record)
@@ -100,7 +103,8 @@ def cmd_record(args: argparse.Namespace) -> int:
     if out.exists() and args.append and not str(args.source).lower().endswith(".csv"):  # an import has its own kind
         check_appendable(out, args.kind)  # before recording, so a recording is never lost to a wrong file
     data = record(args.source, kind=args.kind, label=args.label, labels=args.labels, labels_file=args.labels_file,
-                  every=args.every, mirrored=args.mirrored, keypoint=args.keypoint, zoom=args.zoom)
+                  every=args.every, mirrored=args.mirrored, keypoint=args.keypoint, zoom=args.zoom,
+                  size=args.size, fps=args.fps)
     left_out = [(f"{len(left)} inputs {what}", left) for left, what in
                 ((data.undetected, "without a hand"), (data.unreadable, "that could not be read")) if left]
     if len(data) == 0:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain, groupby
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import HandposeError, InputError
 from ..sources import IMAGE_EXTS, VIDEO_EXTS, Frame, Source, glob_files, is_glob, open_source, url_kind
@@ -152,7 +152,8 @@ def _restarts() -> Callable[[Hands], int]:
     return key
 
 
-def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], view: _View) -> None:
+def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], view: _View,
+                 asked: dict[str, Any]) -> None:
     """Live (a camera index or a stream URL): the keys 1..9 label the current hand with labels[0..8]; q or Esc
     stops."""
     import cv2
@@ -172,7 +173,7 @@ def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], view: 
         raise InputError(f"camera recording: {e}") from e
     trajectories = _history(data)
     counts = dict.fromkeys(labels, 0)
-    with window, open_source(target) as src:
+    with window, open_source(target, **asked) as src:
         for frame in src:
             hands = tracker.process_frame(frame)
             if hands is None or frame.image is None:
@@ -195,12 +196,14 @@ def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], view: 
 
 def record(source: str, kind: str = "hand", label: str | None = None, labels: str | None = None,
            labels_file: str | None = None, every: int = 1, mirrored: bool = False,
-           keypoint: int | str | None = None, zoom: float = 1.0) -> LandmarkSet:
+           keypoint: int | str | None = None, zoom: float = 1.0, size: tuple[int, int] | None = None,
+           fps: float | None = None) -> LandmarkSet:
     """Build a :class:`LandmarkSet` from a source (see ``handpose gestures record --help``).
 
     Trajectories follow ``keypoint`` (an index or a name such as ``"wrist"``; default the index fingertip); for
     an imported point-history CSV it says which keypoint the file followed. ``zoom`` > 1 also looks for hands
     in tiles seen that many times closer (people far from the camera; see :class:`~handpose.HandTracker`).
+    ``size`` (width, height) and ``fps``: what to ask a camera for.
     """
     if kind not in ("hand", "trajectory"):
         raise HandposeError(f"kind must be 'hand' or 'trajectory', got {kind!r}")
@@ -211,6 +214,10 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
     view = _View(mirrored, zoom)
     text = source.strip()
     url = url_kind(text)
+    asked = {k: v for k, v in (("size", size), ("fps", fps)) if v is not None}
+    if asked and not text.isdigit():
+        raise InputError(f"--{' and --'.join(asked)} {'is' if len(asked) == 1 else 'are'} asked of a camera, and "
+                         f"{source} is not one")
     if url == "video":
         data = LandmarkSet(kind, keypoint=point)  # a video file on a server
         _from_video(data, text, label or Path(text.split("?", 1)[0]).stem, every, view)
@@ -221,7 +228,7 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
     if text.isdigit() or url == "live":
         data = LandmarkSet(kind, keypoint=point)
         names = [s.strip() for s in (labels or label or "").split(",") if s.strip()]
-        _from_camera(data, int(text) if text.isdigit() else text, names, view)
+        _from_camera(data, int(text) if text.isdigit() else text, names, view, asked)
         return data
     path = Path(source)
     if is_glob(source):
