@@ -495,6 +495,16 @@ def _files_source(images: list[Path], videos: list[Path], name: str, what: str, 
     return VideoFile(videos[0]) if len(videos) == 1 else VideoFiles(videos, name)
 
 
+def camera_request(source: Any, size: tuple[int, int] | None, fps: float | None) -> dict[str, Any]:
+    """The options asking a camera for a frame ``size`` and rate (``{}`` when neither is given), refused at once
+    for a source that is no camera index (a file's or a stream's are its own)."""
+    asked = {k: v for k, v in (("size", size), ("fps", fps)) if v is not None}
+    if asked and not str(source).strip().isdigit():
+        raise InputError(f"--{' and --'.join(asked)} {'is' if len(asked) == 1 else 'are'} asked of a camera, and "
+                         f"{source} is not one")
+    return asked
+
+
 def open_source(source: Any, **options: Any) -> Source:
     """Open a source, ultralytics-style: a path, folder, glob, video, camera index or URL. ``options`` go to a
     camera or stream (:class:`LiveSource`: ``reconnect_s``, ``open_timeout_s``; a camera's ``size``, ``fps``)."""

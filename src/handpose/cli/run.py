@@ -239,14 +239,10 @@ class _Run:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from ..pipeline import HandTracker
-    from ..sources import VideoFile, open_source
+    from ..sources import VideoFile, camera_request, open_source
 
-    asked = {k: v for k, v in (("size", args.size), ("fps", args.fps)) if v is not None}
-    src = open_source(args.source, reconnect_s=args.reconnect, **asked)
+    src = open_source(args.source, reconnect_s=args.reconnect, **camera_request(args.source, args.size, args.fps))
     with src:
-        if asked and src.kind != "camera":
-            raise InputError(f"--{' and --'.join(asked)} {'is' if len(asked) == 1 else 'are'} asked of a camera, "
-                             f"and {args.source} is not one")
         if args.stride > 1:
             if isinstance(src, VideoFile):
                 src.every(args.stride)

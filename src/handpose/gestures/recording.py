@@ -11,7 +11,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import HandposeError, InputError
-from ..sources import IMAGE_EXTS, VIDEO_EXTS, Frame, Source, glob_files, is_glob, open_source, url_kind
+from ..sources import (
+    IMAGE_EXTS,
+    VIDEO_EXTS,
+    Frame,
+    Source,
+    camera_request,
+    glob_files,
+    is_glob,
+    open_source,
+    url_kind,
+)
 from .dataset import LandmarkSet, load_dataset
 from .trajectory import TRAJECTORY_KEYPOINT, TrajectoryHistory, keypoint_index
 
@@ -214,10 +224,7 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
     view = _View(mirrored, zoom)
     text = source.strip()
     url = url_kind(text)
-    asked = {k: v for k, v in (("size", size), ("fps", fps)) if v is not None}
-    if asked and not text.isdigit():
-        raise InputError(f"--{' and --'.join(asked)} {'is' if len(asked) == 1 else 'are'} asked of a camera, and "
-                         f"{source} is not one")
+    asked = camera_request(text, size, fps)
     if url == "video":
         data = LandmarkSet(kind, keypoint=point)  # a video file on a server
         _from_video(data, text, label or Path(text.split("?", 1)[0]).stem, every, view)
