@@ -289,6 +289,31 @@ def test_image_formats() -> None:
         mp.Image.create_from_file("/nonexistent/photo.jpg")
 
 
+def test_image_files_are_read_as_mediapipe_reads_them(photo_paths, tmp_path) -> None:
+    # what mediapipe 0.10.21's Image.create_from_file gave for the same files: gray stays GRAY8, alpha makes SRGBA,
+    # 16 bits become 8, and a JPEG's EXIF orientation is not applied
+    rgba = np.zeros((10, 12, 4), np.uint8)
+    rgba[..., 2], rgba[..., 3] = 200, 128  # BGRA: red, half transparent
+    cv2.imwrite(str(tmp_path / "rgba.png"), rgba)
+    cv2.imwrite(str(tmp_path / "gray.png"), np.full((10, 12), 77, np.uint8))
+    cv2.imwrite(str(tmp_path / "gray16.png"), np.full((10, 12), 60000, np.uint16))
+    cv2.imwrite(str(tmp_path / "rgb16.png"), np.full((10, 12, 3), 60000, np.uint16))
+    jpeg = photo_paths[0].read_bytes()  # with an Exif orientation 6 (a phone's portrait photo)
+    tiff = b"MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00\x00\x00\x00\x00"
+    app1 = b"Exif\x00\x00" + tiff
+    (tmp_path / "turned.jpg").write_bytes(jpeg[:2] + b"\xff\xe1" + (len(app1) + 2).to_bytes(2, "big") + app1 + jpeg[2:])
+    got = {}
+    for name in ("rgba.png", "gray.png", "gray16.png", "rgb16.png", "turned.jpg"):
+        image = mp.Image.create_from_file(tmp_path / name)
+        got[name] = (image.image_format, image.numpy_view().shape, image.numpy_view().reshape(-1)[:4].tolist())
+    h, w = cv2.imread(str(photo_paths[0])).shape[:2]
+    assert got["rgba.png"] == (mp.ImageFormat.SRGBA, (10, 12, 4), [200, 0, 0, 128])
+    assert got["gray.png"] == (mp.ImageFormat.GRAY8, (10, 12), [77] * 4)
+    assert got["gray16.png"] == (mp.ImageFormat.GRAY8, (10, 12), [234] * 4)
+    assert got["rgb16.png"] == (mp.ImageFormat.SRGB, (10, 12, 3), [234] * 4)
+    assert got["turned.jpg"][:2] == (mp.ImageFormat.SRGB, (h, w, 3))
+
+
 def test_bgra_and_gray_images(photo_paths) -> None:
     rgb = _rgb(photo_paths[0])
     h, w = rgb.shape[:2]

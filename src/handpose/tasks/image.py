@@ -43,12 +43,21 @@ class Image:
 
     @classmethod
     def create_from_file(cls, file_name: str | Path) -> Image:
-        """Decode an image file (JPEG, PNG, ...) as SRGB."""
-        bgr = cv2.imread(str(file_name), cv2.IMREAD_COLOR)
-        if bgr is None:
-            what = "not found" if not Path(file_name).exists() else "not a readable image"
-            raise InputError(f"{file_name}: {what}")
-        return cls(ImageFormat.SRGB, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+        """Decode an image file (JPEG, PNG, ...) as MediaPipe does: SRGB, SRGBA when it has alpha, GRAY8 when it
+        is gray; 16-bit files brought to 8 bits; a JPEG's EXIF orientation not applied."""
+        path = Path(file_name)
+        if not path.is_file():
+            raise InputError(f"{file_name}: not found")
+        img = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_UNCHANGED)
+        if img is None or img.dtype not in (np.uint8, np.uint16):
+            raise InputError(f"{file_name}: not a readable image")
+        if img.dtype == np.uint16:
+            img = np.right_shift(img, 8).astype(np.uint8)
+        if img.ndim == 2:
+            return cls(ImageFormat.GRAY8, img)
+        if img.shape[2] == 4:
+            return cls(ImageFormat.SRGBA, cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA))
+        return cls(ImageFormat.SRGB, cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
 
     @property
     def width(self) -> int:
