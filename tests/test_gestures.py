@@ -785,6 +785,30 @@ def test_run_with_gestures_writes_gestures_and_events(video_path, tmp_path, caps
     assert closing[0]["events"][0]["label"] == "open_palm" and closing[0]["timestamp_ms"] == frames[-1]["timestamp_ms"]
 
 
+def test_a_run_stopped_with_ctrl_c_still_ends_the_gestures_held(video_path, tmp_path, capsys, fake_window,
+                                                                monkeypatch) -> None:
+    import cv2
+
+    fake_window([])
+    shown = []
+
+    def wait_key(delay: int = 0) -> int:  # Ctrl+C at the 120th frame, the open hand held
+        shown.append(delay)
+        if len(shown) == 120:
+            raise KeyboardInterrupt
+        return -1
+
+    monkeypatch.setattr(cv2, "waitKey", wait_key)
+    out = tmp_path / "g.jsonl"
+    assert main(["run", str(video_path), "--show", "--gestures", "builtin", "--json", str(out)]) == 130
+    assert "handpose: interrupted" in capsys.readouterr().err
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    starts = [e["label"] for r in rows for e in r["events"] if e["phase"] == "start"]
+    ends = [e["label"] for r in rows for e in r["events"] if e["phase"] == "end"]
+    assert len(rows) == 121 and rows[-1]["end_of_stream"] and rows[-1]["timestamp_ms"] == rows[-2]["timestamp_ms"]
+    assert starts and ends == starts and rows[-1]["events"][-1]["label"] == "open_palm"
+
+
 # -- record -> train -> eval --------------------------------------------------------------------------------
 
 

@@ -222,19 +222,28 @@ class _Run:
                     if self.window is not None and not self.window.show(annotated, pause=src.kind == "images"):
                         go_on = False
                         break
-            if tracker.gesture_classifier is not None and hands is not None:
-                # gestures still held end with the input; one closing object carries their end events
-                ended = tracker.gesture_classifier.finish()
-                if ended:
-                    for writer in self.records:
-                        writer.write({"source": src.name, "end_of_stream": True, "frame": None,
-                                      "timestamp_ms": round(hands.timestamp_ms, 3), "hands": [],
-                                      "events": [e.to_dict() for e in ended]})
+        except KeyboardInterrupt:  # Ctrl+C ends a camera run: what was held ends there too, then the run stops
+            self._end_gestures(src.name, hands)
+            raise
+        else:
+            self._end_gestures(src.name, hands)
         finally:
             bar.close()
             if sink is not None:
                 sink.close()
         return go_on and (left is None or done < left)
+
+    def _end_gestures(self, source: str, hands: Any) -> None:
+        """Gestures still held end with the input; one closing object carries their end events."""
+        classifier = self.tracker.gesture_classifier
+        if classifier is None or hands is None:
+            return
+        ended = classifier.finish()
+        if ended:
+            for writer in self.records:
+                writer.write({"source": source, "end_of_stream": True, "frame": None,
+                              "timestamp_ms": round(hands.timestamp_ms, 3), "hands": [],
+                              "events": [e.to_dict() for e in ended]})
 
 
 def cmd_run(args: argparse.Namespace) -> int:
