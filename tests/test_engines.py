@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import shutil
+
 import numpy as np
 import onnxruntime as ort
 import pytest
@@ -9,7 +12,7 @@ import pytest
 from handpose.convert import TOLERANCE, compare_with_tflite, convert_model, verification_inputs
 from handpose.engines import available_engines, create_engine, resolve_engine
 from handpose.errors import ConversionError, EngineError
-from handpose.registry import get_model
+from handpose.registry import get_model, model_path
 
 pytestmark = pytest.mark.usefixtures("models_ready")
 MODELS = ["palm_full", "palm_lite", "hand_full", "hand_lite"]
@@ -27,6 +30,20 @@ def test_conversion_matches_tflite_on_real_inputs(name, tmp_path, real_inputs, p
     err = compare_with_tflite(get_model(name), out, real_inputs[name])
     assert set(err) == set(get_model(name).outputs.values())
     assert max(err.values()) <= TOLERANCE, err
+
+
+def test_a_broken_converted_model_in_the_cache_is_made_again(tmp_path, monkeypatch, caplog, real_inputs) -> None:
+    tflite = model_path("hand_lite")
+    home = tmp_path / "home"
+    (home / "models").mkdir(parents=True)
+    shutil.copy(tflite, home / "models" / tflite.name)
+    monkeypatch.setenv("HANDPOSE_HOME", str(home))
+    onnx = model_path("hand_lite", ".onnx")
+    onnx.write_bytes(b"\x08\x07" * 100)  # a conversion cut short
+    with caplog.at_level(logging.WARNING, logger="handpose"):
+        engine = create_engine("hand_lite", "onnxruntime")
+    assert "onnxruntime could not load" in caplog.text and "converting hand_lite again" in caplog.text
+    assert onnx.stat().st_size > 1_000_000 and engine.run(real_inputs["hand_lite"][:1])["landmarks"].shape == (1, 63)
 
 
 def test_convert_refuses_to_overwrite(tmp_path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from ..errors import EngineError
@@ -10,6 +11,8 @@ from . import litert as _litert
 from . import onnxrt as _onnxrt
 from . import torch_engine as _torch
 from .base import Engine, default_threads
+
+log = logging.getLogger("handpose")
 
 ENGINES = ("auto", "litert", "onnxruntime", "torch")
 
@@ -69,8 +72,17 @@ def create_engine(model: str | ModelSpec, engine: str = "auto", *, threads: int 
         gpu: list[str] = [p for p in ("TensorrtExecutionProvider", "CUDAExecutionProvider")
                           if p in _onnxrt.available_providers()]
         providers = gpu[-1:] or None  # CUDA if present; TensorRT only when asked for
-    path = ensure_model(spec.name) if is_onnx_only(spec) else ensure_onnx(spec.name, log=sys.stderr)
-    return _onnxrt.OnnxRuntimeEngine(spec, path, threads, providers)
+    if is_onnx_only(spec):
+        return _onnxrt.OnnxRuntimeEngine(spec, ensure_model(spec.name), threads, providers)
+    path = ensure_onnx(spec.name, log=sys.stderr)
+    try:
+        return _onnxrt.OnnxRuntimeEngine(spec, path, threads, providers)
+    except _onnxrt.UnloadableModel as e:
+        # the converted file is handpose's own cache, made from the checked .tflite (a disk error, a copy cut
+        # short): it is made again rather than reported
+        log.warning("%s; converting %s again", e, spec.name)
+        path.unlink(missing_ok=True)
+        return _onnxrt.OnnxRuntimeEngine(spec, ensure_onnx(spec.name, log=sys.stderr), threads, providers)
 
 
 __all__ = ["ENGINES", "Engine", "available_engines", "create_engine", "default_threads", "resolve_engine"]

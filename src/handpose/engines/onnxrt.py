@@ -49,6 +49,10 @@ def available_providers() -> list[str]:
     return list(ort.get_available_providers())
 
 
+class UnloadableModel(EngineError):
+    """ONNX Runtime could not load a model file (corrupt, truncated, or of an opset it does not know)."""
+
+
 class OnnxRuntimeEngine(Engine):
     kind = "onnxruntime"
 
@@ -76,7 +80,7 @@ class OnnxRuntimeEngine(Engine):
         try:
             self.session = ort.InferenceSession(str(path), sess_options=opts, providers=wanted)
         except Exception as e:  # onnxruntime raises its own exception types
-            raise EngineError(f"onnxruntime could not load {path}: {e}") from e
+            raise UnloadableModel(f"onnxruntime could not load {path}: {e}") from e
         self._input = self.session.get_inputs()[0].name
         self._outputs = [o.name for o in self.session.get_outputs()]
         self._names = [spec.outputs.get(n, n) for n in self._outputs]
