@@ -1088,6 +1088,20 @@ def test_camera_recording_labels_the_hand_shown_when_a_key_is_pressed(monkeypatc
     assert all(p.shape == (21, 3) for p in data.points)
     window = fake_window([-1, ord("1")], visible=[1.0, 0.0])  # the window was closed: the recording ends there
     assert len(record("0", labels="open,fist")) == 0 and len(window.shown) == 2
+    # Ctrl+C ends it as q does: what was recorded is kept (it was lost with the run)
+    window = fake_window([-1] * 30 + [ord("1"), ord("2")])
+    import cv2
+
+    keys = cv2.waitKey
+
+    def ctrl_c_after_the_keys(delay: int = 0) -> int:
+        if not window.keys:
+            raise KeyboardInterrupt
+        return keys(delay)
+
+    monkeypatch.setattr(cv2, "waitKey", ctrl_c_after_the_keys)
+    data = record("0", labels="open,fist")
+    assert data.labels == ["open", "fist"] and window.destroyed == ["handpose record"]
 
 
 def test_a_frame_size_is_asked_of_a_camera_only(tmp_path) -> None:

@@ -3,6 +3,7 @@ or a CSV."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -162,6 +163,15 @@ def _restarts() -> Callable[[Hands], int]:
     return key
 
 
+@contextlib.contextmanager
+def _stopped_by_ctrl_c(data: LandmarkSet) -> Iterator[None]:
+    """Ctrl+C ends a camera recording as q does: the rows recorded so far are kept, not lost with the run."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        log.warning("interrupted: keeping the %d rows recorded", len(data))
+
+
 def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], view: _View,
                  asked: dict[str, Any]) -> None:
     """Live (a camera index or a stream URL): the keys 1..9 label the current hand with labels[0..8]; q or Esc
@@ -183,7 +193,7 @@ def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], view: 
         raise InputError(f"camera recording: {e}") from e
     trajectories = _history(data)
     counts = dict.fromkeys(labels, 0)
-    with window, open_source(target, **asked) as src:
+    with window, open_source(target, **asked) as src, _stopped_by_ctrl_c(data):
         for frame in src:
             hands = tracker.process_frame(frame)
             if hands is None or frame.image is None:
