@@ -289,6 +289,14 @@ def test_image_formats() -> None:
         mp.Image.create_from_file("/nonexistent/photo.jpg")
 
 
+def test_an_empty_or_corrupt_image_file_is_named(tmp_path) -> None:
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    (tmp_path / "text.png").write_text("not a picture")
+    for name in ("empty.jpg", "text.png"):
+        with pytest.raises(InputError, match=f"{name}: not a readable image"):
+            mp.Image.create_from_file(tmp_path / name)
+
+
 def test_image_files_are_read_as_mediapipe_reads_them(photo_paths, tmp_path) -> None:
     # what mediapipe 0.10.21's Image.create_from_file gave for the same files: gray stays GRAY8, alpha makes SRGBA,
     # 16 bits become 8, and a JPEG's EXIF orientation is not applied

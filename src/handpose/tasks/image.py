@@ -48,7 +48,8 @@ class Image:
         path = Path(file_name)
         if not path.is_file():
             raise InputError(f"{file_name}: not found")
-        img = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_UNCHANGED)
+        data = np.fromfile(path, np.uint8)
+        img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
         if img is None or img.dtype not in (np.uint8, np.uint16):
             raise InputError(f"{file_name}: not a readable image")
         if img.dtype == np.uint16:
