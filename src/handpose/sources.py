@@ -402,8 +402,8 @@ def url_kind(text: str) -> str | None:
 def _open_url(url: str, **options: Any) -> Source:
     """A URL without a telling file name: a finite image or video read once, else a live stream."""
     http = url.lower().startswith(("http://", "https://"))
-    content_type = _content_type(url) if http else ""
-    finite = _finite_http(url, content_type) if http else None
+    content_type, head = _peek(url) if http else ("", b"")
+    finite = _finite_http(url, content_type, head) if http else None
     if finite is not None:
         return finite
     try:
@@ -415,13 +415,11 @@ def _open_url(url: str, **options: Any) -> Source:
         raise
 
 
-def _finite_http(url: str, content_type: str) -> Source | None:
+def _finite_http(url: str, content_type: str, head: bytes) -> Source | None:
     """An http(s) URL without a file name that serves an image (by its Content-Type, or its first bytes when the
     server says only "bytes") or a video file (it knows its frame count) all the same: read it once, like a file.
     As a live stream it would be reconnected to, and so replayed, without end."""
-    if content_type.startswith("image/"):
-        return ImageUrl(url)
-    if content_type in UNTYPED and _looks_like_image(_first_bytes(url)):
+    if content_type.startswith("image/") or (content_type in UNTYPED and _looks_like_image(head)):
         return ImageUrl(url)
     cap = cv2.VideoCapture(url)
     if cap.isOpened() and 1 <= cap.get(cv2.CAP_PROP_FRAME_COUNT) < 2**31:
@@ -430,15 +428,18 @@ def _finite_http(url: str, content_type: str) -> Source | None:
     return None
 
 
-def _content_type(url: str, timeout_s: float = 5.0) -> str:
-    """The Content-Type an http(s) server gives for ``url`` (a HEAD request), or "" when it says none or fails."""
+def _peek(url: str, n: int = 16, timeout_s: float = 5.0) -> tuple[str, bytes]:
+    """The Content-Type an http(s) server gives for ``url`` ("" when it says none) and the first ``n`` bytes it
+    sends (asked for as a range; a server that sends all, a stream, is cut off); ("", b"") when it fails."""
     import urllib.request
 
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout_s) as response:
-            return str(response.headers.get_content_type() if response.headers.get("Content-Type") else "")
-    except (OSError, ValueError):  # unreachable, HTTP errors, a server without HEAD: the stream's own open decides
-        return ""
+        request = urllib.request.Request(url, headers={"Range": f"bytes=0-{n - 1}"})
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            content_type = response.headers.get_content_type() if response.headers.get("Content-Type") else ""
+            return str(content_type), bytes(response.read(n))
+    except (OSError, ValueError):  # unreachable, HTTP errors: the stream's own open decides
+        return "", b""
 
 
 # what object stores and download links call any file
@@ -451,18 +452,6 @@ def _looks_like_image(head: bytes) -> bool:
     """Whether a file's first bytes are those of an image format handpose reads (see ``IMAGE_EXTS``)."""
     return (head.startswith(IMAGE_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
             or head[4:12] in (b"ftypavif", b"ftypavis"))
-
-
-def _first_bytes(url: str, n: int = 16, timeout_s: float = 5.0) -> bytes:
-    """The first ``n`` bytes served at ``url`` (asked for as a range; a server that sends all is cut off)."""
-    import urllib.request
-
-    try:
-        request = urllib.request.Request(url, headers={"Range": f"bytes=0-{n - 1}"})
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
-            return bytes(response.read(n))
-    except (OSError, ValueError):
-        return b""
 
 
 def _files_in(folder: Path, exts: set[str]) -> list[Path]:
