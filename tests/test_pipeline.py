@@ -356,8 +356,10 @@ def test_track_pairs_frames_with_hands_and_survives_bad_frames(photo_paths, imag
     (tmp_path / "a.jpg").write_bytes(photo_paths[0].read_bytes())
     (tmp_path / "b.jpg").write_bytes(b"not a jpeg")
     with caplog.at_level(logging.WARNING, logger="handpose"):
-        got = [(frame.index, frame.image is photo, len(hands)) for frame, hands in image_tracker.track(frames)]
-        assert got == [(0, True, 1), (3, True, 1)]  # the 2-channel frame and the unreadable one are skipped
+        got = [(frame.index, hands.frame, frame.image is photo, len(hands))
+               for frame, hands in image_tracker.track(frames)]
+        # the 2-channel frame and the unreadable one are skipped; the hands keep their frame's number
+        assert got == [(0, 0, True, 1), (3, 3, True, 1)]
         assert "skipped test-frames#1: unsupported number of channels: 2" in caplog.text
         # stream() is the same without the frames; a corrupt file in a folder is skipped the same way
         assert [len(h) for h in image_tracker.stream(tmp_path)] == [1]

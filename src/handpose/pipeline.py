@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -312,17 +312,23 @@ class HandTracker:
         if self.gesture_classifier is not None and hasattr(self.gesture_classifier, "finish"):
             self.gesture_classifier.finish()
 
-    def process_frame(self, frame: Frame) -> Hands | None:
-        """The hands of a source's frame, or None (logged as a warning) when it could not be read or used."""
-        if frame.image is None:
-            log.warning("skipped %s", frame.error or frame.source)
-            return None
+    def process_frame(self, frame: Frame, on_skip: Callable[[str], None] | None = None) -> Hands | None:
+        """The hands of a source's frame (``hands.frame`` is its index in the source), or None when it could not
+        be read or used: the reason goes to ``on_skip`` (by default: logged as a warning)."""
         try:
-            hands = self.process(frame.image, frame.timestamp_ms)
+            if frame.image is None:
+                raise InputError(frame.error or f"{frame.source}: not readable")
+            try:
+                hands = self.process(frame.image, frame.timestamp_ms)
+            except InputError as e:
+                raise InputError(f"{frame.source}: {e}") from e
         except InputError as e:
-            log.warning("skipped %s: %s", frame.source, e)
+            if on_skip is None:
+                log.warning("skipped %s", e)
+            else:
+                on_skip(str(e))
             return None
-        hands.source = frame.source
+        hands.source, hands.frame = frame.source, frame.index
         return hands
 
     def frames(self, source: Any, **source_options: Any) -> Iterator[Frame]:

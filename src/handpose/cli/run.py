@@ -165,7 +165,7 @@ class _Run:
 
         from ..draw import EventBanner, draw_fps, draw_hands, draw_world
 
-        args, tracker, mode = self.args, self.tracker, self.tracker.mode
+        args, tracker = self.args, self.tracker
         tracker.reset()
         # each video has its own timeline: a motion shown until 5 s into the last one must not linger in this one
         banner = EventBanner() if tracker.gesture_classifier is not None else None
@@ -175,25 +175,20 @@ class _Run:
         bar = tqdm(total=total, unit="frame" if src.kind != "images" else "img", disable=None, file=sys.stderr,
                    desc=Path(src.name).name or src.name, dynamic_ncols=True)
         t0, fps, go_on = time.perf_counter(), 0.0, True
+
+        def skip(reason: str) -> None:
+            bar.write(f"handpose: skipped {reason}", file=sys.stderr)
+
         try:
             for frame in src:
                 if left is not None and done >= left:
                     break
                 done += 1
                 bar.update(1)
-                if frame.image is None:
+                hands = tracker.process_frame(frame, on_skip=skip)
+                if hands is None:
                     self.skipped += 1
-                    bar.write(f"handpose: skipped {frame.error}", file=sys.stderr)
                     continue
-                try:
-                    hands = tracker.process(frame.image, frame.timestamp_ms if mode == "video" else None)
-                except InputError as e:
-                    self.skipped += 1
-                    bar.write(f"handpose: skipped {frame.source}: {e}", file=sys.stderr)
-                    continue
-                hands.frame = frame.index
-                if mode == "image":
-                    hands.timestamp_ms = frame.timestamp_ms
                 self.processed += 1
                 self.hands += len(hands)
                 if self.records:
