@@ -898,6 +898,9 @@ def test_common_csv_layout_header_and_bad_files(tmp_path) -> None:
     (tmp_path / "short.csv").write_text("a,1,2\nb,3,4\n")
     with pytest.raises(HandposeError, match=r"trajectory row needs 3 or more \(x, y\) pairs, got 2 values"):
         load_dataset(tmp_path / "short.csv")
+    (tmp_path / "names.csv").write_text("\ufeffOpen\nClose\n", encoding="utf-8")  # the labels file by mistake
+    with pytest.raises(HandposeError, match=r"names.csv has names only, no coordinates: a labels file\?"):
+        load_dataset(tmp_path / "names.csv")
     (tmp_path / "ragged.csv").write_text(f"open,{xy}\nfist,1,2\n")
     with pytest.raises(HandposeError, match="ragged.csv, line 2: 2 values, expected 42"):
         load_dataset(tmp_path / "ragged.csv")

@@ -153,6 +153,9 @@ def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: 
     if not body:
         raise HandposeError(f"{p} has a header and no rows")
     width = len(body[0]) - 1
+    if width == 0:
+        raise HandposeError(f"{p} has names only, no coordinates: a labels file? Give the landmark CSV, with this "
+                            "file as --labels-file")
     if kind is None:
         kind = "hand" if width in (42, 63) else "trajectory"
     out = LandmarkSet(kind)
