@@ -371,3 +371,63 @@ found.append((top_gesture.category_name, round(top_gesture.score, 2)))
     assert gesture == ("Thumb_Up", 1.0)
     drawn = scope["annotated"]
     assert drawn.shape == (521, 640, 3) and (drawn != cv2.imread(str(photo_paths[1]))).any()
+
+
+def test_the_landmark_pb2_drawing_of_mediapipe_s_examples_runs_with_its_imports_changed(photo_paths) -> None:
+    # the way MediaPipe's HandLandmarker example draws a result: through the legacy proto messages
+    program = '''
+import numpy as np
+import mediapipe as mp
+from mediapipe import solutions
+from mediapipe.framework.formats import landmark_pb2
+from mediapipe.tasks.python import vision
+
+def draw(rgb_image, result):
+    annotated = np.copy(rgb_image)
+    for hand_landmarks in result.hand_landmarks:
+        proto = landmark_pb2.NormalizedLandmarkList()
+        proto.landmark.extend([landmark_pb2.NormalizedLandmark(x=p.x, y=p.y, z=p.z) for p in hand_landmarks])
+        solutions.drawing_utils.draw_landmarks(annotated, proto, solutions.hands.HAND_CONNECTIONS,
+                                               solutions.drawing_styles.get_default_hand_landmarks_style(),
+                                               solutions.drawing_styles.get_default_hand_connections_style())
+        wrist = solutions.drawing_utils._normalized_to_pixel_coordinates(
+            proto.landmark[0].x, proto.landmark[0].y, annotated.shape[1], annotated.shape[0])
+        # newer wheels: the same drawing under tasks.vision, and mp.solutions beside mp.tasks
+        mp.tasks.vision.drawing_utils.draw_landmarks(annotated, hand_landmarks,
+                                                     vision.HandLandmarksConnections.HAND_CONNECTIONS,
+                                                     mp.solutions.drawing_styles.get_default_hand_landmarks_style())
+        found.append(wrist)
+    return annotated
+
+detector = vision.HandLandmarker.create_from_options(vision.HandLandmarkerOptions(num_hands=2))
+image = mp.Image.create_from_file(PHOTO)
+annotated = draw(image.numpy_view(), detector.detect(image))
+'''
+    ported = program.replace("import mediapipe as mp", "import handpose.tasks as mp") \
+        .replace("from mediapipe import solutions", "from handpose import solutions") \
+        .replace("from mediapipe.framework.formats", "from handpose.framework.formats") \
+        .replace("from mediapipe.tasks.python import vision", "from handpose.tasks import vision")
+    found: list = []
+    scope = {"PHOTO": str(photo_paths[1]), "found": found}
+    exec(compile(ported, "landmark_pb2_program.py", "exec"), scope)
+    rgb = _rgb(photo_paths[1])
+    (x, y), = found
+    assert 0 <= x < rgb.shape[1] and 0 <= y < rgb.shape[0]
+    drawn = scope["annotated"]
+    assert drawn.shape == rgb.shape and (drawn != rgb).any()
+    # the drawn bones pass through the wrist's pixel
+    assert (drawn[y, x] != rgb[y, x]).any()
+
+
+def test_proto_style_messages_build_like_protobuf() -> None:
+    from handpose.framework.formats import classification_pb2, landmark_pb2
+
+    hand = landmark_pb2.NormalizedLandmarkList()
+    first = hand.landmark.add(x=0.25, y=0.5)  # a repeated field makes its next item
+    hand.landmark.append(landmark_pb2.NormalizedLandmark(x=0.75, y=0.5, z=-0.1))
+    assert len(hand.landmark) == 2 and first.z == 0.0 and hand.landmark[1].z == -0.1
+    world = landmark_pb2.LandmarkList([landmark_pb2.Landmark(0.01, 0.02, 0.03)])
+    assert world.landmark.add().x == 0.0 and len(world.landmark) == 2
+    side = classification_pb2.ClassificationList()
+    side.classification.add(index=1, score=0.9, label="Right")
+    assert side.classification[0].label == "Right" and side.classification[0].display_name == ""

@@ -31,6 +31,15 @@ def _spec(spec: DrawingSpec | Mapping[Any, DrawingSpec], key: Any) -> DrawingSpe
     return spec.get(key) if isinstance(spec, Mapping) else spec
 
 
+def _normalized_to_pixel_coordinates(normalized_x: float, normalized_y: float, image_width: int,
+                                     image_height: int) -> tuple[int, int] | None:
+    """The pixel of a normalized point, or None outside the image (legacy's helper: programs call it too)."""
+    if not (0 <= normalized_x <= 1 and 0 <= normalized_y <= 1):
+        return None
+    return min(int(normalized_x * image_width), image_width - 1), min(int(normalized_y * image_height),
+                                                                      image_height - 1)
+
+
 def draw_landmarks(image: np.ndarray, landmark_list: Any,
                    connections: Iterable[Any] | None = None,
                    landmark_drawing_spec: DrawingSpec | Mapping[int, DrawingSpec] | None = _RED_POINTS,
@@ -48,8 +57,9 @@ def draw_landmarks(image: np.ndarray, landmark_list: Any,
     h, w = image.shape[:2]
     points: dict[int, tuple[int, int]] = {}
     for i, lm in enumerate(getattr(landmark_list, "landmark", landmark_list)):
-        if 0 <= lm.x <= 1 and 0 <= lm.y <= 1:
-            points[i] = (min(int(lm.x * w), w - 1), min(int(lm.y * h), h - 1))
+        p = _normalized_to_pixel_coordinates(lm.x, lm.y, w, h)
+        if p is not None:
+            points[i] = p
     if connections is not None:
         for c in connections:
             a, b = (c.start, c.end) if hasattr(c, "start") else c

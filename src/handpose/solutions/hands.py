@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -43,9 +44,9 @@ HAND_CONNECTIONS = frozenset(SKELETON)
 
 @dataclass
 class _Point:
-    x: float
-    y: float
-    z: float
+    x: float = 0.0
+    y: float = 0.0
+    z: float = 0.0
     visibility: float = 0.0
     presence: float = 0.0
 
@@ -58,26 +59,52 @@ class Landmark(_Point):
     """World coordinates in metres, centred on the hand."""
 
 
+T = TypeVar("T")
+
+
+class Repeated(list[T]):
+    """A list that also makes its next item, as a protobuf repeated field does: ``hand.landmark.add(x=.5, y=.5)``."""
+
+    def __init__(self, kind: type[T], items: Iterable[T] = ()):
+        super().__init__(items)
+        self.kind = kind
+
+    def add(self, **fields: Any) -> T:
+        item = self.kind(**fields)
+        self.append(item)
+        return item
+
+
 @dataclass
 class NormalizedLandmarkList:
-    landmark: list[NormalizedLandmark] = field(default_factory=list)
+    landmark: list[NormalizedLandmark] = field(default_factory=lambda: Repeated(NormalizedLandmark))
+
+    def __post_init__(self) -> None:
+        self.landmark = Repeated(NormalizedLandmark, self.landmark)
 
 
 @dataclass
 class LandmarkList:
-    landmark: list[Landmark] = field(default_factory=list)
+    landmark: list[Landmark] = field(default_factory=lambda: Repeated(Landmark))
+
+    def __post_init__(self) -> None:
+        self.landmark = Repeated(Landmark, self.landmark)
 
 
 @dataclass
 class Classification:
-    index: int
-    score: float
-    label: str
+    index: int = 0
+    score: float = 0.0
+    label: str = ""
+    display_name: str = ""
 
 
 @dataclass
 class ClassificationList:
-    classification: list[Classification] = field(default_factory=list)
+    classification: list[Classification] = field(default_factory=lambda: Repeated(Classification))
+
+    def __post_init__(self) -> None:
+        self.classification = Repeated(Classification, self.classification)
 
 
 class SolutionOutputs(NamedTuple):

@@ -14,6 +14,7 @@ without one, handpose's own copy of Google's models is used.
 
 import sys
 
+from .. import solutions  # `mp.solutions` of `import mediapipe as mp`, now `import handpose.tasks as mp`
 from . import components, vision
 from .core import BaseOptions
 from .image import Image, ImageFormat
@@ -21,4 +22,4 @@ from .image import Image, ImageFormat
 # MediaPipe reaches these through `mp.tasks` and `mediapipe.tasks.python`; here both are this package.
 tasks = python = sys.modules[__name__]
 
-__all__ = ["BaseOptions", "Image", "ImageFormat", "components", "python", "tasks", "vision"]
+__all__ = ["BaseOptions", "Image", "ImageFormat", "components", "python", "solutions", "tasks", "vision"]

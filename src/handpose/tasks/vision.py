@@ -16,6 +16,7 @@ from ..gestures.recognizer import load_classifier
 from ..gestures.rules import Rule, RuleClassifier, load_rules
 from ..pipeline import HandTracker
 from ..results import Hands
+from ..solutions import drawing_styles, drawing_utils  # where newer MediaPipe wheels keep them
 from ..solutions.hands import HandLandmark
 from .components.containers import Category, Landmark, NormalizedLandmark
 from .components.processors import ClassifierOptions
@@ -282,4 +283,5 @@ class GestureRecognizer(HandLandmarker):
 
 __all__ = ["CANNED_GESTURES", "GestureRecognizer", "GestureRecognizerOptions", "GestureRecognizerResult",
            "HandLandmark", "HandLandmarker", "HandLandmarkerOptions", "HandLandmarkerResult",
-           "HandLandmarksConnections", "ImageProcessingOptions", "RunningMode", "canned_classifier"]
+           "HandLandmarksConnections", "ImageProcessingOptions", "RunningMode", "canned_classifier", "drawing_styles",
+           "drawing_utils"]
