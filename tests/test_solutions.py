@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import cv2
 import numpy as np
@@ -62,7 +63,11 @@ def test_photos_in_static_mode(reference, photo_paths) -> None:
     assert hands.process(np.zeros((240, 320, 3), np.uint8)) == (None, None, None)  # nothing found: None, as legacy
 
 
-def test_a_legacy_program_runs_with_only_its_import_changed(photo_paths, tmp_path) -> None:
+def test_a_legacy_program_runs_with_only_its_import_changed(photo_paths, tmp_path, caplog, monkeypatch) -> None:
+    def no_window(name: str, what: str) -> None:
+        raise InputError(f"{what} cannot open: no display here")
+
+    monkeypatch.setattr(mp_drawing, "open_window", no_window)  # a desktop's window would wait for a key
     program = '''
 import cv2
 import mediapipe as mp
@@ -79,14 +84,23 @@ with mp_hands.Hands(static_image_mode=True, max_num_hands=2, min_detection_confi
         mp_drawing.draw_landmarks(image, hand_landmarks, mp_hands.HAND_CONNECTIONS,
                                   mp_drawing_styles.get_default_hand_landmarks_style(),
                                   mp_drawing_styles.get_default_hand_connections_style())
+    for hand_world_landmarks in results.multi_hand_world_landmarks:
+        plotted.append(mp_drawing.plot_landmarks(hand_world_landmarks, mp_hands.HAND_CONNECTIONS, azimuth=5))
 cv2.imwrite(OUT, image)
 '''
     ported = program.replace("import mediapipe as mp\n", "from handpose import solutions\n").replace("mp.solutions",
                                                                                                       "solutions")
     found: list = []
+    plotted: list = []
     out = tmp_path / "drawn.png"
-    exec(ported, {"PHOTO": str(photo_paths[1]), "OUT": str(out), "found": found})
+    with caplog.at_level(logging.WARNING, logger="handpose"):
+        exec(ported, {"PHOTO": str(photo_paths[1]), "OUT": str(out), "found": found, "plotted": plotted})
     assert len(found) == 1
+    # the 3D plot: no window here (said once per plot), the picture returned: bones and red joints on white
+    assert "no display here: the plot is returned as an image" in caplog.text
+    (plot,) = plotted
+    assert plot.shape == (480, 480, 3) and (plot == 255).all(2).mean() > 0.8
+    assert ((plot == (0, 0, 0)).all(2)).sum() > 500 and ((plot == (0, 0, 255)).all(2)).sum() > 21 * 20
     before, after = cv2.imread(str(photo_paths[1])), cv2.imread(str(out))
     x, y = (round(v) for v in found[0])
     assert np.abs(after[y - 2:y + 3, x - 2:x + 3].astype(int) - before[y - 2:y + 3, x - 2:x + 3]).max() > 60

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -9,9 +10,13 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ..draw import open_window, world_view
 from ..errors import InputError
 
+log = logging.getLogger("handpose")
+
 WHITE_COLOR = (224, 224, 224)
+BLACK_COLOR = (0, 0, 0)
 RED_COLOR = (0, 0, 255)
 
 
@@ -25,6 +30,7 @@ class DrawingSpec:
 
 
 _RED_POINTS = DrawingSpec(color=RED_COLOR)  # legacy's default for the landmarks
+_PLOT_POINTS, _PLOT_BONES = DrawingSpec(color=RED_COLOR, thickness=5), DrawingSpec(color=BLACK_COLOR, thickness=5)
 
 
 def _spec(spec: DrawingSpec | Mapping[Any, DrawingSpec], key: Any) -> DrawingSpec | None:
@@ -61,8 +67,7 @@ def draw_landmarks(image: np.ndarray, landmark_list: Any,
         if p is not None:
             points[i] = p
     if connections is not None:
-        for c in connections:
-            a, b = (c.start, c.end) if hasattr(c, "start") else c
+        for a, b in _pairs(connections):
             spec = _spec(connection_drawing_spec or DrawingSpec(), (a, b))
             if spec is not None and a in points and b in points:
                 cv2.line(image, points[a], points[b], spec.color, spec.thickness, cv2.LINE_AA)
@@ -75,3 +80,44 @@ def draw_landmarks(image: np.ndarray, landmark_list: Any,
             rim = max(spec.circle_radius + 1, round(spec.circle_radius * 1.2))
             cv2.circle(image, p, rim, WHITE_COLOR, spec.thickness, cv2.LINE_AA)
             cv2.circle(image, p, spec.circle_radius, spec.color, -1, cv2.LINE_AA)
+
+
+def _pairs(connections: Iterable[Any] | None) -> list[tuple[int, int]]:
+    return [(c.start, c.end) if hasattr(c, "start") else tuple(c) for c in connections or ()]
+
+
+def plot_landmarks(landmark_list: Any, connections: Iterable[Any] | None = None,
+                   landmark_drawing_spec: DrawingSpec = _PLOT_POINTS,
+                   connection_drawing_spec: DrawingSpec = _PLOT_BONES, elevation: int = 10, azimuth: int = 10,
+                   *, size: int = 480, show: bool = True
+                   ) -> np.ndarray | None:
+    """Legacy's 3D plot of world landmarks (``results.multi_hand_world_landmarks[i]``), drawn with OpenCV instead
+    of matplotlib: the landmarks seen from ``elevation`` and ``azimuth`` degrees on a white square of ``size``
+    pixels, nearer bones over farther ones. It is shown in a window until a key is pressed (where no window can
+    open, a warning says so) and returned, so a script can also save it."""
+    if landmark_list is None:
+        return None
+    points = np.array([(lm.x, lm.y, lm.z) for lm in getattr(landmark_list, "landmark", landmark_list)], float)
+    if len(points) == 0:
+        return None
+    view = world_view(points, azimuth, elevation)
+    low, high = view[:, :2].min(0), view[:, :2].max(0)
+    scale = 0.8 * size / max(float((high - low).max()), 1e-9)
+    xy = np.round((view[:, :2] - (low + high) / 2) * scale + size / 2).astype(np.int32)
+    image = np.full((size, size, 3), 255, np.uint8)
+    pairs = [(a, b) for a, b in _pairs(connections) if a < len(xy) and b < len(xy)]
+    for a, b in sorted(pairs, key=lambda p: -(view[p[0], 2] + view[p[1], 2])):  # far bones first
+        cv2.line(image, tuple(xy[a]), tuple(xy[b]), connection_drawing_spec.color,
+                 connection_drawing_spec.thickness, cv2.LINE_AA)
+    for p in xy:
+        cv2.circle(image, tuple(p), landmark_drawing_spec.thickness, landmark_drawing_spec.color, -1, cv2.LINE_AA)
+    if show:
+        try:
+            open_window("plot_landmarks", "the plot_landmarks window")
+        except InputError as e:
+            log.warning("%s: the plot is returned as an image", e)
+        else:
+            cv2.imshow("plot_landmarks", image)
+            cv2.waitKey(0)
+            cv2.destroyWindow("plot_landmarks")
+    return image
