@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
+import handpose.draw
 from handpose import HandposeError, InputError
 from handpose.solutions import drawing_styles
 from handpose.solutions import drawing_utils as mp_drawing
@@ -67,7 +68,7 @@ def test_a_legacy_program_runs_with_only_its_import_changed(photo_paths, tmp_pat
     def no_window(name: str, what: str) -> None:
         raise InputError(f"{what} cannot open: no display here")
 
-    monkeypatch.setattr(mp_drawing, "open_window", no_window)  # a desktop's window would wait for a key
+    monkeypatch.setattr(handpose.draw, "open_window", no_window)  # a desktop's window would wait for a key
     program = '''
 import cv2
 import mediapipe as mp

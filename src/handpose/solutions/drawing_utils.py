@@ -10,7 +10,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..draw import open_window, world_view
+from ..draw import world_view
 from ..errors import InputError
 
 log = logging.getLogger("handpose")
@@ -112,12 +112,13 @@ def plot_landmarks(landmark_list: Any, connections: Iterable[Any] | None = None,
     for p in xy:
         cv2.circle(image, tuple(p), landmark_drawing_spec.thickness, landmark_drawing_spec.color, -1, cv2.LINE_AA)
     if show:
+        from ..sinks import Preview
+
         try:
-            open_window("plot_landmarks", "the plot_landmarks window")
+            window = Preview("plot_landmarks")
         except InputError as e:
-            log.warning("%s: the plot is returned as an image", e)
+            log.warning("plot_landmarks: %s: the plot is returned as an image", e)
         else:
-            cv2.imshow("plot_landmarks", image)
-            cv2.waitKey(0)
-            cv2.destroyWindow("plot_landmarks")
+            with window:  # until a key is pressed or the window is closed, as matplotlib's show()
+                window.show(image, pause=True)
     return image
