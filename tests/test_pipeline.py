@@ -182,6 +182,34 @@ def test_video_mode_two_hands_allowed_still_one_track(video_path) -> None:
     assert ids == {1}
 
 
+def test_a_hand_too_fast_for_its_crop_is_found_again_in_the_same_frame(photo_paths) -> None:
+    # a fast swipe: the photo moves 160 px (half the hand) a frame across a wider canvas and back. The crop made
+    # from the last frame's keypoints loses the hand on some frames; it used to blink out there for a frame (as
+    # in MediaPipe with one hand allowed), now the frame is searched again at once
+    photo = cv2.imread(str(photo_paths[0]))
+    shifts = [0, 160, 320, 480, 640, 480, 320, 160, 0]
+    tracker = HandTracker(mode="video", max_hands=1)
+    searched = []
+    detect = tracker.detector.detect
+
+    def counted(*args, **kwargs):
+        searched.append(len(found))
+        return detect(*args, **kwargs)
+
+    tracker.detector.detect = counted
+    found = []
+    for i, k in enumerate(shifts):
+        canvas = np.full((photo.shape[0], 1280, 3), 90, np.uint8)
+        canvas[:, k : k + photo.shape[1]] = photo
+        hands = tracker.process(canvas, i * 33.0)
+        found.append(float(hands.keypoints[0, 0, 0]) - k if len(hands) else None)
+    assert None not in found
+    # the frames searched again are the ones the crop lost; there the wrist is where the photo put it
+    again = searched[1:]
+    assert 0 < len(again) < len(shifts) - 1
+    assert all(abs(found[i] - found[0]) < 40 for i in again)
+
+
 # -- ids, handedness, input formats -------------------------------------------------------------------------------
 def test_two_hands_moving_past_each_other_keep_their_ids(photo_paths, image_tracker) -> None:
     a = hand_cutout(photo_paths[0], image_tracker, size=290)

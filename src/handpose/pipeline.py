@@ -16,7 +16,7 @@ from .engines import create_engine
 from .errors import HandposeError, InputError
 from .geometry import boxes_iou, corners_to_boxes, rect_corners, rects_from_landmarks, rects_from_palms
 from .imaging import prepare
-from .landmarks import LandmarkModel
+from .landmarks import LandmarkModel, LandmarkOutput
 from .palm import PalmDetector, Palms
 from .registry import VARIANTS
 from .results import Hands
@@ -150,10 +150,10 @@ class HandTracker:
         return self.process(image, timestamp_ms)
 
     # -- stages --------------------------------------------------------------------------------------------
-    def _palms(self, image: np.ndarray, bgr: bool) -> tuple[Palms, Palms]:
+    def _palms(self, image: np.ndarray, bgr: bool, whole_frame: bool = False) -> tuple[Palms, Palms]:
         """Palms of the whole frame, and with ``zoom`` of the tiles (all of them in image mode; in video mode one
-        view per search, the whole frame and the tiles in turn)."""
-        if self.zoom <= 1:
+        view per search, the whole frame and the tiles in turn), unless ``whole_frame``."""
+        if self.zoom <= 1 or whole_frame:
             return self.detector.detect(image, bgr, self.clock), Palms.empty()
         if self._tiles[0] != image.shape[:2]:
             self._tiles = (image.shape[:2], tile_windows(image.shape[0], image.shape[1], self.zoom))
@@ -173,12 +173,12 @@ class HandTracker:
                 found.append(palms.shifted(x0, y0))
         return whole, Palms.concat(found)
 
-    def _detect(self, image: np.ndarray, bgr: bool, existing: np.ndarray, budget: int
+    def _detect(self, image: np.ndarray, bgr: bool, existing: np.ndarray, budget: int, whole_frame: bool = False
                 ) -> tuple[np.ndarray, np.ndarray]:
         """Crop rects of new hands, most trusted first, and the presence each must reach to be kept. With tiles in
         image mode all candidates are returned (presence and de-duplication decide, then ``max_hands`` cuts);
         else at most ``budget``."""
-        palms, tiled = self._palms(image, bgr)
+        palms, tiled = self._palms(image, bgr, whole_frame)
         rects = rects_from_palms(palms.boxes, palms.keypoints) if len(palms) else np.zeros((0, 5), np.float32)
         if len(rects) and len(existing):
             # A palm on a hand that is already tracked is not a new hand.
@@ -250,7 +250,8 @@ class HandTracker:
         existing = np.stack([tr.rect for tr in tracked]) if tracked else np.zeros((0, 5), np.float32)
         budget = self.max_hands - len(tracked)
         new_rects, bar = np.zeros((0, 5), np.float32), np.zeros(0, np.float32)
-        if budget > 0 and (not tracked or self._since_detect >= self.detect_every - 1):
+        detected = budget > 0 and (not tracked or self._since_detect >= self.detect_every - 1)
+        if detected:
             new_rects, bar = self._detect(img, bgr, existing, budget)
             self._since_detect = 0
         else:
@@ -258,6 +259,18 @@ class HandTracker:
         rects = np.concatenate([existing, new_rects]).astype(np.float32)
         need = np.concatenate([np.full(len(tracked), self.min_presence, np.float32), bar])
         lm = self.landmarks.infer(img, bgr=bgr, rects=rects, clock=self.clock)
+        lost = lm.presence[: len(tracked)] < need[: len(tracked)]
+        if lost.any() and not detected:
+            # A tracked hand slipped out of its crop (a fast move): it is searched for in this frame, not the next,
+            # so that it does not blink out for a frame.
+            held = rects_from_landmarks(lm.keypoints[: len(tracked)][~lost])
+            found, found_bar = self._detect(img, bgr, held, self.max_hands - len(held), whole_frame=True)
+            self._since_detect = 0
+            if len(found):
+                more = self.landmarks.infer(img, bgr=bgr, rects=found, clock=self.clock)
+                rects, need = np.concatenate([rects, found]), np.concatenate([need, found_bar])
+                lm = LandmarkOutput(*(np.concatenate([getattr(lm, f), getattr(more, f)])
+                                      for f in ("keypoints", "world", "presence", "right")))
         boxes = keypoint_boxes(lm.keypoints)
         next_rects = rects_from_landmarks(lm.keypoints) if len(rects) else rects
         p_right = self._p_right(lm.right)
