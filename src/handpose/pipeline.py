@@ -328,21 +328,21 @@ class HandTracker:
     def process_frame(self, frame: Frame, on_skip: Callable[[str], None] | None = None) -> Hands | None:
         """The hands of a source's frame (``hands.frame`` is its index in the source), or None when it could not
         be read or used: the reason goes to ``on_skip`` (by default: logged as a warning)."""
-        try:
-            if frame.image is None:
-                raise InputError(frame.error or f"{frame.source}: not readable")
+        if frame.image is None:
+            reason = frame.error or f"{frame.source}: not readable"
+        else:
             try:
                 hands = self.process(frame.image, frame.timestamp_ms)
             except InputError as e:
-                raise InputError(f"{frame.source}: {e}") from e
-        except InputError as e:
-            if on_skip is None:
-                log.warning("skipped %s", e)
+                reason = f"{frame.source}: {e}"
             else:
-                on_skip(str(e))
-            return None
-        hands.source, hands.frame = frame.source, frame.index
-        return hands
+                hands.source, hands.frame = frame.source, frame.index
+                return hands
+        if on_skip is None:
+            log.warning("skipped %s", reason)
+        else:
+            on_skip(reason)
+        return None
 
     def frames(self, source: Any, **source_options: Any) -> Iterator[Frame]:
         from .sources import open_source

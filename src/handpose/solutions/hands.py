@@ -77,7 +77,7 @@ class Repeated(list[T]):
 
 @dataclass
 class NormalizedLandmarkList:
-    landmark: list[NormalizedLandmark] = field(default_factory=lambda: Repeated(NormalizedLandmark))
+    landmark: list[NormalizedLandmark] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.landmark = Repeated(NormalizedLandmark, self.landmark)
@@ -85,7 +85,7 @@ class NormalizedLandmarkList:
 
 @dataclass
 class LandmarkList:
-    landmark: list[Landmark] = field(default_factory=lambda: Repeated(Landmark))
+    landmark: list[Landmark] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.landmark = Repeated(Landmark, self.landmark)
@@ -101,7 +101,7 @@ class Classification:
 
 @dataclass
 class ClassificationList:
-    classification: list[Classification] = field(default_factory=lambda: Repeated(Classification))
+    classification: list[Classification] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.classification = Repeated(Classification, self.classification)
