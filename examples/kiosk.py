@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         tracker = handpose.HandTracker(max_hands=1, mirrored=args.mirrored, gestures="builtin")
         with handpose.Preview("kiosk", args.output, source.fps, args.overwrite) as preview:
             for frame, hands in itertools.islice(tracker.track(source), args.limit):
-                if frame.image is None:
+                if frame.image is None:  # track() yields only frames it could read; this tells the type checker
                     continue
                 for tid, what in kiosk.update(hands):
                     print(f"{hands.timestamp_ms / 1000:7.2f} s  hand {tid}: {what}")
