@@ -244,6 +244,27 @@ def test_a_tracker_used_again_starts_afresh(video_path) -> None:
     assert all(np.array_equal(a, b) for a, b in zip(one, two, strict=True))
 
 
+def test_one_tracker_shared_by_threads_gives_each_its_own_answer(photo_paths, image_tracker) -> None:
+    # a web server's handlers sharing one tracker: LiteRT raised "at least 1 reference to internal data" on
+    # nearly every call, and the tracker's own state (clock, tracks) would mix frames
+    from concurrent.futures import ThreadPoolExecutor
+
+    images = [cv2.imread(str(p)) for p in photo_paths]
+    expected = [image_tracker(im).keypoints for im in images]
+    shared = HandTracker(mode="image", max_hands=2)
+    palms = PalmDetector(shared.detector.engine)  # a stage used on its own shares the engine's turns too
+    expected_palms = [palms(im, bgr=True).boxes for im in images]
+
+    def work(i: int) -> tuple[bool, bool]:
+        k = i % len(images)
+        return (np.allclose(shared(images[k]).keypoints, expected[k], atol=1e-3),
+                np.allclose(palms(images[k], bgr=True).boxes, expected_palms[k], atol=1e-3))
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(work, range(48)))
+    assert all(a and b for a, b in results)
+
+
 def test_an_image_sequence_in_video_mode_is_timed_as_frames(video_path, tmp_path) -> None:
     frames = [f for _, f in _video_frames(video_path, every=10)][:10]
     for i, f in enumerate(frames):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -66,6 +67,9 @@ class HandTracker:
     ``gestures``: ``"builtin"``, a rules ``.toml``, a trained ``.npz`` or several joined by commas (as ``--gestures``
     on the command line), or a :class:`~handpose.gestures.GestureRecognizer`; each result then carries a gesture per
     hand and the frame's events.
+
+    One tracker follows one stream. Calls from several threads (a web server's request handlers) take turns; for
+    images processed in parallel give each thread its own tracker.
     """
 
     def __init__(self, model: str = "full", engine: str = "auto", *, max_hands: int = 2, mode: str = "video",
@@ -119,6 +123,7 @@ class HandTracker:
         self._since_detect = 0
         self._last_t: float | None = None
         self._made = time.monotonic()
+        self._lock = threading.RLock()  # tracks, clock and engines hold one frame's state at a time
         self.gesture_classifier: Any = None  # the optional gesture stage, see ``gestures`` below
         if gestures is not None:
             from .gestures import load_classifier
@@ -138,13 +143,14 @@ class HandTracker:
     def reset(self) -> None:
         """Forget all tracks and end the gestures they held: a new, unrelated stream starts. ``stream`` and
         ``track`` do this for every source, and ``process`` when timestamps go back (a video started again)."""
-        self.book.reset()
-        self._frame = 0
-        self._since_detect = 0
-        self._search = 0
-        self._last_t = None
-        if self.gesture_classifier is not None and hasattr(self.gesture_classifier, "finish"):
-            self.gesture_classifier.finish()
+        with self._lock:
+            self.book.reset()
+            self._frame = 0
+            self._since_detect = 0
+            self._search = 0
+            self._last_t = None
+            if self.gesture_classifier is not None and hasattr(self.gesture_classifier, "finish"):
+                self.gesture_classifier.finish()
 
     def __call__(self, image: np.ndarray, timestamp_ms: float | None = None) -> Hands:
         return self.process(image, timestamp_ms)
@@ -207,6 +213,10 @@ class HandTracker:
     def process(self, image: np.ndarray, timestamp_ms: float | None = None) -> Hands:
         """Hands of one image (OpenCV BGR by default; gray, BGRA and ``color="rgb"`` work too) taken at
         ``timestamp_ms`` (by default: now, in ms since the tracker was made)."""
+        with self._lock:
+            return self._process(image, timestamp_ms)
+
+    def _process(self, image: np.ndarray, timestamp_ms: float | None) -> Hands:
         self.clock.start()
         img, bgr = prepare(image, self.color)
         h, w = img.shape[:2]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +23,10 @@ def default_threads() -> int:
 
 
 class Engine(ABC):
-    """Runs one model: NHWC float32 batch in, named outputs (handpose's names) out."""
+    """Runs one model: NHWC float32 batch in, named outputs (handpose's names) out.
+
+    Calls from several threads take turns: a LiteRT interpreter and the reused input buffers are not safe to share.
+    """
 
     kind: str = ""
 
@@ -30,6 +34,7 @@ class Engine(ABC):
         self.spec = spec
         self.threads = threads or default_threads()
         self._buffers: dict[int, np.ndarray] = {}
+        self._lock = threading.RLock()
 
     @property
     @abstractmethod
@@ -47,9 +52,10 @@ class Engine(ABC):
         if x.ndim != 4 or x.shape[1:] != (h, w, self.spec.input.shape[3]):
             raise EngineError(f"{self.spec.name}: expected input (N, {h}, {w}, {self.spec.input.shape[3]}), "
                               f"got {tuple(x.shape)}")
-        if x.shape[0] != 1 and not self.spec.dynamic_batch:
-            return _concat([self._run(x[i : i + 1]) for i in range(x.shape[0])])
-        return self._run(np.ascontiguousarray(x, dtype=np.float32))
+        with self._lock:
+            if x.shape[0] != 1 and not self.spec.dynamic_batch:
+                return _concat([self._run(x[i : i + 1]) for i in range(x.shape[0])])
+            return self._run(np.ascontiguousarray(x, dtype=np.float32))
 
     __call__ = run
 
@@ -58,12 +64,13 @@ class Engine(ABC):
 
         Engines that can expose their input tensor let ``fill`` write straight into it (no allocation, no copy).
         """
-        if batch != 1 and not self.spec.dynamic_batch:
-            h, w = self.spec.input_size
-            buf = np.empty((batch, h, w, self.spec.input.shape[3]), np.float32)
-            fill(buf)
-            return self.run(buf)
-        return self._run_filled(batch, fill)
+        with self._lock:  # ``fill`` may write into its caller's scratch buffers too
+            if batch != 1 and not self.spec.dynamic_batch:
+                h, w = self.spec.input_size
+                buf = np.empty((batch, h, w, self.spec.input.shape[3]), np.float32)
+                fill(buf)
+                return self.run(buf)
+            return self._run_filled(batch, fill)
 
     def _run_filled(self, batch: int, fill: Callable[[np.ndarray], None]) -> dict[str, np.ndarray]:
         buf = self._buffers.get(batch)
