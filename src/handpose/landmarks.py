@@ -49,6 +49,7 @@ class LandmarkModel:
         return crop(image, rects, self.size, bgr)
 
     def postprocess(self, out: dict[str, np.ndarray], rects: np.ndarray) -> LandmarkOutput:
+        """The model's raw outputs for these rects mapped back to image pixels and rotated world points."""
         return self._project(out, rects, None)
 
     def _project(self, out: dict[str, np.ndarray], rects: np.ndarray, m: np.ndarray | None) -> LandmarkOutput:

@@ -147,10 +147,12 @@ class PalmDetector:
         return self.postprocess(out, geo[0], geo[1])
 
     def preprocess(self, image: np.ndarray, bgr: bool = False) -> tuple[np.ndarray, float, tuple[float, float]]:
+        """The model input (1, size, size, 3) letterboxed, with the letterbox's scale and (x, y) padding."""
         canvas, scale, pad = letterbox(image, (self.size, self.size))
         return to_float(canvas[None], bgr), scale, pad
 
     def postprocess(self, out: dict[str, np.ndarray], scale: float, pad: tuple[float, float]) -> Palms:
+        """Decoded, merged palms of the model's raw outputs, in the pixels of the image before the letterbox."""
         palms = decode(out["regressors"][0], out["scores"][0, :, 0], self.size, self.score_threshold, self.nms_iou)
         if len(palms):
             px, py = pad

@@ -355,6 +355,7 @@ class HandTracker:
         return None
 
     def frames(self, source: Any, **source_options: Any) -> Iterator[Frame]:
+        """The source's frames as ``track`` reads them (options as :func:`~handpose.sources.open_source`)."""
         from .sources import open_source
 
         with open_source(source, **source_options) as src:

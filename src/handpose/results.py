@@ -39,6 +39,7 @@ class Gesture:
     score: float
 
     def to_dict(self) -> dict[str, Any]:
+        """``{"label", "score"}``, as in ``--json``."""
         return {"label": self.label, "score": round(float(self.score), 4)}
 
 
@@ -71,6 +72,7 @@ class Hand:
                 f"box={box}, gesture={self.gesture})")
 
     def to_dict(self) -> dict[str, Any]:
+        """This hand as plain JSON-ready values, as one entry of ``--json``'s ``hands``."""
         return {
             "track_id": self.track_id,
             "score": round(float(self.score), 4),

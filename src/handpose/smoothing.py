@@ -39,6 +39,7 @@ class OneEuroFilter:
         self._t: float | None = None
 
     def reset(self) -> None:
+        """Forget the past: the next value passes unfiltered."""
         self._x = self._dx = self._t = None
 
     def __call__(self, x: np.ndarray, t_ms: float, scale: float = 1.0) -> np.ndarray:

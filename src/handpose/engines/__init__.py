@@ -21,6 +21,7 @@ _MODULES = {"litert": _litert, "onnxruntime": _onnxrt, "torch": _torch}
 
 
 def available_engines() -> list[str]:
+    """The engines whose runtime is installed here, e.g. ``['litert', 'onnxruntime']``."""
     return [name for name, mod in _MODULES.items() if mod.available()]
 
 

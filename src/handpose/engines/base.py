@@ -81,6 +81,7 @@ class Engine(ABC):
         return self._run(buf)
 
     def info(self) -> dict[str, Any]:
+        """Engine, model, provider and threads in one dict, for logs and bug reports."""
         return {"engine": self.kind, "model": self.spec.name, "provider": self.provider, "threads": self.threads}
 
     def __repr__(self) -> str:

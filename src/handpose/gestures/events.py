@@ -28,6 +28,7 @@ class GestureEvent:
     track_ids: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        """This event as plain JSON-ready values, as one entry of ``--json``'s ``events``."""
         return {"kind": self.kind, "label": self.label, "phase": self.phase, "score": round(float(self.score), 4),
                 "track_id": self.track_id, "handedness": self.handedness, "start_ms": round(self.start_ms, 3),
                 "end_ms": None if self.end_ms is None else round(self.end_ms, 3),
