@@ -332,6 +332,22 @@ def test_video_gif_folder_jsonl_sinks(tmp_path) -> None:
     assert [json.loads(line)["frame"] for line in (tmp_path / "o.jsonl").read_text().splitlines()] == [0, 1]
 
 
+def test_webm_video_plays_in_browsers_and_is_written_quietly(tmp_path, capfd) -> None:
+    # OpenCV's wheels cannot write H.264, so an .mp4 (MPEG-4 part 2) does not play in a browser; VP8 in WebM does
+    frames = [np.full((48, 64, 3), v, np.uint8) for v in (0, 80, 160, 240)]
+    v = VideoSink(tmp_path / "o.webm", 20.0, (64, 48))
+    for f in frames:
+        v.write(f)
+    v.close()
+    assert "FFMPEG" not in capfd.readouterr().err  # FFmpeg's note that WebM stores no codec tag
+    assert (tmp_path / "o.webm").read_bytes()[:4] == b"\x1a\x45\xdf\xa3"  # Matroska / WebM
+    cap = cv2.VideoCapture(str(tmp_path / "o.webm"))
+    assert cap.get(cv2.CAP_PROP_FOURCC) == cv2.VideoWriter.fourcc(*"VP80")
+    back = [cap.read()[1] for _ in frames]
+    assert not cap.read()[0]
+    assert np.allclose([float(b.mean()) for b in back], [0, 80, 160, 240], atol=5)  # YUV 4:2:0 rounding
+
+
 def test_live_frames_play_back_in_real_time(tmp_path) -> None:
     # a camera at 10 fps whose frames came at 0, 250, 300 and 8000 ms (the rest dropped while processing)
     shades = (40, 90, 140, 190)

@@ -15,9 +15,12 @@ import cv2
 import numpy as np
 
 from .errors import InputError
+from .quiet import quiet_stderr
 from .sources import IMAGE_EXTS
 
-VIDEO_FOURCC = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "XVID"}
+# OpenCV's wheels have no H.264 encoder: an .mp4 is MPEG-4 part 2, which players show and browsers do not; a .webm
+# (VP8, about 12x slower to write) plays in browsers.
+VIDEO_FOURCC = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "XVID", ".webm": "VP80"}
 
 
 def check_writable(path: Path, overwrite: bool, make_folders: bool = True) -> None:
@@ -76,7 +79,8 @@ class VideoSink:
         if fourcc is None:
             raise InputError(f"unsupported video format {path.suffix}: use one of {', '.join(VIDEO_FOURCC)}")
         self.path, self.size, self.fps = path, size, fps
-        self.writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), fps, size)
+        with quiet_stderr():  # FFmpeg notes that WebM stores no codec tag
+            self.writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), fps, size)
         if not self.writer.isOpened():
             raise InputError(f"cannot write video {path} (codec {fourcc} unavailable?)")
         self.count = 0
