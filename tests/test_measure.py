@@ -46,6 +46,21 @@ def test_bench_smoke_report_structure(video_path, tmp_path) -> None:
     json.dumps(report)
 
 
+def test_bench_keeps_the_frames_that_fit_in_its_memory_budget(video_path, caplog) -> None:
+    # every frame is held in memory for all sides to share: a 4K or long video would not fit
+    from handpose.benchmark import decode_times, load_frames
+
+    frame_bytes = 640 * 360 * 3
+    frames, fps = load_frames(str(video_path), None, max_bytes=10 * frame_bytes)
+    assert len(frames) == 10 and fps == 25 and "uses the first 10 (0.0 GB); --frames N chooses" in caplog.text
+    caplog.clear()
+    frames, _ = load_frames(str(video_path), 12, max_bytes=10 * frame_bytes)  # a chosen count is kept
+    assert len(frames) == 12 and not caplog.text
+    times = decode_times(str(video_path), 5)
+    assert len(times) == 5 and all(t > 0 for t in times)
+    assert len(decode_times(str(video_path), 500)) == 202  # stops at the end
+
+
 def test_bench_cli(video_path, tmp_path, capsys) -> None:
     code = main(["bench", str(video_path), "--frames", "8", "--engines", "litert", "--modes", "video",
                  "--max-hands", "1", "--batches", "1", "--hands", "1", "--no-cold-start", "--reference", "none",

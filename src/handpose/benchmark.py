@@ -4,6 +4,7 @@ MediaPipe on the same frames in the same run (interleaved block by block so mach
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
 import subprocess
@@ -20,6 +21,8 @@ from .errors import HandposeError
 from .pipeline import HandTracker
 from .reference_worker import peak_rss_mb
 from .registry import VARIANTS, model_path, model_state
+
+log = logging.getLogger("handpose")
 
 STAGES = ("prepare", "palm_pre", "palm_model", "palm_post", "crop", "landmark_model", "post", "gestures")
 STAGE_LABELS = {"read": "read/decode", "prepare": "input checks", "palm_pre": "palm pre-processing",
@@ -58,36 +61,70 @@ def stats(values: list[float] | np.ndarray) -> dict[str, float]:
     return {"median": float(np.median(a)), "p90": float(np.percentile(a, 90)), "mean": float(a.mean())}
 
 
-def load_frames(source: str, limit: int | None) -> tuple[list[np.ndarray], list[float], float]:
-    """Decode the frames once (timing the decode), so every side processes identical pixels."""
+MAX_FRAME_BYTES = 2 << 30  # decoded frames kept for the benchmark: 2 GiB is 86 4K frames, 330 at 1080p
+
+
+def load_frames(source: str, limit: int | None, max_bytes: int = MAX_FRAME_BYTES
+                ) -> tuple[list[np.ndarray], float]:
+    """Decode the frames once, so every side processes identical pixels; without ``limit``, as many as fit in
+    ``max_bytes`` (a long or 4K video would not fit in memory)."""
     from .sources import open_source
 
     frames: list[np.ndarray] = []
-    decode_ms: list[float] = []
+    held = 0
     with open_source(source) as src:
         if src.live:
             raise HandposeError("bench needs a video file or images, not a live source")
         fps = src.fps or 25.0
-        it = iter(src)
-        while limit is None or len(frames) < limit:
-            t = time.perf_counter()
-            frame = next(it, None)
-            if frame is None:
+        for frame in src:
+            if limit is not None and len(frames) >= limit:
                 break
-            decode_ms.append((time.perf_counter() - t) * 1e3)
-            if frame.image is not None:
-                img = frame.image if frame.image.ndim == 3 and frame.image.shape[2] == 3 else None
-                if img is None:
-                    from .imaging import prepare
+            if frame.image is None:
+                continue
+            img = frame.image if frame.image.ndim == 3 and frame.image.shape[2] == 3 else None
+            if img is None:
+                from .imaging import prepare
 
-                    img = prepare(frame.image)[0]
-                frames.append(img)
+                img = prepare(frame.image)[0]
+            if limit is None and frames and held + img.nbytes > max_bytes:
+                log.warning("bench holds the decoded frames in memory: it uses the first %d (%.1f GB); "
+                            "--frames N chooses", len(frames), held / 1e9)
+                break
+            frames.append(img)
+            held += img.nbytes
     if not frames:
         raise HandposeError(f"no frames could be read from {source}")
     if len({f.shape for f in frames}) > 1:
         h, w = frames[0].shape[:2]
         frames = [cv2.resize(f, (w, h)) if f.shape != frames[0].shape else f for f in frames]
-    return frames, decode_ms, fps
+    return frames, fps
+
+
+def _save_rgb(path: str, frames: list[np.ndarray]) -> None:
+    """The frames as one RGB ``.npy`` (the reference's input), written a frame at a time: no second copy of
+    them all in memory."""
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.uint8)), "fortran_order": False,
+              "shape": (len(frames), *frames[0].shape)}
+    with open(path, "wb") as f:
+        np.lib.format.write_array_header_1_0(f, header)
+        for frame in frames:
+            f.write(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB).data)
+
+
+def decode_times(source: str, n: int) -> list[float]:
+    """ms to read and decode each of the first ``n`` frames, each let go before the next as ``handpose run`` does
+    (timed while loading the frames that are kept, 4K frames took 65 instead of 11 ms: fresh memory each time)."""
+    from .sources import open_source
+
+    times: list[float] = []
+    with open_source(source) as src:
+        it = iter(src)
+        while len(times) < n:
+            t = time.perf_counter()
+            if next(it, None) is None:
+                break
+            times.append((time.perf_counter() - t) * 1e3)
+    return times
 
 
 def engine_tracker_args(engine: str, model: str) -> dict[str, Any]:
@@ -354,10 +391,11 @@ def run_benchmark(cfg: BenchConfig, progress: bool = True) -> dict[str, Any]:
 
     from .reference import ReferenceWorker
 
-    frames, decode_ms, fps = load_frames(cfg.source, cfg.limit)
+    frames, fps = load_frames(cfg.source, cfg.limit)
+    read_ms = decode_times(cfg.source, min(len(frames), 200))
     report: dict[str, Any] = {"machine": machine_info(), "source": cfg.source, "frames": len(frames),
                               "size": f"{frames[0].shape[1]}x{frames[0].shape[0]}", "model": cfg.model,
-                              "engines": list(cfg.engines), "read_ms": stats(decode_ms), "notes": list(cfg.notes),
+                              "engines": list(cfg.engines), "read_ms": stats(read_ms), "notes": list(cfg.notes),
                               "gestures": cfg.gestures, "zoom": cfg.zoom}
     worker = None
     if cfg.reference_python:
@@ -366,7 +404,7 @@ def run_benchmark(cfg: BenchConfig, progress: bool = True) -> dict[str, Any]:
         if worker is not None:
             with tempfile.TemporaryDirectory() as tmp:
                 path = os.path.join(tmp, "frames.npy")
-                np.save(path, np.stack([cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in frames]))
+                _save_rgb(path, frames)
                 report["mediapipe"] = worker.call("load", frames=path)["mediapipe"]
                 total = len(frames) * len(cfg.modes) * len(cfg.max_hands)
                 with tqdm(total=total, desc="pipelines", unit="frame", disable=not progress or None,
