@@ -22,7 +22,8 @@ pytestmark = pytest.mark.usefixtures("models_ready")
 
 def test_bench_smoke_report_structure(video_path, tmp_path) -> None:
     cfg = BenchConfig(source=str(video_path), limit=12, engines=("litert", "onnxruntime"), modes=("image", "video"),
-                      max_hands=(1,), batches=(1, 2), hand_counts=(1, 2), cold_start=True, warmup=2, block=4)
+                      max_hands=(1,), batches=(1, 2), hand_counts=(1, 2), cold_start=True, warmup=2, block=4,
+                      still_frames=24)
     report = run_benchmark(cfg, progress=False)
     assert report["frames"] == 12 and report["size"] == "640x360"
     assert {(r["engine"], r["mode"]) for r in report["pipeline"]} == {
@@ -36,9 +37,13 @@ def test_bench_smoke_report_structure(video_path, tmp_path) -> None:
     assert {m["who"] for m in report["memory"]} == {"handpose litert", "handpose onnxruntime"}
     assert all(m["rss_mb"] > 10 and m["cold_ms"] > 0 for m in report["memory"])
     assert report["ratios"] == [] and any("reference" in n for n in report["notes"])
+    still, moving = report["stability"]["still"], report["stability"]["moving"]
+    assert still["frames"] == 18 and "mediapipe" not in still and still["palm_px"] > 50
+    assert still["smoothed"]["step_px"] < still["raw"]["step_px"] / 2  # what smoothing is for
+    assert moving["frames"] == 12 and 0 < moving["lag_ms"] < 200 and moving["aligned_px"] <= moving["offset_px"]
     text = render(report)
     for section in ("End to end per frame", "Per stage", "Landmark model alone", "Cost versus hands",
-                    "Cold start"):
+                    "Stability: a still hand's jitter", "the smoothed keypoints trail the unsmoothed by", "Cold start"):
         assert section in text
     assert render(report, markdown=True).count("| --- |") >= 1
     png = plot(report, tmp_path / "bench.png")
@@ -63,7 +68,8 @@ def test_bench_keeps_the_frames_that_fit_in_its_memory_budget(video_path, caplog
 
 def test_bench_cli(video_path, tmp_path, capsys) -> None:
     code = main(["bench", str(video_path), "--frames", "8", "--engines", "litert", "--modes", "video",
-                 "--max-hands", "1", "--batches", "1", "--hands", "1", "--no-cold-start", "--reference", "none",
+                 "--max-hands", "1", "--batches", "1", "--hands", "1", "--no-cold-start", "--no-stability",
+                 "--reference", "none",
                  "--json", str(tmp_path / "b.json"), "--markdown", str(tmp_path / "b.md"),
                  "--plot", str(tmp_path / "b.png")])
     assert code == 0
@@ -78,7 +84,8 @@ def test_bench_times_the_tiles_when_asked(video_path, tmp_path, capsys) -> None:
 
     assert _Ours(BenchConfig(source="", zoom=2.0), "litert", "image", 1).tracker.zoom == 2.0
     code = main(["bench", str(video_path), "--frames", "4", "--engines", "litert", "--modes", "image",
-                 "--max-hands", "1", "--batches", "1", "--hands", "1", "--no-cold-start", "--reference", "none",
+                 "--max-hands", "1", "--batches", "1", "--hands", "1", "--no-cold-start", "--no-stability",
+                 "--reference", "none",
                  "--zoom", "2", "--json", str(tmp_path / "b.json")])
     assert code == 0 and json.loads((tmp_path / "b.json").read_text())["zoom"] == 2.0
     assert "handpose with --zoom 2 (MediaPipe has no tiles)" in capsys.readouterr().out

@@ -62,3 +62,30 @@ def test_timestamps_drive_the_filter() -> None:
 def test_parameters_that_would_not_filter_are_refused(bad) -> None:
     with pytest.raises(HandposeError, match=f"OneEuroParams need .*{next(iter(bad))}={bad[next(iter(bad))]}"):
         OneEuroParams(**bad)
+
+
+def test_stability_measures_recover_known_jitter_and_delay() -> None:
+    from handpose.stability import jitter, lag, noisy_copies, palm_size
+
+    rng = np.random.default_rng(0)
+    hand = rng.normal(0, 40, (21, 2))
+    still = hand + rng.normal(0, 0.5, (400, 21, 2))  # 0.5 px per axis: 0.71 px from the mean in 2D
+    j = jitter(still)
+    assert abs(j["rms_px"] - 0.5 * np.sqrt(2)) < 0.02 and abs(j["step_px"] - 0.5 * np.sqrt(np.pi)) < 0.03
+    t = np.arange(150) / 25.0
+
+    def moving(tt: np.ndarray) -> np.ndarray:
+        return hand + np.stack([120 * np.sin(np.pi * tt), 80 * np.cos(0.6 * np.pi * tt)], -1)[:, None, :]
+
+    got = lag(moving(t), moving(t - 0.052), fps=25.0)  # 52 ms = 1.3 frames behind
+    assert abs(got["lag_ms"] - 52) <= 2 and got["aligned_px"] < 0.2 < 5 < got["offset_px"]
+    assert lag(moving(t), moving(t), 25.0) == {"lag_ms": 0.0, "offset_px": 0.0, "aligned_px": 0.0}
+    with pytest.raises(HandposeError, match="at least 12 frames"):
+        lag(moving(t[:8]), moving(t[:8]), 25.0)
+    with pytest.raises(HandposeError, match=r"jitter needs keypoints \(T >= 2, 21, 2\+\)"):
+        jitter(still[:1])
+    image = np.full((40, 50, 3), 128, np.uint8)
+    a, b = noisy_copies(image, 2, sigma=4.0)
+    assert a.dtype == np.uint8 and 3.5 < float((a.astype(float) - 128).std()) < 4.5 and not np.array_equal(a, b)
+    assert np.array_equal(noisy_copies(image, 1, seed=3)[0], noisy_copies(image, 1, seed=3)[0])
+    assert palm_size(np.repeat(hand[None], 3, 0)) == pytest.approx(np.linalg.norm(hand[9] - hand[0]))

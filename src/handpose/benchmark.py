@@ -48,6 +48,8 @@ class BenchConfig:
     batches: tuple[int, ...] = (1, 2, 4, 8)
     hand_counts: tuple[int, ...] = (1, 2, 4)
     cold_start: bool = True
+    stability: bool = True  # jitter of a still hand, lag of the smoothing (and MediaPipe's jitter, with the worker)
+    still_frames: int = 100
     threads: int | None = None
     gestures: str | None = None  # e.g. "builtin": also time gesture recognition (our side only)
     zoom: float = 1.0  # our side also searches tiles seen this much closer (HandTracker(zoom=...))
@@ -342,6 +344,71 @@ def _hand_scaling(cfg: BenchConfig, frames: list[np.ndarray], fps: float) -> lis
     return rows
 
 
+def _one_hand(tracker: HandTracker, frames: list[np.ndarray], fps: float) -> np.ndarray:
+    """(T, 21, 3) keypoints of the first hand of every frame; NaN where none was found."""
+    out = np.full((len(frames), 21, 3), np.nan)
+    for i, f in enumerate(frames):
+        hands = tracker.process(f, i * 1000.0 / fps)
+        if len(hands):
+            out[i] = hands.keypoints[0]
+    return out
+
+
+def _longest_found_run(*tracks: np.ndarray) -> slice:
+    found = np.all([~np.isnan(t).any(axis=(1, 2)) for t in tracks], axis=0)
+    best, start = slice(0, 0), None
+    for i, ok in enumerate([*found, False]):
+        if ok and start is None:
+            start = i
+        elif not ok and start is not None:
+            best = max(best, slice(start, i), key=lambda r: r.stop - r.start)
+            start = None
+    return best
+
+
+def _stability(cfg: BenchConfig, frames: list[np.ndarray], fps: float, worker: Any, tmp: str) -> dict[str, Any]:
+    """Jitter of a still hand (the source's largest, repeated with fresh pixel noise), unsmoothed, smoothed and
+    MediaPipe's; and how far smoothing trails the source's moving hand."""
+    from .stability import jitter, lag, noisy_copies, palm_size
+
+    args = engine_tracker_args(cfg.engines[0], cfg.model)
+    probe = HandTracker(cfg.model, mode="image", max_hands=1, threads=cfg.threads, **args)
+    sizes = []
+    for i in range(0, len(frames), max(1, len(frames) // 40)):
+        hands = probe.process(frames[i])
+        if len(hands):
+            x1, y1, x2, y2 = hands.boxes[0]
+            sizes.append((max(x2 - x1, y2 - y1), i))
+    if not sizes:
+        return {"note": "no hand found in the source to measure stability on"}
+    still = noisy_copies(frames[max(sizes)[1]], cfg.still_frames, sigma=4.0)
+    settle = min(10, cfg.still_frames // 4)  # the filters' first frames are left out
+    runs = {smooth: _one_hand(HandTracker(cfg.model, mode="video", max_hands=1, smooth=smooth, threads=cfg.threads,
+                                          **args), still, fps)[settle:] for smooth in (False, True)}
+    report: dict[str, Any] = {"still": {"frames": len(still) - settle, "noise_sigma": 4.0}}
+    for name, k in (("raw", runs[False]), ("smoothed", runs[True])):
+        k = k[~np.isnan(k).any(axis=(1, 2))]
+        report["still"][name] = jitter(k) if len(k) >= 2 else None
+        report["still"].setdefault("palm_px", palm_size(k) if len(k) else float("nan"))
+    if worker is not None:
+        path = os.path.join(tmp, "still.npy")
+        _save_rgb(path, still)
+        worker.call("load", frames=path)
+        worker.call("open", key="still", api="solutions", mode="video", max_hands=1, complexity=1)
+        found = [np.asarray(h[0], np.float64) for h in
+                 worker.call("run", key="still", start=0, end=len(still), keypoints=True)["keypoints"][settle:] if h]
+        report["still"]["mediapipe"] = jitter(np.stack(found)) if len(found) >= 2 else None
+    moving = {smooth: _one_hand(HandTracker(cfg.model, mode="video", max_hands=1, smooth=smooth,
+                                            threads=cfg.threads, **args), frames, fps) for smooth in (False, True)}
+    run = _longest_found_run(moving[False], moving[True])
+    if run.stop - run.start < 12:  # what lag() needs to search 4 frames of delay
+        report["moving"] = None
+    else:
+        raw, smoothed = moving[False][run], moving[True][run]
+        report["moving"] = {"frames": run.stop - run.start, "palm_px": palm_size(raw), **lag(raw, smoothed, fps)}
+    return report
+
+
 def cold_start_main(engine: str, model: str, frame_path: str) -> None:
     """Run in a fresh process: import + model load + first result (``python -m handpose.benchmark``)."""
     t0 = time.perf_counter()
@@ -410,12 +477,14 @@ def run_benchmark(cfg: BenchConfig, progress: bool = True) -> dict[str, Any]:
                 with tqdm(total=total, desc="pipelines", unit="frame", disable=not progress or None,
                           file=sys.stderr) as bar:
                     ours, ref = _pipeline_runs(cfg, frames, fps, worker, bar)
+                report["stability"] = _stability(cfg, frames, fps, worker, tmp) if cfg.stability else None
         else:
             report["notes"].append("no MediaPipe reference: run 'make reference-env' and pass --reference")
             total = len(frames) * len(cfg.modes) * len(cfg.max_hands)
             with tqdm(total=total, desc="pipelines", unit="frame", disable=not progress or None,
                       file=sys.stderr) as bar:
                 ours, ref = _pipeline_runs(cfg, frames, fps, None, bar)
+            report["stability"] = _stability(cfg, frames, fps, None, "") if cfg.stability else None
     finally:
         if worker is not None:
             worker.close()

@@ -77,6 +77,23 @@ def render(report: dict[str, Any], markdown: bool = False) -> str:
         out += _table(["engine", "hands", "frame", "found", "frame ms", "landmark model ms"], rows, markdown)
         out.append("")
 
+    st = report.get("stability")
+    if st and st.get("note"):
+        out += [f"{h}Stability", st["note"], ""]
+    elif st:
+        still = st["still"]
+        out.append(f"{h}Stability: a still hand's jitter ({still['frames']} frames of the source's largest hand, "
+                   f"fresh pixel noise of sigma {still['noise_sigma']:g} in each; palm {still['palm_px']:.0f} px)")
+        rows = [[who, f"{j['rms_px']:.3f}", f"{j['step_px']:.3f}"] for who, j in
+                (("handpose, unsmoothed", still["raw"]), ("handpose (smoothed, the default)", still["smoothed"]),
+                 ("mediapipe-solutions", still.get("mediapipe"))) if j]
+        out += _table(["who", "rms from mean px", "frame to frame px"], rows, markdown) + [""]
+        mv = st.get("moving")
+        if mv:
+            out += [f"moving hand ({mv['frames']} frames of the source, palm {mv['palm_px']:.0f} px): the smoothed "
+                    f"keypoints trail the unsmoothed by {mv['lag_ms']:.0f} ms, {mv['offset_px']:.2f} px apart on "
+                    f"average ({mv['aligned_px']:.2f} px once that delay is allowed for)", ""]
+
     if report.get("memory"):
         out.append(f"{h}Cold start (import + load + first result) and peak memory")
         rows = [[r["who"], f"{r['cold_ms']:.0f}" if "cold_ms" in r else "error",

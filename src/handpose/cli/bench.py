@@ -39,6 +39,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batches", type=_ints, default=(1, 2, 4, 8))
     p.add_argument("--hands", type=_ints, default=(1, 2, 4), help="hand counts for the scaling test")
     p.add_argument("--no-cold-start", action="store_true", help="skip the cold start / memory measurement")
+    p.add_argument("--no-stability", action="store_true",
+                   help="skip the jitter (a still hand) and smoothing lag (the source's moving hand) measurement")
     p.add_argument("--threads", type=at_least(1), default=None)
     p.add_argument("--gestures", default=None, help="also time gesture recognition, e.g. 'builtin'")
     p.add_argument("--zoom", type=zoom, default=1.0, metavar="Z",
@@ -69,8 +71,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     cfg = BenchConfig(source=args.source, limit=args.frames, model=args.model, engines=engines,
                       modes=args.modes, max_hands=args.max_hands, reference_python=ref,
                       reference_apis=args.reference_apis, batches=args.batches, hand_counts=args.hands,
-                      cold_start=not args.no_cold_start, threads=args.threads, notes=notes, gestures=args.gestures,
-                      zoom=args.zoom)
+                      cold_start=not args.no_cold_start, stability=not args.no_stability, threads=args.threads,
+                      notes=notes, gestures=args.gestures, zoom=args.zoom)
     report = run_benchmark(cfg)
     sys.stdout.write(render(report))
     if args.json:
