@@ -288,23 +288,28 @@ def _landmark_batches(cfg: BenchConfig, crops: np.ndarray) -> list[dict]:
     return rows
 
 
+def _largest_hands(cfg: BenchConfig, frames: list[np.ndarray], looked_at: int) -> list[tuple[float, float, float, int]]:
+    """(size, centre x, centre y, frame index) of the hand in about ``looked_at`` evenly spread frames, largest
+    first (image mode, one hand a frame)."""
+    tracker = HandTracker(cfg.model, mode="image", max_hands=1)
+    found = []
+    for i in range(0, len(frames), max(1, len(frames) // looked_at)):
+        hands = tracker.process(frames[i])
+        if len(hands):
+            x1, y1, x2, y2 = hands.boxes[0]
+            found.append((float(max(x2 - x1, y2 - y1)), float(x1 + x2) / 2, float(y1 + y2) / 2, i))
+    return sorted(found, key=lambda h: -h[0])
+
+
 def _hand_tiles(cfg: BenchConfig, frames: list[np.ndarray], n: int = 60, tile: int = 320,
                 looked_at: int = 120) -> list[np.ndarray]:
     """Square cut-outs of the real hand of ``n`` frames (its box with a margin), resized to ``tile`` pixels.
 
     The frames with the largest hands are used: a small hand blown up to a tile is blurred, and the palm detector
     then misses it among the others, so the scene would hold fewer hands than the count it is measured for."""
-    tracker = HandTracker(cfg.model, mode="image", max_hands=1)
-    step = max(1, len(frames) // looked_at)
-    found = []
-    for f in frames[::step]:
-        hands = tracker.process(f)
-        if len(hands):
-            x1, y1, x2, y2 = hands.boxes[0]
-            found.append((max(x2 - x1, y2 - y1), (x1 + x2) / 2, (y1 + y2) / 2, f))
-    found.sort(key=lambda h: -h[0])
     tiles = []
-    for size, cx, cy, f in found[:n]:
+    for size, cx, cy, i in _largest_hands(cfg, frames, looked_at)[:n]:
+        f = frames[i]
         side = size * 2.0
         m = np.array([[tile / side, 0, tile / 2 - cx * tile / side], [0, tile / side, tile / 2 - cy * tile / side]])
         tiles.append(cv2.warpAffine(f, m, (tile, tile), borderMode=cv2.BORDER_REPLICATE))
@@ -371,17 +376,11 @@ def _stability(cfg: BenchConfig, frames: list[np.ndarray], fps: float, worker: A
     MediaPipe's; and how far smoothing trails the source's moving hand."""
     from .stability import jitter, lag, noisy_copies, palm_size
 
-    args = engine_tracker_args(cfg.engines[0], cfg.model)
-    probe = HandTracker(cfg.model, mode="image", max_hands=1, threads=cfg.threads, **args)
-    sizes = []
-    for i in range(0, len(frames), max(1, len(frames) // 40)):
-        hands = probe.process(frames[i])
-        if len(hands):
-            x1, y1, x2, y2 = hands.boxes[0]
-            sizes.append((max(x2 - x1, y2 - y1), i))
-    if not sizes:
+    largest = _largest_hands(cfg, frames, 40)
+    if not largest:
         return {"note": "no hand found in the source to measure stability on"}
-    still = noisy_copies(frames[max(sizes)[1]], cfg.still_frames, sigma=4.0)
+    args = engine_tracker_args(cfg.engines[0], cfg.model)
+    still = noisy_copies(frames[largest[0][3]], cfg.still_frames, sigma=4.0)
     settle = min(10, cfg.still_frames // 4)  # the filters' first frames are left out
     runs = {smooth: _one_hand(HandTracker(cfg.model, mode="video", max_hands=1, smooth=smooth, threads=cfg.threads,
                                           **args), still, fps)[settle:] for smooth in (False, True)}
