@@ -1,8 +1,8 @@
 """How steady and how prompt keypoints are: the jitter of a still hand, and how far smoothing trails a moving one.
 
-``handpose bench`` reports both: a still hand is the best frame of the source repeated with fresh camera-like pixel
-noise (so any movement of its keypoints is jitter), and the lag is measured on the source itself, the smoothed
-keypoints against the unsmoothed ones of the same frames.
+``handpose bench`` reports both: the still hand is the source's frame with the largest hand, repeated with fresh
+camera-like pixel noise (so any movement of its keypoints is jitter), and the lag is measured on the source itself,
+the smoothed keypoints against the unsmoothed ones of the same frames.
 """
 
 from __future__ import annotations
@@ -39,10 +39,9 @@ def jitter(keypoints: np.ndarray) -> dict[str, float]:
 
 
 def _delayed(k: np.ndarray, s: float) -> np.ndarray:
-    """``k(t - s)`` for frames t >= ceil(s) + 1, s in frames (linear between frames)."""
+    """``k(t - s)`` for the frames t >= floor(s) + 1, s in frames (linear between frames)."""
     i, f = int(np.floor(s)), s - np.floor(s)
-    start = i + 1
-    return (1 - f) * k[start - i : len(k) - i] + f * k[start - i - 1 : len(k) - i - 1]
+    return (1 - f) * k[1 : len(k) - i] + f * k[: len(k) - i - 1]
 
 
 def lag(raw: np.ndarray, smoothed: np.ndarray, fps: float, max_frames: float = 4.0, step: float = 0.05
