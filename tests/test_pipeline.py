@@ -344,6 +344,11 @@ def test_result_api(photo_paths, image_tracker) -> None:
     assert hand.track_id is None and hand["index_tip"].shape == (3,)
     with pytest.raises(KeyError, match="no keypoint named 'thumb'; the names are wrist, thumb_cmc"):
         hand["thumb"]
+    tips = hands["index_tip"]  # one keypoint of every hand, by name
+    assert tips.shape == (1, 3) and np.array_equal(tips[0], hand["index_tip"])
+    assert hands[:0]["wrist"].shape == (0, 3)
+    with pytest.raises(KeyError, match="no keypoint named 'tip'"):
+        hands["tip"]
     assert len(KEYPOINT_NAMES) == 21
     assert len(hands[:0]) == 0 and len(hands[np.array([True])]) == 1
     assert [h.handedness for h in hands] == ["right"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -25,6 +25,14 @@ SKELETON = (
     (9, 13), (13, 14), (14, 15), (15, 16),
     (13, 17), (0, 17), (17, 18), (18, 19), (19, 20),
 )
+
+
+def keypoint_index(name: str) -> int:
+    """The row of keypoint ``name`` (e.g. ``"index_tip"``) in a hand's (21, 3) arrays."""
+    try:
+        return KEYPOINT_NAMES.index(name)
+    except ValueError:
+        raise KeyError(f"no keypoint named {name!r}; the names are {', '.join(KEYPOINT_NAMES)}") from None
 
 
 def _r(a: np.ndarray | float, nd: int = 2) -> Any:
@@ -61,10 +69,7 @@ class Hand:
 
     def __getitem__(self, name: str) -> np.ndarray:
         """A keypoint by name, e.g. ``hand["index_tip"]``."""
-        try:
-            return self.keypoints[KEYPOINT_NAMES.index(name)]
-        except ValueError:
-            raise KeyError(f"no keypoint named {name!r}; the names are {', '.join(KEYPOINT_NAMES)}") from None
+        return self.keypoints[keypoint_index(name)]
 
     def __repr__(self) -> str:  # the arrays (4 x 21 rows) would bury the rest
         box = [round(float(v)) for v in self.box]
@@ -125,7 +130,17 @@ class Hands:
         """Keypoints divided by the frame size: x / width, y / height, z / width."""
         return self.keypoints / self._scale()
 
-    def __getitem__(self, idx: int | slice | np.ndarray | list[int]) -> Hand | Hands:
+    @overload
+    def __getitem__(self, idx: int | np.integer) -> Hand: ...
+    @overload
+    def __getitem__(self, idx: str) -> np.ndarray: ...
+    @overload
+    def __getitem__(self, idx: slice | np.ndarray | list[int]) -> Hands: ...
+    def __getitem__(self, idx: int | np.integer | slice | np.ndarray | list[int] | str) -> Hand | Hands | np.ndarray:
+        """A hand (``hands[0]``), a subset (``hands[1:]``, ``hands[hands.handedness == "right"]``) or one keypoint
+        of every hand by name (``hands["index_tip"]``: (n, 3))."""
+        if isinstance(idx, str):
+            return self.keypoints[:, keypoint_index(idx)]
         if isinstance(idx, (int, np.integer)):
             i = int(idx)
             tid = int(self.track_ids[i])
@@ -142,7 +157,7 @@ class Hands:
 
     def __iter__(self) -> Iterator[Hand]:
         for i in range(len(self)):
-            yield self[i]  # type: ignore[misc]
+            yield self[i]
 
     def to_dict(self, source: str | None = None) -> dict[str, Any]:
         """The JSON Lines record of this frame (``source`` in place of the frame's own)."""
