@@ -335,6 +335,12 @@ def test_bgra_and_gray_images(photo_paths) -> None:
     assert error < 0.1 * np.ptp(want[:, :2], axis=0).max()  # the models see colour: gray is near, not equal
 
 
+def _port(program: str) -> str:
+    """MediaPipe code ported the way the README says: ``import handpose.tasks as mp``, then ``handpose`` in place of
+    every other ``mediapipe``."""
+    return program.replace("import mediapipe as mp", "import handpose.tasks as mp").replace("mediapipe", "handpose")
+
+
 def test_a_tasks_program_runs_with_only_its_imports_changed(photo_paths, bundle, tmp_path) -> None:
     program = '''
 import cv2
@@ -342,12 +348,22 @@ import mediapipe as mp
 from mediapipe.tasks import python
 from mediapipe.tasks.python import vision
 from mediapipe import solutions
+from mediapipe.tasks.python.core.base_options import BaseOptions
+from mediapipe.tasks.python.vision import HandLandmarker, HandLandmarkerOptions, RunningMode
+from mediapipe.tasks.python.vision.hand_landmarker import HandLandmarkerResult
+from mediapipe.tasks.python.vision.core.vision_task_running_mode import VisionTaskRunningMode
+from mediapipe.tasks.python.components.containers.landmark import NormalizedLandmark
 
 base_options = python.BaseOptions(model_asset_path=BUNDLE)
 options = vision.HandLandmarkerOptions(base_options=base_options, num_hands=2)
 detector = vision.HandLandmarker.create_from_options(options)
 image = mp.Image.create_from_file(PHOTO)
 detection_result = detector.detect(image)
+assert isinstance(detection_result, HandLandmarkerResult)
+assert isinstance(detection_result.hand_landmarks[0][0], NormalizedLandmark)
+options = HandLandmarkerOptions(base_options=BaseOptions(model_asset_path=BUNDLE),
+                                running_mode=VisionTaskRunningMode.IMAGE)
+assert HandLandmarker.create_from_options(options).detect(image) == detection_result
 annotated = cv2.cvtColor(image.numpy_view(), cv2.COLOR_RGB2BGR)
 for hand_landmarks, handedness in zip(detection_result.hand_landmarks, detection_result.handedness):
     tip = hand_landmarks[vision.HandLandmark.THUMB_TIP]
@@ -359,10 +375,7 @@ recognizer = vision.GestureRecognizer.create_from_options(vision.GestureRecogniz
 top_gesture = recognizer.recognize(image).gestures[0][0]
 found.append((top_gesture.category_name, round(top_gesture.score, 2)))
 '''
-    ported = program.replace("import mediapipe as mp", "import handpose.tasks as mp") \
-        .replace("from mediapipe.tasks import python", "from handpose.tasks import python") \
-        .replace("from mediapipe.tasks.python import vision", "from handpose.tasks import vision") \
-        .replace("from mediapipe import solutions", "import handpose.solutions as solutions")
+    ported = _port(program)
     found: list = []
     scope = {"BUNDLE": bundle, "PHOTO": str(photo_paths[1]), "found": found}
     exec(compile(ported, "tasks_program.py", "exec"), scope)
@@ -403,10 +416,7 @@ detector = vision.HandLandmarker.create_from_options(vision.HandLandmarkerOption
 image = mp.Image.create_from_file(PHOTO)
 annotated = draw(image.numpy_view(), detector.detect(image))
 '''
-    ported = program.replace("import mediapipe as mp", "import handpose.tasks as mp") \
-        .replace("from mediapipe import solutions", "from handpose import solutions") \
-        .replace("from mediapipe.framework.formats", "from handpose.framework.formats") \
-        .replace("from mediapipe.tasks.python import vision", "from handpose.tasks import vision")
+    ported = _port(program)
     found: list = []
     scope = {"PHOTO": str(photo_paths[1]), "found": found}
     exec(compile(ported, "landmark_pb2_program.py", "exec"), scope)

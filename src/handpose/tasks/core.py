@@ -33,6 +33,9 @@ class RunningMode(enum.Enum):
     LIVE_STREAM = "LIVE_STREAM"
 
 
+VisionTaskRunningMode = RunningMode  # its name in mediapipe.tasks.python.vision.core.vision_task_running_mode
+
+
 @dataclass
 class BaseOptions:
     """Where the models come from. ``model_asset_path`` / ``model_asset_buffer``: a MediaPipe ``.task`` bundle
