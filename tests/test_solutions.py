@@ -89,8 +89,7 @@ with mp_hands.Hands(static_image_mode=True, max_num_hands=2, min_detection_confi
         plotted.append(mp_drawing.plot_landmarks(hand_world_landmarks, mp_hands.HAND_CONNECTIONS, azimuth=5))
 cv2.imwrite(OUT, image)
 '''
-    ported = program.replace("import mediapipe as mp\n", "from handpose import solutions\n").replace("mp.solutions",
-                                                                                                      "solutions")
+    ported = program.replace("import mediapipe as mp\n", "import handpose.tasks as mp\n")  # the README's one rule
     found: list = []
     plotted: list = []
     out = tmp_path / "drawn.png"
