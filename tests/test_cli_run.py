@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -264,8 +265,19 @@ def test_existing_output_is_not_overwritten(photo_paths, tmp_path, capsys) -> No
     target.write_text("keep me")
     code, _, err = run_cli(str(photo_paths[0]), "--json", str(target), capsys=capsys)
     assert code == 1 and "exists; pass --overwrite" in err and target.read_text() == "keep me"
+    link = tmp_path / "link.jsonl"  # a link to the user's file protects it as well
+    link.symlink_to(target)
+    code, _, err = run_cli(str(photo_paths[0]), "--json", str(link), capsys=capsys)
+    assert code == 1 and "exists; pass --overwrite" in err and target.read_text() == "keep me"
     code, _, _ = run_cli(str(photo_paths[0]), "--json", str(target), "--overwrite", capsys=capsys)
     assert code == 0 and json.loads(target.read_text())["hands"]
+
+
+@pytest.mark.skipif(not Path(os.devnull).exists() or Path(os.devnull).is_file(), reason="no null device file here")
+def test_a_device_is_written_to_without_overwrite(photo_paths, capsys) -> None:
+    # /dev/null (a device, like /dev/stdout or a named pipe) is not a file of the user's to protect
+    code, _, err = run_cli(str(photo_paths[0]), "--json", os.devnull, "--csv", os.devnull, capsys=capsys)
+    assert code == 0 and "exists" not in err
 
 
 @pytest.mark.parametrize(("inputs", "argv"), [
