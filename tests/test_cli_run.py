@@ -67,6 +67,12 @@ def test_csv_has_a_row_per_hand_matching_the_json(video_path, photo_paths, tmp_p
     assert code == 0 and len(lines) == 2 and ",,left," in lines[1] and lines[1].endswith(",,")
     code, _, err = run_cli(str(photo_paths[1]), "--csv", "-", "--json", "-", capsys=capsys)
     assert code == 1 and "only one of them can go to standard output" in err
+    # two outputs named the same file would write over each other: refused before either is created
+    same = tmp_path / "same.mp4"
+    for argv in (["--json", str(same), "--csv", str(tmp_path / "." / same.name)],
+                 ["-o", str(same), "--json", str(same)]):
+        code, _, err = run_cli(str(video_path), *argv, "--overwrite", capsys=capsys)
+        assert code == 1 and "both name" in err and "give each output a file of its own" in err and not same.exists()
     # every output is checked before any is written: a refused CSV or video leaves no new JSON behind
     for refused in (["--csv", str(tmp_path / "h.csv")], ["-o", str(tmp_path / "mine.mp4")]):
         (tmp_path / "mine.mp4").write_bytes(b"mine")
