@@ -457,6 +457,8 @@ def test_files_of_the_wrong_kind_get_one_clear_line(files, argv, message, tmp_pa
     (["gestures", "record", "x.jpg", "--label", "a", "-o", "folder"], "folder is a folder: give a file name"),
     (["gestures", "eval", "builtin", "d.csv", "-o", "blocker"], "cannot write into blocker: blocker is a file"),
     (["bench", "x.jpg", "--plot", "blocker/sub/b.png"], "cannot write into blocker/sub: blocker is a file"),
+    (["bench", "x.jpg", "--json", "r.txt", "--markdown", "./r.txt"],
+     "--json and --markdown both name ./r.txt: give each output a file of its own"),
     (["eval", "a.json", "--json", "blocker/e.json"], "cannot write into blocker: blocker is a file"),
 ])
 def test_outputs_that_cannot_be_written_are_refused_before_the_work(argv, message, tmp_path, monkeypatch,

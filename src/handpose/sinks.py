@@ -37,6 +37,21 @@ def check_writable(path: Path, overwrite: bool, make_folders: bool = True) -> No
         _check_folder(path.parent)
 
 
+def check_distinct(outputs: dict[str, str | None]) -> None:
+    """Refuse two outputs named the same file: each would write over the other (a device such as /dev/null may
+    take them all)."""
+    seen: dict[Path, str] = {}
+    for flag, value in outputs.items():
+        if not value or value == "-":
+            continue
+        path = Path(value).resolve()
+        if path.exists() and not path.is_file() and not path.is_dir():
+            continue
+        if path in seen:
+            raise InputError(f"{seen[path]} and {flag} both name {value}: give each output a file of its own")
+        seen[path] = flag
+
+
 def check_not_input(path: Path, inputs: Iterable[Path]) -> None:
     """Refuse an output that is one of the files being read: with or without --overwrite, writing it would destroy
     the input (a video is read while it is written)."""

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import HandposeError
-from ..sinks import check_writable, make_folder
+from ..sinks import check_distinct, check_writable, make_folder
 from .numbers import at_least, zoom
 
 
@@ -57,6 +57,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from ..reference import find_reference_python
     from ..report import plot, render
 
+    check_distinct({"--json": args.json, "--markdown": args.markdown, "--plot": args.plot})
     for out in (args.json, args.markdown, args.plot):
         if out:  # before the long run, not after it
             check_writable(Path(out), args.overwrite, make_folders=False)

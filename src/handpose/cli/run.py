@@ -19,6 +19,7 @@ from ..sinks import (
     Preview,
     UdpSink,
     VideoSink,
+    check_distinct,
     check_not_input,
     check_writable,
     is_movie,
@@ -130,21 +131,6 @@ def _sink_path(sink: Any) -> str:
     if isinstance(sink, FolderSink):
         return str(sink.folder / sink.filename) if sink.filename else str(sink.folder)
     return str(sink.path)
-
-
-def _check_distinct(outputs: dict[str, str | None]) -> None:
-    """Refuse two outputs named the same file: each would write over the other (a device such as /dev/null may
-    take them all)."""
-    seen: dict[Path, str] = {}
-    for flag, value in outputs.items():
-        if not value or value == "-":
-            continue
-        path = Path(value).resolve()
-        if path.exists() and not path.is_file() and not path.is_dir():
-            continue
-        if path in seen:
-            raise InputError(f"{seen[path]} and {flag} both name {value}: give each output a file of its own")
-        seen[path] = flag
 
 
 def _video_outputs(output: str | None, src: Any, overwrite: bool) -> list[Path | None]:
@@ -284,7 +270,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             hooks.attach(tracker.gesture_classifier)
         if args.json == "-" and args.csv == "-":
             raise InputError("--json - and --csv -: only one of them can go to standard output")
-        _check_distinct({"--output": args.output, "--json": args.json, "--csv": args.csv})
+        check_distinct({"--output": args.output, "--json": args.json, "--csv": args.csv})
         for output in (args.output, args.json, args.csv):
             if output and output != "-":
                 check_not_input(Path(output), src.files)
