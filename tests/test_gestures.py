@@ -196,6 +196,10 @@ def test_user_rules_extend_and_are_validated(tmp_path) -> None:
         ('[gesture.x]\ndescription = "nothing"\n', "has no condition"),
         ("[gesture.x\n", "not valid TOML"),
         ('colour = "red"\n', "unknown top-level key"),
+        ('threshold = "high"\n', "threshold must be a number from 0 to 1"),
+        ("threshold = 1.5\n", r"threshold must be a number from 0 to 1 .*got 1.5"),
+        ("gesture = 3\n", r"'gesture' must hold \[gesture.NAME\] tables"),
+        ('[gesture.none]\nindex = "extended"\n', "'none' is the answer when no gesture fits"),
     ]:
         bad = tmp_path / "mine2.toml"
         bad.write_text(text)

@@ -166,8 +166,18 @@ def load_rules(path: str | Path | None = None, *, extend: bool = True) -> tuple[
         if unknown:
             raise HandposeError(f"{where}: unknown top-level key(s) {sorted(unknown)} (expected [gesture.NAME] "
                                 "tables and an optional threshold)")
-        threshold = float(data.get("threshold", threshold))
-        for name, spec in data.get("gesture", {}).items():
+        value = data.get("threshold", threshold)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+            raise HandposeError(f"{where}: threshold must be a number from 0 to 1 (the weakest condition's score a "
+                                f"gesture needs), got {value!r}")
+        threshold = float(value)
+        gestures = data.get("gesture", {})
+        if not isinstance(gestures, dict):
+            raise HandposeError(f"{where}: 'gesture' must hold [gesture.NAME] tables, got {gestures!r}")
+        for name, spec in gestures.items():
+            if name == "none":
+                raise HandposeError(f"{where}: 'none' is the answer when no gesture fits; give the gesture "
+                                    "another name")
             rules[name] = Rule.parse(name, spec, where)
     return list(rules.values()), threshold
 
