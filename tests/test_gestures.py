@@ -908,6 +908,17 @@ def test_common_csv_layout_header_and_bad_files(tmp_path) -> None:
     (tmp_path / "ragged.csv").write_text(f"open,{xy}\nfist,1,2\n")
     with pytest.raises(HandposeError, match="ragged.csv, line 2: 2 values, expected 42"):
         load_dataset(tmp_path / "ragged.csv")
+    # a NaN (a spreadsheet's empty cell, a lost hand) is named with its line, not found later by training
+    nan_xy = xy.rsplit(",", 1)[0] + ",nan"
+    (tmp_path / "nan.csv").write_text(f"open,{xy}\nfist,{nan_xy}\n")
+    with pytest.raises(HandposeError, match="nan.csv, line 2: a coordinate is NaN or infinite"):
+        load_dataset(tmp_path / "nan.csv")
+    good = load_dataset(tmp_path / "named.csv")
+    good.save(tmp_path / "own.csv")
+    text = (tmp_path / "own.csv").read_text()
+    (tmp_path / "own.csv").write_text(text.rstrip("\n").rsplit(",", 1)[0] + ",inf\n")
+    with pytest.raises(HandposeError, match=r"own.csv, line 2: malformed row \(a coordinate is NaN or infinite"):
+        load_dataset(tmp_path / "own.csv")
 
 
 def test_record_skips_an_unreadable_input_and_goes_on(photo_paths, tmp_path, capsys, models_ready) -> None:

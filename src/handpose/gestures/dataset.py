@@ -60,6 +60,8 @@ class LandmarkSet:
                 raise HandposeError(f"a hand row needs 21 keypoints (21, 2|3), got shape {pts.shape}")
             if pts.shape[1] == 2:  # depth unknown: 0, as in imported 2D data
                 pts = np.concatenate([pts, np.zeros((21, 1), np.float32)], 1)
+        if not np.isfinite(pts).all():
+            raise HandposeError("a coordinate is NaN or infinite")
         self.labels.append(str(label))
         self.handedness.append(handedness or None)
         self.sources.append(source)
@@ -183,7 +185,10 @@ def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: 
             if width % 2 or width < 6:
                 raise HandposeError(f"{p}: a trajectory row needs 3 or more (x, y) pairs, got {width} values")
             pts = vals.reshape(-1, 2)
-        out.add(label, pts, None, f"{p.name}:{i}")
+        try:
+            out.add(label, pts, None, f"{p.name}:{i}")
+        except HandposeError as e:
+            raise HandposeError(f"{p}, line {i}: {e}") from e
     return out
 
 
