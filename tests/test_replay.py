@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import cv2
 import numpy as np
@@ -116,3 +117,16 @@ def test_other_files_are_refused_with_the_line(text, message, tmp_path) -> None:
         list(read_jsonl(path))
     with pytest.raises(InputError, match="cannot read"):
         list(read_jsonl(tmp_path / "missing.jsonl"))
+
+
+def test_a_last_line_cut_short_is_left_out_with_a_warning(tmp_path, caplog) -> None:
+    # what a run killed mid-write leaves: every whole record reads, the cut one is named and left out
+    whole = '{"frame": 0, "timestamp_ms": 0, "hands": []}\n{"frame": 1, "timestamp_ms": 40, "hands": []}\n'
+    path = tmp_path / "killed.jsonl"
+    path.write_text(whole + '{"frame": 2, "timestamp_ms": 80, "han')
+    with caplog.at_level(logging.WARNING, logger="handpose"):
+        assert [h.frame for h in read_jsonl(path)] == [0, 1]
+    assert "killed.jsonl, line 3 is cut short" in caplog.text
+    path.write_text(whole + '{"frame": 2, "timestamp_ms": 80, "han\n')  # a whole line that is broken: an error
+    with pytest.raises(InputError, match="line 3: not a handpose JSON Lines record"):
+        list(read_jsonl(path))
