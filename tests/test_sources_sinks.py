@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from handpose.errors import InputError
-from handpose.sinks import FolderSink, GifSink, JsonlSink, Preview, VideoSink, write_image
+from handpose.sinks import CsvSink, FolderSink, GifSink, JsonlSink, Preview, VideoSink, write_image
 from handpose.sources import LiveSource, open_source, read_image, url_kind
 
 from .conftest import shared_path
@@ -327,9 +327,14 @@ def test_video_gif_folder_jsonl_sinks(tmp_path) -> None:
         FolderSink(tmp_path / "imgs").write(frame, "x.jpg")
     j = JsonlSink(tmp_path / "o.jsonl")
     j.write({"frame": 0})
+    assert (tmp_path / "o.jsonl").read_text() == '{"frame":0}\n'  # there at once, for a reader at a pipe's end
     j.write({"frame": 1})
     j.close()
     assert [json.loads(line)["frame"] for line in (tmp_path / "o.jsonl").read_text().splitlines()] == [0, 1]
+    c = CsvSink(tmp_path / "o.csv")
+    c.write({"source": "a.mp4", "frame": 0, "timestamp_ms": 0.0, "hands": []})  # the header is there at once too
+    assert (tmp_path / "o.csv").read_text().startswith("source,frame,timestamp_ms,")
+    c.close()
 
 
 def test_webm_video_plays_in_browsers_and_is_written_quietly(tmp_path, capfd) -> None:

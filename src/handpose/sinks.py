@@ -345,6 +345,7 @@ class JsonlSink(_TextSink):
 
     def write(self, record: dict[str, Any]) -> None:
         self.fh.write(json.dumps(record, separators=(",", ":")) + "\n")
+        self.fh.flush()  # a reader at the other end (a pipe, tail -f) gets each frame now, not 8 KB later
 
 
 def hands_csv_header(camera: bool = False) -> list[str]:
@@ -378,6 +379,7 @@ class CsvSink(_TextSink):
                                   *(v for p in h["keypoints"] for v in p), *(v for p in h["world"] for v in p),
                                   gesture.get("label", ""), gesture.get("score", ""),
                                   *(self._camera(h) if self.camera else ())])
+        self.fh.flush()
 
     @staticmethod
     def _camera(hand: dict[str, Any]) -> list[Any]:
