@@ -83,10 +83,11 @@ class HandTracker:
             raise HandposeError(f"mode must be 'image' or 'video', got {mode!r}")
         if model not in VARIANTS and not (palm_model and landmark_model):
             raise HandposeError(f"model must be one of {sorted(VARIANTS)}, got {model!r}")
-        if max_hands < 1:
-            raise HandposeError(f"max_hands must be at least 1, got {max_hands}")
-        if detect_every < 1:
-            raise HandposeError(f"detect_every must be at least 1, got {detect_every}")
+        for name, n in (("max_hands", max_hands), ("detect_every", detect_every)):
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+                raise HandposeError(f"{name} must be a whole number of at least 1, got {n!r}")
+        if smooth is not None and not isinstance(smooth, (bool, np.bool_)):
+            raise HandposeError(f"smooth must be True, False or None (the mode's default), got {smooth!r}")
         for name, p in (("min_detection_confidence", min_detection_confidence), ("min_presence", min_presence)):
             if not 0 <= p <= 1:
                 raise HandposeError(f"{name} is a probability in [0, 1], got {p}")
@@ -96,7 +97,8 @@ class HandTracker:
             raise HandposeError(f"color must be 'bgr' or 'rgb', got {color!r}")
         if not 1 <= zoom <= 16:
             raise HandposeError(f"zoom must be between 1 (whole frame only) and 16, got {zoom}")
-        if threads is not None and threads < 1:
+        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer))
+                                    or threads < 1):
             raise HandposeError(f"threads must be at least 1 (or None for the runtime's choice), got {threads}")
         default_palm, default_hand = VARIANTS.get(model, ("", ""))
         palm_name, hand_name = palm_model or default_palm, landmark_model or default_hand
