@@ -48,6 +48,11 @@ class StageClock:
         self._t = now
 
 
+def _is_count(n: object) -> bool:
+    """A whole number of at least 1 (not a bool, not 1.5)."""
+    return isinstance(n, (int, np.integer)) and not isinstance(n, bool) and bool(n >= 1)
+
+
 class HandTracker:
     """Finds hands and their 21 keypoints in images or video frames.
 
@@ -84,7 +89,7 @@ class HandTracker:
         if model not in VARIANTS and not (palm_model and landmark_model):
             raise HandposeError(f"model must be one of {sorted(VARIANTS)}, got {model!r}")
         for name, n in (("max_hands", max_hands), ("detect_every", detect_every)):
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            if not _is_count(n):
                 raise HandposeError(f"{name} must be a whole number of at least 1, got {n!r}")
         if smooth is not None and not isinstance(smooth, (bool, np.bool_)):
             raise HandposeError(f"smooth must be True, False or None (the mode's default), got {smooth!r}")
@@ -97,8 +102,7 @@ class HandTracker:
             raise HandposeError(f"color must be 'bgr' or 'rgb', got {color!r}")
         if not 1 <= zoom <= 16:
             raise HandposeError(f"zoom must be between 1 (whole frame only) and 16, got {zoom}")
-        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer))
-                                    or threads < 1):
+        if threads is not None and not _is_count(threads):
             raise HandposeError(f"threads must be at least 1 (or None for the runtime's choice), got {threads}")
         default_palm, default_hand = VARIANTS.get(model, ("", ""))
         palm_name, hand_name = palm_model or default_palm, landmark_model or default_hand
