@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import glob
 import json
+import os
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -963,6 +965,8 @@ def test_record_hand_shapes_from_a_video_and_a_flat_folder(video_path, tmp_path,
     assert (tmp_path / "f.csv").read_text() == before
     assert main(["gestures", "record", str(flat), "-o", str(tmp_path / "f.csv"), "--label", "palm", "--append"]) == 0
     assert load_dataset(tmp_path / "f.csv").labels == ["like", "like", "palm", "palm"]
+    if Path(os.devnull).exists() and not Path(os.devnull).is_file():  # a device is written to, not protected
+        assert main(["gestures", "record", str(flat), "-o", os.devnull, "--label", "like"]) == 0
     empty = tmp_path / "empty" / "a"
     empty.mkdir(parents=True)
     assert main(["gestures", "record", str(empty.parent), "-o", str(tmp_path / "e.csv")]) == 1

@@ -98,9 +98,9 @@ def cmd_record(args: argparse.Namespace) -> int:
     out = Path(args.output)
     check_writable(out, overwrite=True, make_folders=False)  # a folder in its way: refused before recording
     check_not_input(out, [Path(args.source)])  # an imported CSV given as its own output
-    if out.exists() and not (args.overwrite or args.append):
+    if out.is_file() and not (args.overwrite or args.append):
         raise HandposeError(f"{out} exists; pass --overwrite to replace it or --append to add to it")
-    if out.exists() and args.append and not str(args.source).lower().endswith(".csv"):  # an import has its own kind
+    if out.is_file() and args.append and not str(args.source).lower().endswith(".csv"):  # an import has its own kind
         check_appendable(out, args.kind)  # before recording, so a recording is never lost to a wrong file
     data = record(args.source, kind=args.kind, label=args.label, labels=args.labels, labels_file=args.labels_file,
                   every=args.every, mirrored=args.mirrored, keypoint=args.keypoint, zoom=args.zoom,

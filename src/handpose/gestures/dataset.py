@@ -75,10 +75,10 @@ class LandmarkSet:
 
     def save(self, path: str | Path, overwrite: bool = False, append: bool = False) -> Path:
         p = Path(path)
-        if p.exists() and not (overwrite or append):
+        if p.is_file() and not (overwrite or append):
             raise HandposeError(f"{p} exists; pass --overwrite to replace it or --append to add to it")
         header = hand_header() if self.kind == "hand" else trajectory_header(len(self.points[0]) if self.points else 16)
-        exists = p.exists() and append
+        exists = p.is_file() and append
         if exists:
             check_appendable(p, self.kind, header)
         make_folder(p.parent)
