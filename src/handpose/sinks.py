@@ -23,14 +23,15 @@ from .sources import IMAGE_EXTS
 VIDEO_FOURCC = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "XVID", ".webm": "VP80"}
 
 
-def check_writable(path: Path, overwrite: bool, make_folders: bool = True) -> None:
-    """Refuse to replace a user's file unless asked to; make the folders it goes in (or, without
-    ``make_folders``, only check that they can be made: a command checks its outputs before its long work).
+def check_writable(path: Path, overwrite: bool, make_folders: bool = True,
+                   how: str = "pass --overwrite to replace it") -> None:
+    """Refuse to replace a user's file unless asked to (``how`` says how to ask); make the folders it goes in (or,
+    without ``make_folders``, only check that they can be made: a command checks its outputs before its long work).
     A device or a named pipe (``/dev/null``, ``/dev/stdout``, a FIFO) is written to, not replaced: no refusal."""
     if path.is_dir():
         raise InputError(f"{path} is a folder: give a file name")
     if path.is_file() and not overwrite:
-        raise InputError(f"{path} exists; pass --overwrite to replace it")
+        raise InputError(f"{path} exists; {how}")
     if make_folders:
         make_folder(path.parent)
     else:

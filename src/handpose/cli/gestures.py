@@ -92,14 +92,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 # -- record ------------------------------------------------------------------------------------------------
 def cmd_record(args: argparse.Namespace) -> int:
-    from ..gestures.dataset import check_appendable
+    from ..gestures.dataset import KEEP_OR_APPEND, check_appendable
     from ..gestures.recording import record
 
     out = Path(args.output)
-    check_writable(out, overwrite=True, make_folders=False)  # a folder in its way: refused before recording
     check_not_input(out, [Path(args.source)])  # an imported CSV given as its own output
-    if out.is_file() and not (args.overwrite or args.append):
-        raise HandposeError(f"{out} exists; pass --overwrite to replace it or --append to add to it")
+    check_writable(out, args.overwrite or args.append, make_folders=False, how=KEEP_OR_APPEND)  # before recording
     if out.is_file() and args.append and not str(args.source).lower().endswith(".csv"):  # an import has its own kind
         check_appendable(out, args.kind)  # before recording, so a recording is never lost to a wrong file
     data = record(args.source, kind=args.kind, label=args.label, labels=args.labels, labels_file=args.labels_file,

@@ -23,8 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import HandposeError
-from ..sinks import make_folder
+from ..sinks import check_writable
 from .trajectory import TRAJECTORY_KEYPOINT, keypoint_index
+
+KEEP_OR_APPEND = "pass --overwrite to replace it or --append to add to it"  # how to write to an existing dataset
 
 META = ["label", "handedness", "source", "width", "height"]
 
@@ -75,13 +77,11 @@ class LandmarkSet:
 
     def save(self, path: str | Path, overwrite: bool = False, append: bool = False) -> Path:
         p = Path(path)
-        if p.is_file() and not (overwrite or append):
-            raise HandposeError(f"{p} exists; pass --overwrite to replace it or --append to add to it")
+        check_writable(p, overwrite or append, how=KEEP_OR_APPEND)
         header = hand_header() if self.kind == "hand" else trajectory_header(len(self.points[0]) if self.points else 16)
         exists = p.is_file() and append
         if exists:
             check_appendable(p, self.kind, header)
-        make_folder(p.parent)
         with open(p, "a" if exists else "w", newline="") as f:
             w = csv.writer(f)
             if not exists:
