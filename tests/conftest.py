@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HANDPOSE_SHARED", ROOT.parent / "shared"))
 FIXTURES = Path(__file__).parent / "fixtures"
 HAND_MODELS = ("palm_full", "palm_lite", "hand_full", "hand_lite")
+# the null device as a path that exists and is not a regular file (/dev/null), or None where it is not one
+NULL_DEVICE = os.devnull if Path(os.devnull).exists() and not Path(os.devnull).is_file() else None
 
 
 def shared_path(*parts: str) -> Path:

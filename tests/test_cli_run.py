@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,8 @@ import numpy as np
 import pytest
 
 from handpose.cli import main
+
+from .conftest import NULL_DEVICE
 
 pytestmark = pytest.mark.usefixtures("models_ready")
 
@@ -282,10 +283,10 @@ def test_existing_output_is_not_overwritten(photo_paths, tmp_path, capsys) -> No
     assert code == 0 and json.loads(target.read_text())["hands"]
 
 
-@pytest.mark.skipif(not Path(os.devnull).exists() or Path(os.devnull).is_file(), reason="no null device file here")
+@pytest.mark.skipif(NULL_DEVICE is None, reason="no null device file here")
 def test_a_device_is_written_to_without_overwrite(photo_paths, capsys) -> None:
     # /dev/null (a device, like /dev/stdout or a named pipe) is not a file of the user's to protect
-    code, _, err = run_cli(str(photo_paths[0]), "--json", os.devnull, "--csv", os.devnull, capsys=capsys)
+    code, _, err = run_cli(str(photo_paths[0]), "--json", str(NULL_DEVICE), "--csv", str(NULL_DEVICE), capsys=capsys)
     assert code == 0 and "exists" not in err
 
 
