@@ -388,6 +388,20 @@ class CsvSink(_TextSink):
         return [v for p in points for v in p] if points else [""] * 63  # not placed: empty cells
 
 
+def host_port(target: str, option: str, example: str, default_host: str | None = None,
+              lowest: int = 1) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:PORT`` for IPv6; with ``default_host``, ``PORT`` alone too) as a host and a port
+    (``lowest`` 0: port 0 asks the system for a free one)."""
+    host, sep, port = target.strip().rpartition(":")
+    if not sep and default_host is not None:
+        host = default_host
+    host = host.strip("[]")
+    if not host or not port.isdigit() or not lowest <= int(port) < 65536:
+        form = "[HOST:]PORT" if default_host is not None else "HOST:PORT"
+        raise InputError(f"{option} {target}: expected {form}, e.g. {example}")
+    return host, int(port)
+
+
 class UdpSink:
     """Each frame's JSON record as one UDP datagram to ``host:port`` (``[::1]:port`` for IPv6): the way game engines,
     TouchDesigner or a ROS bridge usually take hand data. Fire and forget: a lost or refused datagram is not an
@@ -396,12 +410,9 @@ class UdpSink:
     def __init__(self, target: str):
         import socket
 
-        host, sep, port = target.strip().rpartition(":")
-        host = host.strip("[]")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise InputError(f"--udp {target}: expected HOST:PORT, e.g. 127.0.0.1:9000")
+        host, port = host_port(target, "--udp", "127.0.0.1:9000")
         try:
-            family, kind, proto, _, address = socket.getaddrinfo(host, int(port), type=socket.SOCK_DGRAM)[0]
+            family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
         except OSError as e:
             raise InputError(f"--udp {target}: cannot resolve {host} ({e})") from e
         self.address = address
@@ -418,3 +429,53 @@ class UdpSink:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def viewer_page() -> bytes:
+    """The live viewer's HTML (``handpose run --ws``), with the hand's skeleton filled in."""
+    from importlib.resources import files
+
+    from .results import SKELETON
+
+    page = (files("handpose") / "data" / "viewer.html").read_text(encoding="utf-8")
+    return page.replace("/*SKELETON*/[]", json.dumps([list(edge) for edge in SKELETON])).encode()
+
+
+class WebSocketSink:
+    """Each frame's JSON record as one WebSocket text message to every client connected: a web page (a kiosk's
+    screen), a web app, Unity or Godot. ``target``: ``PORT`` (this machine only) or ``HOST:PORT`` (``0.0.0.0:PORT``:
+    other machines too). A plain browser visit to ``http://HOST:PORT/`` gets a live viewer of the hands.
+
+    A client that cannot keep up is sent the newest frames; records with gesture events (and the closing
+    end-of-stream record) are never dropped for it. ``wait_for_clients(n)`` holds a run until n are connected.
+    """
+
+    def __init__(self, target: str, page: bool = True, queue_size: int = 64):
+        from .websocket import WebSocketServer
+
+        host, port = host_port(target, "--ws", "8765", default_host="127.0.0.1", lowest=0)
+        try:
+            self.server = WebSocketServer(host, port, viewer_page() if page else None, queue_size)
+        except OSError as e:
+            raise InputError(f"--ws {target}: cannot listen on {host}:{port} ({e.strerror or e})") from e
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def wait_for_clients(self, n: int = 1, timeout: float | None = None) -> bool:
+        """Block until ``n`` clients are connected; False when ``timeout`` seconds passed first."""
+        return self.server.wait_for_clients(n, timeout)
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.server.broadcast(json.dumps(record, separators=(",", ":")),
+                              essential=bool(record.get("events") or record.get("end_of_stream")))
+
+    def close(self) -> None:
+        self.server.close()
+
+    def __enter__(self) -> WebSocketSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -19,6 +19,7 @@ from ..sinks import (
     Preview,
     UdpSink,
     VideoSink,
+    WebSocketSink,
     check_distinct,
     check_not_input,
     check_writable,
@@ -29,6 +30,7 @@ from .hooks import CommandHooks, hook_spec
 from .numbers import at_least, frame_size, positive, probability, seconds, zoom
 
 log = logging.getLogger("handpose")
+RecordSink = JsonlSink | CsvSink | UdpSink | WebSocketSink
 
 
 def _camera(text: str) -> Camera:
@@ -75,6 +77,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--csv", help="write a CSV here, one row per hand per frame ('-' for standard output)")
     p.add_argument("--udp", metavar="HOST:PORT", help="send each frame's JSON record as one UDP datagram (game "
                    "engines, TouchDesigner, ROS bridges)")
+    p.add_argument("--ws", metavar="[HOST:]PORT",
+                   help="serve each frame's JSON record to WebSocket clients (web pages, web apps, Unity, Godot) "
+                        "and a live viewer at http://HOST:PORT/; PORT alone: this machine only, 0.0.0.0:PORT: "
+                        "other machines too")
+    p.add_argument("--ws-wait", type=at_least(1), default=None, metavar="N",
+                   help="with --ws: wait until N clients are connected before the first frame")
     p.add_argument("--show", action="store_true", help="show the annotated frames in a window (q to quit; "
                    "images: any other key for the next)")
     p.add_argument("--world", action="store_true", help="annotated frames: each hand's 3D world landmarks in an "
@@ -154,7 +162,7 @@ def _video_outputs(output: str | None, src: Any, overwrite: bool) -> list[Path |
 class _Run:
     """One ``handpose run``: the tracker, sinks and counts shared by every video of the source."""
 
-    def __init__(self, args: argparse.Namespace, tracker: Any, records: list[JsonlSink | CsvSink | UdpSink],
+    def __init__(self, args: argparse.Namespace, tracker: Any, records: list[RecordSink],
                  window: Preview | None = None):
         self.args, self.tracker, self.records, self.window = args, tracker, records, window
         self.processed = self.skipped = self.hands = 0
@@ -286,13 +294,19 @@ def cmd_run(args: argparse.Namespace) -> int:
                 window = Preview("handpose")
             except InputError as e:
                 raise InputError(f"--show: {e}") from e
-        records: list[JsonlSink | CsvSink | UdpSink] = [UdpSink(args.udp)] if args.udp else []
-        if args.json:
-            records.append(JsonlSink(args.json, args.overwrite))
-        if args.csv:
-            records.append(CsvSink(args.csv, args.overwrite, camera=args.camera is not None))
+        if args.ws_wait and not args.ws:
+            raise InputError("--ws-wait waits for WebSocket clients: add --ws PORT")
+        records: list[RecordSink] = []
         run = _Run(args, tracker, records, window)
         try:
+            if args.udp:
+                records.append(UdpSink(args.udp))
+            if args.ws:  # before the files: a port in use is refused with nothing written yet
+                records.append(_serve_ws(args.ws, args.ws_wait))
+            if args.json:
+                records.append(JsonlSink(args.json, args.overwrite))
+            if args.csv:
+                records.append(CsvSink(args.csv, args.overwrite, camera=args.camera is not None))
             if src.kind != "videos":
                 run.process(src, args.output)
             for path, target in zip(src.files if src.kind == "videos" else [], targets, strict=True):
@@ -329,11 +343,32 @@ def cmd_run(args: argparse.Namespace) -> int:
         if isinstance(sink, UdpSink):
             said.append(f"udp: {sink.sent} datagrams to {args.udp}"
                         + (f", {sink.dropped} not sent" if sink.dropped else ""))
+        if isinstance(sink, WebSocketSink):
+            server = sink.server
+            said.append(f"websocket: {server.sent} messages to {server.served} "
+                        f"client{'s' if server.served != 1 else ''} at {sink.url}"
+                        + (f", {server.dropped} dropped for slow clients" if server.dropped else ""))
     if said:  # on standard error when standard output carries the JSON Lines or the CSV
         print("\n".join(said), file=sys.stderr if "-" in (args.json, args.csv) else sys.stdout)
     if run.processed == 0:
         raise HandposeError(f"nothing could be processed from {args.source}")
     return 0
+
+
+def _serve_ws(target: str, wait: int | None) -> WebSocketSink:
+    """The WebSocket sink, announced on standard error (standard output may carry the records)."""
+    sink = WebSocketSink(target)
+    print(f"handpose: serving {sink.url} (live viewer: {sink.url.replace('ws://', 'http://', 1)}/)",
+          file=sys.stderr)
+    if wait:
+        print(f"handpose: waiting for {wait} WebSocket client{'s' if wait > 1 else ''} (Ctrl+C to stop)",
+              file=sys.stderr)
+        try:
+            sink.wait_for_clients(wait)
+        except BaseException:  # Ctrl+C while waiting
+            sink.close()
+            raise
+    return sink
 
 
 def _providers(args: argparse.Namespace) -> list[str] | None:

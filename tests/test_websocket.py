@@ -1,0 +1,170 @@
+"""The WebSocket sink (``handpose run --ws``): the protocol against an independent client (``websockets``), the
+viewer page, slow clients, and the CLI end to end."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from handpose.cli import main
+from handpose.sinks import WebSocketSink
+from handpose.websocket import WebSocketServer, accept_key
+
+ws_client = pytest.importorskip("websockets.sync.client", reason="the 'websockets' client (dev extra) tests the server")
+
+
+def http_url(sink: WebSocketSink) -> str:
+    return sink.url.replace("ws://", "http://", 1)
+
+
+def raw_request(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(request)
+        reply = b""
+        while chunk := s.recv(65536):
+            reply += chunk
+    return reply
+
+
+def test_accept_key_is_rfc_6455s_example() -> None:
+    assert accept_key("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+
+
+def test_records_reach_every_client_in_order_whatever_their_size() -> None:
+    big = "x" * 70_000  # past the 16-bit length: the 64-bit form of the frame header
+    with WebSocketSink("127.0.0.1:0") as sink, ws_client.connect(sink.url) as a, ws_client.connect(sink.url) as b:
+        assert sink.wait_for_clients(2, timeout=5)
+        for i in range(5):
+            sink.write({"frame": i, "hands": [], "events": [], "pad": "y" * (100 * i) + (big if i == 3 else "")})
+        for client in (a, b):
+            got = [json.loads(client.recv(timeout=5)) for _ in range(5)]
+            assert [r["frame"] for r in got] == list(range(5))
+            assert len(got[3]["pad"]) == 300 + len(big) and len(got[4]["pad"]) == 400
+        assert a.ping().wait(timeout=5)  # answered with a pong
+        assert sink.server.sent == 10 and sink.server.served == 2
+
+
+def test_a_client_that_leaves_is_forgotten_and_the_end_is_a_clean_close() -> None:
+    with WebSocketSink("0") as sink:
+        with ws_client.connect(sink.url):
+            assert sink.wait_for_clients(1, timeout=5) and sink.server.clients == 1
+        deadline = time.monotonic() + 5
+        while sink.server.clients and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert sink.server.clients == 0
+        sink.write({"frame": 0, "hands": [], "events": []})  # nobody there: nothing happens
+        with ws_client.connect(sink.url) as late:
+            assert sink.wait_for_clients(1, timeout=5)
+            sink.close()
+            with pytest.raises(Exception, match="1001"):  # the server went away: "going away"
+                late.recv(timeout=5)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", sink.server.port), timeout=1).close()
+
+
+def test_a_browser_visit_gets_the_live_viewer_and_other_requests_clear_answers() -> None:
+    with WebSocketSink("0") as sink:
+        page = urllib.request.urlopen(http_url(sink) + "/", timeout=5).read().decode()
+        assert "<canvas" in page and "new WebSocket" in page
+        assert "const SKELETON = [[0, 1], [1, 2]," in page  # the hand's bones filled in from handpose.SKELETON
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(http_url(sink) + "/favicon.ico", timeout=5)
+        assert missing.value.code == 404
+        port = sink.server.port
+        old = raw_request(port, b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n")
+        assert old.startswith(b"HTTP/1.1 400") and b"Sec-WebSocket-Version: 13" in old
+        assert raw_request(port, b"POST / HTTP/1.1\r\nHost: x\r\n\r\n").startswith(b"HTTP/1.1 405")
+        assert raw_request(port, b"\x16\x03\x01" + b"\0" * 20_000).startswith(b"HTTP/1.1 400")  # TLS to a plain port
+        assert sink.server.clients == 0
+    with WebSocketServer("127.0.0.1", 0) as bare:  # no page: a plain GET is told to upgrade
+        assert raw_request(bare.port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").startswith(b"HTTP/1.1 426")
+
+
+def test_a_slow_client_gets_the_newest_frames_and_every_event() -> None:
+    big = "z" * 2_000_000  # 40 MB in all: more than the sockets' buffers hold, so the queue must drop
+    with WebSocketSink("0", queue_size=4) as sink, ws_client.connect(sink.url, max_size=None) as c:
+        assert sink.wait_for_clients(1, timeout=5)
+        for i in range(20):
+            sink.write({"frame": i, "hands": [], "events": [{"label": "fist"}] if i % 5 == 0 else [], "pad": big})
+        got = []
+        while not got or got[-1] != 19:
+            got.append(json.loads(c.recv(timeout=10))["frame"])
+    assert got == sorted(got) and {0, 5, 10, 15, 19} <= set(got) and len(got) < 20
+    assert sink.server.dropped == 20 - len(got)
+
+
+def test_a_client_too_far_behind_on_events_is_let_go(caplog) -> None:
+    with WebSocketSink("0", queue_size=2) as sink, ws_client.connect(sink.url, max_size=None) as c:
+        assert sink.wait_for_clients(1, timeout=5)
+        for i in range(12):
+            sink.write({"frame": i, "hands": [], "events": [{"label": "fist"}], "pad": "e" * 2_000_000})
+        assert sink.server.clients == 0 and "too far behind; disconnected" in caplog.text
+        frames = []
+        with pytest.raises(Exception, match="1001"):
+            while True:
+                frames.append(json.loads(c.recv(timeout=10))["frame"])
+    assert frames == list(range(len(frames))) and len(frames) < 12  # what it got came in order, then the close
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.usefixtures("models_ready")
+def test_run_serves_the_same_records_as_its_json_lines(video_path, tmp_path, capsys) -> None:
+    port, got = free_port(), []
+
+    def client() -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                ws = ws_client.connect(f"ws://127.0.0.1:{port}", open_timeout=5)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(0.02)
+        with ws:
+            try:
+                while True:
+                    got.append(ws.recv(timeout=30))
+            except Exception:  # closed at the end of the run
+                return
+
+    reader = threading.Thread(target=client)
+    reader.start()
+    code = main(["run", str(video_path), "--limit", "30", "--gestures", "builtin", "--ws", str(port),
+                 "--ws-wait", "1", "--json", str(tmp_path / "h.jsonl")])
+    reader.join(30)
+    out, err = capsys.readouterr()
+    assert code == 0 and f"serving ws://127.0.0.1:{port} (live viewer: http://127.0.0.1:{port}/)" in err
+    assert "waiting for 1 WebSocket client" in err
+    assert f"websocket: {len(got)} messages to 1 client at ws://127.0.0.1:{port}" in out
+    lines = (tmp_path / "h.jsonl").read_text().splitlines()
+    assert [json.loads(m) for m in got] == [json.loads(line) for line in lines] and len(lines) >= 30
+
+
+@pytest.mark.usefixtures("models_ready")
+def test_run_refuses_bad_websocket_options(video_path, tmp_path, capsys) -> None:
+    for args, message in [(["--ws", "eighty"], "--ws eighty: expected [HOST:]PORT, e.g. 8765"),
+                          (["--ws", "127.0.0.1:99999"], "--ws 127.0.0.1:99999: expected [HOST:]PORT"),
+                          (["--ws-wait", "1"], "--ws-wait waits for WebSocket clients: add --ws PORT")]:
+        assert main(["run", str(video_path), "--limit", "1", *args]) == 1
+        assert message in capsys.readouterr().err
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        json_path = tmp_path / "h.jsonl"
+        assert main(["run", str(video_path), "--limit", "1", "--ws", str(port), "--json", str(json_path)]) == 1
+        assert f"--ws {port}: cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+        assert not json_path.exists()  # refused before any file was made
