@@ -83,8 +83,12 @@ def test_a_browser_visit_gets_the_live_viewer_and_other_requests_clear_answers()
         assert raw_request(port, b"POST / HTTP/1.1\r\nHost: x\r\n\r\n").startswith(b"HTTP/1.1 405")
         assert raw_request(port, b"\x16\x03\x01" + b"\0" * 20_000).startswith(b"HTTP/1.1 400")  # TLS to a plain port
         assert sink.server.clients == 0
-    with WebSocketServer("127.0.0.1", 0) as bare:  # no page: a plain GET is told to upgrade
+    with WebSocketServer("127.0.0.1", 0, max_clients=1) as bare:  # no page: a plain GET is told to upgrade
         assert raw_request(bare.port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").startswith(b"HTTP/1.1 426")
+        with ws_client.connect(f"ws://127.0.0.1:{bare.port}"):
+            assert bare.wait_for_clients(1, timeout=5)
+            with pytest.raises(Exception, match="503"):
+                ws_client.connect(f"ws://127.0.0.1:{bare.port}")
 
 
 def test_a_slow_client_gets_the_newest_frames_and_every_event() -> None:

@@ -114,14 +114,16 @@ class WebSocketServer:
 
     ``port=0`` picks a free port (see :attr:`port`). ``page``: HTML answered to a plain ``GET /``.
     ``queue_size``: messages kept for a client that is behind before its non-essential ones are dropped.
+    ``max_clients``: more are refused (each has a thread).
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 8765, page: bytes | None = None, queue_size: int = 64):
+    def __init__(self, host: str = "127.0.0.1", port: int = 8765, page: bytes | None = None, queue_size: int = 64,
+                 max_clients: int = 32):
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._listener = socket.create_server((host, port), family=family)
         self._listener.settimeout(0.25)  # the accept loop looks at the stop flag this often
         self.host, self.port = host, self._listener.getsockname()[1]
-        self.page, self.queue_size = page, queue_size
+        self.page, self.queue_size, self.max_clients = page, queue_size, max_clients
         self._clients: list[_Client] = []
         self._threads: list[threading.Thread] = []
         self._lock = threading.Condition()
@@ -223,6 +225,9 @@ class WebSocketServer:
         if headers.get("sec-websocket-version") != "13" or not _valid_key(key):
             conn.sendall(_http("400 Bad Request", b"WebSocket version 13 and a 16-byte key expected\n",
                                extra="Sec-WebSocket-Version: 13\r\n"))
+            return False
+        if self.clients >= self.max_clients:
+            conn.sendall(_http("503 Service Unavailable", f"{self.max_clients} clients already\n".encode()))
             return False
         conn.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                       f"Sec-WebSocket-Accept: {accept_key(key)}\r\n\r\n").encode())
