@@ -407,20 +407,24 @@ class UdpSink:
     TouchDesigner or a ROS bridge usually take hand data. Fire and forget: a lost or refused datagram is not an
     error (the stream goes on), and nothing waits for a receiver."""
 
+    option = "--udp"
+
     def __init__(self, target: str):
         import socket
 
-        host, port = host_port(target, "--udp", "127.0.0.1:9000")
+        host, port = host_port(target, self.option, "127.0.0.1:9000")
         try:
             family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
         except OSError as e:
-            raise InputError(f"--udp {target}: cannot resolve {host} ({e})") from e
+            raise InputError(f"{self.option} {target}: cannot resolve {host} ({e})") from e
         self.address = address
         self.sock = socket.socket(family, kind, proto)
         self.sent = self.dropped = 0
 
     def write(self, record: dict[str, Any]) -> None:
-        data = json.dumps(record, separators=(",", ":")).encode()
+        self.send(json.dumps(record, separators=(",", ":")).encode())
+
+    def send(self, data: bytes) -> None:
         try:
             self.sock.sendto(data, self.address)
             self.sent += 1
@@ -429,6 +433,18 @@ class UdpSink:
 
     def close(self) -> None:
         self.sock.close()
+
+
+class OscSink(UdpSink):
+    """Each frame as one Open Sound Control bundle over UDP to ``host:port``: TouchDesigner, Max/MSP, Pure Data,
+    Wekinator, VRChat. The addresses and arguments are in :mod:`handpose.osc`; fire and forget, as :class:`UdpSink`."""
+
+    option = "--osc"
+
+    def write(self, record: dict[str, Any]) -> None:
+        from .osc import frame_bundle
+
+        self.send(frame_bundle(record))
 
 
 def viewer_page() -> bytes:

@@ -16,6 +16,7 @@ from ..sinks import (
     CsvSink,
     FolderSink,
     JsonlSink,
+    OscSink,
     Preview,
     UdpSink,
     VideoSink,
@@ -77,6 +78,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--csv", help="write a CSV here, one row per hand per frame ('-' for standard output)")
     p.add_argument("--udp", metavar="HOST:PORT", help="send each frame's JSON record as one UDP datagram (game "
                    "engines, TouchDesigner, ROS bridges)")
+    p.add_argument("--osc", metavar="HOST:PORT", help="send each frame as one Open Sound Control bundle over UDP "
+                   "(TouchDesigner, Max/MSP, Pure Data, Wekinator, VRChat)")
     p.add_argument("--ws", metavar="[HOST:]PORT",
                    help="serve each frame's JSON record to WebSocket clients (web pages, web apps, Unity, Godot) "
                         "and a live viewer at http://HOST:PORT/; PORT alone: this machine only, 0.0.0.0:PORT: "
@@ -301,6 +304,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             if args.udp:
                 records.append(UdpSink(args.udp))
+            if args.osc:
+                records.append(OscSink(args.osc))
             if args.ws:  # before the files: a port in use is refused with nothing written yet
                 records.append(_serve_ws(args.ws, args.ws_wait))
             if args.json:
@@ -341,7 +346,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         said.append(f"on: {hooks.started} commands started" + (f", {hooks.failed} failed" if hooks.failed else ""))
     for sink in records:
         if isinstance(sink, UdpSink):
-            said.append(f"udp: {sink.sent} datagrams to {args.udp}"
+            what, target = ("osc", args.osc) if isinstance(sink, OscSink) else ("udp", args.udp)
+            said.append(f"{what}: {sink.sent} {'bundles' if what == 'osc' else 'datagrams'} to {target}"
                         + (f", {sink.dropped} not sent" if sink.dropped else ""))
         if isinstance(sink, WebSocketSink):
             server = sink.server
