@@ -1,4 +1,5 @@
-"""Where results go: an annotated video, a GIF, a folder of annotated images, JSON Lines, CSV."""
+"""Where results go: an annotated video, a GIF, a folder of annotated images, JSON Lines, CSV; UDP, OSC and
+WebSocket for other programs."""
 
 from __future__ import annotations
 
@@ -341,11 +342,16 @@ class _TextSink:
             self.fh.flush()
 
 
+def record_json(record: dict[str, Any]) -> str:
+    """A frame record as compact JSON: one line of ``--json``, one UDP datagram, one WebSocket message."""
+    return json.dumps(record, separators=(",", ":"))
+
+
 class JsonlSink(_TextSink):
     """JSON Lines: exactly one object per processed frame or image."""
 
     def write(self, record: dict[str, Any]) -> None:
-        self.fh.write(json.dumps(record, separators=(",", ":")) + "\n")
+        self.fh.write(record_json(record) + "\n")
         self.fh.flush()  # a reader at the other end (a pipe, tail -f) gets each frame now, not 8 KB later
 
 
@@ -407,11 +413,12 @@ class UdpSink:
     TouchDesigner or a ROS bridge usually take hand data. Fire and forget: a lost or refused datagram is not an
     error (the stream goes on), and nothing waits for a receiver."""
 
-    option = "--udp"
+    option, unit = "--udp", "datagrams"
 
     def __init__(self, target: str):
         import socket
 
+        self.target = target
         host, port = host_port(target, self.option, "127.0.0.1:9000")
         try:
             family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
@@ -422,7 +429,7 @@ class UdpSink:
         self.sent = self.dropped = 0
 
     def write(self, record: dict[str, Any]) -> None:
-        self.send(json.dumps(record, separators=(",", ":")).encode())
+        self.send(record_json(record).encode())
 
     def send(self, data: bytes) -> None:
         try:
@@ -439,7 +446,7 @@ class OscSink(UdpSink):
     """Each frame as one Open Sound Control bundle over UDP to ``host:port``: TouchDesigner, Max/MSP, Pure Data,
     Wekinator, VRChat. The addresses and arguments are in :mod:`handpose.osc`; fire and forget, as :class:`UdpSink`."""
 
-    option = "--osc"
+    option, unit = "--osc", "bundles"
 
     def write(self, record: dict[str, Any]) -> None:
         from .osc import frame_bundle
@@ -484,7 +491,7 @@ class WebSocketSink:
         return self.server.wait_for_clients(n, timeout)
 
     def write(self, record: dict[str, Any]) -> None:
-        self.server.broadcast(json.dumps(record, separators=(",", ":")),
+        self.server.broadcast(record_json(record),
                               essential=bool(record.get("events") or record.get("end_of_stream")))
 
     def close(self) -> None:

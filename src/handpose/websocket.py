@@ -164,13 +164,14 @@ class WebSocketServer:
     def close(self, timeout: float = 2.0) -> None:
         """Send what is queued, close every connection (code 1001, going away) and stop listening."""
         self._stop.set()
+        self._accepter.join(timeout)  # no new client threads from here on
         with self._lock:
             clients = list(self._clients)
         for client in clients:
             with client.ready:
                 client.closing = True
                 client.ready.notify()
-        for thread in [self._accepter, *self._threads]:
+        for thread in self._threads:  # a client still in its handshake sees the stop flag itself
             thread.join(timeout)
         self._listener.close()
 
@@ -260,7 +261,7 @@ class WebSocketServer:
                 client.ready.wait_for(lambda: client.pending or client.closing, 0.25)
                 frames = [f for f, _ in client.pending]
                 client.pending.clear()
-                closing = client.closing
+                closing = client.closing or self._stop.is_set()
             for frame in frames:
                 conn.sendall(frame)
             if closing:

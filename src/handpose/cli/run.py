@@ -345,9 +345,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if hooks is not None:
         said.append(f"on: {hooks.started} commands started" + (f", {hooks.failed} failed" if hooks.failed else ""))
     for sink in records:
-        if isinstance(sink, UdpSink):
-            what, target = ("osc", args.osc) if isinstance(sink, OscSink) else ("udp", args.udp)
-            said.append(f"{what}: {sink.sent} {'bundles' if what == 'osc' else 'datagrams'} to {target}"
+        if isinstance(sink, UdpSink):  # and OscSink
+            said.append(f"{sink.option[2:]}: {sink.sent} {sink.unit} to {sink.target}"
                         + (f", {sink.dropped} not sent" if sink.dropped else ""))
         if isinstance(sink, WebSocketSink):
             server = sink.server
