@@ -72,10 +72,9 @@ def _read_frame(conn: socket.socket) -> tuple[int, bytes]:
     if n > _MAX_INCOMING:
         raise ConnectionError(f"a message of {n} bytes from a client")
     mask = _recv_exact(conn, 4) if b1 & 0x80 else b"\0\0\0\0"
-    payload = bytearray(_recv_exact(conn, n))
-    for i in range(n):  # a client's pings and closes: a few bytes
-        payload[i] ^= mask[i % 4]
-    return b0 & 0x0F, bytes(payload)
+    payload = _recv_exact(conn, n)
+    key = (mask * (n // 4 + 1))[:n]  # the 4-byte mask repeated over the payload, XORed as one big integer
+    return b0 & 0x0F, (int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")).to_bytes(n, "big")
 
 
 def _http(status: str, body: bytes = b"", kind: str = "text/plain; charset=utf-8", extra: str = "") -> bytes:
@@ -247,7 +246,7 @@ class WebSocketServer:
                 self._lock.notify_all()
             log.info("websocket client %s connected", address)
             self._send_loop(client)
-        except (OSError, ValueError, ConnectionError) as e:
+        except (OSError, ValueError) as e:  # ConnectionError is an OSError
             log.info("websocket client %s: %s", address, e)
         finally:
             if client is not None:
