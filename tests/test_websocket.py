@@ -13,6 +13,7 @@ import urllib.request
 import pytest
 
 from handpose.cli import main
+from handpose.errors import InputError
 from handpose.sinks import WebSocketSink
 from handpose.websocket import WebSocketServer, accept_key
 
@@ -77,18 +78,44 @@ def test_a_browser_visit_gets_the_live_viewer_and_other_requests_clear_answers()
             urllib.request.urlopen(http_url(sink) + "/favicon.ico", timeout=5)
         assert missing.value.code == 404
         port = sink.server.port
-        old = raw_request(port, b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        old = raw_request(port, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                                 b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n")
         assert old.startswith(b"HTTP/1.1 400") and b"Sec-WebSocket-Version: 13" in old
-        assert raw_request(port, b"POST / HTTP/1.1\r\nHost: x\r\n\r\n").startswith(b"HTTP/1.1 405")
+        assert raw_request(port, b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").startswith(b"HTTP/1.1 405")
         assert raw_request(port, b"\x16\x03\x01" + b"\0" * 20_000).startswith(b"HTTP/1.1 400")  # TLS to a plain port
         assert sink.server.clients == 0
     with WebSocketServer("127.0.0.1", 0, max_clients=1) as bare:  # no page: a plain GET is told to upgrade
-        assert raw_request(bare.port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").startswith(b"HTTP/1.1 426")
+        assert raw_request(bare.port, b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n").startswith(b"HTTP/1.1 426")
         with ws_client.connect(f"ws://127.0.0.1:{bare.port}"):
             assert bare.wait_for_clients(1, timeout=5)
             with pytest.raises(Exception, match="503"):
                 ws_client.connect(f"ws://127.0.0.1:{bare.port}")
+
+
+def test_web_pages_connect_only_from_the_viewer_or_an_allowed_origin(caplog) -> None:
+    with WebSocketSink("0", origins=["http://localhost:3000/", "null"]) as sink:
+        port = sink.server.port
+        for origin in (f"http://127.0.0.1:{port}", "http://localhost:3000", "null", None):  # None: not a browser
+            with ws_client.connect(sink.url, origin=origin):
+                assert sink.wait_for_clients(1, timeout=5)
+        for origin in ("http://evil.example", f"https://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}",
+                       "http://evil.example"):
+            with pytest.raises(Exception, match="403"):
+                ws_client.connect(sink.url, origin=origin)
+        assert sink.server.refused == 4 and sink.server.served == 4
+        warned = [r.getMessage() for r in caplog.records if "refused a WebSocket client" in r.getMessage()]
+        assert len(warned) == 3  # once per origin, not on every reconnection
+        assert "allow it with --ws-origin http://evil.example" in warned[0]
+        # a page at a DNS name rebound to 127.0.0.1 is same-origin with itself, but its Host is not this machine
+        rebound = raw_request(port, f"GET / HTTP/1.1\r\nHost: evil.example:{port}\r\n\r\n".encode())
+        assert rebound.startswith(b"HTTP/1.1 403")
+        for host in (f"localhost:{port}", f"[::1]:{port}", "127.0.0.1"):
+            assert raw_request(port, f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()).startswith(b"HTTP/1.1 200")
+    with WebSocketSink("0", origins=["*"]) as anyone, ws_client.connect(anyone.url, origin="http://evil.example"):
+        assert anyone.wait_for_clients(1, timeout=5)
+    for bad in ("localhost:3000", "http://localhost:3000/page", "ftp://x", "http://"):
+        with pytest.raises(InputError, match=f"--ws-origin {bad}: expected a web page's origin"):
+            WebSocketSink("0", origins=[bad])
 
 
 def test_a_slow_client_gets_the_newest_frames_and_every_event() -> None:
@@ -161,7 +188,9 @@ def test_run_serves_the_same_records_as_its_json_lines(video_path, tmp_path, cap
 def test_run_refuses_bad_websocket_options(video_path, tmp_path, capsys) -> None:
     for args, message in [(["--ws", "eighty"], "--ws eighty: expected [HOST:]PORT, e.g. 8765"),
                           (["--ws", "127.0.0.1:99999"], "--ws 127.0.0.1:99999: expected [HOST:]PORT"),
-                          (["--ws-wait", "1"], "--ws-wait waits for WebSocket clients: add --ws PORT")]:
+                          (["--ws-wait", "1"], "--ws-wait is for WebSocket clients: add --ws PORT"),
+                          (["--ws", "0", "--ws-origin", "example.com"], "--ws-origin example.com: expected"),
+                          (["--ws-origin", "*"], "--ws-origin is for WebSocket clients: add --ws PORT")]:
         assert main(["run", str(video_path), "--limit", "1", *args]) == 1
         assert message in capsys.readouterr().err
     with socket.socket() as taken:

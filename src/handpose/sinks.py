@@ -471,14 +471,23 @@ class WebSocketSink:
 
     A client that cannot keep up is sent the newest frames; records with gesture events (and the closing
     end-of-stream record) are never dropped for it. ``wait_for_clients(n)`` holds a run until n are connected.
+    Web pages other than the viewer connect only when their origin is in ``origins`` (``http://localhost:3000``,
+    ``null`` for a page opened from a file, ``*`` for any); clients that are not browsers always may.
     """
 
-    def __init__(self, target: str, page: bool = True, queue_size: int = 64):
-        from .websocket import WebSocketServer
+    def __init__(self, target: str, page: bool = True, queue_size: int = 64, origins: Iterable[str] = ()):
+        from .websocket import WebSocketServer, normalize_origin
 
         host, port = host_port(target, "--ws", "8765", default_host="127.0.0.1", lowest=0)
+        origins = tuple(origins)
+        for origin in origins:
+            try:
+                normalize_origin(origin)
+            except ValueError:
+                raise InputError(f"--ws-origin {origin}: expected a web page's origin like http://localhost:3000, "
+                                 "'null' (a page opened from a file) or '*' (any page)") from None
         try:
-            self.server = WebSocketServer(host, port, viewer_page() if page else None, queue_size)
+            self.server = WebSocketServer(host, port, viewer_page() if page else None, queue_size, origins=origins)
         except OSError as e:
             raise InputError(f"--ws {target}: cannot listen on {host}:{port} ({e.strerror or e})") from e
 

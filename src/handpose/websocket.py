@@ -5,6 +5,11 @@ One thread accepts connections and one thread per client sends its messages, so 
 stream: it is sent the newest frames, and the ones it could not take in time are dropped for it, except messages
 marked as essential (gesture events), which it gets in order. A plain HTTP ``GET /`` is answered with a page, when
 one is given (the live viewer of ``handpose run --ws``).
+
+Any web page a user has open can try to connect to a port on their machine, so browsers are told apart: a browser
+always sends the page's ``Origin``, and only the server's own page or an origin allowed by name may connect. A
+client sending no ``Origin`` (Python, Unity, Godot, a native app) is not a web page and connects as it likes. On a
+loopback address the ``Host`` must name this machine too, so a page whose DNS name is rebound to 127.0.0.1 is refused.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import socket
 import struct
 import threading
 from collections import deque
+from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +84,33 @@ def _read_frame(conn: socket.socket) -> tuple[int, bytes]:
     return b0 & 0x0F, (int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")).to_bytes(n, "big")
 
 
+def _loopback(host: str) -> bool:
+    """Is ``host`` (a name or address, IPv6 with or without brackets) this machine only?"""
+    host = host.strip("[]").lower()
+    return host in ("localhost", "::1") or host.endswith(".localhost") or host.startswith("127.")
+
+
+def _hostname(host: str) -> str:
+    """The name or address of a ``Host`` header (no port, no brackets); empty when it is not one."""
+    try:
+        return urlsplit(f"//{host}").hostname or ""
+    except ValueError:  # an unclosed IPv6 bracket
+        return ""
+
+
+def normalize_origin(origin: str) -> str:
+    """An origin as a browser sends it (``scheme://host[:port]``, lower case), or ``null`` / ``*``.
+
+    Raises ValueError for anything else (a path, no scheme)."""
+    origin = origin.strip().rstrip("/").lower()
+    if origin in ("*", "null"):
+        return origin
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or "@" in origin:
+        raise ValueError(f"{origin!r} is not an origin like http://localhost:3000")
+    return origin
+
+
 def _http(status: str, body: bytes = b"", kind: str = "text/plain; charset=utf-8", extra: str = "") -> bytes:
     return (f"HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
             f"Cache-Control: no-store\r\nConnection: close\r\n{extra}\r\n").encode() + body
@@ -114,10 +148,13 @@ class WebSocketServer:
     ``port=0`` picks a free port (see :attr:`port`). ``page``: HTML answered to a plain ``GET /``.
     ``queue_size``: messages kept for a client that is behind before its non-essential ones are dropped.
     ``max_clients``: more are refused (each has a thread).
+    ``origins``: web pages, besides the server's own, that may connect (``http://localhost:3000``; ``null``: a page
+    opened from a file; ``*``: any page).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8765, page: bytes | None = None, queue_size: int = 64,
-                 max_clients: int = 32):
+                 max_clients: int = 32, origins: Iterable[str] = ()):
+        self.origins = {normalize_origin(o) for o in origins}
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._listener = socket.create_server((host, port), family=family)
         self._listener.settimeout(0.25)  # the accept loop looks at the stop flag this often
@@ -127,7 +164,8 @@ class WebSocketServer:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Condition()
         self._stop = threading.Event()
-        self.sent = self.served = 0
+        self.sent = self.served = self.refused = 0
+        self._warned: set[str] = set()
         self.dropped = 0  # messages dropped for slow clients, all clients together
         self._accepter = threading.Thread(target=self._accept, name="handpose-ws-accept", daemon=True)
         self._accepter.start()
@@ -212,6 +250,10 @@ class WebSocketServer:
         if method != "GET":
             conn.sendall(_http("405 Method Not Allowed", b"GET only\n", extra="Allow: GET\r\n"))
             return False
+        host = headers.get("host", "")
+        if host and _loopback(self.host) and not _loopback(_hostname(host)):
+            conn.sendall(_http("403 Forbidden", b"this server answers to localhost only\n"))
+            return False
         if headers.get("upgrade", "").lower() != "websocket":
             if self.page is not None and path.split("?", 1)[0] in ("/", "/index.html"):
                 conn.sendall(_http("200 OK", self.page, "text/html; charset=utf-8"))
@@ -226,12 +268,30 @@ class WebSocketServer:
             conn.sendall(_http("400 Bad Request", b"WebSocket version 13 and a 16-byte key expected\n",
                                extra="Sec-WebSocket-Version: 13\r\n"))
             return False
+        origin = headers.get("origin")
+        if origin is not None and not self._origin_allowed(origin, host):
+            self.refused += 1
+            if origin not in self._warned:  # a page reconnecting by itself would repeat it every second
+                self._warned.add(origin)
+                log.warning("refused a WebSocket client from a web page at %s (allow it with --ws-origin %s)",
+                            origin, origin)
+            conn.sendall(_http("403 Forbidden", f"a page at {origin} may not connect; the server allows its own "
+                                                f"page and those named by --ws-origin\n".encode()))
+            return False
         if self.clients >= self.max_clients:
             conn.sendall(_http("503 Service Unavailable", f"{self.max_clients} clients already\n".encode()))
             return False
         conn.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                       f"Sec-WebSocket-Accept: {accept_key(key)}\r\n\r\n").encode())
         return True
+
+    def _origin_allowed(self, origin: str, host: str) -> bool:
+        """May a web page at ``origin`` connect? Its own page (same host and port) or one allowed by name."""
+        origin = origin.strip().lower()
+        if "*" in self.origins or origin in self.origins:
+            return True
+        parts = urlsplit(origin)
+        return parts.scheme == "http" and parts.netloc == host.lower()
 
     def _serve(self, conn: socket.socket, address: str) -> None:
         conn.settimeout(5.0)  # a client that takes nothing in 5 s (or sends half a request) is let go

@@ -86,6 +86,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "other machines too")
     p.add_argument("--ws-wait", type=at_least(1), default=None, metavar="N",
                    help="with --ws: wait until N clients are connected before the first frame")
+    p.add_argument("--ws-origin", action="append", default=[], metavar="ORIGIN",
+                   help="with --ws: a web page that may connect besides the viewer, e.g. http://localhost:3000 "
+                        "('null': a page opened from a file; '*': any page); repeatable")
     p.add_argument("--show", action="store_true", help="show the annotated frames in a window (q to quit; "
                    "images: any other key for the next)")
     p.add_argument("--world", action="store_true", help="annotated frames: each hand's 3D world landmarks in an "
@@ -297,8 +300,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 window = Preview("handpose")
             except InputError as e:
                 raise InputError(f"--show: {e}") from e
-        if args.ws_wait and not args.ws:
-            raise InputError("--ws-wait waits for WebSocket clients: add --ws PORT")
+        for option, given in (("--ws-wait", args.ws_wait), ("--ws-origin", args.ws_origin)):
+            if given and not args.ws:
+                raise InputError(f"{option} is for WebSocket clients: add --ws PORT")
         records: list[RecordSink] = []
         run = _Run(args, tracker, records, window)
         try:
@@ -307,7 +311,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             if args.osc:
                 records.append(OscSink(args.osc))
             if args.ws:  # before the files: a port in use is refused with nothing written yet
-                records.append(_serve_ws(args.ws, args.ws_wait))
+                records.append(_serve_ws(args.ws, args.ws_wait, args.ws_origin))
             if args.json:
                 records.append(JsonlSink(args.json, args.overwrite))
             if args.csv:
@@ -352,7 +356,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             server = sink.server
             said.append(f"websocket: {server.sent} messages to {server.served} "
                         f"client{'s' if server.served != 1 else ''} at {sink.url}"
-                        + (f", {server.dropped} dropped for slow clients" if server.dropped else ""))
+                        + (f", {server.dropped} dropped for slow clients" if server.dropped else "")
+                        + (f", {server.refused} web pages refused (see --ws-origin)" if server.refused else ""))
     if said:  # on standard error when standard output carries the JSON Lines or the CSV
         print("\n".join(said), file=sys.stderr if "-" in (args.json, args.csv) else sys.stdout)
     if run.processed == 0:
@@ -360,9 +365,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_ws(target: str, wait: int | None) -> WebSocketSink:
+def _serve_ws(target: str, wait: int | None, origins: list[str]) -> WebSocketSink:
     """The WebSocket sink, announced on standard error (standard output may carry the records)."""
-    sink = WebSocketSink(target)
+    sink = WebSocketSink(target, origins=origins)
     print(f"handpose: serving {sink.url} (live viewer: {sink.url.replace('ws://', 'http://', 1)}/)",
           file=sys.stderr)
     if wait:
