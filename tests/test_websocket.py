@@ -10,6 +10,8 @@ import time
 import urllib.error
 import urllib.request
 
+import cv2
+import numpy as np
 import pytest
 
 from handpose.cli import main
@@ -131,6 +133,42 @@ def test_a_slow_client_gets_the_newest_frames_and_every_event() -> None:
     assert sink.server.dropped == 20 - len(got)
 
 
+def test_a_slow_client_is_sent_only_the_newest_picture() -> None:
+    picture = b"\xff" * 2_000_000  # as in the test above: more than the sockets hold
+    with WebSocketSink("0", queue_size=64) as sink, ws_client.connect(sink.url, max_size=None) as c:
+        assert sink.wait_for_clients(1, timeout=5)
+        for i in range(20):
+            sink.server.broadcast(bytes([i]) + picture, latest=True)
+            sink.write({"frame": i, "hands": [], "events": []})
+        pictures, records = [], []
+        while not records or records[-1] != 19:
+            message = c.recv(timeout=10)
+            if isinstance(message, bytes):
+                pictures.append(message[0])
+            else:
+                records.append(json.loads(message)["frame"])
+    assert records == list(range(20))  # the queue is long enough for every record
+    assert pictures == sorted(pictures) and pictures[-1] == 19 and len(pictures) < 20  # old pictures were replaced
+    assert sink.server.dropped == 20 - len(pictures)
+
+
+def test_frames_go_as_jpeg_pictures_of_a_bounded_width_only_while_someone_watches() -> None:
+    frame = np.zeros((360, 640, 3), np.uint8)
+    cv2.circle(frame, (320, 180), 100, (0, 0, 255), -1)
+    with WebSocketSink("0") as sink:
+        assert not sink.write_image(frame)  # nobody connected: nothing encoded
+        with ws_client.connect(sink.url, max_size=None) as c:
+            assert sink.wait_for_clients(1, timeout=5)
+            for image, width, size in [(frame, 640, (640, 360)), (frame, 160, (160, 90)),
+                                       (frame[..., 2] / np.float32(255), 320, (320, 180))]:  # float gray
+                assert sink.write_image(image, width)
+                got = cv2.imdecode(np.frombuffer(c.recv(timeout=5), np.uint8), cv2.IMREAD_COLOR)
+                assert (got.shape[1], got.shape[0]) == size
+                centre = got[size[1] // 2, size[0] // 2].astype(int)
+                assert centre[2] > 200 or centre.min() > 200  # the red disc (white when gray) survived the JPEG
+                assert got[2, 2].max() < 30
+
+
 def test_a_client_too_far_behind_on_events_is_let_go(caplog) -> None:
     with WebSocketSink("0", queue_size=2) as sink, ws_client.connect(sink.url, max_size=None) as c:
         assert sink.wait_for_clients(1, timeout=5)
@@ -150,28 +188,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def read_all(port: int, got: list) -> None:
+    """A client of a run about to start on ``port``: every message it is sent, until the run closes it."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            ws = ws_client.connect(f"ws://127.0.0.1:{port}", open_timeout=5, max_size=None)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.02)
+    with ws:
+        try:
+            while True:
+                got.append(ws.recv(timeout=30))
+        except Exception:  # closed at the end of the run
+            return
+
+
 @pytest.mark.usefixtures("models_ready")
 def test_run_serves_the_same_records_as_its_json_lines(video_path, tmp_path, capsys) -> None:
     port, got = free_port(), []
-
-    def client() -> None:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                ws = ws_client.connect(f"ws://127.0.0.1:{port}", open_timeout=5)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    return
-                time.sleep(0.02)
-        with ws:
-            try:
-                while True:
-                    got.append(ws.recv(timeout=30))
-            except Exception:  # closed at the end of the run
-                return
-
-    reader = threading.Thread(target=client)
+    reader = threading.Thread(target=read_all, args=(port, got))
     reader.start()
     code = main(["run", str(video_path), "--limit", "30", "--gestures", "builtin", "--ws", str(port),
                  "--ws-wait", "1", "--json", str(tmp_path / "h.jsonl")])
@@ -185,12 +224,33 @@ def test_run_serves_the_same_records_as_its_json_lines(video_path, tmp_path, cap
 
 
 @pytest.mark.usefixtures("models_ready")
+def test_run_sends_each_frame_as_a_picture_before_its_record(video_path, capsys) -> None:
+    port, got = free_port(), []
+    reader = threading.Thread(target=read_all, args=(port, got))
+    reader.start()
+    code = main(["run", str(video_path), "--limit", "8", "--ws", str(port), "--ws-wait", "1", "--ws-video", "320"])
+    reader.join(30)
+    out = capsys.readouterr().out
+    assert code == 0 and "8 frames sent as pictures" in out
+    assert [type(m) for m in got] == [bytes, str] * 8
+    pictures = [cv2.imdecode(np.frombuffer(m, np.uint8), cv2.IMREAD_COLOR) for m in got[::2]]
+    assert {p.shape for p in pictures} == {(180, 320, 3)}
+    assert [json.loads(m)["frame"] for m in got[1::2]] == list(range(8))
+    with cv2.VideoCapture(str(video_path)) as video:  # each picture is its record's frame
+        frames = [cv2.resize(video.read()[1], (320, 180), interpolation=cv2.INTER_LINEAR) for _ in range(8)]
+    for i, p in enumerate(pictures):
+        errors = [np.abs(p.astype(int) - f.astype(int)).mean() for f in frames]
+        assert int(np.argmin(errors)) == i and errors[i] < 4
+
+
+@pytest.mark.usefixtures("models_ready")
 def test_run_refuses_bad_websocket_options(video_path, tmp_path, capsys) -> None:
     for args, message in [(["--ws", "eighty"], "--ws eighty: expected [HOST:]PORT, e.g. 8765"),
                           (["--ws", "127.0.0.1:99999"], "--ws 127.0.0.1:99999: expected [HOST:]PORT"),
                           (["--ws-wait", "1"], "--ws-wait is for WebSocket clients: add --ws PORT"),
                           (["--ws", "0", "--ws-origin", "example.com"], "--ws-origin example.com: expected"),
-                          (["--ws-origin", "*"], "--ws-origin is for WebSocket clients: add --ws PORT")]:
+                          (["--ws-origin", "*"], "--ws-origin is for WebSocket clients: add --ws PORT"),
+                          (["--ws-video"], "--ws-video is for WebSocket clients: add --ws PORT")]:
         assert main(["run", str(video_path), "--limit", "1", *args]) == 1
         assert message in capsys.readouterr().err
     with socket.socket() as taken:

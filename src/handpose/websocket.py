@@ -1,5 +1,5 @@
-"""A small WebSocket broadcast server (RFC 6455, server side, text messages out): every frame's record reaches every
-browser page, web app or game engine connected, with no dependency beyond the standard library.
+"""A small WebSocket broadcast server (RFC 6455, server side, text and binary messages out): every frame's record
+reaches every browser page, web app or game engine connected, with no dependency beyond the standard library.
 
 One thread accepts connections and one thread per client sends its messages, so a slow client never holds up the
 stream: it is sent the newest frames, and the ones it could not take in time are dropped for it, except messages
@@ -28,7 +28,8 @@ from urllib.parse import urlsplit
 log = logging.getLogger(__name__)
 
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # fixed by RFC 6455, section 1.3
-_TEXT, _CLOSE, _PING, _PONG = 0x1, 0x8, 0x9, 0xA
+_TEXT, _BINARY, _CLOSE, _PING, _PONG = 0x1, 0x2, 0x8, 0x9, 0xA
+_DROPPABLE, _ESSENTIAL, _LATEST = 0, 1, 2  # how a queued message is treated when a client falls behind
 _MAX_REQUEST = 16384  # bytes of an opening handshake
 _MAX_INCOMING = 65536  # bytes of a message from a client (we expect none but pings and closes)
 
@@ -121,23 +122,29 @@ class _Client:
 
     def __init__(self, conn: socket.socket, address: str, queue_size: int):
         self.conn, self.address, self.queue_size = conn, address, queue_size
-        self.pending: deque[tuple[bytes, bool]] = deque()  # (frame, essential)
+        self.pending: deque[tuple[bytes, int]] = deque()  # (frame, one of _DROPPABLE, _ESSENTIAL, _LATEST)
         self.ready = threading.Condition()
         self.closing = False
         self.dropped = 0
 
-    def put(self, frame: bytes, essential: bool) -> bool:
+    def put(self, frame: bytes, kind: int) -> bool:
         """Queue a frame; False when the client is so far behind on essential messages that it must go."""
         with self.ready:
+            if kind == _LATEST:  # a newer picture replaces the one still waiting: a slow client is not shown the past
+                for i, (_, queued) in enumerate(self.pending):
+                    if queued == _LATEST:
+                        del self.pending[i]
+                        self.dropped += 1
+                        break
             if len(self.pending) >= self.queue_size:
-                for i, (_, kept) in enumerate(self.pending):
-                    if not kept:  # the oldest frame that carries no event makes room
+                for i, (_, queued) in enumerate(self.pending):
+                    if queued != _ESSENTIAL:  # the oldest frame that carries no event makes room
                         del self.pending[i]
                         self.dropped += 1
                         break
                 else:
                     return False
-            self.pending.append((frame, essential))
+            self.pending.append((frame, kind))
             self.ready.notify()
         return True
 
@@ -181,13 +188,17 @@ class WebSocketServer:
         with self._lock:
             return len(self._clients)
 
-    def broadcast(self, text: str, essential: bool = False) -> None:
-        """Send ``text`` to every client connected now. ``essential``: never dropped for a slow client."""
-        frame = encode_frame(text.encode())
+    def broadcast(self, message: str | bytes, essential: bool = False, latest: bool = False) -> None:
+        """Send ``message`` (text, or bytes as a binary message) to every client connected now.
+
+        ``essential``: never dropped for a slow client. ``latest``: only the newest such message waits for a client
+        (a live picture), the one it replaces is dropped."""
+        frame = encode_frame(message.encode()) if isinstance(message, str) else encode_frame(message, _BINARY)
+        kind = _ESSENTIAL if essential else _LATEST if latest else _DROPPABLE
         with self._lock:
             clients = list(self._clients)
         for client in clients:
-            if client.put(frame, essential):
+            if client.put(frame, kind):
                 self.sent += 1
             else:
                 log.warning("websocket client %s is too far behind; disconnected", client.address)
@@ -306,6 +317,8 @@ class WebSocketServer:
                 self._lock.notify_all()
             log.info("websocket client %s connected", address)
             self._send_loop(client)
+        except (BrokenPipeError, ConnectionResetError):  # a page closed or reloaded
+            log.info("websocket client %s left", address)
         except (OSError, ValueError) as e:  # ConnectionError is an OSError
             log.info("websocket client %s: %s", address, e)
         finally:

@@ -86,6 +86,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "other machines too")
     p.add_argument("--ws-wait", type=at_least(1), default=None, metavar="N",
                    help="with --ws: wait until N clients are connected before the first frame")
+    p.add_argument("--ws-video", nargs="?", type=at_least(16), const=640, default=None, metavar="WIDTH",
+                   help="with --ws: send each frame too, as a JPEG at most WIDTH pixels wide (default 640), for the "
+                        "viewer to draw the hands on; nothing is encoded while no client is connected")
     p.add_argument("--ws-origin", action="append", default=[], metavar="ORIGIN",
                    help="with --ws: a web page that may connect besides the viewer, e.g. http://localhost:3000 "
                         "('null': a page opened from a file; '*': any page); repeatable")
@@ -171,7 +174,7 @@ class _Run:
     def __init__(self, args: argparse.Namespace, tracker: Any, records: list[RecordSink],
                  window: Preview | None = None):
         self.args, self.tracker, self.records, self.window = args, tracker, records, window
-        self.processed = self.skipped = self.hands = 0
+        self.processed = self.skipped = self.hands = self.pictures = 0
         self.outputs: list[str] = []
 
     def process(self, src: Any, output: str | Path | None) -> bool:
@@ -185,6 +188,7 @@ class _Run:
         # each video has its own timeline: a motion shown until 5 s into the last one must not linger in this one
         banner = EventBanner() if tracker.gesture_classifier is not None else None
         sink, hands, done = None, None, 0
+        pictures_to = next((s for s in self.records if isinstance(s, WebSocketSink)), None) if args.ws_video else None
         left = args.limit - self.processed - self.skipped if args.limit else None
         total = min(src.total, left) if src.total and left else src.total
         bar = tqdm(total=total, unit="frame" if src.kind != "images" else "img", disable=None, file=sys.stderr,
@@ -206,6 +210,8 @@ class _Run:
                     continue
                 self.processed += 1
                 self.hands += len(hands)
+                if pictures_to is not None:  # the picture first, so that its record can be drawn on it
+                    self.pictures += pictures_to.write_image(frame.image, args.ws_video)
                 if self.records:
                     record = hands.to_dict(frame.source)
                     for writer in self.records:
@@ -300,7 +306,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 window = Preview("handpose")
             except InputError as e:
                 raise InputError(f"--show: {e}") from e
-        for option, given in (("--ws-wait", args.ws_wait), ("--ws-origin", args.ws_origin)):
+        for option, given in (("--ws-wait", args.ws_wait), ("--ws-video", args.ws_video),
+                              ("--ws-origin", args.ws_origin)):
             if given and not args.ws:
                 raise InputError(f"{option} is for WebSocket clients: add --ws PORT")
         records: list[RecordSink] = []
@@ -356,6 +363,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             server = sink.server
             said.append(f"websocket: {server.sent} messages to {server.served} "
                         f"client{'s' if server.served != 1 else ''} at {sink.url}"
+                        + (f", {run.pictures} frames sent as pictures" if args.ws_video else "")
                         + (f", {server.dropped} dropped for slow clients" if server.dropped else "")
                         + (f", {server.refused} web pages refused (see --ws-origin)" if server.refused else ""))
     if said:  # on standard error when standard output carries the JSON Lines or the CSV
