@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -94,6 +95,19 @@ def test_folder_to_folder_sorted_with_null_track_ids(tmp_path, capsys) -> None:
     assert [r["source"] for r in records] == sorted(str(p) for p in folder.glob("*.jpg"))
     assert all(h["track_id"] is None for r in records for h in r["hands"])
     assert sorted(p.name for p in (tmp_path / "ann").iterdir()) == sorted(p.name for p in folder.glob("*.jpg"))
+
+
+def test_each_photo_gets_a_line_saying_what_it_holds(photo_paths, capsys) -> None:
+    pattern = str(photo_paths[0].parent / "*.jpg")  # both photos show a thumb up, "open_hand" two of them
+    code, out, _ = run_cli(pattern, "--gestures", "builtin", capsys=capsys)
+    lines = out.splitlines()[:2]
+    assert code == 0
+    assert re.fullmatch(rf"{re.escape(str(photo_paths[0]))}: 1 hand: right 0\.9\d thumbs_up 1\.00 \(\d+\.\d ms\)",
+                        lines[0])
+    assert re.fullmatch(rf"{re.escape(str(photo_paths[1]))}: 1 hand: left 0\.9\d thumbs_up 1\.00 \(\d+\.\d ms\)",
+                        lines[1])
+    code, out, _ = run_cli(pattern, "--json", "-", capsys=capsys)  # standard output holds the records alone
+    assert code == 0 and [json.loads(line)["source"] for line in out.splitlines()] == [str(p) for p in photo_paths]
 
 
 def test_glob_and_gif(photo_paths, tmp_path, capsys) -> None:

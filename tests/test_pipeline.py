@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import warnings
 
 import cv2
@@ -14,7 +15,7 @@ from handpose import Hands, HandTracker
 from handpose.errors import HandposeError, InputError
 from handpose.geometry import crop, crop_matrices, project, rect_corners, rects_from_landmarks, rects_from_palms
 from handpose.palm import PalmDetector, ssd_anchors, weighted_nms
-from handpose.results import KEYPOINT_NAMES
+from handpose.results import KEYPOINT_NAMES, Gesture
 from handpose.sources import Frame, Source
 
 from .conftest import FIXTURES
@@ -358,6 +359,11 @@ def test_result_api(photo_paths, image_tracker) -> None:
     assert d["source"] == "x.jpg" and d["hands"][0]["track_id"] is None
     assert len(d["hands"][0]["keypoints"]) == 21 and len(d["hands"][0]["bbox"]) == 4
     json.dumps(d)
+    assert re.fullmatch(r"1 hand: right 0\.9\d", hands.summary())
+    camera = np.array([np.full((21, 3), 0.4), np.full((21, 3), np.nan)])  # the second one's distance unknown
+    two = Hands(**{**vars(hands[np.array([0, 0])]), "gestures": [Gesture("ok", 0.876), None],
+                   "track_ids": np.array([4, -1]), "camera": camera})
+    assert re.fullmatch(r"2 hands: #4 right 0\.9\d ok 0\.88 0\.40 m, right 0\.9\d", two.summary())
     # world landmarks are metres: a hand spans roughly 10-25 cm
     span = np.ptp(hands.world[0], axis=0).max()
     assert 0.05 < span < 0.3
@@ -378,6 +384,7 @@ def test_no_hand_gives_an_empty_result(image_tracker) -> None:
     hands = image_tracker.process(np.full((360, 640, 3), 90, np.uint8))
     assert len(hands) == 0 and hands.keypoints.shape == (0, 21, 3)
     assert hands.to_dict()["hands"] == []
+    assert hands.summary() == "no hand"
 
 
 def test_bad_arrays_raise_input_error(image_tracker) -> None:

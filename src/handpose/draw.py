@@ -70,13 +70,7 @@ def draw_hands(image: np.ndarray, hands: Hands, *, skeleton: bool = True, box: b
         if box:
             cv2.rectangle(out, (x1, y1), (x2, y2), (255, 255, 255), max(1, thick // 2), cv2.LINE_AA)
         if label:
-            parts = [f"#{hand.track_id}"] if hand.track_id is not None else []
-            parts.append(f"{hand.handedness} {hand.handedness_score:.2f}")
-            if hand.gesture is not None:
-                parts.append(f"{hand.gesture.label} {hand.gesture.score:.2f}")
-            if hand.camera is not None and np.isfinite(hand.camera).all():
-                parts.append(f"{hand.camera[:, 2].mean():.2f} m")  # how far away the hand is
-            _tag(out, " ".join(parts), (x1, y1), scale)
+            _tag(out, hand.describe(), (x1, y1), scale)
     return out
 
 

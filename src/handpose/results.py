@@ -76,6 +76,17 @@ class Hand:
         return (f"Hand(track_id={self.track_id}, handedness={self.handedness!r}, score={self.score:.3f}, "
                 f"box={box}, gesture={self.gesture})")
 
+    def describe(self) -> str:
+        """``#3 right 0.99 thumbs_up 0.97 0.45 m``: track id, handedness and its score, gesture, distance (when
+        known), as drawn on annotated frames."""
+        parts = [f"#{self.track_id}"] if self.track_id is not None else []
+        parts.append(f"{self.handedness} {self.handedness_score:.2f}")
+        if self.gesture is not None:
+            parts.append(f"{self.gesture.label} {self.gesture.score:.2f}")
+        if self.camera is not None and np.isfinite(self.camera).all():
+            parts.append(f"{self.camera[:, 2].mean():.2f} m")  # how far away the hand is
+        return " ".join(parts)
+
     def to_dict(self) -> dict[str, Any]:
         """This hand as plain JSON-ready values, as one entry of ``--json``'s ``hands``."""
         return {
@@ -158,6 +169,13 @@ class Hands:
     def __iter__(self) -> Iterator[Hand]:
         for i in range(len(self)):
             yield self[i]
+
+    def summary(self) -> str:
+        """One line for people: ``2 hands: right 0.99 thumbs_up 0.97, left 0.95 none 0.80`` (``no hand``); each
+        hand as :meth:`Hand.describe` says it."""
+        if not len(self):
+            return "no hand"
+        return f"{len(self)} hand{'s' if len(self) > 1 else ''}: {', '.join(h.describe() for h in self)}"
 
     def to_dict(self, source: str | None = None) -> dict[str, Any]:
         """The JSON Lines record of this frame (``source`` in place of the frame's own)."""

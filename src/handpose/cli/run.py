@@ -188,6 +188,8 @@ class _Run:
         # each video has its own timeline: a motion shown until 5 s into the last one must not linger in this one
         banner = EventBanner() if tracker.gesture_classifier is not None else None
         sink, hands, done = None, None, 0
+        # what each photo holds, unless standard output carries the records (a video's frames go by too fast to read)
+        say_each = src.kind == "images" and "-" not in (args.json, args.csv)
         pictures_to = next((s for s in self.records if isinstance(s, WebSocketSink)), None) if args.ws_video else None
         left = args.limit - self.processed - self.skipped if args.limit else None
         total = min(src.total, left) if src.total and left else src.total
@@ -204,10 +206,14 @@ class _Run:
                     break
                 done += 1
                 bar.update(1)
+                began = time.perf_counter()
                 hands = tracker.process_frame(frame, on_skip=skip)
                 if hands is None:
                     self.skipped += 1
                     continue
+                if say_each:
+                    bar.write(f"{frame.source}: {hands.summary()} ({(time.perf_counter() - began) * 1e3:.1f} ms)",
+                              file=sys.stdout)
                 self.processed += 1
                 self.hands += len(hands)
                 if pictures_to is not None:  # the picture first, so that its record can be drawn on it
