@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from .errors import InputError
+from .imaging import prepare
 from .quiet import quiet_stderr
 from .sources import IMAGE_EXTS
 
@@ -509,8 +510,6 @@ class WebSocketSink:
 
     def write_image(self, image: np.ndarray, max_width: int = 640, quality: int = 75) -> bool:
         """Send a BGR frame as JPEG, at most ``max_width`` pixels wide; False when no client was connected."""
-        from .imaging import prepare
-
         if not self.server.clients:
             return False
         image = prepare(image)[0]  # gray, BGRA, 16-bit or float frames as 8-bit colour
