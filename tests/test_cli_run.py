@@ -268,6 +268,16 @@ def test_single_image_to_named_file(photo_paths, tmp_path, capsys) -> None:
     code, out, _ = run_cli(str(photo_paths[1]), "-o", str(tmp_path / "thumb.png"), capsys=capsys)
     assert code == 0 and cv2.imread(str(tmp_path / "thumb.png")).shape == (521, 640, 3)
     assert f"annotated output: {tmp_path / 'thumb.png'}\n" in out  # the file, not its folder
+    code, _, _ = run_cli(str(photo_paths[1]), "-o", str(tmp_path / "thumb.tif"), capsys=capsys)
+    assert code == 0 and cv2.imread(str(tmp_path / "thumb.tif")).shape == (521, 640, 3)
+    # several images cannot go to one image file: refused before any work, not a folder named "both.jpg"
+    code, out, err = run_cli(str(photo_paths[0].parent / "*.jpg"), "-o", str(tmp_path / "both.jpg"), capsys=capsys)
+    assert code == 1 and "holds 2 images; give a folder for their annotated copies" in err
+    assert not (tmp_path / "both.jpg").exists() and ": 1 hand" not in out
+    (tmp_path / "shots.png").mkdir()  # a folder the user already has, whatever its name
+    code, _, _ = run_cli(str(photo_paths[0].parent / "*.jpg"), "-o", str(tmp_path / "shots.png"), capsys=capsys)
+    assert code == 0 and sorted(p.name for p in (tmp_path / "shots.png").iterdir()) == sorted(
+        p.name for p in photo_paths)
 
 
 def test_confidence_thresholds_drop_doubtful_hands(photo_paths, capsys) -> None:

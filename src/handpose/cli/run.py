@@ -27,6 +27,7 @@ from ..sinks import (
     is_movie,
     movie_sink,
 )
+from ..sources import IMAGE_EXTS
 from .hooks import CommandHooks, hook_spec
 from .numbers import at_least, frame_size, positive, probability, seconds, zoom
 
@@ -129,10 +130,8 @@ def _open_sink(output: str, src: Any, first_shape: tuple[int, int], overwrite: b
     fps = (src.fps or 25.0) / getattr(src, "stride", 1)  # a strided video plays at its true speed
     if src.kind == "images":
         if is_movie(path):
-            if src.total == 1:
-                raise InputError(f"--output {output}: for an image input, give a folder or an image file name")
             return movie_sink(path, 5 if suffix == ".gif" else fps, first_shape, overwrite)
-        if src.total == 1 and suffix in (".jpg", ".jpeg", ".png", ".bmp", ".webp"):
+        if _is_image_file(path):
             return FolderSink(path.parent, overwrite, filename=path.name)
         return FolderSink(path, overwrite, root=src.root)
     if is_movie(path):
@@ -142,6 +141,20 @@ def _open_sink(output: str, src: Any, first_shape: tuple[int, int], overwrite: b
                          "a folder)")
     stem = Path(src.name).stem if src.kind == "video" else src.name.replace(":", "_").replace("/", "_")
     return VideoSink(path / f"{stem}.mp4", fps, first_shape, overwrite)
+
+
+def _is_image_file(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_EXTS and not path.is_dir()
+
+
+def _check_image_output(output: str, src: Any) -> None:
+    """One image goes to an image file or a folder; several go to a folder or a video (checked before the work)."""
+    path = Path(output)
+    if src.total == 1 and is_movie(path):
+        raise InputError(f"--output {output}: for an image input, give a folder or an image file name")
+    if src.total != 1 and _is_image_file(path):
+        raise InputError(f"--output {output}: {src.name} holds {src.total} images; give a folder for their "
+                         "annotated copies, or a video file (.mp4, .gif) to show them in turn")
 
 
 def _sink_path(sink: Any) -> str:
@@ -300,6 +313,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         for output in (args.output, args.json, args.csv):
             if output and output != "-":
                 check_not_input(Path(output), src.files)
+        if src.kind == "images" and args.output:
+            _check_image_output(args.output, src)
         targets = _video_outputs(args.output, src, args.overwrite) if src.kind == "videos" else []
         # every output file is checked before any is created or any work done
         video_file = args.output if src.kind != "images" and Path(args.output or "").suffix else None
