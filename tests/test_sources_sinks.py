@@ -6,6 +6,7 @@ import contextlib
 import itertools
 import json
 import logging
+import re
 import struct
 import time
 from collections.abc import Iterator
@@ -290,6 +291,48 @@ def test_truncated_video_ends_cleanly(tmp_path, caplog) -> None:
     with src:
         n = sum(1 for _ in src)
     assert n < 202
+
+
+def damaged_mjpeg(path: Path, frames: int, damaged: tuple[int, ...]) -> Path:
+    """An MJPG AVI of frames of grey level 16 * index, the JPEG data of frames ``damaged`` zeroed in place."""
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25, (64, 48))
+    for i in range(frames):
+        w.write(np.full((48, 64, 3), 16 * i, np.uint8))
+    w.release()
+    data = bytearray(path.read_bytes())
+    starts = [m.start() for m in re.finditer(b"\xff\xd8\xff", bytes(data))]  # each frame is one JPEG
+    assert len(starts) == frames
+    for k in damaged:
+        size = starts[k + 1] - starts[k] if k + 1 < frames else len(data) - starts[k]
+        data[starts[k] : starts[k] + size] = bytes(size)  # the whole JPEG: the chunk holds zeros
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_damaged_frames_are_skipped_and_the_video_goes_on(tmp_path, caplog, capsys, models_ready) -> None:
+    from handpose.cli import main
+
+    path = damaged_mjpeg(tmp_path / "damaged.avi", 12, (5, 6))
+    with open_source(path) as src:
+        frames = list(src)
+    first_bad = next(k for k, f in enumerate(frames) if f.image is None)
+    assert all("damaged, not decodable" in f.error for f in frames if f.image is None)
+    before, after = frames[:first_bad], [f for f in frames[first_bad:] if f.image is not None]
+    assert [round(f.image.mean() / 16) for f in before] == [0, 1, 2, 3, 4]
+    # the frames after the damage still come (which of them the decoder gives back is FFmpeg's business)
+    assert len(after) >= 3 and all(round(f.image.mean() / 16) > 6 for f in after)
+    times = [f.timestamp_ms for f in before + after]
+    assert times == sorted(set(times))
+    with open_source(path) as src:  # with a stride, only damaged frames it would have used are reported
+        assert all(f.index % 3 == 0 for f in src.every(3))
+    assert main(["run", str(path), "--json", "-"]) == 0  # a run says what it skipped and goes on
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == len(before + after) and "skipped frame 5 of" in err
+    # damage at the end is the end: no frame after it decodes, so nothing is reported as skipped
+    end = damaged_mjpeg(tmp_path / "end.avi", 12, (10, 11))
+    with caplog.at_level(logging.WARNING, "handpose"), open_source(end) as src:
+        assert all(f.image is not None for f in src)
+    assert "ended after" in caplog.text and "of 12 frames" in caplog.text
 
 
 def test_video_gif_folder_jsonl_sinks(tmp_path) -> None:

@@ -169,6 +169,7 @@ def common_root(paths: list[Path]) -> Path | None:
 
 class VideoFile(Source):
     kind = "video"
+    MAX_DAMAGED = 50  # frames in a row that fail to decode before the file is taken to end there
 
     def __init__(self, target: Path | str, stride: int = 1, cap: cv2.VideoCapture | None = None):
         """A video file, or the URL of a video file, read from start to end: every frame, or every ``stride``-th
@@ -198,21 +199,32 @@ class VideoFile(Source):
 
     def __iter__(self) -> Iterator[Frame]:
         i, t, period = 0, -math.inf, 1000.0 / (self.fps or 30.0)
-        while True:
-            if i % self.stride:
-                if not self.cap.grab():
-                    break
+        # A frame the decoder fails on is not the end: a damaged file decodes again after it. Failures are held
+        # until a later frame decodes (then each is reported as a skipped frame) or too many come in a row (the end).
+        failed: list[int] = []
+        while len(failed) < self.MAX_DAMAGED:
+            skip = i % self.stride != 0
+            if skip:
+                ok, img = self.cap.grab(), None
+            else:
+                ok, img = self.cap.read()
+                ok = ok and img is not None
+            if not ok:
+                failed.append(i)
                 i += 1
                 continue
-            ok, img = self.cap.read()
-            if not ok or img is None:
-                break
-            # the frame's own time in the file: a phone's variable-rate video is not index / average fps; a
-            # container that gives no usable time falls back to the frame's place at the stated rate
-            pts = round(self.cap.get(cv2.CAP_PROP_POS_MSEC), 3)  # to the microsecond: 8040.000000000001 is 8040
-            t = pts if math.isfinite(pts) and pts > t and (pts > 0 or i == 0) else max(i * period, t + period)
-            yield Frame(img, i, t, self.name)
+            for j in failed:
+                if j % self.stride == 0:
+                    yield Frame(None, j, max(t, 0.0), self.name, f"frame {j} of {self.name}: damaged, not decodable")
+            failed.clear()
+            if not skip:
+                # the frame's own time in the file: a phone's variable-rate video is not index / average fps; a
+                # container that gives no usable time falls back to the frame's place at the stated rate
+                pts = round(self.cap.get(cv2.CAP_PROP_POS_MSEC), 3)  # to the microsecond: 8040.000000000001 is 8040
+                t = pts if math.isfinite(pts) and pts > t and (pts > 0 or i == 0) else max(i * period, t + period)
+                yield Frame(img, i, t, self.name)
             i += 1
+        i -= len(failed)  # what never decoded after the last good frame is past the file's end
         self.frames_read = i
         if i == 0:
             raise InputError(f"cannot read any frame from video {self.name}: corrupt or truncated")
