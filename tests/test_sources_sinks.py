@@ -335,6 +335,17 @@ def test_damaged_frames_are_skipped_and_the_video_goes_on(tmp_path, caplog, caps
     assert "ended after" in caplog.text and "of 12 frames" in caplog.text
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full (a device that is always full) here")
+def test_a_full_disk_is_an_error_naming_the_file() -> None:
+    record = {"source": "a.jpg", "frame": 0, "timestamp_ms": 0.0, "width": 64, "height": 48, "hands": []}
+    with pytest.raises(InputError, match="cannot write /dev/full: No space left on device"):
+        write_image(Path("/dev/full"), np.zeros((48, 64, 3), np.uint8))  # it was silently lost
+    for sink in (JsonlSink("/dev/full"), CsvSink("/dev/full")):
+        with pytest.raises(InputError, match="cannot write /dev/full: No space left on device"):
+            sink.write(record)
+            sink.close()
+
+
 def test_video_gif_folder_jsonl_sinks(tmp_path) -> None:
     frame = np.full((48, 64, 3), 128, np.uint8)
     v = VideoSink(tmp_path / "o.mp4", 20.0, (64, 48))

@@ -7,7 +7,7 @@ import contextlib
 import csv
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -86,7 +86,20 @@ def write_image(path: Path, image: np.ndarray) -> None:
         ok = False
     if not ok:
         raise InputError(f"cannot write image {path}: OpenCV has no encoder for {path.suffix or 'no suffix'}")
-    data.tofile(path)
+    with _writing(path):  # ndarray.tofile would not see a full disk
+        path.write_bytes(data.data)
+
+
+@contextlib.contextmanager
+def _writing(path: Path | str) -> Iterator[None]:
+    """Writing to ``path``: the file system's refusal (a full disk, a quota) names the file; a closed pipe on
+    standard output stays a BrokenPipeError (the reader, e.g. ``head``, has all it wants)."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        raise InputError(f"cannot write {path}: {e.strerror or e}") from e
 
 
 class VideoSink:
@@ -335,12 +348,14 @@ class _TextSink:
             import sys
 
             self.fh = sys.stdout
+        self.name = str(path) if self._own else "standard output"
 
     def close(self) -> None:
-        if self._own:
-            self.fh.close()
-        else:
-            self.fh.flush()
+        with _writing(self.name):
+            if self._own:
+                self.fh.close()
+            else:
+                self.fh.flush()
 
 
 def record_json(record: dict[str, Any]) -> str:
@@ -352,8 +367,9 @@ class JsonlSink(_TextSink):
     """JSON Lines: exactly one object per processed frame or image."""
 
     def write(self, record: dict[str, Any]) -> None:
-        self.fh.write(record_json(record) + "\n")
-        self.fh.flush()  # a reader at the other end (a pipe, tail -f) gets each frame now, not 8 KB later
+        with _writing(self.name):
+            self.fh.write(record_json(record) + "\n")
+            self.fh.flush()  # a reader at the other end (a pipe, tail -f) gets each frame now, not 8 KB later
 
 
 def hands_csv_header(camera: bool = False) -> list[str]:
@@ -380,14 +396,17 @@ class CsvSink(_TextSink):
 
     def write(self, record: dict[str, Any]) -> None:
         frame = [record["source"], record["frame"], record["timestamp_ms"], record.get("width"), record.get("height")]
+        rows = []
         for h in record["hands"]:
             gesture = h["gesture"] or {}
-            self.writer.writerow([*frame, "" if h["track_id"] is None else h["track_id"], h["handedness"],
-                                  h["handedness_score"], h["score"], *h["bbox"],
-                                  *(v for p in h["keypoints"] for v in p), *(v for p in h["world"] for v in p),
-                                  gesture.get("label", ""), gesture.get("score", ""),
-                                  *(self._camera(h) if self.camera else ())])
-        self.fh.flush()
+            rows.append([*frame, "" if h["track_id"] is None else h["track_id"], h["handedness"],
+                         h["handedness_score"], h["score"], *h["bbox"],
+                         *(v for p in h["keypoints"] for v in p), *(v for p in h["world"] for v in p),
+                         gesture.get("label", ""), gesture.get("score", ""),
+                         *(self._camera(h) if self.camera else ())])
+        with _writing(self.name):
+            self.writer.writerows(rows)
+            self.fh.flush()
 
     @staticmethod
     def _camera(hand: dict[str, Any]) -> list[Any]:
