@@ -344,6 +344,10 @@ def test_a_full_disk_is_an_error_naming_the_file() -> None:
         with pytest.raises(InputError, match="cannot write /dev/full: No space left on device"):
             sink.write(record)
             sink.close()
+    gif = GifSink(Path("/dev/full"), 10.0)
+    gif.write(np.zeros((48, 64, 3), np.uint8))
+    with pytest.raises(InputError, match="cannot write /dev/full: No space left on device"):
+        gif.close()
 
 
 def test_video_gif_folder_jsonl_sinks(tmp_path) -> None:

@@ -194,7 +194,8 @@ class GifSink:
         anim.loop_count = 0
         ok, data = cv2.imencodeanimation(".gif", anim) if hasattr(cv2, "imencodeanimation") else (False, None)
         if ok:  # bytes written by Python reach any path (see write_image)
-            np.asarray(data).tofile(self.path)
+            with _writing(self.path):
+                self.path.write_bytes(np.ascontiguousarray(data).data)
         elif not cv2.imwriteanimation(str(self.path), anim):
             raise InputError(f"cannot write GIF {self.path}")
 
