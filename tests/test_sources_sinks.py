@@ -324,7 +324,8 @@ def test_damaged_frames_are_skipped_and_the_video_goes_on(tmp_path, caplog, caps
     times = [f.timestamp_ms for f in before + after]
     assert times == sorted(set(times))
     with open_source(path) as src:  # with a stride, only damaged frames it would have used are reported
-        assert all(f.index % 3 == 0 for f in src.every(3))
+        strided = list(src.every(3))
+    assert all(f.index % 3 == 0 for f in strided) and any(f.image is not None and f.index > 6 for f in strided)
     assert main(["run", str(path), "--json", "-"]) == 0  # a run says what it skipped and goes on
     out, err = capsys.readouterr()
     assert len(out.splitlines()) == len(before + after) and "skipped frame 5 of" in err
@@ -343,6 +344,7 @@ def test_a_full_disk_is_an_error_naming_the_file() -> None:
     for sink in (JsonlSink("/dev/full"), CsvSink("/dev/full")):
         with pytest.raises(InputError, match="cannot write /dev/full: No space left on device"):
             sink.write(record)
+        with contextlib.suppress(InputError):  # what is still buffered cannot be written either
             sink.close()
     gif = GifSink(Path("/dev/full"), 10.0)
     gif.write(np.zeros((48, 64, 3), np.uint8))
