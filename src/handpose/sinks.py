@@ -397,16 +397,14 @@ class CsvSink(_TextSink):
 
     def write(self, record: dict[str, Any]) -> None:
         frame = [record["source"], record["frame"], record["timestamp_ms"], record.get("width"), record.get("height")]
-        rows = []
-        for h in record["hands"]:
-            gesture = h["gesture"] or {}
-            rows.append([*frame, "" if h["track_id"] is None else h["track_id"], h["handedness"],
-                         h["handedness_score"], h["score"], *h["bbox"],
-                         *(v for p in h["keypoints"] for v in p), *(v for p in h["world"] for v in p),
-                         gesture.get("label", ""), gesture.get("score", ""),
-                         *(self._camera(h) if self.camera else ())])
         with _writing(self.name):
-            self.writer.writerows(rows)
+            for h in record["hands"]:
+                gesture = h["gesture"] or {}
+                self.writer.writerow([*frame, "" if h["track_id"] is None else h["track_id"], h["handedness"],
+                                      h["handedness_score"], h["score"], *h["bbox"],
+                                      *(v for p in h["keypoints"] for v in p), *(v for p in h["world"] for v in p),
+                                      gesture.get("label", ""), gesture.get("score", ""),
+                                      *(self._camera(h) if self.camera else ())])
             self.fh.flush()
 
     @staticmethod
