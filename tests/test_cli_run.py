@@ -172,6 +172,20 @@ def test_several_videos_each_get_their_own_tracks_and_annotated_copy(video_path,
     assert code == 0 and "13 frames of 3 videos processed" in err and "1 skipped" in err
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full (a device that is always full) here")
+def test_an_output_that_cannot_be_written_ends_a_run_of_several_videos(video_path, tmp_path, capsys) -> None:
+    cap = cv2.VideoCapture(str(video_path))
+    frames = [cap.read()[1] for _ in range(3)]
+    for name in ("a.avi", "b.avi"):
+        out = cv2.VideoWriter(str(tmp_path / name), cv2.VideoWriter.fourcc(*"MJPG"), 25.0, (640, 360))
+        for f in frames:
+            out.write(f)
+        out.release()
+    code, _, err = run_cli(str(tmp_path / "*.avi"), "--json", "/dev/full", capsys=capsys)
+    # one error, not a "skipped" line for every video the full disk fails in turn
+    assert code == 1 and err.strip() == "handpose: error: cannot write /dev/full: No space left on device", err
+
+
 def test_stride_processes_every_nth_frame_at_its_true_time(video_path, tmp_path, photo_paths, capsys) -> None:
     code, _, err = run_cli(str(video_path), "--stride", "4", "-o", str(tmp_path / "s.mp4"), "--json",
                            str(tmp_path / "s.jsonl"), capsys=capsys)

@@ -8,6 +8,8 @@ import json
 import logging
 import re
 import struct
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -350,6 +352,38 @@ def test_a_full_disk_is_an_error_naming_the_file() -> None:
     gif.write(np.zeros((48, 64, 3), np.uint8))
     with pytest.raises(InputError, match="cannot write /dev/full: No space left on device"):
         gif.close()
+
+
+# A child process whose files may not grow past 40 kB: what a full disk does to a video in the middle of writing
+_CUT_SHORT = """
+import resource, signal, sys
+from pathlib import Path
+import numpy as np
+from handpose.errors import OutputError
+from handpose.sinks import VideoSink
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) instead of killing
+resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
+sink = VideoSink(Path(sys.argv[1]), 25.0, (160, 120))
+for frame in np.random.default_rng(0).integers(0, 256, (30, 120, 160, 3), dtype=np.uint8):
+    sink.write(frame)
+try:
+    sink.close()
+except OutputError as e:
+    print(e)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="file size limits (RLIMIT_FSIZE) are POSIX")
+@pytest.mark.parametrize("suffix", [".mp4", ".avi", ".mkv", ".webm"])
+def test_a_video_the_disk_cannot_hold_is_an_error(suffix, tmp_path) -> None:
+    path = tmp_path / f"cut{suffix}"
+    done = subprocess.run([sys.executable, "-c", _CUT_SHORT, str(path)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    # OpenCV's writer failed without a word; the file read back says the frames are not there
+    assert done.stdout.strip() == (f"cannot write {path}: the file is cut short (a full disk or a size limit?); "
+                                   "it does not hold all 30 frames given to the encoder"), done.stdout
+    assert 0 < path.stat().st_size <= 40_000
 
 
 def test_video_gif_folder_jsonl_sinks(tmp_path) -> None:

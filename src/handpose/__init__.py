@@ -9,7 +9,7 @@ from ._version import __version__
 from .camera import Camera, place_in_camera
 from .draw import EventBanner, draw_hands, draw_world
 from .engines import Engine, available_engines, create_engine
-from .errors import ConversionError, EngineError, FetchError, HandposeError, InputError, ModelError
+from .errors import ConversionError, EngineError, FetchError, HandposeError, InputError, ModelError, OutputError
 from .geometry import rects_from_palms
 from .landmarks import LandmarkModel, LandmarkOutput
 from .palm import PalmDetector, Palms
@@ -43,6 +43,7 @@ __all__ = [
     "ModelSpec",
     "OneEuroFilter",
     "OneEuroParams",
+    "OutputError",
     "PalmDetector",
     "Palms",
     "Preview",

@@ -32,3 +32,7 @@ class EngineError(HandposeError):
 
 class InputError(HandposeError):
     """An input (image, video, camera, stream, file) is missing, unreadable or unsupported."""
+
+
+class OutputError(InputError):
+    """An output could not be written (a full disk, a quota): the run cannot go on usefully."""

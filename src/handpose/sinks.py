@@ -7,6 +7,7 @@ import contextlib
 import csv
 import json
 import os
+import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 import cv2
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, OutputError
 from .imaging import prepare
 from .quiet import quiet_stderr
 from .sources import IMAGE_EXTS
@@ -99,7 +100,7 @@ def _writing(path: Path | str) -> Iterator[None]:
     except BrokenPipeError:
         raise
     except OSError as e:
-        raise InputError(f"cannot write {path}: {e.strerror or e}") from e
+        raise OutputError(f"cannot write {path}: {e.strerror or e}") from e
 
 
 class VideoSink:
@@ -143,6 +144,29 @@ class VideoSink:
 
     def close(self) -> None:
         self.writer.release()
+        self._check_written()
+
+    def _check_written(self) -> None:
+        """OpenCV's writer says nothing when the disk fills: the file is read back to see that it holds every
+        frame (its header, and its last frame found by seeking: 1–20 ms)."""
+        if self.count == 0 or not self.path.is_file():  # a named pipe is not read back
+            return
+        with quiet_stderr():  # FFmpeg's own complaints about a cut file
+            capture = cv2.VideoCapture(str(self.path))
+            frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) if capture.isOpened() else 0
+            # containers that count frames by their duration may round; Matroska states its length up front
+            whole = frames >= max(self.count - 1, 1) and capture.set(cv2.CAP_PROP_POS_FRAMES, frames - 1) \
+                and capture.read()[0]
+            capture.release()
+        if whole:
+            return
+        try:
+            full = shutil.disk_usage(self.path.parent).free == 0
+        except OSError:
+            full = False
+        why = "No space left on device" if full else "the file is cut short (a full disk or a size limit?)"
+        raise OutputError(f"cannot write {self.path}: {why}; it does not hold all {self.count} frames given to "
+                          "the encoder")
 
 
 class GifSink:

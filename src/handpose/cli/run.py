@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..camera import Camera
-from ..errors import HandposeError, InputError
+from ..errors import HandposeError, InputError, OutputError
 from ..sinks import (
     VIDEO_FOURCC,
     CsvSink,
@@ -351,6 +351,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                     with VideoFile(path, args.stride) as video:
                         if not run.process(video, target):
                             break
+                except OutputError:  # a full disk fails every video after it too
+                    raise
                 except InputError as e:  # one bad video of many is reported, and the run goes on
                     run.skipped += 1
                     print(f"handpose: skipped {e}", file=sys.stderr)
