@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import glob
 import json
+import subprocess
+import sys
 
 import cv2
 import numpy as np
@@ -1153,3 +1155,49 @@ def test_keypoint_choices_are_checked(tmp_path, capsys) -> None:
            "a,,s,640,360," + ",".join(["0.1"] * 32)]
     (tmp_path / "old.csv").write_text("\n".join(old) + "\n")
     assert load_dataset(tmp_path / "old.csv").keypoint == 8
+
+
+# A child process whose files may not grow past what the dataset holds plus 20 kB: a disk that fills mid-write
+_FILLS_UP = """
+import resource, signal, sys
+from pathlib import Path
+import numpy as np
+from handpose.errors import OutputError
+from handpose.gestures import GestureTrainer, TrainConfig
+from handpose.gestures.dataset import LandmarkSet
+folder = Path(sys.argv[1])
+rows = LandmarkSet("hand")
+for i, hand in enumerate(np.random.default_rng(0).random((600, 21, 3)) * 100):
+    rows.add("wave" if i % 2 else "fist", hand, "right", f"f{i}.jpg", (640, 480))
+kept = rows.subset(np.arange(10)).save(folder / "mine.csv")
+model = GestureTrainer(rows, TrainConfig(model="knn", viewpoints=0)).fit()  # holds every row: 600 kB
+before = kept.read_bytes()
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (len(before) + 20_000,) * 2)
+for what in ({"append": True}, {"overwrite": True}):
+    try:
+        rows.save(kept, **what)
+    except OutputError as e:
+        print(e)
+    print(kept.read_bytes() == before)
+for save in (rows.save, model.save):
+    try:
+        save(folder / "new")
+    except OutputError as e:
+        print(e)
+print(*sorted(p.name for p in folder.iterdir()))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="file size limits (RLIMIT_FSIZE) are POSIX")
+def test_a_full_disk_leaves_a_dataset_as_it_was_and_no_half_written_file(tmp_path) -> None:
+    done = subprocess.run([sys.executable, "-c", _FILLS_UP, str(tmp_path)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    kept, new = tmp_path / "mine.csv", tmp_path / "new"
+    assert done.stdout.splitlines() == [
+        f"cannot write {kept}: File too large", "True",  # the rows appended before the disk filled are cut off
+        f"cannot write {kept}: File too large", "True",  # --overwrite replaces it only with a whole new file
+        f"cannot write {new}: File too large",
+        f"cannot write {new.with_suffix('.npz')}: File too large",
+        "mine.csv"]  # no half-written dataset, model or leftover part

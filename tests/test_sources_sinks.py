@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 import pytest
 
-from handpose.errors import InputError
-from handpose.sinks import CsvSink, FolderSink, GifSink, JsonlSink, Preview, VideoSink, write_image
+from handpose.errors import InputError, OutputError
+from handpose.sinks import CsvSink, FolderSink, GifSink, JsonlSink, Preview, VideoSink, write_image, write_text
 from handpose.sources import LiveSource, open_source, read_image, url_kind
 
 from .conftest import shared_path
@@ -343,6 +343,8 @@ def test_a_full_disk_is_an_error_naming_the_file() -> None:
     record = {"source": "a.jpg", "frame": 0, "timestamp_ms": 0.0, "width": 64, "height": 48, "hands": []}
     with pytest.raises(InputError, match="cannot write /dev/full: No space left on device"):
         write_image(Path("/dev/full"), np.zeros((48, 64, 3), np.uint8))  # it was silently lost
+    with pytest.raises(OutputError, match="cannot write /dev/full: No space left on device"):
+        write_text(Path("/dev/full"), "{}" * 10_000)  # a report of eval or bench
     for sink in (JsonlSink("/dev/full"), CsvSink("/dev/full")):
         with pytest.raises(InputError, match="cannot write /dev/full: No space left on device"):
             sink.write(record)

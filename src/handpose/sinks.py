@@ -87,20 +87,27 @@ def write_image(path: Path, image: np.ndarray) -> None:
         ok = False
     if not ok:
         raise InputError(f"cannot write image {path}: OpenCV has no encoder for {path.suffix or 'no suffix'}")
-    with _writing(path):  # ndarray.tofile would not see a full disk
+    with writing(path):  # ndarray.tofile would not see a full disk
         path.write_bytes(data.data)
 
 
 @contextlib.contextmanager
-def _writing(path: Path | str) -> Iterator[None]:
-    """Writing to ``path``: the file system's refusal (a full disk, a quota) names the file; a closed pipe on
-    standard output stays a BrokenPipeError (the reader, e.g. ``head``, has all it wants)."""
+def writing(path: Path | str) -> Iterator[None]:
+    """Writing to ``path``: the file system's refusal (a full disk, a quota) is an :class:`OutputError` naming the
+    file; a closed pipe on standard output stays a BrokenPipeError (the reader, e.g. ``head``, has all it wants)."""
     try:
         yield
     except BrokenPipeError:
         raise
     except OSError as e:
         raise OutputError(f"cannot write {path}: {e.strerror or e}") from e
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a report (JSON, Markdown) in its folder, made if missing; a full disk names the file."""
+    make_folder(path.parent)
+    with writing(path):
+        path.write_text(text, encoding="utf-8")
 
 
 class VideoSink:
@@ -218,7 +225,7 @@ class GifSink:
         anim.loop_count = 0
         ok, data = cv2.imencodeanimation(".gif", anim) if hasattr(cv2, "imencodeanimation") else (False, None)
         if ok:  # bytes written by Python reach any path (see write_image)
-            with _writing(self.path):
+            with writing(self.path):
                 self.path.write_bytes(np.ascontiguousarray(data).data)
         elif not cv2.imwriteanimation(str(self.path), anim):
             raise InputError(f"cannot write GIF {self.path}")
@@ -376,7 +383,7 @@ class _TextSink:
         self.name = str(path) if self._own else "standard output"
 
     def close(self) -> None:
-        with _writing(self.name):
+        with writing(self.name):
             if self._own:
                 self.fh.close()
             else:
@@ -392,7 +399,7 @@ class JsonlSink(_TextSink):
     """JSON Lines: exactly one object per processed frame or image."""
 
     def write(self, record: dict[str, Any]) -> None:
-        with _writing(self.name):
+        with writing(self.name):
             self.fh.write(record_json(record) + "\n")
             self.fh.flush()  # a reader at the other end (a pipe, tail -f) gets each frame now, not 8 KB later
 
@@ -421,7 +428,7 @@ class CsvSink(_TextSink):
 
     def write(self, record: dict[str, Any]) -> None:
         frame = [record["source"], record["frame"], record["timestamp_ms"], record.get("width"), record.get("height")]
-        with _writing(self.name):
+        with writing(self.name):
             for h in record["hands"]:
                 gesture = h["gesture"] or {}
                 self.writer.writerow([*frame, "" if h["track_id"] is None else h["track_id"], h["handedness"],

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import HandposeError
-from ..sinks import check_distinct, check_writable, make_folder
+from ..sinks import check_distinct, check_writable, write_text
 from .numbers import at_least, zoom
 
 
@@ -77,11 +77,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     report = run_benchmark(cfg)
     sys.stdout.write(render(report))
     if args.json:
-        make_folder(Path(args.json).parent)
-        Path(args.json).write_text(json.dumps(report, indent=1))
+        write_text(Path(args.json), json.dumps(report, indent=1))
     if args.markdown:
-        make_folder(Path(args.markdown).parent)
-        Path(args.markdown).write_text(render(report, markdown=True))
+        write_text(Path(args.markdown), render(report, markdown=True))
     if args.plot:
         plot(report, args.plot)
     return 0

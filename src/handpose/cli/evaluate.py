@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import HandposeError
-from ..sinks import check_writable, make_folder
+from ..sinks import check_writable, write_text
 from .numbers import at_least, zoom
 
 
@@ -128,6 +128,5 @@ def cmd_eval(args: argparse.Namespace) -> int:
             report["runs"]["mediapipe"] = evaluate(images, _theirs(worker, args.max_hands), desc="mediapipe")
     sys.stdout.write(render(report))
     if args.json:
-        make_folder(Path(args.json).parent)
-        Path(args.json).write_text(json.dumps(report, indent=1))
+        write_text(Path(args.json), json.dumps(report, indent=1))
     return 0

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import HandposeError
 from ..results import Gesture
-from ..sinks import make_folder
+from ..sinks import make_folder, writing
 
 MODEL_TYPES = ("mlp", "svm", "knn")
 FORMAT = "handpose-gesture-model"
@@ -186,10 +186,14 @@ class GestureClassifier:
                 "reject_threshold": self.reject_threshold, "metadata": self.metadata}
         make_folder(p.parent)
         tmp = p.with_suffix(".npz.part")
-        with open(tmp, "wb") as f:
-            payload = {"__meta__": np.array(json.dumps(meta)), "mean": self.mean, "std": self.std,
-                       **{f"a_{k}": v for k, v in self.arrays.items()}}
-            np.savez(f, allow_pickle=False, **payload)  # type: ignore[arg-type]  # the stub mistypes **kwds
+        payload = {"__meta__": np.array(json.dumps(meta)), "mean": self.mean, "std": self.std,
+                   **{f"a_{k}": v for k, v in self.arrays.items()}}
+        try:
+            with writing(p), open(tmp, "wb") as f:
+                np.savez(f, allow_pickle=False, **payload)  # type: ignore[arg-type]  # the stub mistypes **kwds
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         tmp.replace(p)
         return p
 

@@ -17,13 +17,14 @@ fingertip trajectories.
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import HandposeError
-from ..sinks import check_writable
+from ..sinks import check_writable, writing
 from .trajectory import TRAJECTORY_KEYPOINT, keypoint_index
 
 KEEP_OR_APPEND = "pass --overwrite to replace it or --append to add to it"  # how to write to an existing dataset
@@ -82,14 +83,27 @@ class LandmarkSet:
         exists = p.is_file() and append
         if exists:
             check_appendable(p, self.kind, header)
-        with open(p, "a" if exists else "w", newline="") as f:
-            w = csv.writer(f)
-            if not exists:
-                w.writerow(header)
-            point = [] if self.kind == "hand" else [self.keypoint]
-            for lab, hd, src, (wd, ht), pts in zip(self.labels, self.handedness, self.sources, self.sizes,
-                                                    self.points, strict=True):
-                w.writerow([lab, hd or "", src, wd, ht, *point, *np.round(pts.ravel(), 4).tolist()])
+        # a failed write (a full disk) must not leave the user's dataset with a row cut in half: rows appended are
+        # cut off again, and a new file is written beside it and put in its place when whole
+        target = p if exists else p.with_name(p.name + ".part")
+        size = p.stat().st_size if exists else 0
+        try:
+            with writing(p), open(target, "a" if exists else "w", newline="") as f:
+                w = csv.writer(f)
+                if not exists:
+                    w.writerow(header)
+                point = [] if self.kind == "hand" else [self.keypoint]
+                for lab, hd, src, (wd, ht), pts in zip(self.labels, self.handedness, self.sources, self.sizes,
+                                                        self.points, strict=True):
+                    w.writerow([lab, hd or "", src, wd, ht, *point, *np.round(pts.ravel(), 4).tolist()])
+        except BaseException:
+            if exists:
+                os.truncate(p, size)
+            else:
+                target.unlink(missing_ok=True)
+            raise
+        if not exists:
+            target.replace(p)
         return p
 
 

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from ..errors import HandposeError
-from ..sinks import make_folder, write_image
+from ..sinks import make_folder, write_image, write_text
 from ..sources import IMAGE_EXTS, VIDEO_EXTS, glob_files, is_glob
 from .classifier import GestureClassifier, split_last
 from .dataset import load_dataset
@@ -189,7 +189,6 @@ def confusion_png(report: dict[str, Any], path: Path) -> Path:
 
 
 def write_report(report: dict[str, Any], out: Path) -> str:
-    make_folder(out)
-    (out / "report.json").write_text(json.dumps({k: v for k, v in report.items() if k != "files"}, indent=1))
+    write_text(out / "report.json", json.dumps({k: v for k, v in report.items() if k != "files"}, indent=1))
     confusion_png(report, out / "confusion.png")
     return render_report(report)
