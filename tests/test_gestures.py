@@ -831,6 +831,9 @@ def test_record_train_eval_end_to_end(tmp_path, capsys, models_ready) -> None:
     assert "cross-validation (3 folds)" in capsys.readouterr().out
     report_dir = tmp_path / "report"
     assert main(["gestures", "eval", str(model), str(images), "-o", str(report_dir)]) == 0
+    # evaluated on the photos it learnt from: said, as a perfect score here means nothing
+    assert f"36 of the 40 files evaluated were recorded into {data}, which the model was trained on" in \
+        capsys.readouterr().err
     report = json.loads((report_dir / "report.json").read_text())
     assert set(report) == {"accuracy", "labels", "per_class", "confusion", "n", "undetected"}
     assert report["n"] == 36 and report["undetected"]["count"] == 4 and report["accuracy"] >= 0.9
@@ -838,12 +841,24 @@ def test_record_train_eval_end_to_end(tmp_path, capsys, models_ready) -> None:
     assert cv2.imread(str(report_dir / "confusion.png")) is not None
     # the built-in vocabulary on the same folders, HaGRID names mapped (rock -> horns)
     assert main(["gestures", "eval", "builtin", str(images), "-o", str(tmp_path / "b")]) == 0
+    assert "warning" not in capsys.readouterr().err
     builtin = json.loads((tmp_path / "b" / "report.json").read_text())
     assert builtin["per_class"]["horns"]["recall"] == 1.0 and builtin["per_class"]["call"]["recall"] >= 0.85
     # the same with a glob of two of the folders: labels from the folders, the others left out
     assert main(["gestures", "eval", "builtin", f"{images}/r*/*.jpg", "-o", str(tmp_path / "g")]) == 0
     rock = json.loads((tmp_path / "g" / "report.json").read_text())
     assert rock["n"] == 10 and rock["per_class"]["horns"]["support"] == 10 and rock["accuracy"] == 1.0
+
+
+def test_recorded_files_are_known_by_their_label_folder_and_name() -> None:
+    from handpose.gestures.evaluation import file_keys
+
+    # a video's frames are its file; a dataset recorded elsewhere still names the same photo; rows imported from a
+    # landmark CSV and a camera's frames are no files to compare with
+    assert file_keys(["clips/wave/a.mp4#12", "/data/clips/wave/a.mp4#13", "C:\\x\\wave\\a.mp4"]) == \
+        file_keys(["wave/a.mp4"])
+    assert len(file_keys(["wave/a.mp4", "fist/a.mp4", "wave/b.jpg"])) == 3
+    assert file_keys(["keypoint.csv:3", "camera 0#5", "0#7"]) == set()
 
 
 def test_eval_takes_videos_frame_by_frame(video_path, tmp_path, capsys, models_ready) -> None:

@@ -121,6 +121,7 @@ def cmd_record(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from ..gestures.classifier import DEFAULTS, TrainConfig
     from ..gestures.dataset import load_dataset
+    from ..gestures.evaluation import file_keys
     from ..gestures.training import GestureTrainer
     from ..registry import sha256_of
 
@@ -152,6 +153,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     model.metadata["evaluation"] = report
     model.metadata["source"] = str(args.data)
     model.metadata["data_sha256"] = sha256_of(Path(args.data))  # eval warns when scored on the rows it learnt
+    model.metadata["trained_files"] = sorted(file_keys(data.sources[i] for i in train_idx))  # ... or the files
     path = model.save(args.output, overwrite=args.overwrite)
     print(f"model ({cfg.model}, {len(model.labels)} labels: {', '.join(model.labels)}) -> {path}")
     return 0
@@ -198,6 +200,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             raise HandposeError(f"{src} is evaluated as hand shapes (each image or frame): use builtin, a rules file "
                                 f"or a hand-shape model, not the trajectory model {args.model}; for motions, record "
                                 "trajectories (gestures record --kind trajectory) and evaluate that CSV")
+        _warn_if_trained_on_files(recognizer, files)
         report = evaluate_files(recognizer, files, mapping, args.zoom)
     gives = {"none", *recognizer.static.labels, *(recognizer.trajectory.labels if recognizer.trajectory else [])}
     never = sorted(set(report["labels"]) - gives - {lab for lab, m in report["per_class"].items() if not m["support"]})
@@ -231,6 +234,24 @@ def _warn_if_trained_on(recognizer: GestureRecognizer, data: Path, holdout: floa
         print(f"handpose: warning: the model was trained on {data} ({seen}): this accuracy is on rows it has "
               f"seen; {hint}", file=sys.stderr)
         return
+
+
+def _warn_if_trained_on_files(recognizer: GestureRecognizer, files: list[Path]) -> None:
+    """Warn when images or videos evaluated are ones a model was trained on (its dataset recorded from them)."""
+    from ..gestures.classifier import GestureClassifier
+    from ..gestures.evaluation import file_keys
+
+    for model in (recognizer.static, recognizer.trajectory):
+        if not isinstance(model, GestureClassifier) or not model.metadata.get("trained_files"):
+            continue
+        trained = set(model.metadata["trained_files"])
+        seen = sum(bool(file_keys([f]) & trained) for f in files)
+        if seen:
+            data = model.metadata.get("source", "its dataset")
+            print(f"handpose: warning: {seen} of the {len(files)} files evaluated were recorded into {data}, which "
+                  "the model was trained on: their accuracy is on hands it has seen; evaluate new recordings",
+                  file=sys.stderr)
+            return
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +73,19 @@ def labelled_files(source: str | Path) -> list[Path]:
             raise HandposeError(f"no images or videos match {text}")
         return files
     raise HandposeError(f"data not found: {text}")
+
+
+def file_keys(sources: Iterable[str | Path]) -> set[str]:
+    """Short digests naming the image and video files among dataset sources by their label folder and name (a
+    video frame's ``#N`` dropped), so a dataset moved or recorded from another folder still matches; sources that
+    are not such files (imported rows, cameras) are left out."""
+    exts = IMAGE_EXTS | VIDEO_EXTS
+    keys = set()
+    for source in sources:
+        path = Path(re.sub(r"#\d+$", "", str(source)).replace("\\", "/"))
+        if path.suffix.lower() in exts:
+            keys.add(hashlib.sha1(f"{path.parent.name}/{path.name}".encode()).hexdigest()[:12])
+    return keys
 
 
 def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: dict[str, str], zoom: float = 1.0
