@@ -199,6 +199,19 @@ def test_stride_processes_every_nth_frame_at_its_true_time(video_path, tmp_path,
     assert code == 1 and f"--stride is for video files, and {photo_paths[0]} is images" in err
 
 
+def test_fps_gives_a_folder_of_frames_its_rate(video_path, tmp_path, capsys) -> None:
+    capture = cv2.VideoCapture(str(video_path))
+    for i in range(4):
+        cv2.imwrite(str(tmp_path / f"{i:03d}.png"), capture.read()[1])
+    code, out, _ = run_cli(str(tmp_path), "--mode", "video", "--fps", "50", "--json", "-",
+                           "-o", str(tmp_path / "out.mp4"), capsys=capsys)
+    assert code == 0 and [json.loads(line)["timestamp_ms"] for line in out.splitlines()] == [0.0, 20.0, 40.0, 60.0]
+    assert cv2.VideoCapture(str(tmp_path / "out.mp4")).get(cv2.CAP_PROP_FPS) == 50.0  # not the 25 assumed without
+    code, _, err = run_cli(str(video_path), "--fps", "50", capsys=capsys)
+    assert code == 1 and "--fps is asked of a camera, or gives the rate of a folder of frames; " \
+        f"{video_path} is a video, which has its own" in err
+
+
 def test_udp_sends_each_frame_record_as_a_datagram(video_path, capsys) -> None:
     import socket
 

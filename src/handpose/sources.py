@@ -135,7 +135,7 @@ class ImageFiles(Source):
         self.root = common_root(paths)
 
     def __iter__(self) -> Iterator[Frame]:
-        period_ms = 1000.0 / self.SEQUENCE_FPS
+        period_ms = 1000.0 / (self.fps or self.SEQUENCE_FPS)  # the rate they were taken at, when known
         for i, p in enumerate(self.files):
             try:
                 yield Frame(read_image(p), i, i * period_ms, str(p))

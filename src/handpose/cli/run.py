@@ -115,7 +115,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--size", type=frame_size, default=None, metavar="WxH",
                    help="cameras: ask for frames of this size, e.g. 1280x720 (for far hands; compressed MJPG, which "
                         "USB webcams need for large frames at full rate)")
-    p.add_argument("--fps", type=positive, default=None, help="cameras: ask for this frame rate")
+    p.add_argument("--fps", type=positive, default=None,
+                   help="cameras: ask for this frame rate; a folder of frames: the rate they were taken at "
+                        "(default 25), for their times, tracking and an annotated video's speed")
     p.add_argument("--reconnect", type=seconds, default=30.0, metavar="S",
                    help="a network stream that drops is reconnected to for up to S seconds (default 30; 0: the "
                         "run ends at the first drop)")
@@ -285,14 +287,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..pipeline import HandTracker
     from ..sources import VideoFile, camera_request, open_source
 
-    src = open_source(args.source, reconnect_s=args.reconnect, **camera_request(args.source, args.size, args.fps))
+    camera = str(args.source).strip().isdigit()
+    src = open_source(args.source, reconnect_s=args.reconnect,
+                      **camera_request(args.source, args.size, args.fps if camera else None))
     with src:
+        if args.fps and not camera:
+            if src.kind != "images":
+                raise InputError(f"--fps is asked of a camera, or gives the rate of a folder of frames; "
+                                 f"{args.source} is {_kind_name(src.kind)}, which has its own")
+            src.fps = args.fps
         if args.stride > 1:
             if isinstance(src, VideoFile):
                 src.every(args.stride)
             elif src.kind != "videos":
-                what = {"images": "images", "camera": "a camera", "stream": "a live stream"}.get(src.kind, src.kind)
-                raise InputError(f"--stride is for video files, and {args.source} is {what}")
+                raise InputError(f"--stride is for video files, and {args.source} is {_kind_name(src.kind)}")
         mode = args.mode or ("image" if src.kind == "images" else "video")
         tracker = HandTracker(args.model, args.engine, max_hands=args.max_hands, mode=mode,
                               smooth=False if args.no_smooth else None, mirrored=args.mirrored,
@@ -394,6 +402,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if run.processed == 0:
         raise HandposeError(f"nothing could be processed from {args.source}")
     return 0
+
+
+def _kind_name(kind: str) -> str:
+    return {"images": "images", "videos": "videos", "video": "a video", "camera": "a camera",
+            "stream": "a live stream"}.get(kind, kind)
 
 
 def _serve_ws(target: str, wait: int | None, origins: list[str]) -> WebSocketSink:
