@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import glob
 import json
+import os
+import stat
 import subprocess
 import sys
 
@@ -50,7 +52,7 @@ from handpose.gestures.viewpoints import (
     with_views,
 )
 
-from .conftest import NULL_DEVICE, shared_path
+from .conftest import shared_path
 from .handbuilder import CURLED, EXAMPLES, make_hand
 from .synth import approaching_hand, tracked_hands
 
@@ -980,8 +982,19 @@ def test_record_hand_shapes_from_a_video_and_a_flat_folder(video_path, tmp_path,
     assert (tmp_path / "f.csv").read_text() == before
     assert main(["gestures", "record", str(flat), "-o", str(tmp_path / "f.csv"), "--label", "palm", "--append"]) == 0
     assert load_dataset(tmp_path / "f.csv").labels == ["like", "like", "palm", "palm"]
-    if NULL_DEVICE is not None:  # a device is written to, not protected
-        assert main(["gestures", "record", str(flat), "-o", NULL_DEVICE, "--label", "like"]) == 0
+    if hasattr(os, "mkfifo"):  # a named pipe (like /dev/null or /dev/stdout) is written to, not protected or replaced
+        pipe = tmp_path / "pipe.csv"
+        os.mkfifo(pipe)
+        reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)  # open first, so that the writer does not wait
+        try:
+            assert main(["gestures", "record", str(flat), "-o", str(pipe), "--label", "like"]) == 0
+            assert os.read(reader, 1 << 16).decode().count("\nlike,") == 2 and stat.S_ISFIFO(pipe.stat().st_mode)
+        finally:
+            os.close(reader)
+    link = tmp_path / "link.csv"  # a link: its file is replaced, as writing through it would
+    link.symlink_to(tmp_path / "f.csv")
+    assert main(["gestures", "record", str(flat), "-o", str(link), "--label", "fist", "--overwrite"]) == 0
+    assert link.is_symlink() and load_dataset(tmp_path / "f.csv").labels == ["fist", "fist"]
     empty = tmp_path / "empty" / "a"
     empty.mkdir(parents=True)
     assert main(["gestures", "record", str(empty.parent), "-o", str(tmp_path / "e.csv")]) == 1

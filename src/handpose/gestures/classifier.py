@@ -185,16 +185,18 @@ class GestureClassifier:
                 "feature_kind": self.feature_kind, "feature_version": self.feature_version,
                 "reject_threshold": self.reject_threshold, "metadata": self.metadata}
         make_folder(p.parent)
-        tmp = p.with_suffix(".npz.part")
+        tmp = p if p.exists() and not p.is_file() else p.resolve().with_suffix(".npz.part")  # a pipe: written to
         payload = {"__meta__": np.array(json.dumps(meta)), "mean": self.mean, "std": self.std,
                    **{f"a_{k}": v for k, v in self.arrays.items()}}
         try:
             with writing(p), open(tmp, "wb") as f:
                 np.savez(f, allow_pickle=False, **payload)  # type: ignore[arg-type]  # the stub mistypes **kwds
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            if tmp != p:
+                tmp.unlink(missing_ok=True)
             raise
-        tmp.replace(p)
+        if tmp != p:
+            tmp.replace(p.resolve())  # a link's file, as writing to it would
         return p
 
     @classmethod

@@ -84,8 +84,10 @@ class LandmarkSet:
         if exists:
             check_appendable(p, self.kind, header)
         # a failed write (a full disk) must not leave the user's dataset with a row cut in half: rows appended are
-        # cut off again, and a new file is written beside it and put in its place when whole
-        target = p if exists else p.with_name(p.name + ".part")
+        # cut off again, and a new file is written beside it and put in its place when whole; a device or a named
+        # pipe (/dev/null, a FIFO) is written to as it is, never replaced
+        device = p.exists() and not p.is_file()
+        target = p if exists or device else p.resolve().with_name(p.resolve().name + ".part")  # a link's file
         size = p.stat().st_size if exists else 0
         try:
             with writing(p), open(target, "a" if exists else "w", newline="") as f:
@@ -99,11 +101,11 @@ class LandmarkSet:
         except BaseException:
             if exists:
                 os.truncate(p, size)
-            else:
+            elif not device:
                 target.unlink(missing_ok=True)
             raise
-        if not exists:
-            target.replace(p)
+        if target != p:
+            target.replace(p.resolve())
         return p
 
 
