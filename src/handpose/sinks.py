@@ -123,6 +123,7 @@ class VideoSink:
             self.writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), fps, size)
         if not self.writer.isOpened():
             raise InputError(f"cannot write video {path} (codec {fourcc} unavailable?)")
+        self.backend = self.writer.getBackendName()
         self.count = 0
         self._t0: float | None = None
         self._last: np.ndarray | None = None
@@ -155,11 +156,13 @@ class VideoSink:
 
     def _check_written(self) -> None:
         """OpenCV's writer says nothing when the disk fills: the file is read back to see that it holds every
-        frame (its header, and its last frame found by seeking: 1–20 ms)."""
-        if self.count == 0 or not self.path.is_file():  # a named pipe is not read back
+        frame (its header, and its last frame found by seeking: 1–20 ms). Only a file FFmpeg wrote (OpenCV's
+        wheels write with it on every desktop system) is read back, by FFmpeg: another backend might write what
+        it cannot read."""
+        if self.count == 0 or not self.path.is_file() or self.backend != "FFMPEG":  # a named pipe: not read back
             return
         with quiet_stderr():  # FFmpeg's own complaints about a cut file
-            capture = cv2.VideoCapture(str(self.path))
+            capture = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
             frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) if capture.isOpened() else 0
             # containers that count frames by their duration may round; Matroska states its length up front
             whole = frames >= max(self.count - 1, 1) and capture.set(cv2.CAP_PROP_POS_FRAMES, frames - 1) \
