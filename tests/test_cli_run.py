@@ -208,7 +208,7 @@ def test_fps_gives_a_folder_of_frames_its_rate(video_path, tmp_path, capsys) -> 
     assert code == 0 and [json.loads(line)["timestamp_ms"] for line in out.splitlines()] == [0.0, 20.0, 40.0, 60.0]
     assert cv2.VideoCapture(str(tmp_path / "out.mp4")).get(cv2.CAP_PROP_FPS) == 50.0  # not the 25 assumed without
     code, _, err = run_cli(str(video_path), "--fps", "50", capsys=capsys)
-    assert code == 1 and "--fps is asked of a camera, or gives the rate of a folder of frames; " \
+    assert code == 1 and "fps is asked of a camera, or gives a folder of frames its rate; " \
         f"{video_path} is a video, which has its own" in err
 
 

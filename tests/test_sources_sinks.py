@@ -696,3 +696,18 @@ def test_run_on_an_image_url(http_photos, photo_paths, tmp_path, capsys, models_
     assert cv2.imread(str(tmp_path / "out" / photo_paths[0].name)).shape == (427, 640, 3)
     assert main(["run", f"{http_photos}/missing.jpg"]) == 1
     assert "HTTP 404" in capsys.readouterr().err
+
+
+def test_source_options_a_source_cannot_use_are_refused_not_ignored(photo_paths, video_path) -> None:
+    folder = photo_paths[0].parent
+    with open_source(folder, fps=10) as src:  # a folder of frames taken at 10 fps
+        assert [f.timestamp_ms for f in src][:2] == [0.0, 100.0]
+    with pytest.raises(InputError, match="a frame size is asked of a camera, and .* is not one"):
+        open_source(folder, size=(1280, 720))
+    with pytest.raises(InputError, match="fps is asked of a camera, or gives a folder of frames its rate; .* is a "
+                                         "video, which has its own"):
+        open_source(video_path, fps=30)
+    with pytest.raises(TypeError, match="unknown source option fsp; the options are"):
+        open_source(folder, fsp=30)  # a typo was silently ignored
+    with open_source(folder) as src, pytest.raises(TypeError, match="is open already"):
+        open_source(src, fps=30)

@@ -506,11 +506,44 @@ def camera_request(source: Any, size: tuple[int, int] | None, fps: float | None)
     return asked
 
 
+SOURCE_OPTIONS = ("reconnect_s", "open_timeout_s", "size", "fps")
+KIND_NAMES = {"images": "images", "video": "a video", "videos": "videos", "camera": "a camera",
+              "stream": "a live stream"}
+
+
 def open_source(source: Any, **options: Any) -> Source:
     """Open a source, ultralytics-style: a path, folder, glob, video, camera index or URL. ``options`` go to a
-    camera or stream (:class:`LiveSource`: ``reconnect_s``, ``open_timeout_s``; a camera's ``size``, ``fps``)."""
+    camera or stream (:class:`LiveSource`: ``reconnect_s``, ``open_timeout_s``; a camera's ``size``, ``fps``);
+    ``fps`` also gives a folder or glob of frames the rate they were taken at (25 by default). Options a source
+    cannot use are refused, not ignored (the connection timeouts are only waited on by live sources)."""
+    unknown = sorted(set(options) - set(SOURCE_OPTIONS))
+    if unknown:
+        raise TypeError(f"unknown source option {', '.join(unknown)}; the options are {', '.join(SOURCE_OPTIONS)}")
     if isinstance(source, Source):
+        if any(v is not None for v in options.values()):
+            raise TypeError(f"{source.name} is open already: options are for a source to open")
         return source
+    src = _open(source, options)
+    if src.live:
+        return src
+    size, fps = options.get("size"), options.get("fps")
+    try:
+        if size is not None:
+            raise InputError(f"a frame size is asked of a camera, and {src.name} is not one")
+        if fps is not None:
+            if src.kind != "images":
+                raise InputError(f"fps is asked of a camera, or gives a folder of frames its rate; {src.name} is "
+                                 f"{KIND_NAMES.get(src.kind, src.kind)}, which has its own")
+            if not fps > 0:
+                raise InputError(f"fps must be above 0, got {fps}")
+            src.fps = float(fps)
+    except InputError:
+        src.close()
+        raise
+    return src
+
+
+def _open(source: Any, options: dict[str, Any]) -> Source:
     if isinstance(source, (int, np.integer)) or (isinstance(source, str) and source.strip().isdigit()):
         idx = int(source)
         return LiveSource(idx, f"camera:{idx}", "camera", **options)

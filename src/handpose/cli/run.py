@@ -285,22 +285,19 @@ class _Run:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from ..pipeline import HandTracker
-    from ..sources import VideoFile, camera_request, open_source
+    from ..sources import KIND_NAMES, VideoFile, camera_request, open_source
 
-    camera = str(args.source).strip().isdigit()
-    src = open_source(args.source, reconnect_s=args.reconnect,
-                      **camera_request(args.source, args.size, args.fps if camera else None))
+    asked = camera_request(args.source, args.size, None)
+    if args.fps:  # a camera's rate to ask for, or the rate a folder of frames was taken at
+        asked["fps"] = args.fps
+    src = open_source(args.source, reconnect_s=args.reconnect, **asked)
     with src:
-        if args.fps and not camera:
-            if src.kind != "images":
-                raise InputError(f"--fps is asked of a camera, or gives the rate of a folder of frames; "
-                                 f"{args.source} is {_kind_name(src.kind)}, which has its own")
-            src.fps = args.fps
         if args.stride > 1:
             if isinstance(src, VideoFile):
                 src.every(args.stride)
             elif src.kind != "videos":
-                raise InputError(f"--stride is for video files, and {args.source} is {_kind_name(src.kind)}")
+                raise InputError(f"--stride is for video files, and {args.source} is "
+                                 f"{KIND_NAMES.get(src.kind, src.kind)}")
         mode = args.mode or ("image" if src.kind == "images" else "video")
         tracker = HandTracker(args.model, args.engine, max_hands=args.max_hands, mode=mode,
                               smooth=False if args.no_smooth else None, mirrored=args.mirrored,
@@ -402,11 +399,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     if run.processed == 0:
         raise HandposeError(f"nothing could be processed from {args.source}")
     return 0
-
-
-def _kind_name(kind: str) -> str:
-    return {"images": "images", "videos": "videos", "video": "a video", "camera": "a camera",
-            "stream": "a live stream"}.get(kind, kind)
 
 
 def _serve_ws(target: str, wait: int | None, origins: list[str]) -> WebSocketSink:
