@@ -103,11 +103,31 @@ def writing(path: Path | str) -> Iterator[None]:
         raise OutputError(f"cannot write {path}: {e.strerror or e}") from e
 
 
+@contextlib.contextmanager
+def whole_file(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
+    """A file written whole or not at all: into ``NAME.part`` beside it (beside a link's file), put in its place
+    when complete, and removed when the writing fails (an :class:`OutputError` naming the file: a full disk must
+    not leave the user half a dataset or model). A device or named pipe (/dev/null, a FIFO) is written to as it
+    is, never replaced. Text is UTF-8, with no newline translation (as :mod:`csv` wants)."""
+    direct = path.exists() and not path.is_file()
+    final = path.resolve()
+    part = path if direct else final.with_name(final.name + ".part")
+    try:
+        with writing(path), (open(part, "wb") if binary else open(part, "w", encoding="utf-8", newline="")) as f:
+            yield f
+    except BaseException:
+        if not direct:
+            part.unlink(missing_ok=True)
+        raise
+    if not direct:
+        part.replace(final)
+
+
 def write_text(path: Path, text: str) -> None:
-    """Write a report (JSON, Markdown) in its folder, made if missing; a full disk names the file."""
+    """Write a report (JSON, Markdown) whole, in its folder (made if missing)."""
     make_folder(path.parent)
-    with writing(path):
-        path.write_text(text, encoding="utf-8")
+    with whole_file(path) as f:
+        f.write(text)
 
 
 class VideoSink:

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import HandposeError
 from ..results import Gesture
-from ..sinks import make_folder, writing
+from ..sinks import make_folder, whole_file
 
 MODEL_TYPES = ("mlp", "svm", "knn")
 FORMAT = "handpose-gesture-model"
@@ -185,18 +185,10 @@ class GestureClassifier:
                 "feature_kind": self.feature_kind, "feature_version": self.feature_version,
                 "reject_threshold": self.reject_threshold, "metadata": self.metadata}
         make_folder(p.parent)
-        tmp = p if p.exists() and not p.is_file() else p.resolve().with_suffix(".npz.part")  # a pipe: written to
         payload = {"__meta__": np.array(json.dumps(meta)), "mean": self.mean, "std": self.std,
                    **{f"a_{k}": v for k, v in self.arrays.items()}}
-        try:
-            with writing(p), open(tmp, "wb") as f:
-                np.savez(f, allow_pickle=False, **payload)  # type: ignore[arg-type]  # the stub mistypes **kwds
-        except BaseException:
-            if tmp != p:
-                tmp.unlink(missing_ok=True)
-            raise
-        if tmp != p:
-            tmp.replace(p.resolve())  # a link's file, as writing to it would
+        with whole_file(p, binary=True) as f:
+            np.savez(f, allow_pickle=False, **payload)  # type: ignore[arg-type]  # the stub mistypes **kwds
         return p
 
     @classmethod

@@ -20,11 +20,12 @@ import csv
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
 from ..errors import HandposeError
-from ..sinks import check_writable, writing
+from ..sinks import check_writable, whole_file, writing
 from .trajectory import TRAJECTORY_KEYPOINT, keypoint_index
 
 KEEP_OR_APPEND = "pass --overwrite to replace it or --append to add to it"  # how to write to an existing dataset
@@ -80,33 +81,28 @@ class LandmarkSet:
         p = Path(path)
         check_writable(p, overwrite or append, how=KEEP_OR_APPEND)
         header = hand_header() if self.kind == "hand" else trajectory_header(len(self.points[0]) if self.points else 16)
-        exists = p.is_file() and append
-        if exists:
-            check_appendable(p, self.kind, header)
-        # a failed write (a full disk) must not leave the user's dataset with a row cut in half: rows appended are
-        # cut off again, and a new file is written beside it and put in its place when whole; a device or a named
-        # pipe (/dev/null, a FIFO) is written to as it is, never replaced
-        device = p.exists() and not p.is_file()
-        target = p if exists or device else p.resolve().with_name(p.resolve().name + ".part")  # a link's file
-        size = p.stat().st_size if exists else 0
+        if not (p.is_file() and append):
+            with whole_file(p) as f:
+                self._write_rows(f, header)
+            return p
+        check_appendable(p, self.kind, header)
+        size = p.stat().st_size
         try:
-            with writing(p), open(target, "a" if exists else "w", newline="") as f:
-                w = csv.writer(f)
-                if not exists:
-                    w.writerow(header)
-                point = [] if self.kind == "hand" else [self.keypoint]
-                for lab, hd, src, (wd, ht), pts in zip(self.labels, self.handedness, self.sources, self.sizes,
-                                                        self.points, strict=True):
-                    w.writerow([lab, hd or "", src, wd, ht, *point, *np.round(pts.ravel(), 4).tolist()])
-        except BaseException:
-            if exists:
-                os.truncate(p, size)
-            elif not device:
-                target.unlink(missing_ok=True)
+            with writing(p), open(p, "a", encoding="utf-8", newline="") as f:
+                self._write_rows(f, None)
+        except BaseException:  # rows cut off by a full disk are cut off again: the dataset stays as it was
+            os.truncate(p, size)
             raise
-        if target != p:
-            target.replace(p.resolve())
         return p
+
+    def _write_rows(self, f: IO[str], header: list[str] | None) -> None:
+        w = csv.writer(f)
+        if header is not None:
+            w.writerow(header)
+        point = [] if self.kind == "hand" else [self.keypoint]
+        for lab, hd, src, (wd, ht), pts in zip(self.labels, self.handedness, self.sources, self.sizes, self.points,
+                                                strict=True):
+            w.writerow([lab, hd or "", src, wd, ht, *point, *np.round(pts.ravel(), 4).tolist()])
 
 
 def check_appendable(path: Path, kind: str, header: list[str] | None = None) -> None:
