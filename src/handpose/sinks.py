@@ -105,15 +105,17 @@ def writing(path: Path | str) -> Iterator[None]:
 
 @contextlib.contextmanager
 def whole_file(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
-    """A file written whole or not at all: into ``NAME.part`` beside it (beside a link's file), put in its place
-    when complete, and removed when the writing fails (an :class:`OutputError` naming the file: a full disk must
-    not leave the user half a dataset or model). A device or named pipe (/dev/null, a FIFO) is written to as it
-    is, never replaced. Text is UTF-8, with no newline translation (as :mod:`csv` wants)."""
+    """A file written whole or not at all: into a hidden ``.NAME.PID.part`` beside it (beside a link's file; created
+    new, so no file of the user's is written over), put in its place when complete, and removed when the writing
+    fails (an :class:`OutputError` naming the file: a full disk must not leave the user half a dataset or model).
+    A device or named pipe (/dev/null, a FIFO) is written to as it is, never replaced. Text is UTF-8, with no
+    newline translation (as :mod:`csv` wants)."""
     direct = path.exists() and not path.is_file()
     final = path.resolve()
-    part = path if direct else final.with_name(final.name + ".part")
+    part = path if direct else final.with_name(f".{final.name}.{os.getpid()}.part")
+    mode = ("w" if direct else "x") + ("b" if binary else "")
     try:
-        with writing(path), (open(part, "wb") if binary else open(part, "w", encoding="utf-8", newline="")) as f:
+        with writing(path), (open(part, mode) if binary else open(part, mode, encoding="utf-8", newline="")) as f:
             yield f
     except BaseException:
         if not direct:
