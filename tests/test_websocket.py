@@ -9,6 +9,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from typing import Any
 
 import cv2
 import numpy as np
@@ -33,6 +34,15 @@ def raw_request(port: int, request: bytes) -> bytes:
         while chunk := s.recv(65536):
             reply += chunk
     return reply
+
+
+def slow_client(sink: WebSocketSink) -> Any:
+    """A client that falls behind: it buffers one message and its socket a little (this machine's TCP may buffer
+    32 MB for a plain one, more than these tests send), so what the server sends piles up in its own queue."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)  # before connecting: no autotuning
+    sock.connect(("127.0.0.1", sink.server.port))
+    return ws_client.connect(sink.url, sock=sock, max_size=None, max_queue=1)
 
 
 def test_accept_key_is_rfc_6455s_example() -> None:
@@ -122,7 +132,7 @@ def test_web_pages_connect_only_from_the_viewer_or_an_allowed_origin(caplog) -> 
 
 def test_a_slow_client_gets_the_newest_frames_and_every_event() -> None:
     big = "z" * 2_000_000  # 40 MB in all: more than the sockets' buffers hold, so the queue must drop
-    with WebSocketSink("0", queue_size=4) as sink, ws_client.connect(sink.url, max_size=None) as c:
+    with WebSocketSink("0", queue_size=4) as sink, slow_client(sink) as c:
         assert sink.wait_for_clients(1, timeout=5)
         for i in range(20):
             sink.write({"frame": i, "hands": [], "events": [{"label": "fist"}] if i % 5 == 0 else [], "pad": big})
@@ -135,7 +145,7 @@ def test_a_slow_client_gets_the_newest_frames_and_every_event() -> None:
 
 def test_a_slow_client_is_sent_only_the_newest_picture() -> None:
     picture = b"\xff" * 2_000_000  # as in the test above: more than the sockets hold
-    with WebSocketSink("0", queue_size=64) as sink, ws_client.connect(sink.url, max_size=None) as c:
+    with WebSocketSink("0", queue_size=64) as sink, slow_client(sink) as c:
         assert sink.wait_for_clients(1, timeout=5)
         for i in range(20):
             sink.server.broadcast(bytes([i]) + picture, latest=True)
@@ -170,7 +180,7 @@ def test_frames_go_as_jpeg_pictures_of_a_bounded_width_only_while_someone_watche
 
 
 def test_a_client_too_far_behind_on_events_is_let_go(caplog) -> None:
-    with WebSocketSink("0", queue_size=2) as sink, ws_client.connect(sink.url, max_size=None) as c:
+    with WebSocketSink("0", queue_size=2) as sink, slow_client(sink) as c:
         assert sink.wait_for_clients(1, timeout=5)
         for i in range(12):
             sink.write({"frame": i, "hands": [], "events": [{"label": "fist"}], "pad": "e" * 2_000_000})
@@ -236,8 +246,9 @@ def test_run_sends_each_frame_as_a_picture_before_its_record(video_path, capsys)
     pictures = [cv2.imdecode(np.frombuffer(m, np.uint8), cv2.IMREAD_COLOR) for m in got[::2]]
     assert {p.shape for p in pictures} == {(180, 320, 3)}
     assert [json.loads(m)["frame"] for m in got[1::2]] == list(range(8))
-    with cv2.VideoCapture(str(video_path)) as video:  # each picture is its record's frame
-        frames = [cv2.resize(video.read()[1], (320, 180), interpolation=cv2.INTER_LINEAR) for _ in range(8)]
+    video = cv2.VideoCapture(str(video_path))  # each picture is its record's frame
+    frames = [cv2.resize(video.read()[1], (320, 180), interpolation=cv2.INTER_LINEAR) for _ in range(8)]
+    video.release()
     for i, p in enumerate(pictures):
         errors = [np.abs(p.astype(int) - f.astype(int)).mean() for f in frames]
         assert int(np.argmin(errors)) == i and errors[i] < 4
