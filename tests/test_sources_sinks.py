@@ -19,10 +19,23 @@ import numpy as np
 import pytest
 
 from handpose.errors import InputError, OutputError
-from handpose.sinks import CsvSink, FolderSink, GifSink, JsonlSink, Preview, VideoSink, write_image, write_text
+from handpose.sinks import (
+    CsvSink,
+    FolderSink,
+    GifSink,
+    JsonlSink,
+    Preview,
+    VideoSink,
+    can_write_gif,
+    write_image,
+    write_text,
+)
 from handpose.sources import LiveSource, open_source, read_image, url_kind
 
 from .conftest import shared_path
+
+needs_gif = pytest.mark.skipif(not can_write_gif(), reason=f"this OpenCV ({cv2.__version__}) writes no GIF "
+                                "(4.12 and newer do)")
 
 
 @pytest.fixture()
@@ -196,9 +209,10 @@ def test_missing_and_unsupported_sources(tmp_path) -> None:
 
 def test_avif_photos_are_read(photo_paths, tmp_path) -> None:
     image = cv2.imread(str(photo_paths[0]))
+    if not cv2.haveImageWriter("x.avif"):
+        pytest.skip(f"this OpenCV ({cv2.__version__}) writes no AVIF")
     ok, avif = cv2.imencode(".avif", image)
-    if not ok:
-        pytest.skip("this OpenCV build writes no AVIF")
+    assert ok
     (tmp_path / "hand.avif").write_bytes(avif.tobytes())
     with open_source(tmp_path) as src:
         frames = list(src)
@@ -350,10 +364,34 @@ def test_a_full_disk_is_an_error_naming_the_file() -> None:
             sink.write(record)
         with contextlib.suppress(InputError):  # what is still buffered cannot be written either
             sink.close()
+
+
+@needs_gif
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full (a device that is always full) here")
+def test_a_gif_the_disk_cannot_hold_is_an_error() -> None:
     gif = GifSink(Path("/dev/full"), 10.0)
     gif.write(np.zeros((48, 64, 3), np.uint8))
     with pytest.raises(InputError, match="cannot write /dev/full: No space left on device"):
         gif.close()
+
+
+def test_an_opencv_without_a_gif_encoder_is_named_before_any_work(photo_paths, tmp_path, monkeypatch,
+                                                                   capsys) -> None:
+    # OpenCV 4.11 (the last for numpy 1) reads GIFs and writes WebP animations, but has no GIF encoder
+    monkeypatch.setattr(cv2, "haveImageWriter", lambda name: not name.endswith(".gif"))
+    message = rf"cannot write {re.escape(str(tmp_path))}/a\.gif: this OpenCV \(.+\) writes no GIF; 4\.12 and newer do"
+    with pytest.raises(InputError, match=message):
+        GifSink(tmp_path / "a.gif", 10.0)
+    with pytest.raises(InputError, match=message):
+        Preview(output=tmp_path / "a.gif")
+    from handpose.cli import main
+
+    capsys.readouterr()
+    assert main(["run", str(photo_paths[0].parent / "*.jpg"), "-o", str(tmp_path / "a.gif")]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and re.fullmatch(f"handpose: error: {message}.*\n", err), (out, err)  # no photo looked at
+    assert not (tmp_path / "a.gif").exists()
+    Preview(output=tmp_path / "a.mp4").close()  # other formats are not affected
 
 
 # A child process whose files may not grow past 40 kB: what a full disk does to a video in the middle of writing
@@ -397,23 +435,6 @@ def test_video_gif_folder_jsonl_sinks(tmp_path) -> None:
     cap = cv2.VideoCapture(str(tmp_path / "o.mp4"))
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 5 and cap.get(cv2.CAP_PROP_FPS) == 20
     assert (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))) == (64, 48)
-    g = GifSink(tmp_path / "o.gif", 10.0)
-    for _ in range(3):
-        g.write(frame)
-    g.close()
-    assert (tmp_path / "o.gif").read_bytes()[:6] == b"GIF89a"
-    # a long input: memory stays bounded, every other frame goes each time the limit is passed, the GIF still
-    # lasts as long as the input (41 frames at 10 fps: frames 0, 8, ..., 40 shown 0.8 s each)
-    g = GifSink(tmp_path / "long.gif", 10.0, max_frames=8)
-    for i in range(41):  # frame i: a white column at x = i
-        marked = np.zeros((48, 64, 3), np.uint8)
-        marked[:, i] = 255
-        g.write(marked)
-    assert len(g.frames) <= 8
-    g.close()
-    ok, anim = cv2.imreadanimation(str(tmp_path / "long.gif"))
-    assert ok and [int(f.sum((0, 2)).argmax()) for f in anim.frames] == list(range(0, 41, 8))
-    assert list(anim.durations) == [800] * 6
     f = FolderSink(tmp_path / "imgs")
     f.write(frame, "/some/where/x.jpg")
     assert (tmp_path / "imgs" / "x.jpg").is_file()
@@ -431,6 +452,27 @@ def test_video_gif_folder_jsonl_sinks(tmp_path) -> None:
     c.write({"source": "a.mp4", "frame": 0, "timestamp_ms": 0.0, "hands": []})  # the header is there at once too
     assert (tmp_path / "o.csv").read_text().startswith("source,frame,timestamp_ms,")
     c.close()
+
+
+@needs_gif
+def test_gif_sink_keeps_memory_bounded_and_the_input_s_duration(tmp_path) -> None:
+    g = GifSink(tmp_path / "o.gif", 10.0)
+    for _ in range(3):
+        g.write(np.full((48, 64, 3), 128, np.uint8))
+    g.close()
+    assert (tmp_path / "o.gif").read_bytes()[:6] == b"GIF89a"
+    # a long input: memory stays bounded, every other frame goes each time the limit is passed, the GIF still
+    # lasts as long as the input (41 frames at 10 fps: frames 0, 8, ..., 40 shown 0.8 s each)
+    g = GifSink(tmp_path / "long.gif", 10.0, max_frames=8)
+    for i in range(41):  # frame i: a white column at x = i
+        marked = np.zeros((48, 64, 3), np.uint8)
+        marked[:, i] = 255
+        g.write(marked)
+    assert len(g.frames) <= 8
+    g.close()
+    ok, anim = cv2.imreadanimation(str(tmp_path / "long.gif"))
+    assert ok and [int(f.sum((0, 2)).argmax()) for f in anim.frames] == list(range(0, 41, 8))
+    assert list(anim.durations) == [800] * 6
 
 
 def test_webm_video_plays_in_browsers_and_is_written_quietly(tmp_path, capfd) -> None:
@@ -473,6 +515,11 @@ def test_live_frames_play_back_in_real_time(tmp_path) -> None:
     while (frame := cap.read()[1]) is not None:
         means.append(float(frame.mean()))
     assert len(means) == 11 and means == sorted(means) and means[-1] > 8 * 28
+
+
+@needs_gif
+def test_a_live_gif_shows_each_frame_until_the_next_came(tmp_path) -> None:
+    shades = (40, 90, 140, 190)
     g = GifSink(tmp_path / "live.gif", 10.0)
     for shade, t in zip(shades, (0.0, 100.0, 400.0, 450.0), strict=True):
         g.write(np.full((48, 64, 3), shade, np.uint8), "camera:0", t)
@@ -488,14 +535,15 @@ def test_images_and_gifs_are_written_under_any_folder_name(tmp_path) -> None:
     sink = FolderSink(folder)
     sink.write(np.full((48, 64, 3), 90, np.uint8), "hand.jpg")
     assert read_image(folder / "hand.jpg").shape == (48, 64, 3)
-    g = GifSink(folder / "hand.gif", 10.0)
-    for shade in (40, 90):
-        g.write(np.full((48, 64, 3), shade, np.uint8))
-    g.close()
-    ok, anim = cv2.imreadanimation(str(folder / "hand.gif"))
-    assert ok and len(anim.frames) == 2
     with pytest.raises(InputError, match="cannot write image .*no encoder for .abc"):
         write_image(folder / "hand.abc", np.zeros((4, 4, 3), np.uint8))
+    if can_write_gif():
+        g = GifSink(folder / "hand.gif", 10.0)
+        for shade in (40, 90):
+            g.write(np.full((48, 64, 3), shade, np.uint8))
+        g.close()
+        ok, anim = cv2.imreadanimation(str(folder / "hand.gif"))
+        assert ok and len(anim.frames) == 2
 
 
 def test_sinks_never_overwrite_without_asking(tmp_path) -> None:
@@ -520,9 +568,10 @@ def test_preview_writes_a_file_at_the_first_frames_size_and_never_replaces_one(t
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 4 and cap.get(cv2.CAP_PROP_FPS) == 12
     assert (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))) == (64, 48)
     cap.release()
-    with Preview(output=tmp_path / "p.gif", fps=5) as preview:
-        preview.show(frames[1])
-    assert cv2.VideoCapture(str(tmp_path / "p.gif")).read()[0]
+    if can_write_gif():
+        with Preview(output=tmp_path / "p.gif", fps=5) as preview:
+            preview.show(frames[1])
+        assert cv2.VideoCapture(str(tmp_path / "p.gif")).read()[0]
 
     (tmp_path / "mine.mp4").write_text("mine")
     with pytest.raises(InputError, match="exists; pass --overwrite"):  # before any frame is worked on

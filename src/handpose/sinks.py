@@ -201,6 +201,18 @@ class VideoSink:
                           "the encoder")
 
 
+def can_write_gif() -> bool:
+    """Whether this OpenCV encodes GIFs (4.11 reads them and writes other animations, but has no GIF encoder)."""
+    return hasattr(cv2, "imwriteanimation") and cv2.haveImageWriter("x.gif")
+
+
+def check_movie_format(path: Path) -> None:
+    """Refuse, before any work, a video or GIF output that this OpenCV cannot write."""
+    if path.suffix.lower() == ".gif" and not can_write_gif():
+        raise InputError(f"cannot write {path}: this OpenCV ({cv2.__version__}) writes no GIF; 4.12 and newer do "
+                         "(pip install -U opencv-python-headless, which needs numpy 2), or write .webm or .mp4")
+
+
 class GifSink:
     """An animated GIF (frames downscaled to at most ``max_width`` to keep it small).
 
@@ -212,8 +224,7 @@ class GifSink:
     def __init__(self, path: Path, fps: float, overwrite: bool = False, max_width: int = 480,
                  max_frames: int = 300):
         check_writable(path, overwrite)
-        if not hasattr(cv2, "imwriteanimation"):
-            raise InputError("writing GIFs needs OpenCV >= 4.11: pip install -U opencv-python-headless")
+        check_movie_format(path)
         self.path, self.fps, self.max_width, self.max_frames = path, fps, max_width, max(2, max_frames)
         self.frames: list[np.ndarray] = []
         self.times: list[float | None] = []  # the kept frames' timestamps (live sources)
@@ -295,6 +306,7 @@ class Preview:
         if not is_movie(self.output):
             raise InputError(f"unsupported video format {self.output.suffix or 'without a suffix'} ({self.output}): "
                              f"use one of {', '.join([*VIDEO_FOURCC, '.gif'])}")
+        check_movie_format(self.output)
         check_writable(self.output, overwrite, make_folders=False)
 
     def show(self, image: np.ndarray, timestamp_ms: float | None = None, pause: bool = False) -> bool:

@@ -22,6 +22,7 @@ from ..sinks import (
     VideoSink,
     WebSocketSink,
     check_distinct,
+    check_movie_format,
     check_not_input,
     check_writable,
     is_movie,
@@ -326,6 +327,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         for output in (args.json, args.csv, video_file):
             if output and output != "-":
                 check_writable(Path(output), args.overwrite, make_folders=False)
+        if args.output:
+            check_movie_format(Path(args.output))
         window = None
         if args.show:  # before the work: is there a window to show in?
             try:
