@@ -336,6 +336,21 @@ def test_input_formats_agree(photo_paths, image_tracker) -> None:
         assert len(image_tracker.process(np.full((64, 64, 3), np.nan, np.float32))) == 0
 
 
+def test_a_path_is_read_as_handpose_run_reads_it(photo_paths, video_path, tmp_path) -> None:
+    tracker = HandTracker(mode="image")
+    by_array = tracker(cv2.imread(str(photo_paths[0])))
+    by_path = tracker(photo_paths[0])
+    assert len(by_path) == 1 and by_path.source == str(photo_paths[0])
+    assert np.array_equal(by_path.keypoints, by_array.keypoints)
+    # a file is decoded by OpenCV, in BGR order, whatever order the tracker expects of arrays
+    assert np.array_equal(HandTracker(mode="image", color="rgb")(str(photo_paths[0])).keypoints, by_array.keypoints)
+    for not_an_image in (video_path, tmp_path, "0", "rtsp://camera.local/stream"):
+        with pytest.raises(InputError, match=r"is not an image file: tracker\.stream\(.+\) or tracker\.track"):
+            tracker(not_an_image)
+    with pytest.raises(InputError, match="file not found"):
+        tracker(tmp_path / "missing.jpg")
+
+
 def test_result_api(photo_paths, image_tracker) -> None:
     hands = image_tracker.process(cv2.imread(str(photo_paths[0])))
     assert isinstance(hands, Hands) and len(hands) == 1

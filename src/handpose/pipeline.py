@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -46,6 +47,16 @@ class StageClock:
         now = time.perf_counter()
         self.times[stage] = self.times.get(stage, 0.0) + (now - self._t) * 1e3
         self._t = now
+
+
+def _read_image_file(path: str) -> np.ndarray:
+    """The image file ``path`` names; a clear error for what :meth:`HandTracker.stream` reads instead."""
+    from .sources import VIDEO_EXTS, read_image, url_kind
+
+    if url_kind(path) or path.isdigit() or Path(path).suffix.lower() in VIDEO_EXTS or Path(path).is_dir():
+        raise InputError(f"{path} is not an image file: tracker.stream({path!r}) or tracker.track({path!r}) reads "
+                         "the frames of a video, folder, camera or URL")
+    return read_image(path)
 
 
 def _is_count(n: object) -> bool:
@@ -158,7 +169,7 @@ class HandTracker:
             if self.gesture_classifier is not None and hasattr(self.gesture_classifier, "finish"):
                 self.gesture_classifier.finish()
 
-    def __call__(self, image: np.ndarray, timestamp_ms: float | None = None) -> Hands:
+    def __call__(self, image: np.ndarray | str | os.PathLike[str], timestamp_ms: float | None = None) -> Hands:
         return self.process(image, timestamp_ms)
 
     # -- stages --------------------------------------------------------------------------------------------
@@ -216,15 +227,24 @@ class HandTracker:
         return 1.0 - raw if self.mirrored else raw
 
     # -- one frame -----------------------------------------------------------------------------------------
-    def process(self, image: np.ndarray, timestamp_ms: float | None = None) -> Hands:
+    def process(self, image: np.ndarray | str | os.PathLike[str], timestamp_ms: float | None = None) -> Hands:
         """Hands of one image (OpenCV BGR by default; gray, BGRA and ``color="rgb"`` work too) taken at
-        ``timestamp_ms`` (by default: now, in ms since the tracker was made)."""
+        ``timestamp_ms`` (by default: now, in ms since the tracker was made). ``image`` may also be an image
+        file's path, read as ``handpose run`` reads it (upright as a phone photo's EXIF says; ``hands.source``
+        names it); videos, folders, cameras and URLs go to :meth:`stream` / :meth:`track`."""
+        if isinstance(image, (str, os.PathLike)):
+            path = os.fspath(image)
+            picture = _read_image_file(path)
+            with self._lock:
+                hands = self._process(picture, timestamp_ms, color="bgr")  # as OpenCV decodes, whatever ``color``
+            hands.source = path
+            return hands
         with self._lock:
             return self._process(image, timestamp_ms)
 
-    def _process(self, image: np.ndarray, timestamp_ms: float | None) -> Hands:
+    def _process(self, image: np.ndarray, timestamp_ms: float | None, color: str | None = None) -> Hands:
         self.clock.start()
-        img, bgr = prepare(image, self.color)
+        img, bgr = prepare(image, color or self.color)
         h, w = img.shape[:2]
         t = float(timestamp_ms) if timestamp_ms is not None else (time.monotonic() - self._made) * 1e3
         if not math.isfinite(t):  # NaN would pass every time test and poison the filters
