@@ -6,6 +6,7 @@ from pathlib import Path
 import cv2
 import pytest
 
+from handpose.engines import litert
 from handpose.registry import model_state
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -14,6 +15,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 HAND_MODELS = ("palm_full", "palm_lite", "hand_full", "hand_lite")
 # the null device as a path that exists and is not a regular file (/dev/null), or None where it is not one
 NULL_DEVICE = os.devnull if Path(os.devnull).exists() and not Path(os.devnull).is_file() else None
+# tests that compare with LiteRT itself or choose it: where it has no wheel (Windows) handpose runs on onnxruntime
+needs_litert = pytest.mark.skipif(not litert.available(), reason="needs LiteRT (ai-edge-litert), not installed here")
 
 
 def shared_path(*parts: str) -> Path:

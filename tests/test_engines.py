@@ -9,10 +9,12 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from handpose.convert import TOLERANCE, compare_with_tflite, convert_model, verification_inputs
+from handpose.convert import TOLERANCE, compare_with_tflite, convert_model, recorded, verification_inputs
 from handpose.engines import available_engines, create_engine, resolve_engine
 from handpose.errors import ConversionError, EngineError
 from handpose.registry import get_model, model_path
+
+from .conftest import needs_litert
 
 pytestmark = pytest.mark.usefixtures("models_ready")
 MODELS = ["palm_full", "palm_lite", "hand_full", "hand_lite"]
@@ -24,6 +26,7 @@ def real_inputs(photo_paths) -> dict[str, np.ndarray]:
     return {m: verification_inputs(get_model(m), photo_paths, batch=3) for m in MODELS}
 
 
+@needs_litert
 @pytest.mark.parametrize("name", MODELS)
 def test_conversion_matches_tflite_on_real_inputs(name, tmp_path, real_inputs, photo_paths) -> None:
     out = convert_model(name, output=tmp_path / f"{name}.onnx", images=photo_paths)
@@ -44,6 +47,43 @@ def test_a_broken_converted_model_in_the_cache_is_made_again(tmp_path, monkeypat
         engine = create_engine("hand_lite", "onnxruntime")
     assert "onnxruntime could not load" in caplog.text and "converting hand_lite again" in caplog.text
     assert onnx.stat().st_size > 1_000_000 and engine.run(real_inputs["hand_lite"][:1])["landmarks"].shape == (1, 63)
+
+
+@needs_litert
+def test_the_recorded_litert_outputs_are_what_litert_gives(tmp_path) -> None:
+    specs = [get_model(name) for name in (*MODELS, "pose_full")]
+    recorded.record(specs, tmp_path / "again.npz")
+    with np.load(tmp_path / "again.npz") as again:
+        for spec in specs:
+            shipped = recorded.recorded(spec)
+            assert shipped is not None and str(again[f"{spec.name}/sha256"]) == spec.sha256
+            assert set(shipped) == set(spec.outputs.values())
+            for name, (values, peak) in shipped.items():  # another CPU may round a little differently
+                assert np.allclose(again[f"{spec.name}/{name}/values"], values, rtol=1e-4, atol=1e-4), name
+                assert np.isclose(float(again[f"{spec.name}/{name}/peak"]), peak, rtol=1e-4)
+
+
+def test_a_conversion_is_verified_where_litert_is_not_installed(tmp_path, monkeypatch, photo_paths) -> None:
+    import io
+
+    from handpose.engines import litert
+
+    monkeypatch.setattr(litert, "available", lambda: False)  # as on Windows: no ai-edge-litert wheel
+    for name in ("palm_lite", "hand_lite"):
+        log = io.StringIO()
+        convert_model(name, output=tmp_path / f"{name}.onnx", log=log)
+        assert "verified against LiteRT's recorded outputs, max abs error" in log.getvalue()
+    # a conversion that went wrong is caught: palm_lite's file is not palm_full
+    monkeypatch.setattr(recorded, "recorded", lambda spec, real=recorded.recorded: real(get_model("palm_full")))
+    with pytest.raises(ConversionError, match=r"palm_lite: ONNX output differs from TFLite \(LiteRT's recorded"):
+        convert_model("palm_lite", output=tmp_path / "wrong.onnx")
+    assert not (tmp_path / "wrong.onnx").exists()
+    monkeypatch.setattr(recorded, "recorded", lambda spec: None)  # a user's model: nothing recorded for it
+    with pytest.raises(ConversionError, match="no recorded LiteRT outputs for this model file, and LiteRT .*--no-v"):
+        convert_model("hand_lite", output=tmp_path / "user.onnx")
+    with pytest.raises(ConversionError, match="cannot verify the conversion on your images, and LiteRT .* is not"):
+        convert_model("hand_lite", output=tmp_path / "images.onnx", images=photo_paths)
+    convert_model("hand_lite", output=tmp_path / "unverified.onnx", verify=False)  # the user's choice
 
 
 def test_convert_refuses_to_overwrite(tmp_path) -> None:
@@ -116,6 +156,7 @@ def test_choosing_an_engine_imports_only_what_the_choice_needs(monkeypatch) -> N
 
     monkeypatch.setattr(engines._torch, "available", must_not_probe)
     monkeypatch.setattr(engines._onnxrt, "available", must_not_probe)
+    monkeypatch.setattr(engines._litert, "available", lambda: True)  # installed or not here
     assert resolve_engine("litert") == "litert"
     monkeypatch.setattr(engines._litert, "available", lambda: True)
     monkeypatch.setattr(engines._onnxrt, "may_have_gpu_provider", lambda: False)  # the CPU wheel: not imported
