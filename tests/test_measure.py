@@ -11,15 +11,18 @@ import pytest
 
 from handpose.benchmark import BenchConfig, run_benchmark
 from handpose.cli import main
+from handpose.engines import litert
 from handpose.evaluation import GTHand, Tally, load_annotations, match
 from handpose.registry import model_path
 from handpose.report import plot, render
 
-from .conftest import shared_path
+from .conftest import needs_litert, shared_path
 
 pytestmark = pytest.mark.usefixtures("models_ready")
+ENGINE = "litert" if litert.available() else "onnxruntime"  # auto's choice on a CPU
 
 
+@needs_litert
 def test_bench_smoke_report_structure(video_path, tmp_path) -> None:
     cfg = BenchConfig(source=str(video_path), limit=12, engines=("litert", "onnxruntime"), modes=("image", "video"),
                       max_hands=(1,), batches=(1, 2), hand_counts=(1, 2), cold_start=True, warmup=2, block=4,
@@ -67,7 +70,7 @@ def test_bench_keeps_the_frames_that_fit_in_its_memory_budget(video_path, caplog
 
 
 def test_bench_cli(video_path, tmp_path, capsys) -> None:
-    code = main(["bench", str(video_path), "--frames", "8", "--engines", "litert", "--modes", "video",
+    code = main(["bench", str(video_path), "--frames", "8", "--engines", ENGINE, "--modes", "video",
                  "--max-hands", "1", "--batches", "1", "--hands", "1", "--no-cold-start", "--no-stability",
                  "--reference", "none",
                  "--json", str(tmp_path / "b.json"), "--markdown", str(tmp_path / "b.md"),
@@ -82,8 +85,8 @@ def test_bench_cli(video_path, tmp_path, capsys) -> None:
 def test_bench_times_the_tiles_when_asked(video_path, tmp_path, capsys) -> None:
     from handpose.benchmark import _Ours
 
-    assert _Ours(BenchConfig(source="", zoom=2.0), "litert", "image", 1).tracker.zoom == 2.0
-    code = main(["bench", str(video_path), "--frames", "4", "--engines", "litert", "--modes", "image",
+    assert _Ours(BenchConfig(source="", zoom=2.0), ENGINE, "image", 1).tracker.zoom == 2.0
+    code = main(["bench", str(video_path), "--frames", "4", "--engines", ENGINE, "--modes", "image",
                  "--max-hands", "1", "--batches", "1", "--hands", "1", "--no-cold-start", "--no-stability",
                  "--reference", "none",
                  "--zoom", "2", "--json", str(tmp_path / "b.json")])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import zipfile
 from pathlib import Path
 
@@ -133,6 +134,17 @@ def test_cli_fetch_errors_exit_nonzero(tmp_path, empty_home, capsys) -> None:
 def test_real_fetch_from_package_index(empty_home) -> None:
     fetch_mod.fetch(["hand_lite"])
     assert model_state("hand_lite") == "present"
+
+
+def test_doctor_asks_for_litert_only_where_it_has_a_wheel(empty_home, capsys, monkeypatch) -> None:
+    from handpose.engines import litert
+
+    monkeypatch.setattr(litert, "available", lambda: False)
+    for platform, asked in (("linux", True), ("win32", False)):  # Windows: ONNX Runtime is the engine there
+        monkeypatch.setattr(sys, "platform", platform)
+        assert main(["doctor", "--json"]) == 0
+        missing = json.loads(capsys.readouterr().out)["missing"]
+        assert ("LiteRT engine (fastest on CPU): pip install ai-edge-litert" in missing) == asked, missing
 
 
 def test_doctor_names_what_is_missing_and_how_to_get_it(empty_home, capsys) -> None:

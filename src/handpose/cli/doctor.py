@@ -106,7 +106,7 @@ def collect() -> dict[str, Any]:
     pk = report["packages"]
     if not pk["opencv-python-headless"] and not pk["opencv-python"]:
         fix.append("OpenCV: pip install opencv-python-headless")
-    if "litert" not in engines:
+    if "litert" not in engines and sys.platform != "win32":  # no Windows wheel: ONNX Runtime is the engine there
         fix.append("LiteRT engine (fastest on CPU): pip install ai-edge-litert")
     if "onnxruntime" not in engines:
         fix.append("ONNX Runtime engine: pip install onnxruntime (or onnxruntime-gpu for CUDA/TensorRT)")
