@@ -8,6 +8,7 @@ import pytest
 
 from handpose.engines import litert
 from handpose.registry import model_state
+from handpose.sinks import can_write_gif
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HANDPOSE_SHARED", ROOT.parent / "shared"))
@@ -17,6 +18,9 @@ HAND_MODELS = ("palm_full", "palm_lite", "hand_full", "hand_lite")
 NULL_DEVICE = os.devnull if Path(os.devnull).exists() and not Path(os.devnull).is_file() else None
 # tests that compare with LiteRT itself or choose it: where it has no wheel (Windows) handpose runs on onnxruntime
 needs_litert = pytest.mark.skipif(not litert.available(), reason="needs LiteRT (ai-edge-litert), not installed here")
+# OpenCV 4.11 (the last for numpy 1) has no GIF encoder
+needs_gif = pytest.mark.skipif(not can_write_gif(), reason=f"this OpenCV ({cv2.__version__}) writes no GIF (4.12 and "
+                               "newer do)")
 
 
 def shared_path(*parts: str) -> Path:

@@ -15,9 +15,8 @@ import numpy as np
 import pytest
 
 from handpose.cli import main
-from handpose.sinks import can_write_gif
 
-from .conftest import NULL_DEVICE
+from .conftest import NULL_DEVICE, needs_gif
 
 pytestmark = pytest.mark.usefixtures("models_ready")
 
@@ -111,7 +110,7 @@ def test_each_photo_gets_a_line_saying_what_it_holds(photo_paths, capsys) -> Non
     assert code == 0 and [json.loads(line)["source"] for line in out.splitlines()] == [str(p) for p in photo_paths]
 
 
-@pytest.mark.skipif(not can_write_gif(), reason=f"this OpenCV ({cv2.__version__}) writes no GIF (4.12 and newer do)")
+@needs_gif
 def test_glob_and_gif(photo_paths, tmp_path, capsys) -> None:
     pattern = str(photo_paths[0].parent / "*.jpg")
     code, out, _ = run_cli(pattern, "-o", str(tmp_path / "a.gif"), "--json", "-", capsys=capsys)

@@ -32,10 +32,7 @@ from handpose.sinks import (
 )
 from handpose.sources import LiveSource, open_source, read_image, url_kind
 
-from .conftest import shared_path
-
-needs_gif = pytest.mark.skipif(not can_write_gif(), reason=f"this OpenCV ({cv2.__version__}) writes no GIF "
-                                "(4.12 and newer do)")
+from .conftest import needs_gif, shared_path
 
 
 @pytest.fixture()

@@ -79,7 +79,7 @@ def recorded_parity(spec: ModelSpec, onnx_path: Path) -> dict[str, tuple[float, 
     for name, (values, peak) in reference.items():
         got = ours[name][sample_index(ours[name].size)]
         err = float(np.max(np.abs(got - values))) if got.shape == values.shape else float("inf")
-        result[name] = (err, TOLERANCE + float(spec.extra.get("parity_rtol", 0.0)) * peak)  # type: ignore[arg-type]
+        result[name] = (err, tolerance(spec, np.float32(peak)))
     return result
 
 

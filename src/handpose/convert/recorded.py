@@ -8,6 +8,7 @@ to a tolerance relative to it). ``tools/record_parity_reference.py`` writes the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -36,11 +37,12 @@ def sample_index(size: int) -> np.ndarray:
     return np.unique(np.linspace(0, size - 1, min(size, SAMPLES)).round().astype(np.int64))
 
 
-def outputs_on_recorded_inputs(run: object, spec: ModelSpec) -> dict[str, np.ndarray]:
+def outputs_on_recorded_inputs(run: Callable[[np.ndarray], dict[str, np.ndarray]], spec: ModelSpec
+                                ) -> dict[str, np.ndarray]:
     """``run(x)`` (an engine's run) on each recorded picture in turn, outputs concatenated and flattened."""
     parts: dict[str, list[np.ndarray]] = {}
     for picture in recorded_inputs(spec):
-        for name, value in run(picture[None]).items():  # type: ignore[operator]
+        for name, value in run(picture[None]).items():
             parts.setdefault(name, []).append(np.asarray(value, np.float32).ravel())
     return {name: np.concatenate(values) for name, values in parts.items()}
 
