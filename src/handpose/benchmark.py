@@ -507,7 +507,7 @@ def _int8_summary(cfg: BenchConfig) -> dict[str, Any] | None:
     hand = VARIANTS[cfg.model][1]
     meta = model_path(f"{hand}_int8").with_suffix(".json")
     if meta.is_file():
-        return json.loads(meta.read_text())
+        return json.loads(meta.read_text(encoding="utf-8"))
     return None
 
 

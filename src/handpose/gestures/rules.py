@@ -145,7 +145,7 @@ class Rule:
 
 def load_rules(path: str | Path | None = None, *, extend: bool = True) -> tuple[list[Rule], float]:
     """Rules from a TOML file; by default a user file extends (and may override) the built-in table."""
-    builtin = resources.files("handpose").joinpath("data/gestures.toml").read_text()
+    builtin = resources.files("handpose").joinpath("data/gestures.toml").read_text(encoding="utf-8")
     tables = [("built-in vocabulary", tomllib.loads(builtin))]
     if path is not None:
         p = Path(path)
