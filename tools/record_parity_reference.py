@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from handpose.convert.recorded import FILE, record
+from handpose.convert.recorded import FILE, MODELS, record
 from handpose.registry import get_model
-
-MODELS = ("palm_full", "palm_lite", "hand_full", "hand_lite", "pose_full")  # pose_detection: LiteRT only
 
 if __name__ == "__main__":
     path = Path(__file__).resolve().parents[1] / "src" / "handpose" / "data" / FILE

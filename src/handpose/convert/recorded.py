@@ -19,6 +19,7 @@ from ..registry import ModelSpec
 
 SAMPLES = 256
 FILE = "parity_reference.npz"
+MODELS = ("palm_full", "palm_lite", "hand_full", "hand_lite", "pose_full")  # pose_detection: LiteRT only
 
 
 def recorded_inputs(spec: ModelSpec) -> np.ndarray:
