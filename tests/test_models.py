@@ -137,11 +137,13 @@ def test_real_fetch_from_package_index(empty_home) -> None:
 
 
 def test_doctor_asks_for_litert_only_where_it_has_a_wheel(empty_home, capsys, monkeypatch) -> None:
+    from handpose.cli import doctor
     from handpose.engines import litert
 
+    assert doctor._litert_has_a_wheel() == (sys.platform != "win32")
     monkeypatch.setattr(litert, "available", lambda: False)
-    for platform, asked in (("linux", True), ("win32", False)):  # Windows: ONNX Runtime is the engine there
-        monkeypatch.setattr(sys, "platform", platform)
+    for has_a_wheel, asked in ((True, True), (False, False)):  # Windows: ONNX Runtime is the engine there
+        monkeypatch.setattr(doctor, "_litert_has_a_wheel", lambda has_a_wheel=has_a_wheel: has_a_wheel)
         assert main(["doctor", "--json"]) == 0
         missing = json.loads(capsys.readouterr().out)["missing"]
         assert ("LiteRT engine (fastest on CPU): pip install ai-edge-litert" in missing) == asked, missing

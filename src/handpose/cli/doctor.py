@@ -52,6 +52,11 @@ def _gui() -> str | None:
     return None
 
 
+def _litert_has_a_wheel() -> bool:
+    """ai-edge-litert has no Windows wheel: ONNX Runtime is the engine there, and nothing is missing."""
+    return sys.platform != "win32"
+
+
 def collect() -> dict[str, Any]:
     from ..engines import available_engines, resolve_engine
 
@@ -106,7 +111,7 @@ def collect() -> dict[str, Any]:
     pk = report["packages"]
     if not pk["opencv-python-headless"] and not pk["opencv-python"]:
         fix.append("OpenCV: pip install opencv-python-headless")
-    if "litert" not in engines and sys.platform != "win32":  # no Windows wheel: ONNX Runtime is the engine there
+    if "litert" not in engines and _litert_has_a_wheel():
         fix.append("LiteRT engine (fastest on CPU): pip install ai-edge-litert")
     if "onnxruntime" not in engines:
         fix.append("ONNX Runtime engine: pip install onnxruntime (or onnxruntime-gpu for CUDA/TensorRT)")
