@@ -50,13 +50,15 @@ class StageClock:
 
 
 def _read_image_file(path: str) -> np.ndarray:
-    """The image file ``path`` names; a clear error for what :meth:`HandTracker.stream` reads instead."""
-    from .sources import VIDEO_EXTS, read_image, url_kind
+    """The image file ``path`` names (a suffix ``handpose run`` reads as an image); anything else is refused, naming
+    :meth:`HandTracker.stream`, which tells videos, folders, globs, cameras and URLs apart."""
+    from .sources import IMAGE_EXTS, is_glob, read_image, url_kind
 
-    if url_kind(path) or path.isdigit() or Path(path).suffix.lower() in VIDEO_EXTS or Path(path).is_dir():
+    file = Path(path).expanduser()
+    if url_kind(path) or is_glob(path) or file.suffix.lower() not in IMAGE_EXTS or file.is_dir():
         raise InputError(f"{path} is not an image file: tracker.stream({path!r}) or tracker.track({path!r}) reads "
-                         "the frames of a video, folder, camera or URL")
-    return read_image(path)
+                         "the frames of a video, folder, glob, camera or URL")
+    return read_image(file)
 
 
 def _is_count(n: object) -> bool:
