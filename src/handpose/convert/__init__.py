@@ -142,14 +142,52 @@ def convert_model(name: str, to: str = "onnx", *, output: str | Path | None = No
     return dst
 
 
+def producer(path: str | Path) -> tuple[str, str] | None:
+    """An ONNX file's ``(producer_name, producer_version)``, read from its first bytes without loading the model:
+    the protobuf writes the ModelProto's fields in number order, and these are fields 2 and 3 (after ir_version)."""
+    with open(path, "rb") as f:
+        head = f.read(256)
+    fields: dict[int, bytes] = {}
+    i = 0
+    try:
+        while i < len(head) and len(fields) < 2:
+            tag = head[i]
+            number, wire = tag >> 3, tag & 7
+            i += 1
+            if wire == 0:  # varint
+                while head[i] & 0x80:
+                    i += 1
+                i += 1
+            elif wire == 2 and head[i] < 0x80:  # short length-delimited
+                fields[number] = head[i + 1: i + 1 + head[i]]
+                i += 1 + head[i]
+            else:
+                break
+            if number > 3:
+                break
+    except IndexError:
+        return None
+    if 2 not in fields:
+        return None
+    return fields[2].decode("utf-8", "replace"), fields.get(3, b"").decode("utf-8", "replace")
+
+
 def ensure_onnx(name: str, log: IO[str] | None = None) -> Path:
-    """The converted ONNX file of a model, converting (and verifying) it once if it is missing."""
+    """The converted ONNX file of a model, converting (and verifying) it once if it is missing or was made by an
+    older version of the converter."""
+    from .to_onnx import GRAPH_VERSION
+
     spec = get_model(name)
     dst = model_path(spec, ".onnx")
     if dst.is_file():
-        return dst
+        made_by = producer(dst)
+        if made_by is None or made_by[0] != "handpose" or made_by[1] == GRAPH_VERSION:
+            return dst
+        if log:
+            print(f"handpose: {dst.name} was made by an older converter", file=log)
+        return convert_model(name, log=log, overwrite=True)
     return convert_model(name, log=log)
 
 
-__all__ = ["TOLERANCE", "compare_with_tflite", "convert_model", "ensure_onnx", "parity", "recorded_parity",
+__all__ = ["TOLERANCE", "compare_with_tflite", "convert_model", "ensure_onnx", "parity", "producer", "recorded_parity",
            "tolerance", "verification_inputs"]
