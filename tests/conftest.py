@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import cv2
@@ -76,3 +77,13 @@ def fake_window(monkeypatch: pytest.MonkeyPatch):
     """``fake_window(keys, visible=1.0)``: OpenCV's window calls replaced by a :class:`FakeWindow` (no display
     needed), which records what is shown and answers ``keys`` and ``visible``."""
     return lambda keys, visible=1.0: FakeWindow(monkeypatch, keys, visible)
+
+
+@pytest.fixture()
+def umask_022():
+    """The common umask (0644 for a new file), whatever the test runner's is."""
+    if sys.platform == "win32":
+        pytest.skip("file modes are POSIX")
+    old = os.umask(0o022)
+    yield
+    os.umask(old)

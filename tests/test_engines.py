@@ -126,13 +126,14 @@ def test_convert_refuses_to_overwrite(tmp_path) -> None:
     assert target.read_bytes() == b"user data"
 
 
-def test_cli_converts_into_a_folder_to_deploy(tmp_path, capsys) -> None:
+def test_cli_converts_into_a_folder_to_deploy(tmp_path, capsys, umask_022) -> None:
     from handpose.cli import main
 
     deploy = tmp_path / "deploy"
     assert main(["models", "convert", "hand_lite", "-o", str(deploy)]) == 0
     out = deploy / "hand_landmark_lite.onnx"
     assert f"ok  {out}" in capsys.readouterr().out
+    assert out.stat().st_mode & 0o777 == 0o644 and [p.name for p in deploy.iterdir()] == [out.name]
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     assert session.get_inputs()[0].shape[1:] == [224, 224, 3]
     before = out.read_bytes()

