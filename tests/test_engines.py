@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import sys
 
@@ -53,6 +54,7 @@ def test_a_broken_converted_model_in_the_cache_is_made_again(tmp_path, monkeypat
 def test_a_cached_conversion_by_an_older_converter_is_made_again(tmp_path, monkeypatch, capsys) -> None:
     import onnx
 
+    from handpose.cli import main
     from handpose.convert import ensure_onnx, producer
     from handpose.convert.to_onnx import GRAPH_VERSION
 
@@ -66,9 +68,13 @@ def test_a_cached_conversion_by_an_older_converter_is_made_again(tmp_path, monke
     model.producer_version = ""  # as written before the graph was versioned
     onnx.save(model, str(cached))
     assert producer(cached) == ("handpose", "")
+    assert main(["models", "list"]) == 0
+    assert re.search(r"^palm_lite +palm_detection +present +old ", capsys.readouterr().out, re.M)
     assert ensure_onnx("palm_lite", log=sys.stderr) == cached
     assert "palm_detection_lite.onnx was made by an older converter" in capsys.readouterr().err
     assert producer(cached) == ("handpose", GRAPH_VERSION)
+    assert main(["models", "list"]) == 0
+    assert re.search(r"^palm_lite +palm_detection +present +yes ", capsys.readouterr().out, re.M)
     ops = {node.op_type for node in onnx.load(str(cached)).graph.node}
     assert not ops & {"Min", "Mul", "Pad", "PRelu"}, ops  # PReLU and widened skips are convolutions now
     # a file handpose did not write, or cannot read the maker of, is left as it is

@@ -44,9 +44,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from ..convert import made_by_older_converter
+
     rows = [("NAME", "TASK", "STATE", "ONNX", "SIZE", "PATH")]
     for spec in list_models():
-        onnx = "yes" if model_path(spec, ".onnx").is_file() else "-"
+        converted = model_path(spec, ".onnx")
+        onnx = ("old" if made_by_older_converter(converted) else "yes") if converted.is_file() else "-"
         path = model_path(spec)
         known = spec.size or (path.stat().st_size if path.is_file() else None)
         size = f"{known / 1e6:.1f} MB" if known else "-"

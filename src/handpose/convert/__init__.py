@@ -164,22 +164,27 @@ def producer(path: str | Path) -> tuple[str, str] | None:
     return fields[2].decode("utf-8", "replace"), fields.get(3, b"").decode("utf-8", "replace")
 
 
+def made_by_older_converter(path: str | Path) -> bool:
+    """Whether an ONNX file is a conversion of handpose's written before its graph layout last changed."""
+    from .to_onnx import GRAPH_VERSION
+
+    made_by = producer(path)
+    return made_by is not None and made_by[0] == "handpose" and made_by[1] != GRAPH_VERSION
+
+
 def ensure_onnx(name: str, log: IO[str] | None = None) -> Path:
     """The converted ONNX file of a model, converting (and verifying) it once if it is missing or was made by an
     older version of the converter."""
-    from .to_onnx import GRAPH_VERSION
-
     spec = get_model(name)
     dst = model_path(spec, ".onnx")
-    if dst.is_file():
-        made_by = producer(dst)
-        if made_by is None or made_by[0] != "handpose" or made_by[1] == GRAPH_VERSION:
-            return dst
-        if log:
-            print(f"handpose: {dst.name} was made by an older converter", file=log)
-        return convert_model(name, log=log, overwrite=True)
-    return convert_model(name, log=log)
+    if not dst.is_file():
+        return convert_model(name, log=log)
+    if not made_by_older_converter(dst):
+        return dst
+    if log:
+        print(f"handpose: {dst.name} was made by an older converter", file=log)
+    return convert_model(name, log=log, overwrite=True)
 
 
-__all__ = ["TOLERANCE", "compare_with_tflite", "convert_model", "ensure_onnx", "parity", "producer", "recorded_parity",
-           "tolerance", "verification_inputs"]
+__all__ = ["TOLERANCE", "compare_with_tflite", "convert_model", "ensure_onnx", "made_by_older_converter", "parity",
+           "producer", "recorded_parity", "tolerance", "verification_inputs"]
