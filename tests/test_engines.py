@@ -87,6 +87,35 @@ def test_a_cached_conversion_by_an_older_converter_is_made_again(tmp_path, monke
     assert producer(cached) is None and ensure_onnx("palm_lite") == cached
 
 
+def test_a_conversion_the_cache_cannot_hold_is_named_and_an_older_one_still_serves(tmp_path, monkeypatch,
+                                                                                    caplog) -> None:
+    import onnx
+
+    import handpose.convert as convert
+    from handpose.convert import ensure_onnx
+
+    model = onnx.load(str(ensure_onnx("palm_lite")))
+    tflite = model_path("palm_lite")
+    home = tmp_path / "home"
+    (home / "models").mkdir(parents=True)
+    shutil.copy(tflite, home / "models" / tflite.name)
+    monkeypatch.setenv("HANDPOSE_HOME", str(home))
+    monkeypatch.setattr(convert, "unwritable", lambda folder: "Read-only file system")  # a container's mount
+    with pytest.raises(ConversionError, match=r"palm_lite is converted to ONNX on first use, but the model cache "
+                                              r".*home/models cannot be written \(Read-only file system\): set "
+                                              r"HANDPOSE_HOME to a folder you can write, or fill"):
+        create_engine("palm_lite", "onnxruntime")
+    cached = model_path("palm_lite", ".onnx")
+    model.producer_version = ""  # made by an older converter: slower, but it works
+    onnx.save(model, str(cached))
+    before = cached.read_bytes()
+    with caplog.at_level(logging.WARNING, logger="handpose"):
+        engine = create_engine("palm_lite", "onnxruntime")
+    assert "was made by an older converter, and the model cache cannot be written" in caplog.text
+    assert cached.read_bytes() == before
+    assert engine.run(np.zeros((1, 192, 192, 3), np.float32))["scores"].shape == (1, 2016, 1)
+
+
 @needs_litert
 def test_the_recorded_litert_outputs_are_what_litert_gives(tmp_path) -> None:
     specs = [get_model(name) for name in recorded.MODELS]

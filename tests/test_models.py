@@ -130,6 +130,24 @@ def test_cli_fetch_errors_exit_nonzero(tmp_path, empty_home, capsys) -> None:
     assert "not a valid wheel" in capsys.readouterr().err
 
 
+def test_a_cache_that_cannot_be_written_is_named_before_any_download(tmp_path, monkeypatch, capsys) -> None:
+    from handpose.atomic import unwritable
+
+    assert unwritable(tmp_path / "new" / "folder") is None and (tmp_path / "new" / "folder").is_dir()
+    assert not list((tmp_path / "new" / "folder").iterdir())  # the probe is gone
+    (tmp_path / "a-file").write_text("x")
+    home = tmp_path / "a-file" / "home"  # a folder that cannot be made, whoever runs the test (root included)
+    assert unwritable(home / "models") is not None
+    monkeypatch.setenv("HANDPOSE_HOME", str(home))
+    monkeypatch.setattr(fetch_mod, "download_wheel", lambda *a: pytest.fail("downloaded into a cache it cannot fill"))
+    with pytest.raises(FetchError, match=r"cannot write into the model cache .*a-file/home/models \(.+\) to fetch "
+                                         r"hand_lite: set HANDPOSE_HOME to a folder you can write"):
+        fetch_mod.fetch(["hand_lite"])
+    assert main(["models", "fetch", "hand_lite"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("handpose: error: cannot write into the model cache") and "models fetch" in err
+
+
 @pytest.mark.network
 @pytest.mark.skipif(os.environ.get("HANDPOSE_NETWORK_TESTS") != "1", reason="set HANDPOSE_NETWORK_TESTS=1")
 def test_real_fetch_from_package_index(empty_home) -> None:

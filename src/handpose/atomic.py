@@ -25,3 +25,16 @@ def replacing(target: Path) -> Iterator[Path]:
         os.replace(part, target)
     finally:
         part.unlink(missing_ok=True)
+
+
+def unwritable(folder: Path) -> str | None:
+    """Why no new file can be made in ``folder`` (made if missing), or None when one can. Tried, not told from the
+    permission bits: root ignores them, and a read-only mount or a full disk does not show in them."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".handpose-write-test.{os.getpid()}.{secrets.token_hex(4)}"
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        probe.unlink()
+    except OSError as e:
+        return e.strerror or str(e)
+    return None

@@ -18,9 +18,18 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from .atomic import replacing
+from .atomic import replacing, unwritable
 from .errors import FetchError, ModelError
-from .registry import MEDIAPIPE_WHEEL, ModelSpec, get_model, list_models, model_path, model_state, sha256_of
+from .registry import (
+    MEDIAPIPE_WHEEL,
+    ModelSpec,
+    get_model,
+    list_models,
+    model_path,
+    model_state,
+    sha256_of,
+    unwritable_cache_hint,
+)
 
 log = logging.getLogger("handpose")
 
@@ -109,6 +118,11 @@ def fetch(names: Iterable[str] | None = None, *, wheel: str | Path | None = None
             raise ModelError(f"{spec.name} is a user model; it is not fetched from {MEDIAPIPE_WHEEL}")
     todo = [s for s in specs if force or model_state(s) != "present"]
     if todo:
+        folder = model_path(todo[0]).parent
+        why = unwritable(folder)
+        if why is not None:  # found out before a 36 MB download, not after
+            raise FetchError(f"cannot write into the model cache {folder} ({why}) to fetch "
+                             f"{', '.join(s.name for s in todo)}: {unwritable_cache_hint(folder)}")
         with tempfile.TemporaryDirectory(prefix="handpose-fetch-") as tmp:
             if wheel is None:
                 log.info("downloading %s (about 36 MB, models only, no dependencies) from the package index",

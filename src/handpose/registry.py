@@ -153,6 +153,12 @@ def home() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "handpose"
 
 
+def unwritable_cache_hint(folder: Path) -> str:
+    """What to do when the model cache cannot be written (a container's user, a read-only mount)."""
+    return (f"set HANDPOSE_HOME to a folder you can write, or fill {folder} as its owner (for a container image: "
+            "'handpose models fetch' and 'handpose models convert NAME' while building it)")
+
+
 def models_dir() -> Path:
     return home() / "models"
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
-from ..atomic import replacing
+from ..atomic import replacing, unwritable
 from ..errors import ConversionError
-from ..registry import ModelSpec, get_model, model_path
+from ..registry import ModelSpec, get_model, model_path, unwritable_cache_hint
 
 TOLERANCE = 1e-3
+logger = logging.getLogger("handpose")
 
 
 def verification_inputs(spec: ModelSpec, images: Sequence[str | Path] = (), batch: int = 1) -> np.ndarray:
@@ -177,13 +179,20 @@ def ensure_onnx(name: str, log: IO[str] | None = None) -> Path:
     older version of the converter."""
     spec = get_model(name)
     dst = model_path(spec, ".onnx")
-    if not dst.is_file():
-        return convert_model(name, log=log)
-    if not made_by_older_converter(dst):
+    stale = dst.is_file() and made_by_older_converter(dst)
+    if dst.is_file() and not stale:
         return dst
-    if log:
+    why = unwritable(dst.parent)
+    if why is not None:
+        if stale:  # it works, only slower: better than no engine at all
+            logger.warning("%s was made by an older converter, and the model cache cannot be written (%s) to make "
+                           "it again: %s", dst, why, unwritable_cache_hint(dst.parent))
+            return dst
+        raise ConversionError(f"{spec.name} is converted to ONNX on first use, but the model cache {dst.parent} "
+                              f"cannot be written ({why}): {unwritable_cache_hint(dst.parent)}")
+    if stale and log:
         print(f"handpose: {dst.name} was made by an older converter", file=log)
-    return convert_model(name, log=log, overwrite=True)
+    return convert_model(name, log=log, overwrite=stale)
 
 
 __all__ = ["TOLERANCE", "compare_with_tflite", "convert_model", "ensure_onnx", "made_by_older_converter", "parity",
