@@ -77,6 +77,14 @@ def test_a_cached_conversion_by_an_older_converter_is_made_again(tmp_path, monke
     assert re.search(r"^palm_lite +palm_detection +present +yes ", capsys.readouterr().out, re.M)
     ops = {node.op_type for node in onnx.load(str(cached)).graph.node}
     assert not ops & {"Min", "Mul", "Pad", "PRelu"}, ops  # PReLU and widened skips are convolutions now
+    # 'models convert' into the cache is idempotent, as 'models fetch' is: a current file is kept, an old one made again
+    assert main(["models", "convert", "palm_lite"]) == 0
+    out, err = capsys.readouterr()
+    assert out == f"ok  {cached}\n" and "converting" not in err
+    onnx.save(model, str(cached))
+    assert main(["models", "convert", "palm_lite"]) == 0
+    assert "was made by an older converter" in capsys.readouterr().err
+    assert producer(cached) == ("handpose", GRAPH_VERSION)
     # a file handpose did not write, or cannot read the maker of, is left as it is
     model.producer_name, model.producer_version = "tf2onnx", "1.16"
     onnx.save(model, str(cached))

@@ -155,8 +155,9 @@ def home() -> Path:
 
 def unwritable_cache_hint(folder: Path) -> str:
     """What to do when the model cache cannot be written (a container's user, a read-only mount)."""
-    return (f"set HANDPOSE_HOME to a folder you can write, or fill {folder} as its owner (for a container image: "
-            "'handpose models fetch' and 'handpose models convert NAME' while building it)")
+    return (f"set HANDPOSE_HOME to a folder you can write, or fill {folder} as its owner (for a container image, "
+            "while building it: 'handpose models fetch', and for the ONNX engine 'handpose models convert palm_full "
+            "hand_full', or the models you use)")
 
 
 def models_dir() -> Path:

@@ -31,7 +31,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--images", nargs="*", default=[], help="real images to verify the conversion on")
     c.add_argument("-o", "--output", metavar="DIR",
                    help="write the ONNX files into this folder (to deploy elsewhere) instead of the cache")
-    c.add_argument("--overwrite", action="store_true", help="replace an existing converted file")
+    c.add_argument("--overwrite", action="store_true",
+                   help="replace an existing converted file (in the cache, one made by this converter is kept)")
     c.add_argument("--no-verify", action="store_true", help="skip the parity check (not recommended)")
     c.set_defaults(handler=cmd_convert)
 
@@ -69,15 +70,19 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    from ..convert import convert_model
+    from ..convert import convert_model, ensure_onnx
 
     folder = Path(args.output) if args.output else None
     if folder is not None and folder.exists() and not folder.is_dir():
         raise HandposeError(f"-o {folder}: not a folder (the files are named after the models)")
     for name in args.names:
-        output = folder / model_path(name, ".onnx").name if folder is not None else None
-        path = convert_model(name, args.to, output=output, overwrite=args.overwrite, verify=not args.no_verify,
-                             images=args.images, log=sys.stderr)
+        if folder is None and not (args.overwrite or args.no_verify or args.images):
+            # into handpose's own cache, idempotent as fetch is: what is there and current is kept
+            path = ensure_onnx(name, log=sys.stderr)
+        else:
+            output = folder / model_path(name, ".onnx").name if folder is not None else None
+            path = convert_model(name, args.to, output=output, overwrite=args.overwrite, verify=not args.no_verify,
+                                 images=args.images, log=sys.stderr)
         print(f"ok  {path}")
     return 0
 
