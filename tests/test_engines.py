@@ -70,6 +70,8 @@ def test_a_cached_conversion_by_an_older_converter_is_made_again(tmp_path, monke
     assert producer(cached) == ("handpose", "")
     assert main(["models", "list"]) == 0
     assert re.search(r"^palm_lite +palm_detection +present +old ", capsys.readouterr().out, re.M)
+    assert main(["doctor"]) == 0
+    assert re.search(r"^  palm_lite +present +onnx=old ", capsys.readouterr().out, re.M)
     assert ensure_onnx("palm_lite", log=sys.stderr) == cached
     assert "palm_detection_lite.onnx was made by an older converter" in capsys.readouterr().err
     assert producer(cached) == ("handpose", GRAPH_VERSION)

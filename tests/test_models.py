@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -146,6 +147,11 @@ def test_a_cache_that_cannot_be_written_is_named_before_any_download(tmp_path, m
     assert main(["models", "fetch", "hand_lite"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("handpose: error: cannot write into the model cache") and "models fetch" in err
+    assert main(["doctor"]) == 0  # says so too, with the models it misses
+    out = capsys.readouterr().out
+    assert re.search(r"^cache    .*a-file/home \(read-only here: .+\)$", out, re.M)
+    assert re.search(r"^  - the model cache .*a-file/home/models cannot be written \(.+\): set HANDPOSE_HOME", out,
+                     re.M)
 
 
 @pytest.mark.network
@@ -171,7 +177,8 @@ def test_doctor_asks_for_litert_only_where_it_has_a_wheel(empty_home, capsys, mo
 def test_doctor_names_what_is_missing_and_how_to_get_it(empty_home, capsys) -> None:
     assert main(["doctor", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["cache"] == str(empty_home)
+    assert report["cache"] == str(empty_home) and report["cache_unwritable"] is None
+    assert not empty_home.exists()  # looking made nothing
     assert report["models"]["hand_full"]["state"] == "missing" and report["engines"]["auto"] in ("litert",
                                                                                                  "onnxruntime")
     # the fetchable models are missing (fix: fetch); the INT8 ones are made on demand, so they are optional

@@ -12,8 +12,10 @@ from importlib import metadata
 from typing import Any
 
 from .._version import __version__
+from ..atomic import unwritable
+from ..convert import made_by_older_converter
 from ..fetch import fetchable
-from ..registry import home, list_models, model_path, model_state
+from ..registry import home, list_models, model_path, model_state, models_dir, unwritable_cache_hint
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -74,6 +76,7 @@ def collect() -> dict[str, Any]:
         "models": {},
         "gui": _gui(),
         "cache": str(home()),
+        "cache_unwritable": _cache_unwritable(),
         "missing": [],
     }
     if shutil.which("nvidia-smi"):
@@ -102,8 +105,10 @@ def collect() -> dict[str, Any]:
     except Exception as e:  # no engine at all
         report["engines"]["auto"] = f"none ({e})"
     for spec in list_models():
+        converted = model_path(spec, ".onnx")
         report["models"][spec.name] = {"state": model_state(spec), "path": str(model_path(spec)),
-                                       "onnx": model_path(spec, ".onnx").is_file(),
+                                       "onnx": converted.is_file(),
+                                       "onnx_old": converted.is_file() and made_by_older_converter(converted),
                                        # not fetched (the INT8 ones are made by 'models quantize'): optional
                                        "optional": None if fetchable(spec) else spec.source}
 
@@ -123,7 +128,18 @@ def collect() -> dict[str, Any]:
            if m["state"] != "present" and n.startswith(("palm", "hand")) and not m["optional"]]
     if bad:
         fix.append(f"models {', '.join(bad)} not in the cache: handpose models fetch")
+    if bad and report["cache_unwritable"]:
+        folder = models_dir()
+        fix.append(f"the model cache {folder} cannot be written ({report['cache_unwritable']}): "
+                   f"{unwritable_cache_hint(folder)}")
     return report
+
+
+def _cache_unwritable() -> str | None:
+    """Why the model cache cannot take a new file, tried on its nearest existing folder (nothing is made)."""
+    folder = models_dir()
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    return unwritable(existing) if existing.is_dir() else f"{existing} is not a folder"
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -149,10 +165,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
                if not r["gui"] else f"{r['gui']}, but {reason}: no --show here" if reason else
                f"{r['gui']} (--show works)")
     print(f"windows  {windows}")
-    print(f"cache    {r['cache']}")
+    print(f"cache    {r['cache']}" + (f" (read-only here: {r['cache_unwritable']})" if r["cache_unwritable"] else ""))
     for name, m in r["models"].items():
         hint = f"  (optional: {m['optional']})" if m["optional"] and m["state"] == "missing" else ""
-        print(f"  {name:<15} {m['state']:<8} onnx={'yes' if m['onnx'] else 'no':<4} {m['path']}{hint}")
+        onnx = "old" if m["onnx_old"] else "yes" if m["onnx"] else "no"
+        print(f"  {name:<15} {m['state']:<8} onnx={onnx:<4} {m['path']}{hint}")
     if r["missing"]:
         print("missing:")
         for line in r["missing"]:
