@@ -37,12 +37,16 @@ def test_conversion_matches_tflite_on_real_inputs(name, tmp_path, real_inputs, p
     assert max(err.values()) <= TOLERANCE, err
 
 
+def _cache_holding(name: str, tmp_path, monkeypatch) -> None:
+    """HANDPOSE_HOME set to a new cache that holds only this model's ``.tflite`` (copied from the real cache)."""
+    tflite = model_path(name)
+    (tmp_path / "home" / "models").mkdir(parents=True)
+    shutil.copy(tflite, tmp_path / "home" / "models" / tflite.name)
+    monkeypatch.setenv("HANDPOSE_HOME", str(tmp_path / "home"))
+
+
 def test_a_broken_converted_model_in_the_cache_is_made_again(tmp_path, monkeypatch, caplog, real_inputs) -> None:
-    tflite = model_path("hand_lite")
-    home = tmp_path / "home"
-    (home / "models").mkdir(parents=True)
-    shutil.copy(tflite, home / "models" / tflite.name)
-    monkeypatch.setenv("HANDPOSE_HOME", str(home))
+    _cache_holding("hand_lite", tmp_path, monkeypatch)
     onnx = model_path("hand_lite", ".onnx")
     onnx.write_bytes(b"\x08\x07" * 100)  # a conversion cut short
     with caplog.at_level(logging.WARNING, logger="handpose"):
@@ -59,11 +63,7 @@ def test_a_cached_conversion_by_an_older_converter_is_made_again(tmp_path, monke
     from handpose.convert.to_onnx import GRAPH_VERSION
 
     model = onnx.load(str(ensure_onnx("palm_lite")))
-    tflite = model_path("palm_lite")
-    home = tmp_path / "home"
-    (home / "models").mkdir(parents=True)
-    shutil.copy(tflite, home / "models" / tflite.name)
-    monkeypatch.setenv("HANDPOSE_HOME", str(home))
+    _cache_holding("palm_lite", tmp_path, monkeypatch)
     cached = model_path("palm_lite", ".onnx")
     model.producer_version = ""  # as written before the graph was versioned
     onnx.save(model, str(cached))
@@ -105,11 +105,7 @@ def test_a_conversion_the_cache_cannot_hold_is_named_and_an_older_one_still_serv
     from handpose.convert import ensure_onnx
 
     model = onnx.load(str(ensure_onnx("palm_lite")))
-    tflite = model_path("palm_lite")
-    home = tmp_path / "home"
-    (home / "models").mkdir(parents=True)
-    shutil.copy(tflite, home / "models" / tflite.name)
-    monkeypatch.setenv("HANDPOSE_HOME", str(home))
+    _cache_holding("palm_lite", tmp_path, monkeypatch)
     monkeypatch.setattr(convert, "unwritable", lambda folder: "Read-only file system")  # a container's mount
     with pytest.raises(ConversionError, match=r"palm_lite is converted to ONNX on first use, but the model cache "
                                               r".*home/models cannot be written \(Read-only file system\): set "
