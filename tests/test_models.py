@@ -144,6 +144,9 @@ def test_a_cache_that_cannot_be_written_is_named_before_any_download(tmp_path, m
     with pytest.raises(FetchError, match=r"cannot write into the model cache .*a-file/home/models \(.+\) to fetch "
                                          r"hand_lite: set HANDPOSE_HOME to a folder you can write"):
         fetch_mod.fetch(["hand_lite"])
+    with pytest.raises(FetchError, match="cannot write into the model cache"):  # a first use: no "fetching..." first
+        fetch_mod.ensure_model("hand_lite")
+    assert "fetching" not in capsys.readouterr().err
     assert main(["models", "fetch", "hand_lite"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("handpose: error: cannot write into the model cache") and "models fetch" in err

@@ -109,6 +109,15 @@ def _install_member(zf: zipfile.ZipFile, spec: ModelSpec) -> Path:
     return target
 
 
+def _refuse_unwritable(specs: list[ModelSpec]) -> None:
+    """Found out before a 36 MB download, not after it."""
+    folder = model_path(specs[0]).parent
+    why = unwritable(folder)
+    if why is not None:
+        raise FetchError(f"cannot write into the model cache {folder} ({why}) to fetch "
+                         f"{', '.join(s.name for s in specs)}: {unwritable_cache_hint(folder)}")
+
+
 def fetch(names: Iterable[str] | None = None, *, wheel: str | Path | None = None, force: bool = False,
           timeout: float = 60.0) -> list[Path]:
     """Fetch models into the cache (idempotent). ``names`` defaults to every fetchable model."""
@@ -118,11 +127,7 @@ def fetch(names: Iterable[str] | None = None, *, wheel: str | Path | None = None
             raise ModelError(f"{spec.name} is a user model; it is not fetched from {MEDIAPIPE_WHEEL}")
     todo = [s for s in specs if force or model_state(s) != "present"]
     if todo:
-        folder = model_path(todo[0]).parent
-        why = unwritable(folder)
-        if why is not None:  # found out before a 36 MB download, not after
-            raise FetchError(f"cannot write into the model cache {folder} ({why}) to fetch "
-                             f"{', '.join(s.name for s in todo)}: {unwritable_cache_hint(folder)}")
+        _refuse_unwritable(todo)
         with tempfile.TemporaryDirectory(prefix="handpose-fetch-") as tmp:
             if wheel is None:
                 log.info("downloading %s (about 36 MB, models only, no dependencies) from the package index",
@@ -157,6 +162,7 @@ def ensure_model(name: str) -> Path:
     if os.environ.get("HANDPOSE_OFFLINE", "") not in ("", "0"):
         raise ModelError(f"model {spec.name} is not in the cache ({model_path(spec)}) and HANDPOSE_OFFLINE is "
                          f"set; run 'handpose models fetch' once with network access")
+    _refuse_unwritable([spec])
     print(f"handpose: model {spec.name} is not in the cache; fetching Google's models from {MEDIAPIPE_WHEEL} "
           f"on the package index into {model_path(spec).parent} (once)", file=sys.stderr)
     fetch([m.name for m in list_models() if fetchable(m) and m.task in ("palm_detection", "hand_landmark")]
