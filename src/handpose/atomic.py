@@ -17,7 +17,6 @@ def replacing(target: Path) -> Iterator[Path]:
     The file gets the permissions any new file gets under the umask (0644 as a rule), not :func:`tempfile.mkstemp`'s
     owner-only 0600: a model cache filled by root while building a container image must be readable by the user the
     container runs as."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
     os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666))
     try:

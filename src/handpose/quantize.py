@@ -122,6 +122,7 @@ def quantize_landmarks(model: str, calib: Any, *, overwrite: bool = False, limit
         raise ConversionError(f"{dst} exists; pass --overwrite to replace it")
     src = ensure_onnx(model)
     images, scales = collect_crops(calib, model, limit) if crops is None else crops
+    dst.parent.mkdir(parents=True, exist_ok=True)
     with replacing(dst) as part:
         tmp, pre = str(part), str(part) + ".pre.onnx"
         try:

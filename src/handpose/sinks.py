@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import cv2
 import numpy as np
 
+from .atomic import replacing
 from .errors import InputError, OutputError
 from .imaging import prepare
 from .quiet import quiet_stderr
@@ -105,24 +106,15 @@ def writing(path: Path | str) -> Iterator[None]:
 
 @contextlib.contextmanager
 def whole_file(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
-    """A file written whole or not at all: into a hidden ``.NAME.PID.part`` beside it (beside a link's file; created
-    new, so no file of the user's is written over), put in its place when complete, and removed when the writing
-    fails (an :class:`OutputError` naming the file: a full disk must not leave the user half a dataset or model).
-    A device or named pipe (/dev/null, a FIFO) is written to as it is, never replaced. Text is UTF-8, with no
-    newline translation (as :mod:`csv` wants)."""
+    """A file written whole or not at all: into a new hidden part file beside it (beside a link's file; see
+    :func:`handpose.atomic.replacing`: no file of the user's is written over), put in its place when complete, and
+    removed when the writing fails (an :class:`OutputError` naming the file: a full disk must not leave the user half
+    a dataset or model). A device or named pipe (/dev/null, a FIFO) is written to as it is, never replaced. Text is
+    UTF-8, with no newline translation (as :mod:`csv` wants)."""
     direct = path.exists() and not path.is_file()
-    final = path.resolve()
-    part = path if direct else final.with_name(f".{final.name}.{os.getpid()}.part")
-    mode = ("w" if direct else "x") + ("b" if binary else "")
-    try:
-        with writing(path), (open(part, mode) if binary else open(part, mode, encoding="utf-8", newline="")) as f:
-            yield f
-    except BaseException:
-        if not direct:
-            part.unlink(missing_ok=True)
-        raise
-    if not direct:
-        part.replace(final)
+    with writing(path), (contextlib.nullcontext(path) if direct else replacing(path.resolve())) as target, \
+            (open(target, "wb") if binary else open(target, "w", encoding="utf-8", newline="")) as f:
+        yield f
 
 
 def write_text(path: Path, text: str) -> None:

@@ -123,6 +123,7 @@ def convert_model(name: str, to: str = "onnx", *, output: str | Path | None = No
     if log:
         print(f"handpose: converting {spec.name} ({src.name}) to ONNX", file=log)
     model = graph_to_onnx(read_tflite(src), spec.name, dynamic_batch=spec.dynamic_batch)
+    dst.parent.mkdir(parents=True, exist_ok=True)
     with replacing(dst) as tmp:
         tmp.write_bytes(model.SerializeToString())
         if verify:
