@@ -13,6 +13,7 @@ from .geometry import boxes_iou
 from .imaging import letterbox, to_float
 
 NUM_KEYPOINTS = 7
+SURE_SCORE = 0.5  # MediaPipe's palm threshold; a palm scored under it needs the landmark model's word (pipeline)
 
 
 @lru_cache(maxsize=4)
@@ -70,23 +71,27 @@ class Palms:
 
 
 def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, iou: float = 0.3,
-                 max_out: int = 0) -> Palms:
+                 max_out: int = 0, sure: float = SURE_SCORE) -> Palms:
     """Blend each cluster of overlapping candidates into their score-weighted average (BlazeFace style).
 
-    The cluster keeps the best candidate's score. Candidates are few (tens) after the score threshold.
+    The cluster keeps the best candidate's score. Candidates are few (tens) after the score threshold. Those
+    scored under ``sure`` join a cluster that a surer one leads without moving it, so the sure palms come out
+    as MediaPipe's threshold of 0.5 would give them; unsure ones away from them follow, best first.
     """
     order = np.argsort(-scores, kind="stable")
     boxes, keypoints, scores = boxes[order], keypoints[order], scores[order]
     alive = np.ones(len(scores), bool)
+    trusted = scores >= sure
     out_b, out_k, out_s = [], [], []
     for i in range(len(scores)):
         if not alive[i]:
             continue
         members = alive & (boxes_iou(boxes[i : i + 1], boxes)[0] > iou)
         members[i] = True
-        w = scores[members][:, None]
-        out_b.append((boxes[members] * w).sum(0) / w.sum())
-        out_k.append((keypoints[members].reshape(-1, NUM_KEYPOINTS * 2) * w).sum(0) / w.sum())
+        blend = members & trusted if trusted[i] else members
+        w = scores[blend][:, None]
+        out_b.append((boxes[blend] * w).sum(0) / w.sum())
+        out_k.append((keypoints[blend].reshape(-1, NUM_KEYPOINTS * 2) * w).sum(0) / w.sum())
         out_s.append(scores[i])
         alive &= ~members
         if max_out and len(out_s) >= max_out:
