@@ -45,10 +45,11 @@ def classification_report(y_true: list[str], y_pred: list[str], undetected: dict
 
 
 def _image_label(recognizer: GestureRecognizer, hands: Any) -> str:
-    """An image of one gesture: its most confident non-``none`` hand (or ``none``)."""
+    """An image of one gesture: the gesture of its most trusted hand that shows one (or ``none``). Hands come
+    surest first, as the detector ranks them, and ``gestures record`` keeps the first: a second hand hanging
+    by the side that happens to look like a gesture does not outvote the one being shown."""
     gestures = recognizer.classify(hands.keypoints, [str(h) for h in hands.handedness])
-    best = max((g for g in gestures if g.label != "none"), key=lambda g: g.score, default=None)
-    return best.label if best else "none"
+    return next((str(g.label) for g in gestures if g.label != "none"), "none")
 
 
 def labelled_files(source: str | Path) -> list[Path]:
