@@ -50,8 +50,10 @@ def add_tracker_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", default="auto", choices=["auto", "litert", "onnxruntime", "torch"],
                    help="inference engine (default: auto = fastest available)")
     p.add_argument("--max-hands", type=at_least(1), default=2, help="most hands to find per frame (default: 2)")
-    p.add_argument("--min-detection-confidence", type=probability, default=0.5, metavar="P",
-                   help="palm detections scoring below P are dropped (default: 0.5; raise it against false hands)")
+    p.add_argument("--min-detection-confidence", type=probability, default=None, metavar="P",
+                   help="palm detections scoring below P are dropped, and one under 0.5 is a hand only if the "
+                        "landmark model is sure of it (default: 0.1 for images, finding blurred and cut-off hands, "
+                        "0.5 for video; raise it against false hands)")
     p.add_argument("--min-presence", type=probability, default=0.5, metavar="P",
                    help="a hand whose landmark model's presence score falls below P is dropped (video mode: "
                         "the detector looks for it again; default: 0.5)")
