@@ -214,7 +214,7 @@ class HandTracker:
         image mode all candidates are returned (presence and de-duplication decide, then ``max_hands`` cuts);
         else at most ``budget``."""
         palms, tiled = self._palms(image, bgr, whole_frame)
-        unsure = palms.scores < SURE_SCORE  # under min_detection_confidence 0.5 (image mode's default is lower)
+        unsure = palms.scores < SURE_SCORE  # under MediaPipe's 0.5: below the sure ones, on the landmarks' word
         palms, doubtful = palms[~unsure], palms[unsure]
         # tiles take only sure palms: unsure ones in tiles added 3 false hands on 119 hand-free photos, 1 true hand
         tiled = tiled[tiled.scores >= SURE_SCORE]
