@@ -543,3 +543,23 @@ def test_a_file_system_refusal_is_an_error_line_not_an_internal_error(photo_path
     code = main(["run", str(photo_paths[0]), "--json", str(tmp_path / "h.jsonl")])
     err = capsys.readouterr().err
     assert code == 1 and err.strip() == f"handpose: error: Permission denied: {tmp_path / 'h.jsonl'}"
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_the_cli_prints_its_own_progress_and_only_the_warnings_of_other_libraries(verbose, monkeypatch,
+                                                                                    capsys) -> None:
+    """ONNX Runtime's quantizer logs every scale it adjusts at INFO on the root logger: not handpose's to print."""
+    import logging
+
+    from handpose.cli import _configure_logging
+
+    monkeypatch.setattr(logging.root, "handlers", [])  # as in a fresh process; the originals come back after
+    monkeypatch.setattr(logging.root, "level", logging.root.level)
+    monkeypatch.setattr(logging.getLogger("handpose"), "level", logging.getLogger("handpose").level)
+    _configure_logging(verbose)
+    logging.info("Increased scale[50] for weight `w_167`")  # what onnxruntime.quantization does
+    logging.getLogger("onnxruntime").warning("a provider fell back to CPU")
+    logging.getLogger("handpose").info("2 images processed")
+    err = capsys.readouterr().err
+    assert "handpose: 2 images processed" in err and "handpose: a provider fell back to CPU" in err
+    assert ("Increased scale" in err) == verbose

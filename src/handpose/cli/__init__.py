@@ -54,11 +54,18 @@ def _quiet_native_logs() -> None:
         pass
 
 
+def _configure_logging(verbose: bool) -> None:
+    """handpose's own messages from INFO up; other libraries' only from WARNING up (ONNX Runtime's quantizer logs
+    each scale it adjusts at INFO, on the root logger), unless ``-v`` asks for everything."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="handpose: %(message)s",
+                        stream=sys.stderr)
+    logging.getLogger("handpose").setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="handpose: %(message)s",
-                        stream=sys.stderr)
+    _configure_logging(args.verbose)
     if not args.verbose:
         _quiet_native_logs()
     handler: Handler | None = getattr(args, "handler", None)
