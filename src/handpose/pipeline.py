@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("handpose")
 
 IMAGE_MIN_DETECTION = 0.1  # image mode's default min_detection_confidence (see HandTracker)
-UNSURE_PRESENCE = 0.8  # landmark presence a palm scored under SURE_SCORE must reach (at least min_presence)
+# landmark presence a palm scored under SURE_SCORE must reach (at least min_presence): the bar a hand only a tile
+# found must reach, for the same reason (one more chance of a false hand)
+UNSURE_PRESENCE = TILE_PRESENCE
 
 
 class StageClock:
