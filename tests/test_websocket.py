@@ -242,15 +242,20 @@ def test_run_sends_each_frame_as_a_picture_before_its_record(video_path, capsys)
     reader.join(30)
     out = capsys.readouterr().out
     assert code == 0 and "8 frames sent as pictures" in out
-    assert [type(m) for m in got] == [bytes, str] * 8
-    pictures = [cv2.imdecode(np.frombuffer(m, np.uint8), cv2.IMREAD_COLOR) for m in got[::2]]
-    assert {p.shape for p in pictures} == {(180, 320, 3)}
-    assert [json.loads(m)["frame"] for m in got[1::2]] == list(range(8))
+    records = [json.loads(m)["frame"] for m in got if isinstance(m, str)]
+    assert records == list(range(8))  # every record arrives, in order
+    # each picture comes just before its frame's record; one the client had not taken when the next came is
+    # replaced by it (a live view shows the newest frame), which a busy machine running the tests can cause
+    shown = {json.loads(got[i + 1])["frame"]: m for i, m in enumerate(got) if isinstance(m, bytes)
+             if i + 1 < len(got) and isinstance(got[i + 1], str)}
+    assert sum(isinstance(m, bytes) for m in got) == len(shown) and 7 in shown  # nothing replaces the last one
     video = cv2.VideoCapture(str(video_path))  # each picture is its record's frame
     frames = [cv2.resize(video.read()[1], (320, 180), interpolation=cv2.INTER_LINEAR) for _ in range(8)]
     video.release()
-    for i, p in enumerate(pictures):
-        errors = [np.abs(p.astype(int) - f.astype(int)).mean() for f in frames]
+    for i, message in shown.items():
+        picture = cv2.imdecode(np.frombuffer(message, np.uint8), cv2.IMREAD_COLOR)
+        assert picture.shape == (180, 320, 3)
+        errors = [np.abs(picture.astype(int) - f.astype(int)).mean() for f in frames]
         assert int(np.argmin(errors)) == i and errors[i] < 4
 
 
