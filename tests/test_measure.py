@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -175,3 +176,23 @@ def test_hand_tiles_for_the_scaling_scenes_are_found_four_at_a_time(video_path) 
         row = np.hstack([tile, tile[:, ::-1]])
         scene = np.vstack([row, row])
         assert len(tracker(scene)) == 4
+
+
+def test_reference_worker_removes_its_scratch_folder(tmp_path, monkeypatch) -> None:
+    """The MediaPipe worker writes a .task bundle (8 MB) to a scratch folder; quitting removes it."""
+    import io
+    import sys
+    import types
+
+    from handpose import reference_worker
+
+    monkeypatch.setitem(sys.modules, "mediapipe", types.SimpleNamespace(__version__="stub"))
+    palm, hand = tmp_path / "palm.tflite", tmp_path / "hand.tflite"
+    palm.write_bytes(b"p" * 64)
+    hand.write_bytes(b"h" * 64)
+    worker = reference_worker.Worker()
+    bundle = worker._task_bundle(str(palm), str(hand))
+    assert bundle.startswith(worker.tmp) and Path(bundle).stat().st_size > 128
+    monkeypatch.setattr(sys, "stdin", io.StringIO('{"cmd": "quit"}\n'))
+    worker.serve()
+    assert not Path(worker.tmp).exists()
