@@ -915,6 +915,10 @@ def test_common_csv_layout_header_and_bad_files(tmp_path) -> None:
     (tmp_path / "h.jsonl").write_text('{"source": "a.mp4", "frame": 0}\n{"source": "a.mp4", "frame": 1}\n')
     with pytest.raises(HandposeError, match=r"h.jsonl is not a landmark dataset: .*'handpose gestures record "):
         load_dataset(tmp_path / "h.jsonl")
+    # the folder of images `record` reads, given to `train`: how to make a dataset of it
+    (tmp_path / "shots" / "fist").mkdir(parents=True)
+    with pytest.raises(HandposeError, match=r"shots is a folder, not a landmark dataset: .*'handpose gestures record "):
+        load_dataset(tmp_path / "shots")
     (tmp_path / "h.txt").write_text('{"source": "a.mp4", "frame": 0}\n{"source": "a.mp4", "frame": 1}\n')
     with pytest.raises(HandposeError, match=r"h.txt, line 2: not a number .*expected handpose's landmark CSV"):
         load_dataset(tmp_path / "h.txt")

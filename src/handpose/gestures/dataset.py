@@ -132,6 +132,9 @@ def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: 
     """Read handpose's CSV, or the common ``label, x0, y0, ..., x20, y20[, z...]`` / point-history layouts
     (numeric labels are named by ``labels_file``, one name per line, when given)."""
     p = Path(path)
+    if p.is_dir():
+        raise HandposeError(f"{p} is a folder, not a landmark dataset: make one of its <label>/ subfolders' images "
+                            f"and videos with 'handpose gestures record {p} -o data.csv'")
     if not p.is_file():
         raise HandposeError(f"dataset not found: {p}")
     if p.suffix.lower() in (".jsonl", ".json"):
