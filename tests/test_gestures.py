@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -837,7 +838,7 @@ def test_record_train_eval_end_to_end(tmp_path, capsys, models_ready) -> None:
     assert f"36 of the 40 files evaluated were recorded into {data}, which the model was trained on" in \
         capsys.readouterr().err
     report = json.loads((report_dir / "report.json").read_text())
-    assert set(report) == {"accuracy", "labels", "per_class", "confusion", "n", "undetected"}
+    assert set(report) == {"accuracy", "labels", "per_class", "confusion", "n", "undetected", "errors"}
     assert report["n"] == 36 and report["undetected"]["count"] == 4 and report["accuracy"] >= 0.9
     assert set(report["per_class"]["call"]) == {"precision", "recall", "f1", "support"}
     assert cv2.imread(str(report_dir / "confusion.png")) is not None
@@ -846,10 +847,36 @@ def test_record_train_eval_end_to_end(tmp_path, capsys, models_ready) -> None:
     assert "warning" not in capsys.readouterr().err
     builtin = json.loads((tmp_path / "b" / "report.json").read_text())
     assert builtin["per_class"]["horns"]["recall"] == 1.0 and builtin["per_class"]["call"]["recall"] >= 0.85
+    # every misclassified photo named, and drawn: the "call" seen from the side that reads as "three"
+    assert len(builtin["errors"]) == builtin["n"] - np.trace(builtin["confusion"])
+    side_call = [e for e in builtin["errors"] if e["true"] == "call"]
+    assert [(Path(e["sample"]).name[:8], e["predicted"]) for e in side_call] == [("17d804b5", "three")]
+    gallery = cv2.imread(str(tmp_path / "b" / "errors.png"))
+    assert gallery.shape[0] == 30 + -(-len(builtin["errors"]) // 8) * 200  # a title, rows of 8 tiles
+    first = gallery[30:180, :150]  # the first error's picture: the photo around the hand, the skeleton drawn
+    assert (first > 245).all(-1).mean() < 0.3  # a photo, not the white of a landmark row's tile
+    assert (np.abs(first.astype(int) - (80, 200, 120)).sum(-1) < 40).sum() > 50  # the index finger's green
     # the same with a glob of two of the folders: labels from the folders, the others left out
     assert main(["gestures", "eval", "builtin", f"{images}/r*/*.jpg", "-o", str(tmp_path / "g")]) == 0
     rock = json.loads((tmp_path / "g" / "report.json").read_text())
     assert rock["n"] == 10 and rock["per_class"]["horns"]["support"] == 10 and rock["accuracy"] == 1.0
+
+
+def test_eval_names_every_misclassified_row_and_draws_the_first_48(tmp_path, capsys) -> None:
+    data = shared_path("data", "landmarks", "keypoint.csv")
+    names = shared_path("data", "landmarks", "keypoint_classifier_label.csv")
+    # the built-in vocabulary on the held-out rows: many misses, as many Close rows have the thumb out
+    assert main(["gestures", "eval", "builtin", str(data), "--labels-file", str(names), "--holdout-last", "0.25",
+                 "--map", "Open=open_palm,Close=fist,Pointer=point", "-o", str(tmp_path / "r")]) == 0
+    capsys.readouterr()
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    errors = report["errors"]
+    assert len(errors) == report["n"] - np.trace(report["confusion"]) > 48
+    assert all(e["predicted"] != e["true"] and 0 <= e["score"] <= 1 for e in errors)
+    gallery = cv2.imread(str(tmp_path / "r" / "errors.png"))
+    assert gallery.shape == (30 + 6 * 200, 8 * 150, 3)  # 48 drawn, in 6 rows of 8
+    tile = gallery[30:180, :150]  # a row's keypoints on white, as the row has no picture
+    assert 0.6 < (tile > 245).all(-1).mean() < 0.98
 
 
 def test_recorded_files_are_known_by_their_label_folder_and_name() -> None:
@@ -1060,6 +1087,10 @@ def test_trajectory_record_train_eval_cli(video_path, tmp_path, capsys, models_r
                  "0.25", "-o", str(tmp_path / "r")]) == 0
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     assert report["accuracy"] == pytest.approx(acc, abs=1e-4) and report["n"] == 1324
+    # the misclassified rows by their index in the file, all of them held out (the last quarter of each label's)
+    rows = {int(e["sample"].removeprefix("row ")) for e in report["errors"]}
+    held_out = split_last(np.array(load_dataset(history).labels), 0.25)[1]
+    assert len(rows) == round((1 - acc) * 1324) > 0 and rows <= set(held_out.tolist())
     assert "warning" not in capsys.readouterr().err
     # scored on rows it learnt from: said so (the file is recognised by its contents, not its name)
     copy = tmp_path / "copy.csv"

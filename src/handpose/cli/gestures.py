@@ -209,7 +209,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
               "--map data_label=model_label", file=sys.stderr)
     text = write_report(report, out)
     sys.stdout.write(text)
-    print(f"report: {out / 'report.json'}, confusion matrix: {out / 'confusion.png'}")
+    print(f"report: {out / 'report.json'}, confusion matrix: {out / 'confusion.png'}, misclassified samples: "
+          f"{out / 'errors.png'}")
     return 0
 
 

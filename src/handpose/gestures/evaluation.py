@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from ..sinks import make_folder, write_image, write_text
 from ..sources import IMAGE_EXTS, VIDEO_EXTS, glob_files, is_glob
 from .classifier import GestureClassifier, split_last
 from .dataset import load_dataset
+from .gallery import MOST, gallery_png, sample_tile
 from .recognizer import GestureRecognizer
 from .trajectory import trajectory_features
 
@@ -44,12 +45,36 @@ def classification_report(y_true: list[str], y_pred: list[str], undetected: dict
             "confusion": conf.tolist(), "n": n, "undetected": {"count": int(sum(und.values())), "per_class": und}}
 
 
-def _image_label(recognizer: GestureRecognizer, hands: Any) -> str:
-    """An image of one gesture: the gesture of its most trusted hand that shows one (or ``none``). Hands come
-    surest first, as the detector ranks them, and ``gestures record`` keeps the first: a second hand hanging
-    by the side that happens to look like a gesture does not outvote the one being shown."""
+def _image_label(recognizer: GestureRecognizer, hands: Any) -> tuple[str, float, int]:
+    """An image of one gesture: the gesture of its most trusted hand that shows one (or ``none``), its score and
+    that hand's index. Hands come surest first, as the detector ranks them, and ``gestures record`` keeps the
+    first: a second hand hanging by the side that happens to look like a gesture does not outvote the one being
+    shown."""
     gestures = recognizer.classify(hands.keypoints, [str(h) for h in hands.handedness])
-    return next((str(g.label) for g in gestures if g.label != "none"), "none")
+    i = next((i for i, g in enumerate(gestures) if g.label != "none"), 0)
+    return str(gestures[i].label) if gestures[i].label != "none" else "none", float(gestures[i].score), i
+
+
+class _Errors:
+    """The misclassified samples: every one named for the JSON report, the first ``MOST`` drawn."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+        self.tiles: list[np.ndarray] = []
+
+    def add(self, sample: str, truth: str, predicted: str, score: float, keypoints: np.ndarray,
+            image: np.ndarray | None = None) -> None:
+        self.items.append({"sample": sample, "true": truth, "predicted": predicted, "score": round(score, 4)})
+        if len(self.tiles) < MOST:
+            name = Path(sample).name
+            name = name if len(name) <= 24 else f"{name[:11]}..{name[-11:]}"
+            lines = (name, f"is {truth[:18]}", f"got {predicted[:13]} {score:.2f}")
+            self.tiles.append(sample_tile(keypoints, lines, image))
+
+    def into(self, report: dict[str, Any]) -> dict[str, Any]:
+        report["errors"] = self.items
+        report["_tiles"] = self.tiles
+        return report
 
 
 def labelled_files(source: str | Path) -> list[Path]:
@@ -105,34 +130,46 @@ def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: di
     y_pred: list[str] = []
     seen: list[str] = []
     undetected: dict[str, int] = {}
+    errors = _Errors()
+
+    def samples(path: Path, truth: str) -> Iterator[tuple[str, np.ndarray | None, Any]]:
+        """(name, picture, hands) of an image, or of every frame of a video; hands None: unreadable."""
+        if path.suffix.lower() in VIDEO_EXTS:
+            frames = 0
+            try:
+                for frame, hands in videos.track(VideoFile(path)):
+                    frames += 1
+                    yield f"{frame.source}#{frame.index}", frame.image, hands
+            except HandposeError:
+                pass
+            if not frames:
+                undetected[truth] = undetected.get(truth, 0) + 1
+            return
+        try:
+            image = read_image(path)
+        except HandposeError:
+            yield str(path), None, None
+            return
+        yield str(path), image, images.process(image)
+
     for path in tqdm(files, desc="eval", unit="file", disable=None):
         truth = mapping.get(path.parent.name, path.parent.name)
-        results: list[tuple[str, Any]]  # (image or frame, its hands or None)
-        if path.suffix.lower() in VIDEO_EXTS:
-            try:
-                results = [(f"{frame.source}#{frame.index}", hands) for frame, hands in videos.track(VideoFile(path))]
-            except HandposeError:
-                results = []
-            if not results:
-                undetected[truth] = undetected.get(truth, 0) + 1
-        else:
-            try:
-                results = [(str(path), images.process(read_image(path)))]
-            except HandposeError:
-                results = [(str(path), None)]
-        for name, hands in results:
+        for name, image, hands in samples(path, truth):
             if hands is None or len(hands) == 0:
                 undetected[truth] = undetected.get(truth, 0) + 1
                 continue
+            label, score, i = _image_label(recognizer, hands)
             y_true.append(truth)
-            y_pred.append(_image_label(recognizer, hands))
+            y_pred.append(label)
             seen.append(name)
+            if label != truth:
+                errors.add(name, truth, label, score, hands.keypoints[i], image)
     if not y_true:
         hint = "; hands far from the camera? try --zoom 2" if zoom == 1 else ""
         raise HandposeError(f"no hand found in any of the {len(files)} images or videos{hint}")
     report = classification_report(y_true, y_pred, undetected)
     report["files"] = seen
-    return report
+    return errors.into(report)
 
 
 def evaluate_landmarks(recognizer: GestureRecognizer, model: str, path: Path, labels_file: str | None,
@@ -149,7 +186,7 @@ def evaluate_landmarks(recognizer: GestureRecognizer, model: str, path: Path, la
             raise HandposeError(f"{model} was trained on trajectories of keypoint {recognizer.keypoint}; {path} "
                                 f"holds keypoint {data.keypoint}'s")
         x = np.stack([trajectory_features(data.points[i]) for i in idx])
-        pred = [g.label for g in recognizer.trajectory.predict(x)]
+        gestures = recognizer.trajectory.predict(x)
     else:
         if not shapes:
             raise HandposeError(f"{path} holds hand shapes: evaluate it with builtin, a rules file or a hand-shape "
@@ -157,8 +194,13 @@ def evaluate_landmarks(recognizer: GestureRecognizer, model: str, path: Path, la
         # a trained model chooses the mirror of an unknown-side hand itself; the rules take it as a right hand
         trained = isinstance(recognizer.static, GestureClassifier)
         sides = [data.handedness[i] if trained else data.handedness[i] or "right" for i in idx]
-        pred = [g.label for g in recognizer.classify(np.stack([data.points[i] for i in idx]), sides)]
-    return classification_report(y[idx].tolist(), pred)
+        gestures = recognizer.classify(np.stack([data.points[i] for i in idx]), sides)
+    truths, pred = y[idx].tolist(), [str(g.label) for g in gestures]
+    errors = _Errors()
+    for i, truth, label, g in zip(idx, truths, pred, gestures, strict=True):
+        if label != truth:  # a trajectory is drawn as its points joined up, a hand as its skeleton
+            errors.add(f"row {i}", truth, label, float(g.score), data.points[i])
+    return errors.into(classification_report(truths, pred))
 
 
 def render_report(report: dict[str, Any]) -> str:
@@ -206,6 +248,13 @@ def confusion_png(report: dict[str, Any], path: Path) -> Path:
 
 
 def write_report(report: dict[str, Any], out: Path) -> str:
-    write_text(out / "report.json", json.dumps({k: v for k, v in report.items() if k != "files"}, indent=1))
+    """report.json, confusion.png and errors.png (the misclassified samples drawn) in ``out``; the text report."""
+    write_text(out / "report.json", json.dumps({k: v for k, v in report.items()
+                                                if k != "files" and not k.startswith("_")}, indent=1))
     confusion_png(report, out / "confusion.png")
+    errors = report.get("errors", [])
+    title = f"{len(errors)} of {report['n']} samples misclassified"
+    if errors:
+        title += "; under each: the sample, its label, the prediction and its score"
+    gallery_png(report.get("_tiles", []), len(errors), title, out / "errors.png")
     return render_report(report)

@@ -1,0 +1,70 @@
+"""The misclassified samples of a gesture evaluation, drawn (``errors.png``): seeing them tells a wrong label
+(a recording of the wrong gesture, a garbled hand) from a real confusion faster than any table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..draw import EDGE_COLORS, POINT_COLORS
+from ..results import SKELETON
+from ..sinks import make_folder, write_image
+
+TILE = 150  # pixels a side of a sample's picture; its caption goes below it
+CAPTION = 50  # three lines: the sample, what it is, what it was taken for
+COLUMNS = 8
+MOST = 48  # samples drawn; the rest are only named in the report
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def _skeleton(tile: np.ndarray, pts: np.ndarray) -> None:
+    """A hand's 21 points as its skeleton; any other number of points as a trajectory (start in green)."""
+    pts = np.round(pts).astype(np.int32)
+    if len(pts) != len(POINT_COLORS):
+        cv2.polylines(tile, [pts.reshape(-1, 1, 2)], False, (200, 120, 40), 2, cv2.LINE_AA)
+        cv2.circle(tile, tuple(pts[0]), 5, (60, 180, 60), -1, cv2.LINE_AA)
+        return
+    for (a, b), color in zip(SKELETON, EDGE_COLORS, strict=True):
+        cv2.line(tile, tuple(pts[a]), tuple(pts[b]), color, 2, cv2.LINE_AA)
+    for p, color in zip(pts, POINT_COLORS, strict=True):
+        cv2.circle(tile, tuple(p), 3, color, -1, cv2.LINE_AA)
+
+
+def sample_tile(keypoints: np.ndarray, caption: tuple[str, ...], image: np.ndarray | None = None) -> np.ndarray:
+    """One sample: its 21 keypoints (x, y), or a trajectory's points, over the part of ``image`` around them, or
+    on white when there is no image (a landmark dataset's row), with the lines of ``caption`` below."""
+    tile = np.full((TILE + CAPTION, TILE, 3), 255, np.uint8)
+    xy = np.asarray(keypoints, np.float64)[:, :2]
+    centre = (xy.max(0) + xy.min(0)) / 2
+    if image is None:
+        scale = 0.85 * TILE / max(float(np.ptp(xy, 0).max()), 1e-6)
+    else:
+        side = 1.3 * max(float(np.ptp(xy, 0).max()), 8.0)  # the hand with a margin, as a square
+        scale = TILE / side
+        m = np.array([[scale, 0, TILE / 2 - scale * centre[0]], [0, scale, TILE / 2 - scale * centre[1]]])
+        cv2.warpAffine(image, m, (TILE, TILE), dst=tile[:TILE], borderMode=cv2.BORDER_CONSTANT,
+                       borderValue=(255, 255, 255))
+    _skeleton(tile[:TILE], (xy - centre) * scale + TILE / 2)
+    for k, line in enumerate(caption):  # the last line, in red, says what went wrong
+        color = (0, 0, 190) if k == len(caption) - 1 else (80, 80, 80)
+        cv2.putText(tile, line, (4, TILE + 13 + 15 * k), FONT, 0.38, color, 1, cv2.LINE_AA)
+    return tile
+
+
+def gallery_png(tiles: list[np.ndarray], total: int, title: str, path: Path) -> Path:
+    """The tiles in rows of ``COLUMNS`` under ``title``; ``total`` errors in all (more than drawn: said so)."""
+    width = TILE * COLUMNS
+    if total > len(tiles):
+        title += f"; the first {len(tiles)} of {total} drawn, all in report.json"
+    head = np.full((30, width, 3), 255, np.uint8)
+    cv2.putText(head, title, (6, 20), FONT, 0.45, (20, 20, 20), 1, cv2.LINE_AA)
+    rows = [head]
+    if tiles:
+        blank = np.full_like(tiles[0], 255)
+        tiles = tiles + [blank] * (-len(tiles) % COLUMNS)
+        rows += [np.hstack(tiles[i : i + COLUMNS]) for i in range(0, len(tiles), COLUMNS)]
+    make_folder(path.parent)
+    write_image(path, np.vstack(rows))
+    return path
