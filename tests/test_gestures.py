@@ -1091,6 +1091,8 @@ def test_trajectory_record_train_eval_cli(video_path, tmp_path, capsys, models_r
     rows = {int(e["sample"].removeprefix("row ")) for e in report["errors"]}
     held_out = split_last(np.array(load_dataset(history).labels), 0.25)[1]
     assert len(rows) == round((1 - acc) * 1324) > 0 and rows <= set(held_out.tolist())
+    paths = cv2.imread(str(tmp_path / "r" / "errors.png"))  # drawn as paths, to scale
+    assert paths.shape[0] == 30 + -(-min(len(rows), 48) // 8) * 200 and (paths[30:180] < 245).any()
     assert "warning" not in capsys.readouterr().err
     # scored on rows it learnt from: said so (the file is recognised by its contents, not its name)
     copy = tmp_path / "copy.csv"

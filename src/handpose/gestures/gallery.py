@@ -23,8 +23,8 @@ def _skeleton(tile: np.ndarray, pts: np.ndarray) -> None:
     """A hand's 21 points as its skeleton; any other number of points as a trajectory (start in green)."""
     pts = np.round(pts).astype(np.int32)
     if len(pts) != len(POINT_COLORS):
+        cv2.circle(tile, tuple(pts[0]), 4, (60, 180, 60), -1, cv2.LINE_AA)
         cv2.polylines(tile, [pts.reshape(-1, 1, 2)], False, (200, 120, 40), 2, cv2.LINE_AA)
-        cv2.circle(tile, tuple(pts[0]), 5, (60, 180, 60), -1, cv2.LINE_AA)
         return
     for (a, b), color in zip(SKELETON, EDGE_COLORS, strict=True):
         cv2.line(tile, tuple(pts[a]), tuple(pts[b]), color, 2, cv2.LINE_AA)
@@ -39,7 +39,14 @@ def sample_tile(keypoints: np.ndarray, caption: tuple[str, ...], image: np.ndarr
     xy = np.asarray(keypoints, np.float64)[:, :2]
     centre = (xy.max(0) + xy.min(0)) / 2
     if image is None:
-        scale = 0.85 * TILE / max(float(np.ptp(xy, 0).max()), 1e-6)
+        # a hand fills the tile; a trajectory (in frame sizes) is drawn to scale, half a frame across the tile, so
+        # that a hand held still looks still
+        extent = float(np.ptp(xy, 0).max())
+        if len(xy) == len(POINT_COLORS):
+            scale = 0.85 * TILE / max(extent, 1e-6)
+        else:
+            scale = 0.85 * TILE / max(extent, 0.5)
+            cv2.putText(tile, f"{extent:.3f} frame", (4, 12), FONT, 0.35, (120, 120, 120), 1, cv2.LINE_AA)
     else:
         side = 1.3 * max(float(np.ptp(xy, 0).max()), 8.0)  # the hand with a margin, as a square
         scale = TILE / side
