@@ -5,9 +5,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from handpose import Hands, HandTracker, draw_world
+from handpose import Hands, HandTracker, draw_skeleton, draw_world
 from handpose.cli import main
-from handpose.draw import world_view
+from handpose.draw import FINGER_COLORS, world_view
+
+from .handbuilder import make_hand
 
 
 def test_world_view_turns_the_hand_rigidly() -> None:
@@ -17,6 +19,16 @@ def test_world_view_turns_the_hand_rigidly() -> None:
     assert np.allclose(world_view(pts[1], 0, 90), [0, 0, 0.02])  # from above: down becomes away
     turned = world_view(pts, -35, 20)
     assert np.allclose(np.linalg.norm(turned, axis=1), np.linalg.norm(pts, axis=1))
+
+
+def test_draw_skeleton_colours_each_finger_along_its_bones() -> None:
+    hand = make_hand()  # an open hand, fingers up
+    image = np.zeros((480, 640, 3), np.uint8)
+    draw_skeleton(image, hand, thickness=3)
+    for finger, (a, b) in {"index": (5, 6), "pinky": (17, 18), "thumb": (2, 3)}.items():
+        x, y = np.round((hand[a, :2] + hand[b, :2]) / 2).astype(int)  # half-way along a bone, away from the joints
+        assert np.abs(image[y - 1 : y + 2, x - 1 : x + 2].astype(int) - FINGER_COLORS[finger]).sum(-1).min() < 30
+    assert (image.sum(-1) > 0).mean() < 0.05  # the bones, not a filled shape
 
 
 def test_draw_world_draws_each_hand_in_its_own_part_of_the_inset(video_path, models_ready) -> None:

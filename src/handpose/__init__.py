@@ -7,7 +7,7 @@
 
 from ._version import __version__
 from .camera import Camera, place_in_camera
-from .draw import EventBanner, draw_hands, draw_world
+from .draw import EventBanner, draw_hands, draw_skeleton, draw_world
 from .engines import Engine, available_engines, create_engine
 from .errors import ConversionError, EngineError, FetchError, HandposeError, InputError, ModelError, OutputError
 from .geometry import rects_from_palms
@@ -51,6 +51,7 @@ __all__ = [
     "available_engines",
     "create_engine",
     "draw_hands",
+    "draw_skeleton",
     "draw_world",
     "get_model",
     "list_models",

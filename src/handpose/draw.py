@@ -49,6 +49,16 @@ for a, b in SKELETON:
 POINT_COLORS = [FINGER_COLORS["palm"]] + [FINGER_COLORS[f] for f in FINGERS for _ in range(4)]
 
 
+def draw_skeleton(image: np.ndarray, keypoints: np.ndarray, thickness: int = 2, radius: int = 3) -> None:
+    """Draw one hand's 21 keypoints (pixels, x and y first) and its bones into a BGR image, in place."""
+    pts = np.round(np.asarray(keypoints)[:, :2]).astype(np.int32)
+    for (a, b), color in zip(SKELETON, EDGE_COLORS, strict=True):
+        cv2.line(image, tuple(pts[a]), tuple(pts[b]), color, thickness, cv2.LINE_AA)
+    for p, color in zip(pts, POINT_COLORS, strict=True):
+        cv2.circle(image, tuple(p), radius, color, -1, cv2.LINE_AA)
+        cv2.circle(image, tuple(p), radius, (40, 40, 40), 1, cv2.LINE_AA)
+
+
 def draw_hands(image: np.ndarray, hands: Hands, *, skeleton: bool = True, box: bool = True, label: bool = True,
                copy: bool = True) -> np.ndarray:
     """Annotate a BGR image (a copy unless ``copy=False``) with every hand of ``hands``."""
@@ -59,13 +69,8 @@ def draw_hands(image: np.ndarray, hands: Hands, *, skeleton: bool = True, box: b
     thick = max(1, round(2 * scale))
     radius = max(2, round(3 * scale))
     for hand in hands:
-        pts = np.round(hand.keypoints[:, :2]).astype(np.int32)
         if skeleton:
-            for (a, b), color in zip(SKELETON, EDGE_COLORS, strict=True):
-                cv2.line(out, tuple(pts[a]), tuple(pts[b]), color, thick, cv2.LINE_AA)
-            for p, color in zip(pts, POINT_COLORS, strict=True):
-                cv2.circle(out, tuple(p), radius, color, -1, cv2.LINE_AA)
-                cv2.circle(out, tuple(p), radius, (40, 40, 40), 1, cv2.LINE_AA)
+            draw_skeleton(out, hand.keypoints, thick, radius)
         x1, y1, x2, y2 = np.round(hand.box).astype(int)
         if box:
             cv2.rectangle(out, (x1, y1), (x2, y2), (255, 255, 255), max(1, thick // 2), cv2.LINE_AA)

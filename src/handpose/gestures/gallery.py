@@ -8,8 +8,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..draw import EDGE_COLORS, POINT_COLORS
-from ..results import SKELETON
+from ..draw import draw_skeleton
+from ..results import KEYPOINT_NAMES
 from ..sinks import make_folder, write_image
 
 TILE = 150  # pixels a side of a sample's picture; its caption goes below it
@@ -19,17 +19,14 @@ MOST = 48  # samples drawn; the rest are only named in the report
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
-def _skeleton(tile: np.ndarray, pts: np.ndarray) -> None:
+def _draw(tile: np.ndarray, pts: np.ndarray) -> None:
     """A hand's 21 points as its skeleton; any other number of points as a trajectory (start in green)."""
-    pts = np.round(pts).astype(np.int32)
-    if len(pts) != len(POINT_COLORS):
-        cv2.circle(tile, tuple(pts[0]), 4, (60, 180, 60), -1, cv2.LINE_AA)
-        cv2.polylines(tile, [pts.reshape(-1, 1, 2)], False, (200, 120, 40), 2, cv2.LINE_AA)
+    if len(pts) == len(KEYPOINT_NAMES):
+        draw_skeleton(tile, pts)
         return
-    for (a, b), color in zip(SKELETON, EDGE_COLORS, strict=True):
-        cv2.line(tile, tuple(pts[a]), tuple(pts[b]), color, 2, cv2.LINE_AA)
-    for p, color in zip(pts, POINT_COLORS, strict=True):
-        cv2.circle(tile, tuple(p), 3, color, -1, cv2.LINE_AA)
+    pts = np.round(pts).astype(np.int32)
+    cv2.circle(tile, tuple(pts[0]), 4, (60, 180, 60), -1, cv2.LINE_AA)
+    cv2.polylines(tile, [pts.reshape(-1, 1, 2)], False, (200, 120, 40), 2, cv2.LINE_AA)
 
 
 def sample_tile(keypoints: np.ndarray, caption: tuple[str, ...], image: np.ndarray | None = None) -> np.ndarray:
@@ -42,7 +39,7 @@ def sample_tile(keypoints: np.ndarray, caption: tuple[str, ...], image: np.ndarr
         # a hand fills the tile; a trajectory (in frame sizes) is drawn to scale, half a frame across the tile, so
         # that a hand held still looks still
         extent = float(np.ptp(xy, 0).max())
-        if len(xy) == len(POINT_COLORS):
+        if len(xy) == len(KEYPOINT_NAMES):
             scale = 0.85 * TILE / max(extent, 1e-6)
         else:
             scale = 0.85 * TILE / max(extent, 0.5)
@@ -53,7 +50,7 @@ def sample_tile(keypoints: np.ndarray, caption: tuple[str, ...], image: np.ndarr
         m = np.array([[scale, 0, TILE / 2 - scale * centre[0]], [0, scale, TILE / 2 - scale * centre[1]]])
         cv2.warpAffine(image, m, (TILE, TILE), dst=tile[:TILE], borderMode=cv2.BORDER_CONSTANT,
                        borderValue=(255, 255, 255))
-    _skeleton(tile[:TILE], (xy - centre) * scale + TILE / 2)
+    _draw(tile[:TILE], (xy - centre) * scale + TILE / 2)
     for k, line in enumerate(caption):  # the last line, in red, says what went wrong
         color = (0, 0, 190) if k == len(caption) - 1 else (80, 80, 80)
         cv2.putText(tile, line, (4, TILE + 13 + 15 * k), FONT, 0.38, color, 1, cv2.LINE_AA)
