@@ -116,13 +116,25 @@ def test_matching_rule_and_metrics() -> None:
 
 def test_eval_on_hands21_and_coco_agree(tmp_path, capsys) -> None:
     ann = shared_path("data", "keypoints", "hands21_dev.json")
-    code = main(["eval", str(ann), "--reference", "none", "--json", str(tmp_path / "e.json")])
+    code = main(["eval", str(ann), "--reference", "none", "--json", str(tmp_path / "e.json"), "--draw",
+                 str(tmp_path / "pics")])
     assert code == 0
     report = json.loads((tmp_path / "e.json").read_text())
     ours = report["runs"]["handpose"]["overall"]
     assert ours["gt_hands"] == 12 and ours["matched"] == 12 and ours["precision"] == 1.0  # MediaPipe: 10
     assert ours["pck@0.2"] >= 0.8 and set(report["runs"]["handpose"]["per_source"]) == {"freihand", "onehand10k"}
-    assert "pck@0.2" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "pck@0.2" in out and f"pictures: 12 in {tmp_path / 'pics'}" in out
+    # a picture per annotated image, a panel per run (handpose, and its int8 variant when built)
+    for item in json.loads(ann.read_text()):
+        picture = cv2.imread(str(tmp_path / "pics" / f"{Path(item['image']).stem}.jpg"))
+        scale = min(640 / item["width"], 480 / item["height"])
+        assert picture.shape[:2] == (26 + round(item["height"] * scale),
+                                     len(report["runs"]) * round(item["width"] * scale))
+    # pictures of an earlier evaluation are not replaced unless asked, and that is said before evaluating
+    assert main(["eval", str(ann), "--reference", "none", "--draw", str(tmp_path / "pics")]) == 1
+    first = Path(json.loads(ann.read_text())[0]["image"]).stem
+    assert f"{first}.jpg exists; pass --overwrite" in capsys.readouterr().err
     # the same annotations in COCO-WholeBody form give the same numbers
     data = json.loads(ann.read_text())
     coco = {"images": [], "annotations": []}
@@ -139,6 +151,28 @@ def test_eval_on_hands21_and_coco_agree(tmp_path, capsys) -> None:
     code = main(["eval", str(tmp_path / "coco.json"), "--reference", "none", "--json", str(tmp_path / "c.json")])
     coco_overall = json.loads((tmp_path / "c.json").read_text())["runs"]["handpose"]["overall"]
     assert coco_overall["matched"] == ours["matched"] and coco_overall["pck@0.2"] == pytest.approx(ours["pck@0.2"])
+
+
+def test_evaluation_picture_shows_the_annotation_under_each_run() -> None:
+    from handpose.evaluation_pictures import _caption, evaluation_picture
+
+    from .handbuilder import make_hand
+
+    hand = make_hand(offset=(320, 300))
+    gt = GTHand(np.concatenate([hand[:, :2], np.ones((21, 1))], 1), np.array([200, 150, 440, 420], np.float32))
+    shifted = hand + (30, 0, 0)
+    aside = hand + (200, 0, 0)  # clear of the annotation, to see both
+    picture = evaluation_picture(np.full((480, 640, 3), 90, np.uint8), [gt], {"ours": [aside], "theirs": None})
+    assert picture.shape == (26 + 480, 2 * 640, 3)  # already panel-sized: not scaled
+    ours, theirs = picture[26:, :640], picture[26:, 640:]
+    for panel in (ours, theirs):  # the annotation, in white, in both
+        x, y = np.round((hand[1, :2] + hand[2, :2]) / 2).astype(int)  # half-way along a thumb bone
+        assert (panel[y - 1 : y + 2, x - 1 : x + 2] > 240).all(-1).any()
+    coloured = [(np.ptp(p.astype(int), axis=-1) > 60).sum() for p in (ours, theirs)]
+    assert coloured[0] > 500 and coloured[1] == 0  # a run that could not read the image draws no hand
+    assert _caption([shifted], [gt]) == "1/1 hands, 30.0 px"
+    assert _caption([shifted, hand + (900, 0, 0)], [gt]) == "1/1 hands, 30.0 px, 1 unmatched"
+    assert _caption([], [gt]) == "0/1 hands"
 
 
 def test_int8_quantization(video_path, photo_paths, tmp_path, monkeypatch) -> None:

@@ -49,14 +49,20 @@ for a, b in SKELETON:
 POINT_COLORS = [FINGER_COLORS["palm"]] + [FINGER_COLORS[f] for f in FINGERS for _ in range(4)]
 
 
-def draw_skeleton(image: np.ndarray, keypoints: np.ndarray, thickness: int = 2, radius: int = 3) -> None:
-    """Draw one hand's 21 keypoints (pixels, x and y first) and its bones into a BGR image, in place."""
+def draw_skeleton(image: np.ndarray, keypoints: np.ndarray, thickness: int = 2, radius: int = 3,
+                  color: tuple[int, int, int] | None = None, visible: np.ndarray | None = None) -> None:
+    """Draw one hand's 21 keypoints (pixels, x and y first) and its bones into a BGR image, in place: each finger
+    in its colour, or all in ``color`` (an annotation under a prediction, say); ``visible`` (21 bools) leaves out
+    the points not annotated and their bones."""
     pts = np.round(np.asarray(keypoints)[:, :2]).astype(np.int32)
-    for (a, b), color in zip(SKELETON, EDGE_COLORS, strict=True):
-        cv2.line(image, tuple(pts[a]), tuple(pts[b]), color, thickness, cv2.LINE_AA)
-    for p, color in zip(pts, POINT_COLORS, strict=True):
-        cv2.circle(image, tuple(p), radius, color, -1, cv2.LINE_AA)
-        cv2.circle(image, tuple(p), radius, (40, 40, 40), 1, cv2.LINE_AA)
+    shown = np.ones(len(pts), bool) if visible is None else np.asarray(visible, bool)
+    for (a, b), edge in zip(SKELETON, EDGE_COLORS, strict=True):
+        if shown[a] and shown[b]:
+            cv2.line(image, tuple(pts[a]), tuple(pts[b]), color or edge, thickness, cv2.LINE_AA)
+    for p, dot, on in zip(pts, POINT_COLORS, shown, strict=True):
+        if on:
+            cv2.circle(image, tuple(p), radius, color or dot, -1, cv2.LINE_AA)
+            cv2.circle(image, tuple(p), radius, (40, 40, 40), 1, cv2.LINE_AA)
 
 
 def draw_hands(image: np.ndarray, hands: Hands, *, skeleton: bool = True, box: bool = True, label: bool = True,

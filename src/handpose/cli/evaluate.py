@@ -29,6 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="python of the MediaPipe reference environment ('none' to skip; default: "
                         "$HANDPOSE_REFERENCE_PYTHON or .venv-ref/bin/python when present)")
     p.add_argument("--json", help="write the report as JSON")
+    p.add_argument("--draw", metavar="FOLDER", help="write a picture of every annotated image here: each run's "
+                   "keypoints (handpose, MediaPipe, ...) side by side over the annotation, in white")
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(handler=cmd_eval)
 
@@ -97,6 +99,7 @@ def render(report: dict[str, Any]) -> str:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from ..evaluation import agreement, evaluate, load_annotations
+    from ..evaluation_pictures import picture_paths, write_pictures
     from ..reference import ReferenceWorker, find_reference_python
     from ..registry import VARIANTS, model_state
 
@@ -107,6 +110,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     images = load_annotations(args.annotations, args.format, args.images)
     if not any(item.hands for item in images):
         raise HandposeError(f"no annotated hands in {args.annotations}")
+    pictures = picture_paths(images, Path(args.draw), args.overwrite) if args.draw else []
     report: dict[str, Any] = {"annotations": args.annotations, "images": len(images), "model": args.model,
                               "runs": {}}
     report["runs"]["handpose"] = evaluate(images, _ours(args.model, args.engine, args.max_hands), desc="handpose")
@@ -129,4 +133,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     sys.stdout.write(render(report))
     if args.json:
         write_text(Path(args.json), json.dumps(report, indent=1))
+    if pictures:
+        runs = {name: run["predictions"] for name, run in report["runs"].items()}
+        print(f"pictures: {write_pictures(images, pictures, runs)} in {args.draw}")
     return 0
