@@ -12,6 +12,7 @@ from .draw import draw_skeleton
 from .errors import HandposeError
 from .evaluation import GTHand, GTImage, match
 from .sinks import check_writable, make_folder, write_image
+from .sources import read_image
 
 PANEL_WIDTH, PANEL_HEIGHT = 640, 480  # each run's panel fits in this (a small crop is enlarged to be seen)
 HEADER = 26
@@ -74,8 +75,6 @@ def picture_paths(images: list[GTImage], folder: Path, overwrite: bool) -> list[
 def write_pictures(images: list[GTImage], paths: list[Path], runs: dict[str, dict[str, list]]) -> int:
     """Write each readable annotated image's picture; ``runs`` maps a run's name to its predictions per image
     path (``evaluate``'s ``predictions``). Returns how many were written."""
-    from .sources import read_image
-
     written = 0
     for item, path in zip(images, paths, strict=True):
         if not item.hands:

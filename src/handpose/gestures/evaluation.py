@@ -52,7 +52,7 @@ def _image_label(recognizer: GestureRecognizer, hands: Any) -> tuple[str, float,
     shown."""
     gestures = recognizer.classify(hands.keypoints, [str(h) for h in hands.handedness])
     i = next((i for i, g in enumerate(gestures) if g.label != "none"), 0)
-    return str(gestures[i].label) if gestures[i].label != "none" else "none", float(gestures[i].score), i
+    return str(gestures[i].label), float(gestures[i].score), i
 
 
 class _Errors:
@@ -147,10 +147,11 @@ def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: di
             return
         try:
             image = read_image(path)
+            hands = images.process(image)
         except HandposeError:
             yield str(path), None, None
             return
-        yield str(path), image, images.process(image)
+        yield str(path), image, hands
 
     for path in tqdm(files, desc="eval", unit="file", disable=None):
         truth = mapping.get(path.parent.name, path.parent.name)
