@@ -856,6 +856,14 @@ def test_record_train_eval_end_to_end(tmp_path, capsys, models_ready) -> None:
     first = gallery[30:180, :150]  # the first error's picture: the photo around the hand, the skeleton drawn
     assert (first > 245).all(-1).mean() < 0.3  # a photo, not the white of a landmark row's tile
     assert (np.abs(first.astype(int) - (80, 200, 120)).sum(-1) < 40).sum() > 50  # the index finger's green
+    # the rows recorded from those photos: the same misses, drawn over the photos they were recorded from
+    assert main(["gestures", "eval", "builtin", str(data), "-o", str(tmp_path / "rows")]) == 0
+    rows = json.loads((tmp_path / "rows" / "report.json").read_text())
+    assert [(e["source"], e["predicted"]) for e in rows["errors"]] == \
+        [(e["sample"], e["predicted"]) for e in builtin["errors"]]
+    assert all(e["sample"].startswith("row ") for e in rows["errors"])
+    first = cv2.imread(str(tmp_path / "rows" / "errors.png"))[30:180, :150]
+    assert (first > 245).all(-1).mean() < 0.3  # the photo, not white
     # the same with a glob of two of the folders: labels from the folders, the others left out
     assert main(["gestures", "eval", "builtin", f"{images}/r*/*.jpg", "-o", str(tmp_path / "g")]) == 0
     rock = json.loads((tmp_path / "g" / "report.json").read_text())
@@ -877,6 +885,25 @@ def test_eval_names_every_misclassified_row_and_draws_the_first_48(tmp_path, cap
     assert gallery.shape == (30 + 6 * 200, 8 * 150, 3)  # 48 drawn, in 6 rows of 8
     tile = gallery[30:180, :150]  # a row's keypoints on white, as the row has no picture
     assert 0.6 < (tile > 245).all(-1).mean() < 0.98
+
+
+def test_eval_of_rows_recorded_from_a_video_draws_their_frames(video_path, tmp_path, capsys, models_ready) -> None:
+    data = tmp_path / "wrong.csv"  # an open hand recorded under the wrong label, as happens
+    assert main(["gestures", "record", str(video_path), "--label", "fist", "--every", "100", "-o", str(data)]) == 0
+    assert main(["gestures", "eval", "builtin", str(data), "-o", str(tmp_path / "r")]) == 0
+    capsys.readouterr()
+    errors = json.loads((tmp_path / "r" / "report.json").read_text())["errors"]
+    assert [e["source"] for e in errors] == [f"{video_path}#{i}" for i in (0, 100, 200)]
+    gallery = cv2.imread(str(tmp_path / "r" / "errors.png"))
+    for k in range(3):  # each row over its own frame of the video, not on white
+        assert (gallery[30:180, 150 * k : 150 * (k + 1)] > 245).all(-1).mean() < 0.3
+    # a row whose picture is gone, or is not the size it was recorded at, is drawn on white
+    from handpose.gestures.evaluation import _picture_of
+
+    assert _picture_of(f"{video_path}#100", (640, 360)).shape == (360, 640, 3)
+    assert _picture_of(f"{video_path}#100", (320, 180)) is None
+    assert _picture_of(str(tmp_path / "gone.jpg"), (640, 360)) is None
+    assert _picture_of("keypoint.csv:3", (0, 0)) is None
 
 
 def test_recorded_files_are_known_by_their_label_folder_and_name() -> None:

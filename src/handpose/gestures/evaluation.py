@@ -62,11 +62,17 @@ class _Errors:
         self.items: list[dict[str, Any]] = []
         self.tiles: list[np.ndarray] = []
 
+    @property
+    def drawing(self) -> bool:
+        """Whether the next error is drawn (worth reading its picture for)."""
+        return len(self.tiles) < MOST
+
     def add(self, sample: str, truth: str, predicted: str, score: float, keypoints: np.ndarray,
-            image: np.ndarray | None = None) -> None:
-        self.items.append({"sample": sample, "true": truth, "predicted": predicted, "score": round(score, 4)})
-        if len(self.tiles) < MOST:
-            name = Path(sample).name
+            image: np.ndarray | None = None, source: str = "") -> None:
+        item = {"sample": sample, "true": truth, "predicted": predicted, "score": round(score, 4)}
+        self.items.append({**item, "source": source} if source else item)
+        if self.drawing:
+            name = Path(source or sample).name
             name = name if len(name) <= 24 else f"{name[:11]}..{name[-11:]}"
             lines = (name, f"is {truth[:18]}", f"got {predicted[:13]} {score:.2f}")
             self.tiles.append(sample_tile(keypoints, lines, image))
@@ -200,8 +206,37 @@ def evaluate_landmarks(recognizer: GestureRecognizer, model: str, path: Path, la
     errors = _Errors()
     for i, truth, label, g in zip(idx, truths, pred, gestures, strict=True):
         if label != truth:  # a trajectory is drawn as its points joined up, a hand as its skeleton
-            errors.add(f"row {i}", truth, label, float(g.score), data.points[i])
+            hand = data.kind == "hand" and errors.drawing
+            picture = _picture_of(data.sources[i], data.sizes[i]) if hand else None
+            errors.add(f"row {i}", truth, label, float(g.score), data.points[i], picture, data.sources[i])
     return errors.into(classification_report(truths, pred))
+
+
+def _picture_of(source: str, size: tuple[int, int]) -> np.ndarray | None:
+    """The photo or video frame (``file#N``) a dataset row was recorded from, if it is still there at the size
+    the row was recorded at (its keypoints are that picture's pixels), else None."""
+    from ..imaging import prepare
+    from ..sources import read_image
+
+    match = re.fullmatch(r"(.+)#(\d+)", source)
+    path = Path(match.group(1) if match else source)
+    try:
+        if path.suffix.lower() in IMAGE_EXTS and not match:
+            picture = read_image(path)
+        elif path.suffix.lower() in VIDEO_EXTS and match and path.is_file():
+            video = cv2.VideoCapture(str(path))
+            video.set(cv2.CAP_PROP_POS_FRAMES, int(match.group(2)))
+            ok, picture = video.read()
+            video.release()
+            if not ok:
+                return None
+        else:
+            return None
+    except HandposeError:
+        return None
+    if (picture.shape[1], picture.shape[0]) != tuple(size):  # not the picture the row was recorded from
+        return None
+    return prepare(picture)[0]  # gray, BGRA or 16-bit as 8-bit BGR
 
 
 def render_report(report: dict[str, Any]) -> str:
