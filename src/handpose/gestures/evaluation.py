@@ -72,7 +72,7 @@ class _Errors:
         item = {"sample": sample, "true": truth, "predicted": predicted, "score": round(score, 4)}
         self.items.append({**item, "source": source} if source else item)
         if self.drawing:
-            name = Path(source or sample).name
+            name = Path(source if image is not None and source else sample).name  # the picture's, if drawn
             name = name if len(name) <= 24 else f"{name[:11]}..{name[-11:]}"
             lines = (name, f"is {truth[:18]}", f"got {predicted[:13]} {score:.2f}")
             self.tiles.append(sample_tile(keypoints, lines, image))
