@@ -830,8 +830,21 @@ def test_record_train_eval_end_to_end(tmp_path, capsys, models_ready) -> None:
     header = data.read_text().splitlines()[0].split(",")
     assert header[:5] == ["label", "handedness", "source", "width", "height"] and len(header) == 68
     model = tmp_path / "model.npz"
-    assert main(["gestures", "train", str(data), "-o", str(model), "--cv", "3", "--epochs", "30"]) == 0
-    assert "cross-validation (3 folds)" in capsys.readouterr().out
+    assert main(["gestures", "train", str(data), "-o", str(model), "--cv", "3", "--epochs", "30", "--report",
+                 str(tmp_path / "cv")]) == 0
+    out = capsys.readouterr().out
+    assert "cross-validation (3 folds)" in out and "report of the rows, each labelled by cross-validation" in out
+    # every row as labelled by the fold model that did not train on it: which recordings to look at again
+    cv = json.loads((tmp_path / "cv" / "report.json").read_text())
+    fold_accuracy = float(out.split("accuracy ")[1].split()[0])
+    assert cv["n"] == 36 and abs(cv["accuracy"] - fold_accuracy) < 0.05  # the folds' mean, of unequal folds
+    assert len(cv["errors"]) == 36 - np.trace(cv["confusion"])
+    assert all(Path(e["source"]).parent.parent == images for e in cv["errors"])
+    assert cv2.imread(str(tmp_path / "cv" / "errors.png")) is not None
+    # without rows the model did not train on there is nothing to report
+    assert main(["gestures", "train", str(data), "-o", str(tmp_path / "m2.npz"), "--cv", "0", "--report",
+                 str(tmp_path / "none")]) == 1
+    assert "--report shows predictions of rows the model did not train on" in capsys.readouterr().err
     report_dir = tmp_path / "report"
     assert main(["gestures", "eval", str(model), str(images), "-o", str(report_dir)]) == 0
     # evaluated on the photos it learnt from: said, as a perfect score here means nothing
@@ -1106,14 +1119,17 @@ def test_trajectory_record_train_eval_cli(video_path, tmp_path, capsys, models_r
     names = shared_path("data", "landmarks", "point_history_classifier_label.csv")
     model = tmp_path / "traj.npz"
     assert main(["gestures", "train", str(history), "--labels-file", str(names), "-o", str(model), "--cv", "0",
-                 "--holdout-last", "0.25", "--ensemble", "1", "--epochs", "40"]) == 0
+                 "--holdout-last", "0.25", "--ensemble", "1", "--epochs", "40", "--report", str(tmp_path / "t")]) == 0
     out = capsys.readouterr().out
     acc = float(out.split("held-out last 25% of each class: accuracy ")[1].split()[0])
     assert acc > 0.9
+    trained = json.loads((tmp_path / "t" / "report.json").read_text())  # the held-out rows, as train scored them
+    assert trained["n"] == 1324 and trained["accuracy"] == pytest.approx(acc, abs=1e-4)
     assert main(["gestures", "eval", str(model), str(history), "--labels-file", str(names), "--holdout-last",
                  "0.25", "-o", str(tmp_path / "r")]) == 0
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     assert report["accuracy"] == pytest.approx(acc, abs=1e-4) and report["n"] == 1324
+    assert report["errors"] == trained["errors"]  # eval of the saved model agrees with train's report, row by row
     # the misclassified rows by their index in the file, all of them held out (the last quarter of each label's)
     rows = {int(e["sample"].removeprefix("row ")) for e in report["errors"]}
     held_out = split_last(np.array(load_dataset(history).labels), 0.25)[1]

@@ -65,6 +65,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--viewpoints", type=at_least(0), default=None,
                    help="hand shapes: synthetic out-of-plane views per training hand (default: 3; 0 turns it off)")
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--report", metavar="FOLDER", help="write report.json, confusion.png and errors.png of the "
+                   "held-out rows (--holdout-last), else of every row as cross-validation labelled it (a model "
+                   "that did not train on it): the quickest way to find rows recorded under the wrong label")
     t.add_argument("--overwrite", action="store_true")
     t.set_defaults(handler=cmd_train)
 
@@ -126,6 +129,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..registry import sha256_of
 
     check_writable(Path(args.output).with_suffix(".npz"), args.overwrite, make_folders=False)  # before training
+    if args.report:
+        if not args.holdout_last and args.cv < 2:
+            raise HandposeError("--report shows predictions of rows the model did not train on: give "
+                                "--holdout-last or cross-validation (--cv 2 or more)")
+        check_writable(Path(args.report) / "report.json", args.overwrite, make_folders=False)
     data = load_dataset(args.data, args.labels_file)
     cfg = TrainConfig(**{**DEFAULTS[data.kind].__dict__, "model": args.model, "seed": args.seed})
     if args.ensemble:
@@ -141,15 +149,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     report: dict[str, Any] = {"samples": len(data), "kind": data.kind, "labels": sorted(set(data.labels))}
     if args.holdout_last:
         train_idx, test_idx = trainer.split_last(args.holdout_last)
+    shown = None  # (rows, their predictions by a model that did not train on them) for --report
     if args.cv and args.cv > 1:
-        accs = trainer.cross_validate(args.cv, train_idx)
+        accs, out_of_fold = trainer.cross_predict(args.cv, train_idx)
+        shown = (train_idx, out_of_fold)
         report["cv_accuracy"] = {"mean": float(np.mean(accs)), "std": float(np.std(accs)), "folds": accs}
         print(f"cross-validation ({len(accs)} folds): accuracy {np.mean(accs):.4f} ± {np.std(accs):.4f}")
     model = trainer.fit(train_idx)
     if test_idx is not None:
-        acc = trainer.accuracy(model, test_idx)
+        held_out = model.predict(trainer.x[test_idx])
+        shown = (test_idx, held_out)
+        acc = float(np.mean([g.label == t for g, t in zip(held_out, trainer.y[test_idx], strict=True)]))
         report["holdout_last"] = {"fraction": args.holdout_last, "accuracy": acc, "n": len(test_idx)}
         print(f"held-out last {args.holdout_last:.0%} of each class: accuracy {acc:.4f} (n={len(test_idx)})")
+    if args.report and shown is not None:
+        from ..gestures.evaluation import rows_report, write_report
+
+        write_report(rows_report(data, *shown), Path(args.report))
+        which = "held-out rows" if test_idx is not None else "rows, each labelled by cross-validation"
+        print(f"report of the {which}: {Path(args.report) / 'report.json'}, misclassified samples: "
+              f"{Path(args.report) / 'errors.png'}")
     model.metadata["evaluation"] = report
     model.metadata["source"] = str(args.data)
     model.metadata["data_sha256"] = sha256_of(Path(args.data))  # eval warns when scored on the rows it learnt

@@ -13,10 +13,11 @@ import cv2
 import numpy as np
 
 from ..errors import HandposeError
+from ..results import Gesture
 from ..sinks import make_folder, write_image, write_text
 from ..sources import IMAGE_EXTS, VIDEO_EXTS, glob_files, is_glob
 from .classifier import GestureClassifier, split_last
-from .dataset import load_dataset
+from .dataset import LandmarkSet, load_dataset
 from .gallery import MOST, gallery_png, sample_tile
 from .recognizer import GestureRecognizer
 from .trajectory import trajectory_features
@@ -202,9 +203,17 @@ def evaluate_landmarks(recognizer: GestureRecognizer, model: str, path: Path, la
         trained = isinstance(recognizer.static, GestureClassifier)
         sides = [data.handedness[i] if trained else data.handedness[i] or "right" for i in idx]
         gestures = recognizer.classify(np.stack([data.points[i] for i in idx]), sides)
-    truths, pred = y[idx].tolist(), [str(g.label) for g in gestures]
+    return rows_report(data, idx, gestures, y[idx].tolist())
+
+
+def rows_report(data: LandmarkSet, idx: np.ndarray, gestures: list[Gesture], truths: list[str] | None = None
+                ) -> dict[str, Any]:
+    """The report of predictions ``gestures`` of a dataset's rows ``idx`` (their labels, or ``truths``), every
+    misclassified row named by its index and drawn."""
+    truths = truths if truths is not None else [data.labels[i] for i in idx]
+    pred = [str(g.label) for g in gestures]
     errors = _Errors()
-    for i, truth, label, g in zip(idx, truths, pred, gestures, strict=True):
+    for i, truth, label, g in zip(np.asarray(idx).tolist(), truths, pred, gestures, strict=True):
         if label != truth:  # a trajectory is drawn as its points joined up, a hand as its skeleton
             hand = data.kind == "hand" and errors.drawing
             picture = _picture_of(data.sources[i], data.sizes[i]) if hand else None

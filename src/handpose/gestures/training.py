@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import HandposeError
+from ..results import Gesture
 from .classifier import DEFAULTS, GestureClassifier, TrainConfig, split_last, stratified_folds
 from .dataset import LandmarkSet
 from .features import FEATURE_VERSION, batch_features
@@ -102,6 +103,11 @@ class GestureTrainer:
     def cross_validate(self, folds: int = 5, idx: np.ndarray | None = None) -> list[float]:
         """Accuracy of each of ``folds`` stratified folds of rows ``idx`` (all rows by default); fewer folds when a
         label has fewer rows than that."""
+        return self.cross_predict(folds, idx)[0]
+
+    def cross_predict(self, folds: int = 5, idx: np.ndarray | None = None) -> tuple[list[float], list[Gesture]]:
+        """:meth:`cross_validate`'s accuracies and every row's out-of-fold prediction (in the order of ``idx``):
+        each row labelled by the model that did not train on it, as scikit-learn's ``cross_val_predict``."""
         rows = np.arange(len(self.y)) if idx is None else np.asarray(idx)
         if folds < 2:
             raise HandposeError(f"cross-validation needs at least 2 folds, got {folds}")
@@ -115,11 +121,15 @@ class GestureTrainer:
                         str(labels[counts.argmin()]), counts.min())
             folds = int(counts.min())
         accs = []
+        predicted: list[Gesture | None] = [None] * len(rows)
         for k, fold in enumerate(stratified_folds(self.y[rows], folds, self.config.seed)):
             test = rows[fold]
             model = self.fit(np.setdiff1d(rows, test), f"fold {k + 1}/{folds}")
-            accs.append(self.accuracy(model, test))
-        return accs
+            gestures = model.predict(self.x[test])
+            accs.append(float(np.mean([g.label == t for g, t in zip(gestures, self.y[test], strict=True)])))
+            for i, g in zip(np.asarray(fold).tolist(), gestures, strict=True):
+                predicted[i] = g
+        return accs, [g for g in predicted if g is not None]
 
     def split_last(self, fraction: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
         """Train / test rows: the last ``fraction`` of each class's rows (in file order) are held out; every
