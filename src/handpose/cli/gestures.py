@@ -125,7 +125,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..gestures.classifier import DEFAULTS, TrainConfig
     from ..gestures.dataset import load_dataset
     from ..gestures.evaluation import file_keys
-    from ..gestures.training import GestureTrainer
+    from ..gestures.training import GestureTrainer, share_right
     from ..registry import sha256_of
 
     check_writable(Path(args.output).with_suffix(".npz"), args.overwrite, make_folders=False)  # before training
@@ -159,7 +159,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if test_idx is not None:
         held_out = model.predict(trainer.x[test_idx])
         shown = (test_idx, held_out)
-        acc = float(np.mean([g.label == t for g, t in zip(held_out, trainer.y[test_idx], strict=True)]))
+        acc = share_right(held_out, trainer.y[test_idx])
         report["holdout_last"] = {"fraction": args.holdout_last, "accuracy": acc, "n": len(test_idx)}
         print(f"held-out last {args.holdout_last:.0%} of each class: accuracy {acc:.4f} (n={len(test_idx)})")
     if args.report and shown is not None:

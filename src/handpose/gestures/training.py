@@ -34,6 +34,11 @@ def _progress_bar(desc: str, unit: str, enabled: bool) -> tqdm:
     return tqdm(desc=desc, unit=unit, disable=None if enabled else True, leave=False)
 
 
+def share_right(gestures: list[Gesture], labels: np.ndarray) -> float:
+    """Share of predictions that are the row's label (a rejected row, ``none``, counts as wrong)."""
+    return float(np.mean(np.array([g.label for g in gestures]) == labels))
+
+
 class GestureTrainer:
     """Trains gesture classifiers on one dataset; its features and synthetic views are computed once.
 
@@ -97,8 +102,7 @@ class GestureTrainer:
 
     def accuracy(self, model: GestureClassifier, idx: np.ndarray) -> float:
         """Share of rows ``idx`` that ``model`` labels right (a rejected row counts as wrong)."""
-        predicted = np.array([g.label for g in model.predict(self.x[idx])])
-        return float(np.mean(predicted == self.y[idx]))
+        return share_right(model.predict(self.x[idx]), self.y[idx])
 
     def cross_validate(self, folds: int = 5, idx: np.ndarray | None = None) -> list[float]:
         """Accuracy of each of ``folds`` stratified folds of rows ``idx`` (all rows by default); fewer folds when a
@@ -126,7 +130,7 @@ class GestureTrainer:
             test = rows[fold]
             model = self.fit(np.setdiff1d(rows, test), f"fold {k + 1}/{folds}")
             gestures = model.predict(self.x[test])
-            accs.append(float(np.mean([g.label == t for g, t in zip(gestures, self.y[test], strict=True)])))
+            accs.append(share_right(gestures, self.y[test]))
             for i, g in zip(np.asarray(fold).tolist(), gestures, strict=True):
                 predicted[i] = g
         return accs, [g for g in predicted if g is not None]
