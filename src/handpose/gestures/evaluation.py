@@ -13,9 +13,10 @@ import cv2
 import numpy as np
 
 from ..errors import HandposeError
+from ..imaging import prepare
 from ..results import Gesture
 from ..sinks import make_folder, write_image, write_text
-from ..sources import IMAGE_EXTS, VIDEO_EXTS, glob_files, is_glob
+from ..sources import IMAGE_EXTS, VIDEO_EXTS, glob_files, is_glob, read_image
 from .classifier import GestureClassifier, split_last
 from .dataset import LandmarkSet, load_dataset
 from .gallery import MOST, gallery_png, sample_tile
@@ -129,7 +130,7 @@ def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: di
     from tqdm import tqdm
 
     from ..pipeline import HandTracker
-    from ..sources import VideoFile, read_image
+    from ..sources import VideoFile
 
     images = HandTracker(mode="image", max_hands=2, zoom=zoom)
     videos = HandTracker(mode="video", max_hands=2, zoom=zoom)
@@ -224,9 +225,6 @@ def rows_report(data: LandmarkSet, idx: np.ndarray, gestures: list[Gesture], tru
 def _picture_of(source: str, size: tuple[int, int]) -> np.ndarray | None:
     """The photo or video frame (``file#N``) a dataset row was recorded from, if it is still there at the size
     the row was recorded at (its keypoints are that picture's pixels), else None."""
-    from ..imaging import prepare
-    from ..sources import read_image
-
     match = re.fullmatch(r"(.+)#(\d+)", source)
     path = Path(match.group(1) if match else source)
     try:
