@@ -50,6 +50,9 @@ def test_bench_smoke_report_structure(video_path, tmp_path) -> None:
                     "Stability: a still hand's jitter", "the smoothed keypoints trail the unsmoothed by", "Cold start"):
         assert section in text
     assert render(report, markdown=True).count("| --- |") >= 1
+    report["memory"][0]["rss_mb"] = None  # a system that does not tell its peak memory
+    assert "| handpose litert | " in render(report, markdown=True)
+    assert render(report, markdown=True).split("| handpose litert | ")[1].split("\n")[0].endswith("| - |")
     png = plot(report, tmp_path / "bench.png")
     assert cv2.imread(str(png)).shape[1] == 1100
     json.dumps(report)
@@ -230,3 +233,40 @@ def test_reference_worker_removes_its_scratch_folder(tmp_path, monkeypatch) -> N
     monkeypatch.setattr(sys, "stdin", io.StringIO('{"cmd": "quit"}\n'))
     worker.serve()
     assert not Path(worker.tmp).exists()
+
+
+def test_peak_memory_on_systems_without_proc_or_resource(monkeypatch, tmp_path) -> None:
+    """Linux reads /proc; macOS's ru_maxrss is in bytes, other Unix systems' in kilobytes; a Python without the
+    Unix-only ``resource`` module (Windows) still imports the worker and the benchmark."""
+    import subprocess
+    import sys
+    import types
+
+    from handpose import reference_worker
+
+    assert reference_worker.peak_rss_mb() > 10  # this process, from /proc
+    monkeypatch.setattr(reference_worker, "_PROC_STATUS", str(tmp_path / "no-proc"))
+    usage = types.SimpleNamespace(ru_maxrss=300 * 2**20)
+    monkeypatch.setitem(sys.modules, "resource", types.SimpleNamespace(RUSAGE_SELF=0, getrusage=lambda who: usage))
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert reference_worker.peak_rss_mb() == 300.0
+    usage.ru_maxrss = 300 * 1024
+    monkeypatch.setattr(sys, "platform", "freebsd14")
+    assert reference_worker.peak_rss_mb() == 300.0
+    monkeypatch.setitem(sys.modules, "resource", None)  # import resource -> ImportError
+    assert reference_worker.peak_rss_mb() is None
+    # Windows has no ``resource`` module: the benchmark (which times memory through the worker) still imports
+    code = "import sys; sys.modules['resource'] = None; import handpose.benchmark, handpose.reference_worker"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).returncode == 0
+
+
+def test_reference_python_is_found_in_a_windows_venv_too(tmp_path, monkeypatch) -> None:
+    from handpose.reference import find_reference_python
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HANDPOSE_REFERENCE_PYTHON", raising=False)
+    assert find_reference_python() is None
+    exe = tmp_path / ".venv-ref" / "Scripts" / "python.exe"
+    exe.parent.mkdir(parents=True)
+    exe.write_bytes(b"")
+    assert find_reference_python() == ".venv-ref/Scripts/python.exe"

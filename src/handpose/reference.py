@@ -18,8 +18,10 @@ _FIX = ("create it with 'make reference-env' (mediapipe==0.10.21 with protobuf<5
 
 
 def find_reference_python(explicit: str | None = None) -> str | None:
-    """The reference environment's Python: the option, ``$HANDPOSE_REFERENCE_PYTHON``, or ``./.venv-ref``."""
-    for cand in (explicit, os.environ.get("HANDPOSE_REFERENCE_PYTHON"), ".venv-ref/bin/python"):
+    """The reference environment's Python: the option, ``$HANDPOSE_REFERENCE_PYTHON``, or ``./.venv-ref``'s
+    (``bin/python``, or ``Scripts/python.exe`` on Windows)."""
+    for cand in (explicit, os.environ.get("HANDPOSE_REFERENCE_PYTHON"), ".venv-ref/bin/python",
+                 ".venv-ref/Scripts/python.exe"):
         if cand and (Path(cand).is_file() or shutil.which(cand)):
             return cand
     return None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import sys
 import tempfile
@@ -17,17 +16,56 @@ import time
 import zipfile
 from typing import Any
 
+_PROC_STATUS = "/proc/self/status"
 
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process (VmHWM: unlike ru_maxrss it is not inherited across fork+exec)."""
+
+def peak_rss_mb() -> float | None:
+    """Peak resident memory of this process in MB, or None where the system does not say.
+
+    Linux: VmHWM (unlike ru_maxrss it is not inherited across fork+exec); Windows: the peak working set; other
+    Unix systems: ru_maxrss, in bytes on macOS and in kilobytes elsewhere.
+    """
     try:
-        with open("/proc/self/status") as f:
+        with open(_PROC_STATUS) as f:
             for line in f:
                 if line.startswith("VmHWM:"):
                     return int(line.split()[1]) / 1024.0
-    except OSError:
+    except (OSError, ValueError, IndexError):
         pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    if sys.platform == "win32":
+        return _windows_peak_working_set_mb()
+    try:
+        import resource  # Unix only
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2.0**20 if sys.platform == "darwin" else peak / 1024.0
+
+
+if sys.platform == "win32":
+    def _windows_peak_working_set_mb() -> float | None:
+        import ctypes
+        from ctypes import wintypes
+
+        class Counters(ctypes.Structure):  # PROCESS_MEMORY_COUNTERS (psapi.h)
+            _fields_ = [("cb", wintypes.DWORD), ("PageFaultCount", wintypes.DWORD),
+                        *((name, ctypes.c_size_t) for name in (
+                            "PeakWorkingSetSize", "WorkingSetSize", "QuotaPeakPagedPoolUsage", "QuotaPagedPoolUsage",
+                            "QuotaPeakNonPagedPoolUsage", "QuotaNonPagedPoolUsage", "PagefileUsage",
+                            "PeakPagefileUsage"))]
+
+        try:
+            kernel32, psapi = ctypes.WinDLL("kernel32"), ctypes.WinDLL("psapi")
+            kernel32.GetCurrentProcess.restype = wintypes.HANDLE
+            psapi.GetProcessMemoryInfo.argtypes = [wintypes.HANDLE, ctypes.POINTER(Counters), wintypes.DWORD]
+            psapi.GetProcessMemoryInfo.restype = wintypes.BOOL
+            counters = Counters()
+            counters.cb = ctypes.sizeof(Counters)
+            if not psapi.GetProcessMemoryInfo(kernel32.GetCurrentProcess(), ctypes.byref(counters), counters.cb):
+                return None
+        except (OSError, AttributeError):
+            return None
+        return counters.PeakWorkingSetSize / 2.0**20
 
 
 class Worker:

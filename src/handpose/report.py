@@ -97,7 +97,8 @@ def render(report: dict[str, Any], markdown: bool = False) -> str:
     if report.get("memory"):
         out.append(f"{h}Cold start (import + load + first result) and peak memory")
         rows = [[r["who"], f"{r['cold_ms']:.0f}" if "cold_ms" in r else "error",
-                 f"{r['rss_mb']:.0f}" if "rss_mb" in r else r.get("error", "")] for r in report["memory"]]
+                 r.get("error", "") if "rss_mb" not in r else "-" if r["rss_mb"] is None else f"{r['rss_mb']:.0f}"]
+                for r in report["memory"]]
         out += _table(["who", "cold start ms", "peak RSS MB"], rows, markdown) + [""]
 
     if report.get("int8"):
