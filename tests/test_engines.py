@@ -339,3 +339,27 @@ def test_parity_tolerance_is_strict_for_hands_and_relative_for_pose_logits(tmp_p
     assert tolerance(get_model("pose_full"), big) == pytest.approx(TOLERANCE + 3.0)
     out = convert_model("pose_full", output=tmp_path / "pose_full.onnx")  # verified inside, raises if not
     assert out.is_file()
+
+
+@pytest.mark.parametrize("system, machine, litert_installed", [
+    ("Linux", "x86_64", True), ("Linux", "aarch64", True),  # servers, Raspberry Pi OS 64-bit, Jetson
+    ("Darwin", "arm64", True),  # Apple silicon
+    ("Darwin", "x86_64", False),  # an Intel Mac: no ai-edge-litert wheel newer than 1.0.1, so none >= 1.2
+    ("Windows", "AMD64", False),  # wheels since 2.1.2, not tested here: ONNX Runtime
+])
+def test_litert_is_required_only_where_it_has_wheels(system, machine, litert_installed) -> None:
+    """A requirement without a wheel for the platform makes ``pip install`` fail there outright."""
+    from pathlib import Path
+
+    from packaging.requirements import Requirement
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
+    env = {"platform_system": system, "platform_machine": machine, "python_version": "3.11"}
+    installed = {r.name for r in map(Requirement, project["dependencies"])
+                 if r.marker is None or r.marker.evaluate(env)}
+    assert ("ai-edge-litert" in installed) is litert_installed
+    assert {"numpy", "onnxruntime", "opencv-python-headless"} <= installed  # every platform runs on ONNX Runtime
