@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 import zipfile
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -165,10 +165,20 @@ def test_real_fetch_from_package_index(empty_home) -> None:
 
 
 def test_doctor_asks_for_litert_only_where_it_has_a_wheel(empty_home, capsys, monkeypatch) -> None:
+    from packaging.requirements import Requirement
+
     from handpose.cli import doctor
     from handpose.engines import litert
 
-    assert doctor._litert_has_a_wheel() == (sys.platform != "win32")
+    # the same platforms as the package's own requirement (test_engines checks that one against the wheels)
+    marker = next(r.marker for r in map(Requirement, metadata.requires("handpose") or [])
+                  if r.name == "ai-edge-litert")
+    assert marker is not None
+    for system, machine in (("Linux", "x86_64"), ("Linux", "aarch64"), ("Darwin", "arm64"), ("Darwin", "x86_64"),
+                            ("Windows", "AMD64"), ("Windows", "ARM64"), ("FreeBSD", "amd64")):
+        env = {"platform_system": system, "platform_machine": machine}
+        assert doctor._litert_has_a_wheel(system, machine) == marker.evaluate(env), (system, machine)
+    assert doctor._litert_has_a_wheel() == marker.evaluate()
     monkeypatch.setattr(litert, "available", lambda: False)
     for has_a_wheel, asked in ((True, True), (False, False)):  # Windows: ONNX Runtime is the engine there
         monkeypatch.setattr(doctor, "_litert_has_a_wheel", lambda has_a_wheel=has_a_wheel: has_a_wheel)

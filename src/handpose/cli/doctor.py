@@ -54,9 +54,11 @@ def _gui() -> str | None:
     return None
 
 
-def _litert_has_a_wheel() -> bool:
-    """ai-edge-litert has no Windows wheel: ONNX Runtime is the engine there, and nothing is missing."""
-    return sys.platform != "win32"
+def _litert_has_a_wheel(system: str | None = None, machine: str | None = None) -> bool:
+    """Where handpose installs ai-edge-litert (pyproject.toml's marker): Linux and Apple silicon. Elsewhere (an Intel
+    Mac has no wheel after 1.0.1; Windows wheels are untried) ONNX Runtime is the engine, and nothing is missing."""
+    system, machine = system or platform.system(), machine or platform.machine()
+    return system == "Linux" or (system == "Darwin" and machine == "arm64")
 
 
 def collect() -> dict[str, Any]:
