@@ -6,6 +6,8 @@ from pathlib import Path
 
 import cv2
 import pytest
+from packaging.markers import Marker
+from packaging.requirements import Requirement
 
 from handpose.engines import litert
 from handpose.registry import model_state
@@ -22,6 +24,18 @@ needs_litert = pytest.mark.skipif(not litert.available(), reason="needs LiteRT (
 # OpenCV 4.11 (the last for numpy 1) has no GIF encoder
 needs_gif = pytest.mark.skipif(not can_write_gif(), reason=f"this OpenCV ({cv2.__version__}) writes no GIF (4.12 and "
                                "newer do)")
+
+
+def litert_marker() -> Marker:
+    """The platforms pyproject.toml installs ai-edge-litert on, as its requirement's environment marker."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    marker = next(r.marker for r in map(Requirement, project["dependencies"]) if r.name == "ai-edge-litert")
+    assert marker is not None, "ai-edge-litert should be required on some platforms only"
+    return marker
 
 
 def shared_path(*parts: str) -> Path:

@@ -6,7 +6,6 @@ import json
 import os
 import re
 import zipfile
-from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,8 @@ from handpose import fetch as fetch_mod
 from handpose.cli import main
 from handpose.errors import FetchError, ModelError
 from handpose.registry import get_model, list_models, model_path, model_state, sha256_of
+
+from .conftest import litert_marker
 
 FETCHABLE = [m for m in list_models() if fetch_mod.fetchable(m)]
 
@@ -165,15 +166,10 @@ def test_real_fetch_from_package_index(empty_home) -> None:
 
 
 def test_doctor_asks_for_litert_only_where_it_has_a_wheel(empty_home, capsys, monkeypatch) -> None:
-    from packaging.requirements import Requirement
-
     from handpose.cli import doctor
     from handpose.engines import litert
 
-    # the same platforms as the package's own requirement (test_engines checks that one against the wheels)
-    marker = next(r.marker for r in map(Requirement, metadata.requires("handpose") or [])
-                  if r.name == "ai-edge-litert")
-    assert marker is not None
+    marker = litert_marker()  # the package's own requirement (test_engines checks it against the wheels)
     for system, machine in (("Linux", "x86_64"), ("Linux", "aarch64"), ("Darwin", "arm64"), ("Darwin", "x86_64"),
                             ("Windows", "AMD64"), ("Windows", "ARM64"), ("FreeBSD", "amd64")):
         env = {"platform_system": system, "platform_machine": machine}
