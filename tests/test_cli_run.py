@@ -320,6 +320,19 @@ def test_confidence_thresholds_drop_doubtful_hands(photo_paths, capsys) -> None:
     assert scores("--min-detection-confidence", "0.99") == [[], []]  # no palm is that certain
 
 
+def test_gray_chooses_how_gray_frames_reach_the_models(photo_paths, tmp_path, capsys) -> None:
+    gray = tmp_path / "gray.png"  # as an infrared or monochrome camera would take the thumbs-up photo
+    cv2.imwrite(str(gray), cv2.cvtColor(cv2.imread(str(photo_paths[1])), cv2.COLOR_BGR2GRAY))
+
+    def hands(*options: str) -> int:
+        code, out, _ = run_cli(str(gray), "--json", "-", *options, capsys=capsys)
+        assert code == 0
+        return len(json.loads(out)["hands"])
+
+    assert hands() == 1 and hands("--gray", "skin") == 1
+    assert hands("--gray", "plain") == 0  # its palm scores 0.2 in plain gray
+
+
 def test_existing_output_is_not_overwritten(photo_paths, tmp_path, capsys) -> None:
     target = tmp_path / "h.jsonl"
     target.write_text("keep me")

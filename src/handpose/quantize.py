@@ -38,9 +38,11 @@ def collect_crops(source: Any, model: str = "hand_full", limit: int = 240) -> tu
                 continue
             hands = tracker.process(frame.image, frame.timestamp_ms or None)
             if len(hands):
-                from .imaging import prepare
+                from .imaging import in_skin_tone, prepare
 
                 img, bgr = prepare(frame.image)
+                if tracker.gray == "skin":  # the crops the tracker's model sees
+                    img, bgr = in_skin_tone(img, bgr)
                 batch = tracker.landmarks.preprocess(img, hands.rects, bgr)
                 crops.extend(batch)
                 scales.extend((hands.rects[:, 2] / batch.shape[1]).tolist())

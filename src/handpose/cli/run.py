@@ -61,6 +61,9 @@ def add_tracker_options(p: argparse.ArgumentParser) -> None:
                    help="the camera's horizontal field of view in degrees, or its calibrated intrinsics in pixels: "
                         "every hand is also placed in 3D in front of it (metres; JSON 'camera', CSV camx0...)")
     p.add_argument("--mirrored", action="store_true", help="the input is a mirrored selfie view")
+    p.add_argument("--gray", default="skin", choices=["skin", "plain"],
+                   help="how gray frames (infrared and monochrome cameras) reach the colour-trained models: in a "
+                        "skin tone, which finds far more hands (default), or plain; colour frames are untouched")
     p.add_argument("--zoom", type=zoom, default=1.0, metavar="Z",
                    help="also look for far and small hands in overlapping tiles seen Z times closer than the whole "
                         "frame (e.g. 2 or 3; image mode: slower by a detector run per tile; video mode: the tiles "
@@ -307,7 +310,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                               detect_every=args.detect_every, threads=args.threads, gestures=args.gestures,
                               min_detection_confidence=args.min_detection_confidence,
                               min_presence=args.min_presence, camera=args.camera, zoom=args.zoom,
-                              providers=_providers(args))
+                              gray=args.gray, providers=_providers(args))
         if args.no_dynamic and tracker.gesture_classifier is not None:
             tracker.gesture_classifier.dynamic = None
         hooks = CommandHooks(args.on) if args.on else None
