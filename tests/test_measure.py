@@ -156,6 +156,17 @@ def test_eval_on_hands21_and_coco_agree(tmp_path, capsys) -> None:
     assert coco_overall["matched"] == ours["matched"] and coco_overall["pck@0.2"] == pytest.approx(ours["pck@0.2"])
 
 
+@needs_litert
+def test_eval_on_gray_copies_compares_skin_tone_and_plain_gray(tmp_path, capsys) -> None:
+    ann = shared_path("data", "keypoints", "hands21_dev.json")
+    assert main(["eval", str(ann), "--gray", "--reference", "none", "--json", str(tmp_path / "g.json")]) == 0
+    report = json.loads((tmp_path / "g.json").read_text())
+    skin, plain = (report["runs"][k]["overall"] for k in ("handpose", "handpose-plain-gray"))
+    assert report["gray"] is True and "(12 images, gray copies)" in capsys.readouterr().out
+    assert 10 <= skin["matched"] < 12 and plain["matched"] <= 9  # measured 11 and 8 (MediaPipe: 6); colour: 12
+    assert skin["pck@0.2_all_hands"] > plain["pck@0.2_all_hands"] + 0.1
+
+
 def test_evaluation_picture_shows_the_annotation_under_each_run() -> None:
     from handpose.evaluation_pictures import _caption, evaluation_picture
 
@@ -233,6 +244,31 @@ def test_reference_worker_removes_its_scratch_folder(tmp_path, monkeypatch) -> N
     monkeypatch.setattr(sys, "stdin", io.StringIO('{"cmd": "quit"}\n'))
     worker.serve()
     assert not Path(worker.tmp).exists()
+
+
+def test_reference_worker_shows_mediapipe_the_gray_copy_when_asked(photo_paths, monkeypatch) -> None:
+    import sys
+    import types
+
+    from handpose import reference_worker
+
+    monkeypatch.setitem(sys.modules, "mediapipe", types.SimpleNamespace(__version__="stub"))
+    seen = []
+
+    class Runner:  # what mp.solutions.hands.Hands.process receives
+        def process(self, rgb):
+            seen.append(rgb)
+            return types.SimpleNamespace(multi_hand_landmarks=None, multi_handedness=None)
+
+    worker = reference_worker.Worker()
+    worker.runners["eval"] = ({"api": "solutions"}, Runner())
+    for gray in (False, True):
+        assert worker.images({"key": "eval", "paths": [str(photo_paths[1])], "gray": gray}) == {"results": [[]]}
+    worker.close()
+    bgr = cv2.imread(str(photo_paths[1]))
+    assert np.array_equal(seen[0], cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    assert seen[1].shape == bgr.shape and all(np.array_equal(seen[1][..., c], gray) for c in range(3))
 
 
 def test_peak_memory_on_systems_without_proc_or_resource(monkeypatch, tmp_path) -> None:

@@ -148,7 +148,10 @@ class Worker:
             if bgr is None:
                 out.append(None)
                 continue
-            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            if req.get("gray"):  # as a monochrome camera sees it, shown to MediaPipe as RGB
+                rgb = cv2.cvtColor(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2RGB)
+            else:
+                rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             lms, _ = self._process(spec, runner, rgb, 0)
             h, w = rgb.shape[:2]
             out.append([{"keypoints": [[p.x * w, p.y * h, p.z * w] for p in (lm.landmark if hasattr(lm, "landmark")

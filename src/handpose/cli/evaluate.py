@@ -25,6 +25,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-hands", type=at_least(1), default=2)
     p.add_argument("--zoom", type=zoom, default=1.0, metavar="Z", help="also run handpose looking for hands in tiles "
                    "seen Z times closer (as 'handpose run --zoom'), in a column of its own")
+    p.add_argument("--gray", action="store_true", help="evaluate on gray copies of the images, as an infrared or "
+                   "monochrome camera sees them: handpose as it runs them (in a skin tone), handpose on the plain "
+                   "gray copies (column handpose-plain-gray) and MediaPipe on the same gray copies")
     p.add_argument("--reference", default=None,
                    help="python of the MediaPipe reference environment ('none' to skip; default: "
                         "$HANDPOSE_REFERENCE_PYTHON or .venv-ref/bin/python when present)")
@@ -35,29 +38,40 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_eval)
 
 
-def _ours(model: str, engine: str, max_hands: int, zoom: float = 1.0) -> Any:
+def _ours(model: str, engine: str, max_hands: int, zoom: float = 1.0, as_gray: bool = False,
+          gray: str = "skin") -> Any:
     from ..pipeline import HandTracker
     from ..sources import read_image
 
-    tracker = HandTracker(model, engine, mode="image", max_hands=max_hands, zoom=zoom)
+    tracker = HandTracker(model, engine, mode="image", max_hands=max_hands, zoom=zoom, gray=gray)
 
     def predict(path: str) -> list | None:
         try:
             img = read_image(path)
         except HandposeError:
             return None
-        return list(tracker.process(img).keypoints)
+        return list(tracker.process(gray_copy(img) if as_gray else img).keypoints)
 
     return predict
 
 
-def _theirs(worker: Any, max_hands: int) -> Any:
+def gray_copy(image: Any) -> Any:
+    """A picture as a monochrome camera would take it: one channel of its luminance."""
+    import cv2
+
+    if image.ndim == 2:
+        return image
+    code = cv2.COLOR_BGRA2GRAY if image.shape[2] == 4 else cv2.COLOR_BGR2GRAY
+    return cv2.cvtColor(image, code)
+
+
+def _theirs(worker: Any, max_hands: int, as_gray: bool = False) -> Any:
     import numpy as np
 
     worker.call("open", key="eval", api="solutions", mode="image", max_hands=max_hands, complexity=1)
 
     def predict(path: str) -> list | None:
-        res = worker.call("images", key="eval", paths=[path])["results"][0]
+        res = worker.call("images", key="eval", paths=[path], gray=as_gray)["results"][0]
         return None if res is None else [np.asarray(h["keypoints"], np.float32) for h in res]
 
     return predict
@@ -67,7 +81,8 @@ def render(report: dict[str, Any]) -> str:
     cols = list(report["runs"])  # handpose first, then its variants, then mediapipe
     metrics = ["gt_hands", "matched", "recall", "precision", "pck@0.1", "pck@0.2", "pck@0.2_all_hands", "epe_px",
                "auc@0.5"]
-    lines = [f"== handpose eval: {report['annotations']} ({report['images']} images)"]
+    copies = ", gray copies" if report.get("gray") else ""
+    lines = [f"== handpose eval: {report['annotations']} ({report['images']} images{copies})"]
 
     def fmt(v: Any) -> str:
         return "-" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
@@ -112,24 +127,31 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise HandposeError(f"no annotated hands in {args.annotations}")
     pictures = picture_paths(images, Path(args.draw), args.overwrite) if args.draw else []
     report: dict[str, Any] = {"annotations": args.annotations, "images": len(images), "model": args.model,
-                              "runs": {}}
-    report["runs"]["handpose"] = evaluate(images, _ours(args.model, args.engine, args.max_hands), desc="handpose")
+                              "gray": args.gray, "runs": {}}
+    report["runs"]["handpose"] = evaluate(images, _ours(args.model, args.engine, args.max_hands, as_gray=args.gray),
+                                          desc="handpose")
     unreadable = report["runs"]["handpose"]["unreadable"]
     if len(unreadable) == len(images):
         raise HandposeError(f"none of the {len(images)} annotated images could be read (the first: {unreadable[0]})")
     if args.zoom > 1:
         report["runs"][f"handpose-zoom{args.zoom:g}"] = evaluate(
-            images, _ours(args.model, args.engine, args.max_hands, args.zoom), desc=f"zoom {args.zoom:g}")
+            images, _ours(args.model, args.engine, args.max_hands, args.zoom, as_gray=args.gray),
+            desc=f"zoom {args.zoom:g}")
+    if args.gray:
+        report["runs"]["handpose-plain-gray"] = evaluate(
+            images, _ours(args.model, args.engine, args.max_hands, as_gray=True, gray="plain"), desc="plain gray")
     int8 = f"{args.model}-int8"
     if int8 in VARIANTS and model_state(VARIANTS[int8][1]) == "present":
-        report["runs"]["handpose-int8"] = evaluate(images, _ours(int8, "auto", args.max_hands), desc="int8")
+        report["runs"]["handpose-int8"] = evaluate(images, _ours(int8, "auto", args.max_hands, as_gray=args.gray),
+                                                    desc="int8")
         report["int8_vs_fp32"] = agreement(report["runs"]["handpose-int8"], report["runs"]["handpose"])
     ref = None if args.reference == "none" else find_reference_python(args.reference)
     if args.reference not in (None, "none") and ref is None:
         raise HandposeError(f"reference python not found: {args.reference}")
     if ref:
         with ReferenceWorker(ref) as worker:
-            report["runs"]["mediapipe"] = evaluate(images, _theirs(worker, args.max_hands), desc="mediapipe")
+            report["runs"]["mediapipe"] = evaluate(images, _theirs(worker, args.max_hands, args.gray),
+                                                   desc="mediapipe")
     sys.stdout.write(render(report))
     if args.json:
         write_text(Path(args.json), json.dumps(report, indent=1))
