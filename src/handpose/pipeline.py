@@ -97,8 +97,9 @@ class HandTracker:
     hand and the frame's events.
 
     ``gray``: how gray frames (one channel, or three equal ones, as infrared and monochrome cameras give) reach the
-    colour-trained models: ``"skin"`` (default) in a skin tone, which finds about 3x more hands than ``"plain"`` gray
-    (measured on gray copies of colour pictures; README, "Gray and infrared cameras"). Colour frames are untouched.
+    colour-trained models: ``"skin"`` (default) in a skin tone, or ``"plain"``. On gray copies of the shared pictures
+    the skin tone found a hand in 39 of 54 photos against 24, and in 81 of 101 video frames against 10 (README, "Gray
+    and infrared cameras"). Colour frames are untouched.
 
     One tracker follows one stream. Calls from several threads (a web server's request handlers) take turns; for
     images processed in parallel give each thread its own tracker.
