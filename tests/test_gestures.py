@@ -919,6 +919,20 @@ def test_eval_of_rows_recorded_from_a_video_draws_their_frames(video_path, tmp_p
     assert _picture_of("keypoint.csv:3", (0, 0)) is None
 
 
+def test_a_misclassified_gray_picture_is_drawn_under_its_keypoints(photo_paths, models_ready) -> None:
+    """A gray photo (an infrared camera's, which handpose now finds hands in) in errors.png: not a blank tile."""
+    from handpose import HandTracker
+    from handpose.gestures.gallery import TILE, sample_tile
+
+    colour = cv2.imread(str(photo_paths[1]))
+    gray = cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY)
+    keypoints = HandTracker(mode="image").process(gray).keypoints[0]
+    tile = sample_tile(keypoints, ("thumbs_up.jpg", "is fist", "got thumbs_up 0.98"), gray)
+    assert np.array_equal(tile, sample_tile(keypoints, ("thumbs_up.jpg", "is fist", "got thumbs_up 0.98"),
+                                            cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)))
+    assert (tile[:TILE] > 245).all(-1).mean() < 0.3  # the photo around the hand, not white
+
+
 def test_recorded_files_are_known_by_their_label_folder_and_name() -> None:
     from handpose.gestures.evaluation import file_keys
 

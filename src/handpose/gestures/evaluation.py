@@ -13,7 +13,6 @@ import cv2
 import numpy as np
 
 from ..errors import HandposeError
-from ..imaging import prepare
 from ..results import Gesture
 from ..sinks import make_folder, write_image, write_text
 from ..sources import IMAGE_EXTS, VIDEO_EXTS, glob_files, is_glob, read_image
@@ -243,7 +242,7 @@ def _picture_of(source: str, size: tuple[int, int]) -> np.ndarray | None:
         return None
     if (picture.shape[1], picture.shape[0]) != tuple(size):  # not the picture the row was recorded from
         return None
-    return prepare(picture)[0]  # gray, BGRA or 16-bit as 8-bit BGR
+    return picture
 
 
 def render_report(report: dict[str, Any]) -> str:

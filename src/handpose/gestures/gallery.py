@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from ..draw import draw_skeleton
+from ..imaging import prepare
 from ..results import KEYPOINT_NAMES
 from ..sinks import make_folder, write_image
 
@@ -45,6 +46,7 @@ def sample_tile(keypoints: np.ndarray, caption: tuple[str, ...], image: np.ndarr
             scale = 0.85 * TILE / max(extent, 0.5)
             cv2.putText(tile, f"{extent:.3f} frame", (4, 12), FONT, 0.35, (120, 120, 120), 1, cv2.LINE_AA)
     else:
+        image = prepare(image)[0]  # gray, BGRA or 16-bit as 8-bit colour: the warp writes into the colour tile
         side = 1.3 * max(float(np.ptp(xy, 0).max()), 8.0)  # the hand with a margin, as a square
         scale = TILE / side
         m = np.array([[scale, 0, TILE / 2 - scale * centre[0]], [0, scale, TILE / 2 - scale * centre[1]]])
