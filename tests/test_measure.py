@@ -159,10 +159,14 @@ def test_eval_on_hands21_and_coco_agree(tmp_path, capsys) -> None:
 @needs_litert
 def test_eval_on_gray_copies_compares_skin_tone_and_plain_gray(tmp_path, capsys) -> None:
     ann = shared_path("data", "keypoints", "hands21_dev.json")
-    assert main(["eval", str(ann), "--gray", "--reference", "none", "--json", str(tmp_path / "g.json")]) == 0
+    assert main(["eval", str(ann), "--gray", "--reference", "none", "--json", str(tmp_path / "g.json"), "--draw",
+                 str(tmp_path / "pics")]) == 0
     report = json.loads((tmp_path / "g.json").read_text())
     skin, plain = (report["runs"][k]["overall"] for k in ("handpose", "handpose-plain-gray"))
     assert report["gray"] is True and "(12 images, gray copies)" in capsys.readouterr().out
+    picture = cv2.imread(str(next((tmp_path / "pics").glob("*.jpg"))))[26:].astype(int)
+    gray = np.ptp(picture, axis=-1) <= 8  # the gray copy the runs saw is drawn, under their coloured keypoints
+    assert 0.8 < gray.mean() < 1.0
     assert 10 <= skin["matched"] < 12 and plain["matched"] <= 9  # measured 11 and 8 (MediaPipe: 6); colour: 12
     assert skin["pck@0.2_all_hands"] > plain["pck@0.2_all_hands"] + 0.1
 
@@ -187,6 +191,10 @@ def test_evaluation_picture_shows_the_annotation_under_each_run() -> None:
     assert _caption([shifted], [gt]) == "1/1 hands, 30.0 px"
     assert _caption([shifted, hand + (900, 0, 0)], [gt]) == "1/1 hands, 30.0 px, 1 unmatched"
     assert _caption([], [gt]) == "0/1 hands"
+    # a gray annotated image (a monochrome or infrared dataset's) is drawn as its colour copy would be
+    gray = np.full((480, 640), 90, np.uint8)
+    assert np.array_equal(evaluation_picture(gray, [gt], {"ours": [aside]}),
+                          evaluation_picture(np.full((480, 640, 3), 90, np.uint8), [gt], {"ours": [aside]}))
 
 
 def test_int8_quantization(video_path, photo_paths, tmp_path, monkeypatch) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 from .draw import draw_skeleton
 from .errors import HandposeError
 from .evaluation import GTHand, GTImage, match
+from .imaging import gray_copy, prepare
 from .sinks import check_writable, make_folder, write_image
 from .sources import read_image
 
@@ -37,6 +38,7 @@ def _caption(preds: list[np.ndarray], gts: list[GTHand]) -> str:
 def evaluation_picture(image: np.ndarray, gts: list[GTHand], runs: dict[str, list[np.ndarray] | None]
                        ) -> np.ndarray:
     """One panel per run (its keypoints of this image; None: it could not read it) over the annotation."""
+    image = prepare(image)[0]  # gray, BGRA or 16-bit as 8-bit colour, as the panels are drawn in colour
     h, w = image.shape[:2]
     scale = min(PANEL_WIDTH / w, PANEL_HEIGHT / h)
     base = cv2.resize(image, (round(w * scale), round(h * scale)),
@@ -72,9 +74,11 @@ def picture_paths(images: list[GTImage], folder: Path, overwrite: bool) -> list[
     return out
 
 
-def write_pictures(images: list[GTImage], paths: list[Path], runs: dict[str, dict[str, list]]) -> int:
-    """Write each readable annotated image's picture; ``runs`` maps a run's name to its predictions per image
-    path (``evaluate``'s ``predictions``). Returns how many were written."""
+def write_pictures(images: list[GTImage], paths: list[Path], runs: dict[str, dict[str, list]],
+                   gray: bool = False) -> int:
+    """Write each readable annotated image's picture (its gray copy with ``gray``, as ``eval --gray`` ran on);
+    ``runs`` maps a run's name to its predictions per image path (``evaluate``'s ``predictions``). Returns how
+    many were written."""
     written = 0
     for item, path in zip(images, paths, strict=True):
         if not item.hands:
@@ -83,6 +87,8 @@ def write_pictures(images: list[GTImage], paths: list[Path], runs: dict[str, dic
             image = read_image(item.path)
         except HandposeError:  # the evaluation reports it
             continue
+        if gray:
+            image = gray_copy(image)
         key = str(item.path)
         picture = evaluation_picture(image, item.hands, {name: preds.get(key) for name, preds in runs.items()})
         make_folder(path.parent)

@@ -42,6 +42,13 @@ def in_skin_tone(image: np.ndarray, bgr: bool) -> tuple[np.ndarray, bool]:
     return image, bgr
 
 
+def gray_copy(image: np.ndarray) -> np.ndarray:
+    """A picture as a monochrome camera would take it: one channel of its luminance (BGR or BGRA in)."""
+    if image.ndim == 2 or image.shape[2] == 1:
+        return image
+    return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY if image.shape[2] == 4 else cv2.COLOR_BGR2GRAY)
+
+
 def prepare(image: np.ndarray, color: str = "bgr") -> tuple[np.ndarray, bool]:
     """Any common image (gray, BGR, BGRA, RGB, RGBA; uint8, uint16 or float) as 3-channel uint8.
 

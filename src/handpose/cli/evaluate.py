@@ -40,6 +40,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _ours(model: str, engine: str, max_hands: int, zoom: float = 1.0, as_gray: bool = False,
           gray: str = "skin") -> Any:
+    from ..imaging import gray_copy
     from ..pipeline import HandTracker
     from ..sources import read_image
 
@@ -53,16 +54,6 @@ def _ours(model: str, engine: str, max_hands: int, zoom: float = 1.0, as_gray: b
         return list(tracker.process(gray_copy(img) if as_gray else img).keypoints)
 
     return predict
-
-
-def gray_copy(image: Any) -> Any:
-    """A picture as a monochrome camera would take it: one channel of its luminance."""
-    import cv2
-
-    if image.ndim == 2:
-        return image
-    code = cv2.COLOR_BGRA2GRAY if image.shape[2] == 4 else cv2.COLOR_BGR2GRAY
-    return cv2.cvtColor(image, code)
 
 
 def _theirs(worker: Any, max_hands: int, as_gray: bool = False) -> Any:
@@ -157,5 +148,5 @@ def cmd_eval(args: argparse.Namespace) -> int:
         write_text(Path(args.json), json.dumps(report, indent=1))
     if pictures:
         runs = {name: run["predictions"] for name, run in report["runs"].items()}
-        print(f"pictures: {write_pictures(images, pictures, runs)} in {args.draw}")
+        print(f"pictures: {write_pictures(images, pictures, runs, gray=args.gray)} in {args.draw}")
     return 0
