@@ -218,6 +218,19 @@ def test_int8_quantization(video_path, photo_paths, tmp_path, monkeypatch) -> No
     assert np.linalg.norm(int8.keypoints[0, :, :2] - fp32.keypoints[0, :, :2], axis=1).mean() < 8
 
 
+def test_calibration_crops_of_a_gray_camera_are_the_skin_toned_ones_the_tracker_sees(video_path, tmp_path) -> None:
+    from handpose.quantize import collect_crops
+    from handpose.sources import open_source
+
+    with open_source(str(video_path)) as src:
+        frames = [f.image for f in src][::8]
+    for i, frame in enumerate(frames):
+        cv2.imwrite(str(tmp_path / f"{i:03d}.png"), cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+    crops, _ = collect_crops(str(tmp_path), limit=12)
+    r, g, b = (float(crops[..., c].mean()) for c in range(3))  # RGB, as the model takes them
+    assert len(crops) == 12 and r > g + 0.05 > b + 0.1  # not the plain gray frames (equal channels)
+
+
 def test_hand_tiles_for_the_scaling_scenes_are_found_four_at_a_time(video_path) -> None:
     from handpose import HandTracker
     from handpose.benchmark import _hand_tiles
