@@ -273,10 +273,15 @@ class HandTracker:
         with self._lock:
             return self._process(image, timestamp_ms)
 
+    def shown_to_models(self, image: np.ndarray, bgr: bool) -> tuple[np.ndarray, bool]:
+        """What the models see of a :func:`~handpose.imaging.prepare`-d frame, and whether it is BGR: a gray frame in
+        the skin tone when ``gray="skin"``, any other frame as it is."""
+        return in_skin_tone(image, bgr) if self.gray == "skin" else (image, bgr)
+
     def _process(self, image: np.ndarray, timestamp_ms: float | None, color: str | None = None) -> Hands:
         self.clock.start()
         img, bgr = prepare(image, color or self.color)
-        shown, shown_bgr = in_skin_tone(img, bgr) if self.gray == "skin" else (img, bgr)
+        shown, shown_bgr = self.shown_to_models(img, bgr)
         h, w = img.shape[:2]
         t = float(timestamp_ms) if timestamp_ms is not None else (time.monotonic() - self._made) * 1e3
         if not math.isfinite(t):  # NaN would pass every time test and poison the filters

@@ -38,11 +38,9 @@ def collect_crops(source: Any, model: str = "hand_full", limit: int = 240) -> tu
                 continue
             hands = tracker.process(frame.image, frame.timestamp_ms or None)
             if len(hands):
-                from .imaging import in_skin_tone, prepare
+                from .imaging import prepare
 
-                img, bgr = prepare(frame.image)
-                if tracker.gray == "skin":  # the crops the tracker's model sees
-                    img, bgr = in_skin_tone(img, bgr)
+                img, bgr = tracker.shown_to_models(*prepare(frame.image))  # the crops the tracker's model sees
                 batch = tracker.landmarks.preprocess(img, hands.rects, bgr)
                 crops.extend(batch)
                 scales.extend((hands.rects[:, 2] / batch.shape[1]).tolist())
