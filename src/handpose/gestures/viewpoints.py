@@ -90,7 +90,7 @@ def synthetic_views(points: list[np.ndarray] | np.ndarray, handedness: list[str 
 
     Each hand's rotations about each axis are drawn from different bands of the range (:func:`spread_angles`) and a
     2D hand's depth is guessed both ways (:func:`depth_sides`): on ``keypoint.csv`` this took the held-out accuracy
-    over 8 seeds from 0.963 (0.955-0.970) to 0.967 (0.964-0.970) against independent draws.
+    over 8 seeds from 0.963 (0.955-0.970) to 0.966 (0.962-0.969) against independent draws.
     Returns keypoints (views * N, 21, 3) in the canonical frame (view-major: all hands of view 0 first) and their
     handedness (``right`` after canonicalization, ``None`` kept for hands of unknown side). Hands recorded without
     depth come back without depth (z = 0), like the data they stand for.
