@@ -221,20 +221,28 @@ def test_user_rules_extend_and_are_validated(tmp_path) -> None:
 # -- trained classifiers ------------------------------------------------------------------------------------
 
 
-def test_hand_classifier_generalizes_on_keypoint_csv() -> None:
+@pytest.fixture(scope="module")
+def keypoint_csv_holdout() -> tuple[GestureClassifier, float, GestureTrainer]:
+    """The default classifier trained on the shared keypoint.csv, the last 25 % of each class held out."""
     d = load_dataset(shared_path("data", "landmarks", "keypoint.csv"),
                      shared_path("data", "landmarks", "keypoint_classifier_label.csv"))
-    assert set(d.labels) == {"Open", "Close", "Pointer"} and len(d) == 4450
     trainer = GestureTrainer(d)  # the defaults: MLP ensemble, 3 synthetic viewpoints of every row
-    assert trainer.views is not None and trainer.views.shape == (3, *trainer.x.shape)
     model, acc = trainer.holdout_last(0.25)
+    return model, acc, trainer
+
+
+def test_hand_classifier_generalizes_on_keypoint_csv(keypoint_csv_holdout) -> None:
+    model, acc, trainer = keypoint_csv_holdout
+    assert set(trainer.data.labels) == {"Open", "Close", "Pointer"} and len(trainer.data) == 4450
+    assert trainer.views is not None and trainer.views.shape == (3, *trainer.x.shape)
     assert model.metadata["samples"] == 4 * 3338  # the training rows and their views, never a held-out row's
+    assert not trainer.depth and not model.uses_depth  # 2D rows: the model is given x and y only, wherever it runs
     # measured 0.9649 here (seed 0; 0.962-0.969 over seeds 0, 10, ..., 70, mean 0.966); without the synthetic
     # viewpoints 0.955 (a plain RBF SVM on the raw columns: 0.94)
     assert acc >= 0.96
 
 
-def test_trainer_cross_validates_hand_made_shapes_and_checks_its_arguments() -> None:
+def test_trainer_cross_validates_hand_made_shapes_and_checks_its_arguments(caplog) -> None:
     rng = np.random.default_rng(3)
     data = LandmarkSet("hand")
     for label in ("open_palm", "fist", "point", "call"):
@@ -259,11 +267,16 @@ def test_trainer_cross_validates_hand_made_shapes_and_checks_its_arguments() -> 
         split_last(trainer.y, 0.0)
     with pytest.raises(HandposeError, match="no rows"):
         GestureTrainer(LandmarkSet("hand"))
+    assert trainer.depth and model.uses_depth
     data.add("point", EXAMPLES["point"][:, :2])  # a 2D hand joins 3D ones with depth 0
     assert data.points[-1].shape == (21, 3) and np.all(data.points[-1][:, 2] == 0)
     with pytest.raises(HandposeError, match=r"21 keypoints \(21, 2\|3\), got shape \(20, 3\)"):
         data.add("point", EXAMPLES["point"][:20])
-    assert len(data) == 49 and GestureTrainer(data, TrainConfig(epochs=1, ensemble=1)).x.shape == (49, 240)
+    mixed = GestureTrainer(data, TrainConfig(epochs=1, ensemble=1))
+    assert len(data) == 49 and mixed.x.shape == (49, 240)
+    # one flat row makes the model 2D, so that every row and every hand it meets later is measured the same way
+    assert not mixed.depth and "1 of 49 rows have no depth (z), so the model uses x and y only" in caplog.text
+    assert np.array_equal(mixed.x[:48], batch_features(np.stack(data.points[:48])[:, :, :2], data.handedness[:48]))
     data.add("ok", EXAMPLES["ok"])  # a label with one row: no fold or hold-out can both train and test on it
     few = GestureTrainer(data, TrainConfig(epochs=1, ensemble=1, viewpoints=0))
     with pytest.raises(HandposeError, match="at least 2 rows of every label; 'ok' has 1"):
@@ -585,6 +598,19 @@ def video_keypoints(models_ready, video_path):
         out.append((hands.keypoints[0], i * 40.0, hands.world[0]))
         i += 1
     return out
+
+
+def test_a_model_trained_on_2d_rows_reads_live_hands_without_their_depth(keypoint_csv_holdout,
+                                                                         video_keypoints) -> None:
+    model = keypoint_csv_holdout[0]
+    hands = np.stack([kp for kp, _, _ in video_keypoints])  # the clip's open hand, with the landmark model's depth
+    recognizer = GestureRecognizer(model, dynamic=False)
+    labels = [g.label for g in recognizer.classify(hands, ["right"] * len(hands))]
+    # measured: 186 of 202 frames Open. Given the depth it never learnt, the same model calls every frame Close.
+    assert labels.count("Open") >= 170
+    assert labels == [g.label for g in recognizer.classify(hands[:, :, :2], ["right"] * len(hands))]
+    with_depth = model.predict(batch_features(hands, ["right"] * len(hands)))
+    assert sum(g.label == "Open" for g in with_depth) < 20
 
 
 def test_replayed_real_keypoints(video_keypoints) -> None:
@@ -993,6 +1019,25 @@ def test_record_imports_common_csv_and_refuses_overwrite(tmp_path, capsys) -> No
     assert len(data) == 40 and data.kind == "hand" and set(data.labels) <= {"Open", "Close", "Pointer"}
     assert main(["gestures", "record", str(small), "-o", str(out)]) == 1
     assert "exists; pass --overwrite" in capsys.readouterr().err
+
+
+def test_a_model_with_depth_scored_on_flat_rows_says_so(tmp_path, caplog) -> None:
+    rng = np.random.default_rng(5)
+    deep, flat = LandmarkSet("hand"), LandmarkSet("hand")
+    for label in ("open_palm", "fist"):
+        for _ in range(6):
+            hand = EXAMPLES[label] + rng.normal(0, 2.0, (21, 3))
+            deep.add(label, hand, "right")
+            flat.add(label, hand[:, :2], "right")
+    deep_model = GestureTrainer(deep, TrainConfig(epochs=20, ensemble=1, viewpoints=0)).fit()
+    flat_model = GestureTrainer(flat, TrainConfig(epochs=20, ensemble=1, viewpoints=0)).fit()
+    deep_path, flat_path = deep_model.save(tmp_path / "deep.npz"), flat_model.save(tmp_path / "flat.npz")
+    assert GestureClassifier.load(deep_path).uses_depth and not GestureClassifier.load(flat_path).uses_depth
+    rows = flat.save(tmp_path / "flat.csv")
+    assert main(["gestures", "eval", str(flat_path), str(rows), "-o", str(tmp_path / "r1")]) == 0
+    assert "no depth" not in caplog.text and "have none" not in caplog.text
+    assert main(["gestures", "eval", str(deep_path), str(rows), "-o", str(tmp_path / "r2")]) == 0
+    assert "learnt hands with depth (z), but 12 of the 12 rows have none" in caplog.text
 
 
 def test_common_csv_layout_header_and_bad_files(tmp_path) -> None:

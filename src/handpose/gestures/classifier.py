@@ -168,6 +168,12 @@ class GestureClassifier:
             out.append(Gesture(label, float(row[i])))
         return out
 
+    @property
+    def uses_depth(self) -> bool:
+        """Hand shapes: trained on keypoints with depth (z). A model trained on 2D rows (an imported CSV) is given
+        x and y only, as the features of a hand with depth differ from those of the same hand flat."""
+        return bool(self.metadata.get("depth", True))
+
     def check_features(self, kind: str, version: int) -> None:
         if kind != self.feature_kind or version != self.feature_version:
             raise HandposeError(f"this gesture model was trained on {self.feature_kind} features v"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -18,9 +19,12 @@ from ..sinks import make_folder, write_image, write_text
 from ..sources import IMAGE_EXTS, VIDEO_EXTS, glob_files, is_glob, read_image
 from .classifier import GestureClassifier, split_last
 from .dataset import LandmarkSet, load_dataset
+from .features import has_depth
 from .gallery import MOST, gallery_png, sample_tile
 from .recognizer import GestureRecognizer
 from .trajectory import trajectory_features
+
+log = logging.getLogger("handpose")
 
 
 def classification_report(y_true: list[str], y_pred: list[str], undetected: dict[str, int] | None = None
@@ -202,7 +206,12 @@ def evaluate_landmarks(recognizer: GestureRecognizer, model: str, path: Path, la
         # a trained model chooses the mirror of an unknown-side hand itself; the rules take it as a right hand
         trained = isinstance(recognizer.static, GestureClassifier)
         sides = [data.handedness[i] if trained else data.handedness[i] or "right" for i in idx]
-        gestures = recognizer.classify(np.stack([data.points[i] for i in idx]), sides)
+        points = np.stack([data.points[i] for i in idx])
+        flat = int((~has_depth(points)).sum())
+        if isinstance(recognizer.static, GestureClassifier) and recognizer.static.uses_depth and flat:
+            log.warning("%s learnt hands with depth (z), but %d of the %d rows have none: their features differ "
+                        "from what it learnt, and so may its answers", model, flat, len(points))
+        gestures = recognizer.classify(points, sides)
     return rows_report(data, idx, gestures, y[idx].tolist())
 
 

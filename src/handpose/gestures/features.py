@@ -70,6 +70,14 @@ def canonical_batch(keypoints: np.ndarray, handedness: list[str | None] | None =
     return k
 
 
+def has_depth(keypoints: np.ndarray) -> np.ndarray:
+    """Per hand (N, 21, 2|3): does it carry depth? Imported 2D rows have none (z is 0 throughout)."""
+    k = np.asarray(keypoints)
+    if k.ndim != 3 or k.shape[2] < 3:
+        return np.zeros(len(k), bool)
+    return np.any(k[:, :, 2] != 0, 1)
+
+
 def _norm(v: np.ndarray) -> np.ndarray:
     """Euclidean length along the last axis: np.linalg.norm's result without its per-call overhead."""
     return np.sqrt((v * v).sum(-1))

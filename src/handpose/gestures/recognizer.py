@@ -103,6 +103,8 @@ class GestureRecognizer:
             return []
         if isinstance(self.static, RuleClassifier):
             return self.static.classify_batch(keypoints, handedness)
+        if not self.static.uses_depth:  # trained on 2D rows: the same hands without their depth
+            keypoints = np.asarray(keypoints)[:, :, :2]
         return self.static.predict(batch_features(keypoints, list(handedness)))
 
     def annotate(self, hands: Hands) -> None:

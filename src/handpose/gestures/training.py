@@ -18,7 +18,7 @@ from ..errors import HandposeError
 from ..results import Gesture
 from .classifier import DEFAULTS, GestureClassifier, TrainConfig, split_last, stratified_folds
 from .dataset import LandmarkSet
-from .features import FEATURE_VERSION, batch_features
+from .features import FEATURE_VERSION, batch_features, has_depth
 from .trajectory import TRAJECTORY_VERSION, trajectory_features
 from .viewpoints import viewpoint_features, with_views
 
@@ -57,6 +57,12 @@ class GestureTrainer:
         self.config = config or TrainConfig(**DEFAULTS[data.kind].__dict__)
         self.y = np.array(data.labels)
         self.version = FEATURE_VERSION if data.kind == "hand" else TRAJECTORY_VERSION
+        flat = ~has_depth(np.asarray(data.points)) if data.kind == "hand" else np.zeros(0, bool)
+        # Hand shapes with depth (z) measure differently from the same hands flat. A model that learnt from 2D rows
+        # (an imported CSV) is given x and y only, here and wherever it runs, so one flat row makes it 2D.
+        self.depth = data.kind == "hand" and not flat.any()
+        if flat.any() and not flat.all():
+            log.warning("%d of %d rows have no depth (z), so the model uses x and y only", flat.sum(), len(flat))
         self.x = self._features(data.points, data.handedness, "features")
         self._views: np.ndarray | None = None
 
@@ -68,7 +74,8 @@ class GestureTrainer:
             bar.total = len(points)
             for i in range(0, len(points), 2048):
                 part = points[i : i + 2048]
-                out.append(batch_features(np.asarray(part), handedness[i : i + 2048]) if hand
+                out.append(batch_features(np.asarray(part)[:, :, : 3 if self.depth else 2], handedness[i : i + 2048])
+                           if hand
                            else np.stack([trajectory_features(p) for p in part]))
                 bar.update(len(part))
         return np.concatenate(out)
@@ -98,6 +105,8 @@ class GestureTrainer:
                                              progress=progress)
         if self.data.kind == "trajectory":
             model.metadata["keypoint"] = self.data.keypoint  # the recognizer follows the same one
+        else:
+            model.metadata["depth"] = self.depth
         return model
 
     def accuracy(self, model: GestureClassifier, idx: np.ndarray) -> float:
