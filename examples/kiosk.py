@@ -1,6 +1,6 @@
 """A touchless kiosk: point at a button on the screen, push your hand towards it to press it.
 
-    python examples/kiosk.py 0 --mirrored              # a webcam in selfie view, shown in a window
+    python examples/kiosk.py 0 --flip                  # a webcam as a mirror, shown in a window
     python examples/kiosk.py clip.mp4 -o kiosk.mp4     # a video, annotated copy
 
 The screen is a grid of buttons over the camera's view. The index fingertip hovers over one (outlined); a ``push``
@@ -83,14 +83,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("source", nargs="?", default="0", help="camera index, video file or stream URL")
     p.add_argument("-o", "--output", help="write the annotated video here (default: show a window)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
-    p.add_argument("--mirrored", action="store_true", help="selfie view (most webcams)")
+    p.add_argument("--flip", action="store_true",
+                   help="mirror the frames, as a webcam app shows them: the hand moves the way the person moves it")
     p.add_argument("--limit", type=int, default=None, help="stop after N frames")
     args = p.parse_args(argv)
 
     kiosk = Kiosk()
     try:
         source = handpose.open_source(args.source)
-        tracker = handpose.HandTracker(max_hands=1, mirrored=args.mirrored, gestures="builtin")
+        tracker = handpose.HandTracker(max_hands=1, flip=args.flip, gestures="builtin")
         with handpose.Preview("kiosk", args.output, source.fps, args.overwrite) as preview:
             for frame, hands in itertools.islice(tracker.track(source), args.limit):
                 if frame.image is None:  # track() yields only frames it could read; this tells the type checker

@@ -1,6 +1,6 @@
 """A hand as a mouse: the index fingertip moves a cursor, a thumb-index pinch clicks.
 
-    python examples/pinch_click.py 0 --mirrored      # a webcam in selfie view
+    python examples/pinch_click.py 0 --flip          # a webcam, mirrored: the cursor follows the hand
 
 The pinch is measured in hand sizes (thumb tip to index tip over wrist to middle-finger base), so it works near
 and far from the camera, with hysteresis (down below 0.25, up above 0.4) so a pinch held on the edge does not
@@ -46,11 +46,12 @@ class PinchClicker:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("source", nargs="?", default="0", help="camera index, video file or stream URL")
-    p.add_argument("--mirrored", action="store_true", help="selfie view (most webcams)")
+    p.add_argument("--flip", action="store_true",
+                   help="mirror the frames, as a webcam app shows them: the hand moves the way the person moves it")
     p.add_argument("--limit", type=int, default=None, help="stop after N frames")
     args = p.parse_args(argv)
 
-    tracker = handpose.HandTracker(max_hands=1, mirrored=args.mirrored)
+    tracker = handpose.HandTracker(max_hands=1, flip=args.flip)
     clicker = PinchClicker()
     try:
         for hands in itertools.islice(tracker.stream(args.source), args.limit):

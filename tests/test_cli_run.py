@@ -187,6 +187,26 @@ def test_an_output_that_cannot_be_written_ends_a_run_of_several_videos(video_pat
     assert code == 1 and err.strip() == "handpose: error: cannot write /dev/full: No space left on device", err
 
 
+def test_flip_runs_on_the_mirrored_frames(video_path, tmp_path, capsys) -> None:
+    runs = {}
+    for name, extra in (("plain", []), ("flip", ["--flip", "-o", str(tmp_path / "f.mp4")])):
+        code, _, _ = run_cli(str(video_path), "--limit", "5", "--json", str(tmp_path / f"{name}.jsonl"), *extra,
+                             capsys=capsys)
+        assert code == 0
+        runs[name] = [json.loads(line)["hands"][0] for line in (tmp_path / f"{name}.jsonl").read_text().splitlines()]
+    for a, b in zip(runs["plain"], runs["flip"], strict=True):
+        assert a["handedness"] == b["handedness"] == "right"  # the person's own hand, whichever way it is shown
+        ka, kb = np.array(a["keypoints"]), np.array(b["keypoints"])
+        assert np.abs(639 - ka[:, 0] - kb[:, 0]).mean() < 4 and np.abs(ka[:, 1] - kb[:, 1]).mean() < 4
+    copy = cv2.VideoCapture(str(tmp_path / "f.mp4"))  # the annotated copy shows the mirrored picture
+    ok, shown = copy.read()
+    original = cv2.VideoCapture(str(video_path)).read()[1]
+    h, w = shown.shape[:2]
+    corner = (slice(0, h // 3), slice(0, w // 4))  # no drawing there: the hand is at the right of the mirror
+    to_mirror = np.abs(shown[corner].astype(int) - cv2.flip(original, 1)[corner]).mean()  # measured 2.0
+    assert ok and to_mirror < 4 and np.abs(shown[corner].astype(int) - original[corner]).mean() > 4 * to_mirror
+
+
 def test_stride_processes_every_nth_frame_at_its_true_time(video_path, tmp_path, photo_paths, capsys) -> None:
     code, _, err = run_cli(str(video_path), "--stride", "4", "-o", str(tmp_path / "s.mp4"), "--json",
                            str(tmp_path / "s.jsonl"), capsys=capsys)

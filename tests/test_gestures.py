@@ -1180,6 +1180,17 @@ def test_gestures_list(capsys) -> None:
         assert label in out
 
 
+def test_record_with_flip_records_the_selfie_view(video_path, models_ready) -> None:
+    plain = record(str(video_path), label="reach", every=40)
+    selfie = record(str(video_path), label="reach", every=40, flip=True)
+    assert len(plain) == len(selfie) == 6 and selfie.handedness == plain.handedness == ["right"] * 6
+    for a, b in zip(plain.points, selfie.points, strict=True):
+        assert np.abs(639 - a[:, 0] - b[:, 0]).mean() < 4 and np.abs(a[:, 1] - b[:, 1]).mean() < 4
+    csv = str(shared_path("data", "landmarks", "keypoint.csv"))
+    with pytest.raises(HandposeError, match="holds hands found earlier: flip is for finding them"):
+        record(csv, flip=True)
+
+
 def test_trajectory_record_train_eval_cli(video_path, tmp_path, capsys, models_ready) -> None:
     rec = tmp_path / "traj.csv"
     assert main(["gestures", "record", str(video_path), "-o", str(rec), "--kind", "trajectory", "--label", "reach",

@@ -371,6 +371,26 @@ def test_mirrored_flips_handedness(photo_paths) -> None:
     assert flipped.handedness_scores[0] > 0.8
 
 
+def test_flip_gives_the_selfie_view_of_a_stream(video_path) -> None:
+    plain, selfie = HandTracker(mode="video"), HandTracker(mode="video", flip=True)
+    frames = [(i, f) for i, f in _video_frames(video_path, every=10)]
+    width = frames[0][1].shape[1]
+    for i, image in frames:
+        a = plain.process_frame(Frame(image.copy(), i, i * 40.0, "clip"))
+        frame = Frame(image.copy(), i, i * 40.0, "clip")
+        b = selfie.process_frame(frame)
+        assert a is not None and b is not None and len(a) == len(b) == 1
+        assert np.array_equal(frame.image, cv2.flip(image, 1))  # the picture to draw on is the one looked at
+        # the same hand of the same person, its keypoints mirrored (the models are not exactly mirror-symmetric)
+        assert b.handedness[0] == a.handedness[0] == "right"
+        mirrored = np.column_stack([width - 1 - a.keypoints[0, :, 0], a.keypoints[0, :, 1]])
+        assert _mean_px(b.keypoints[0], mirrored) < 4.0
+    # a picture given to process() is mirrored too; with a selfie view as input, flip gives the camera's view
+    img = frames[0][1]
+    assert HandTracker(mode="image", flip=True).process(img).handedness[0] == "right"
+    assert HandTracker(mode="image", flip=True, mirrored=True).process(img).handedness[0] == "left"
+
+
 def test_input_formats_agree(photo_paths, image_tracker) -> None:
     bgr = cv2.imread(str(photo_paths[0]))
     ref = image_tracker.process(bgr).keypoints[0]

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import cv2
 import numpy as np
 
 from .camera import Camera, place_in_camera
@@ -96,6 +97,11 @@ class HandTracker:
     on the command line), or a :class:`~handpose.gestures.GestureRecognizer`; each result then carries a gesture per
     hand and the frame's events.
 
+    ``flip``: mirror every image left to right before looking at it, the selfie view webcam apps show. Keypoints
+    are those of the mirrored picture, swipes go the way the person moves their own hand, and a source's frames
+    (:meth:`track`, :meth:`process_frame`) carry that picture to draw on. ``mirrored``: the input itself is such a
+    view (so with both, handedness is read as for an ordinary camera).
+
     ``gray``: how gray frames (one channel, or three equal ones, as infrared and monochrome cameras give) reach the
     colour-trained models: ``"skin"`` (default) in a skin tone, or ``"plain"``. On gray copies of the shared pictures
     the skin tone found a hand in 39 of 54 photos against 24, and in 81 of 101 video frames against 10 (README, "Gray
@@ -111,7 +117,7 @@ class HandTracker:
                  color: str = "bgr", id_memory_ms: float = 500.0, threads: int | None = None,
                  providers: list[str] | None = None, palm_model: str | None = None,
                  landmark_model: str | None = None, gestures: Any = None, camera: Camera | str | None = None,
-                 zoom: float = 1.0, gray: str = "skin"):
+                 zoom: float = 1.0, gray: str = "skin", flip: bool = False):
         if mode not in ("image", "video"):
             raise HandposeError(f"mode must be 'image' or 'video', got {mode!r}")
         if model not in VARIANTS and not (palm_model and landmark_model):
@@ -150,6 +156,7 @@ class HandTracker:
         self.min_presence = min_presence
         self.detect_every = detect_every
         self.mirrored = mirrored
+        self.flip = bool(flip)
         self.color = color
         self.gray = gray
         self.zoom = float(zoom)
@@ -255,7 +262,7 @@ class HandTracker:
         return rects[:budget], bar[:budget]
 
     def _p_right(self, raw: np.ndarray) -> np.ndarray:
-        return 1.0 - raw if self.mirrored else raw
+        return 1.0 - raw if self.mirrored != self.flip else raw
 
     # -- one frame -----------------------------------------------------------------------------------------
     def process(self, image: np.ndarray | str | os.PathLike[str], timestamp_ms: float | None = None) -> Hands:
@@ -278,9 +285,12 @@ class HandTracker:
         the skin tone when ``gray="skin"``, any other frame as it is."""
         return in_skin_tone(image, bgr) if self.gray == "skin" else (image, bgr)
 
-    def _process(self, image: np.ndarray, timestamp_ms: float | None, color: str | None = None) -> Hands:
+    def _process(self, image: np.ndarray, timestamp_ms: float | None, color: str | None = None,
+                 flipped: bool = False) -> Hands:
         self.clock.start()
         img, bgr = prepare(image, color or self.color)
+        if self.flip and not flipped:
+            img = cv2.flip(img, 1)
         shown, shown_bgr = self.shown_to_models(img, bgr)
         h, w = img.shape[:2]
         t = float(timestamp_ms) if timestamp_ms is not None else (time.monotonic() - self._made) * 1e3
@@ -411,7 +421,10 @@ class HandTracker:
             reason = frame.error or f"{frame.source}: not readable"
         else:
             try:
-                hands = self.process(frame.image, frame.timestamp_ms)
+                if self.flip:  # the frame's own picture is mirrored, so that what is drawn on it matches
+                    frame.image = cv2.flip(frame.image, 1)
+                with self._lock:
+                    hands = self._process(frame.image, frame.timestamp_ms, flipped=True)
             except InputError as e:
                 reason = f"{frame.source}: {e}"
             else:

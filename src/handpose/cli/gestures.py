@@ -41,6 +41,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--every", type=at_least(1), default=1,
                    help="videos: use every Nth frame (trajectories: every Nth position, about 33 ms apart)")
     r.add_argument("--mirrored", action="store_true", help="the input is a mirrored selfie view")
+    r.add_argument("--flip", action="store_true", help="mirror every frame left to right first, the selfie view "
+                   "(as 'handpose run --flip': record as you will run)")
     r.add_argument("--zoom", type=zoom, default=1.0, metavar="Z", help="also look for hands in tiles seen Z times "
                    "closer (people far from the camera; as 'handpose run --zoom')")
     r.add_argument("--size", type=frame_size, default=None, metavar="WxH",
@@ -105,7 +107,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         check_appendable(out, args.kind)  # before recording, so a recording is never lost to a wrong file
     data = record(args.source, kind=args.kind, label=args.label, labels=args.labels, labels_file=args.labels_file,
                   every=args.every, mirrored=args.mirrored, keypoint=args.keypoint, zoom=args.zoom,
-                  size=args.size, fps=args.fps)
+                  size=args.size, fps=args.fps, flip=args.flip)
     left_out = [(f"{len(left)} inputs {what}", left) for left, what in
                 ((data.undetected, "without a hand"), (data.unreadable, "that could not be read")) if left]
     if len(data) == 0:

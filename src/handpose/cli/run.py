@@ -61,6 +61,10 @@ def add_tracker_options(p: argparse.ArgumentParser) -> None:
                    help="the camera's horizontal field of view in degrees, or its calibrated intrinsics in pixels: "
                         "every hand is also placed in 3D in front of it (metres; JSON 'camera', CSV camx0...)")
     p.add_argument("--mirrored", action="store_true", help="the input is a mirrored selfie view")
+    p.add_argument("--flip", action="store_true",
+                   help="mirror every frame left to right first, the selfie view webcam apps show: the picture, the "
+                        "keypoints and swipes move the way the person moves (a webcam with --show; gesture models "
+                        "trained on selfie-view data)")
     p.add_argument("--gray", default="skin", choices=["skin", "plain"],
                    help="how gray frames (infrared and monochrome cameras) reach the colour-trained models: in a "
                         "skin tone, which finds far more hands (default), or plain; colour frames are untouched")
@@ -306,7 +310,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                                  f"{KIND_NAMES.get(src.kind, src.kind)}")
         mode = args.mode or ("image" if src.kind == "images" else "video")
         tracker = HandTracker(args.model, args.engine, max_hands=args.max_hands, mode=mode,
-                              smooth=False if args.no_smooth else None, mirrored=args.mirrored,
+                              smooth=False if args.no_smooth else None, mirrored=args.mirrored, flip=args.flip,
                               detect_every=args.detect_every, threads=args.threads, gestures=args.gestures,
                               min_detection_confidence=args.min_detection_confidence,
                               min_presence=args.min_presence, camera=args.camera, zoom=args.zoom,

@@ -35,15 +35,18 @@ log = logging.getLogger("handpose")
 
 @dataclass(frozen=True)
 class _View:
-    """How the recording's trackers see the input: a mirrored selfie view; tiles ``zoom`` times closer."""
+    """How the recording's trackers see the input: a mirrored selfie view; tiles ``zoom`` times closer; every frame
+    mirrored first (as ``run --flip``)."""
 
     mirrored: bool = False
     zoom: float = 1.0
+    flip: bool = False
 
     def tracker(self, mode: str) -> HandTracker:
         from ..pipeline import HandTracker
 
-        return HandTracker(mode=mode, max_hands=2, mirrored=self.mirrored, smooth=mode == "video", zoom=self.zoom)
+        return HandTracker(mode=mode, max_hands=2, mirrored=self.mirrored, smooth=mode == "video", zoom=self.zoom,
+                           flip=self.flip)
 
 
 def _frames(src: Source, desc: str, unit: str) -> Iterator[Frame]:
@@ -217,13 +220,14 @@ def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], view: 
 def record(source: str, kind: str = "hand", label: str | None = None, labels: str | None = None,
            labels_file: str | None = None, every: int = 1, mirrored: bool = False,
            keypoint: int | str | None = None, zoom: float = 1.0, size: tuple[int, int] | None = None,
-           fps: float | None = None) -> LandmarkSet:
+           fps: float | None = None, flip: bool = False) -> LandmarkSet:
     """Build a :class:`LandmarkSet` from a source (see ``handpose gestures record --help``).
 
     Trajectories follow ``keypoint`` (an index or a name such as ``"wrist"``; default the index fingertip); for
     an imported point-history CSV it says which keypoint the file followed. ``zoom`` > 1 also looks for hands
     in tiles seen that many times closer (people far from the camera; see :class:`~handpose.HandTracker`).
-    ``size`` (width, height) and ``fps``: what to ask a camera for.
+    ``size`` (width, height) and ``fps``: what to ask a camera for. ``flip``: every frame mirrored first, the
+    selfie view (record as you will run: ``run --flip``).
     """
     if kind not in ("hand", "trajectory"):
         raise HandposeError(f"kind must be 'hand' or 'trajectory', got {kind!r}")
@@ -231,7 +235,7 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
         raise HandposeError("a keypoint to follow is for trajectories (--kind trajectory)")
     point = TRAJECTORY_KEYPOINT if keypoint is None else keypoint_index(keypoint)
     every = max(1, every)
-    view = _View(mirrored, zoom)
+    view = _View(mirrored, zoom, flip)
     text = source.strip()
     url = url_kind(text)
     asked = camera_request(text, size, fps)
@@ -252,8 +256,9 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
         return _from_glob(source, kind, point, label, every, view)
     if not path.exists():
         raise InputError(f"source not found: {source}")
-    if path.is_file() and path.suffix.lower() in (".jsonl", ".json", ".csv") and zoom != 1:
-        raise InputError(f"{path} holds hands found earlier: zoom is for finding them in images, videos or a camera")
+    if path.is_file() and path.suffix.lower() in (".jsonl", ".json", ".csv") and (zoom != 1 or flip):
+        raise InputError(f"{path} holds hands found earlier: {'zoom' if zoom != 1 else 'flip'} is for finding them "
+                         "in images, videos or a camera")
     if path.is_file() and path.suffix.lower() in (".jsonl", ".json"):
         data = LandmarkSet(kind, keypoint=point)
         _from_jsonl(data, path, label, every)
