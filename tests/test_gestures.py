@@ -1021,7 +1021,7 @@ def test_record_imports_common_csv_and_refuses_overwrite(tmp_path, capsys) -> No
     assert "exists; pass --overwrite" in capsys.readouterr().err
 
 
-def test_a_model_with_depth_scored_on_flat_rows_says_so(tmp_path, caplog) -> None:
+def test_a_model_with_depth_scored_on_flat_rows_says_so(tmp_path, caplog, capsys) -> None:
     rng = np.random.default_rng(5)
     deep, flat = LandmarkSet("hand"), LandmarkSet("hand")
     for label in ("open_palm", "fist"):
@@ -1029,11 +1029,11 @@ def test_a_model_with_depth_scored_on_flat_rows_says_so(tmp_path, caplog) -> Non
             hand = EXAMPLES[label] + rng.normal(0, 2.0, (21, 3))
             deep.add(label, hand, "right")
             flat.add(label, hand[:, :2], "right")
-    deep_model = GestureTrainer(deep, TrainConfig(epochs=20, ensemble=1, viewpoints=0)).fit()
-    flat_model = GestureTrainer(flat, TrainConfig(epochs=20, ensemble=1, viewpoints=0)).fit()
-    deep_path, flat_path = deep_model.save(tmp_path / "deep.npz"), flat_model.save(tmp_path / "flat.npz")
+    deep_path = GestureTrainer(deep, TrainConfig(epochs=20, ensemble=1, viewpoints=0)).fit().save(tmp_path / "d.npz")
+    rows, flat_path = flat.save(tmp_path / "flat.csv"), tmp_path / "flat.npz"
+    assert main(["gestures", "train", str(rows), "-o", str(flat_path), "--cv", "0", "--epochs", "20"]) == 0
+    assert "2 labels: fist, open_palm; x and y only, the rows have no depth) -> " in capsys.readouterr().out
     assert GestureClassifier.load(deep_path).uses_depth and not GestureClassifier.load(flat_path).uses_depth
-    rows = flat.save(tmp_path / "flat.csv")
     assert main(["gestures", "eval", str(flat_path), str(rows), "-o", str(tmp_path / "r1")]) == 0
     assert "no depth" not in caplog.text and "have none" not in caplog.text
     assert main(["gestures", "eval", str(deep_path), str(rows), "-o", str(tmp_path / "r2")]) == 0

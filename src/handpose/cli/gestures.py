@@ -176,7 +176,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     model.metadata["data_sha256"] = sha256_of(Path(args.data))  # eval warns when scored on the rows it learnt
     model.metadata["trained_files"] = sorted(file_keys(data.sources[i] for i in train_idx))  # ... or the files
     path = model.save(args.output, overwrite=args.overwrite)
-    print(f"model ({cfg.model}, {len(model.labels)} labels: {', '.join(model.labels)}) -> {path}")
+    flat = "; x and y only, the rows have no depth" if data.kind == "hand" and not model.uses_depth else ""
+    print(f"model ({cfg.model}, {len(model.labels)} labels: {', '.join(model.labels)}{flat}) -> {path}")
     return 0
 
 
