@@ -311,7 +311,10 @@ class HandTracker:
         hands.width, hands.height, hands.timestamp_ms, hands.frame = w, h, t, self._frame
         self._frame += 1
         if self.camera is not None:
-            hands.camera = place_in_camera(hands.keypoints, hands.world, self.camera.matrix(w, h))
+            matrix = self.camera.matrix(w, h)
+            if self.flip and self.camera.cx is not None:  # a calibrated principal point, seen in the mirror
+                matrix[0, 2] = w - 1 - matrix[0, 2]
+            hands.camera = place_in_camera(hands.keypoints, hands.world, matrix)
             self.clock.lap("camera")
         if self.gesture_classifier is not None:
             self.gesture_classifier.annotate(hands)
