@@ -69,13 +69,13 @@ class GestureTrainer:
     def _features(self, points: list[np.ndarray] | np.ndarray, handedness: list[str | None], desc: str
                   ) -> np.ndarray:
         hand = self.data.kind == "hand"
+        dims = 3 if self.depth else 2
         out = []
         with _progress_bar(desc, "hand" if hand else "trajectory", self.progress) as bar:
             bar.total = len(points)
             for i in range(0, len(points), 2048):
                 part = points[i : i + 2048]
-                out.append(batch_features(np.asarray(part)[:, :, : 3 if self.depth else 2], handedness[i : i + 2048])
-                           if hand
+                out.append(batch_features(np.asarray(part)[:, :, :dims], handedness[i : i + 2048]) if hand
                            else np.stack([trajectory_features(p) for p in part]))
                 bar.update(len(part))
         return np.concatenate(out)
