@@ -389,6 +389,12 @@ def test_flip_gives_the_selfie_view_of_a_stream(video_path) -> None:
     img = frames[0][1]
     assert HandTracker(mode="image", flip=True).process(img).handedness[0] == "right"
     assert HandTracker(mode="image", flip=True, mirrored=True).process(img).handedness[0] == "left"
+    # a bad frame is skipped for the same reason with or without the mirror, never raised
+    for junk in ([[1, 2]], np.zeros(10, np.uint8), np.zeros((0, 0, 3), np.uint8), np.zeros((8, 8, 3), np.int64)):
+        reasons: list[list[str]] = [[], []]
+        for tracker, said in zip((plain, selfie), reasons, strict=True):
+            assert tracker.process_frame(Frame(junk, 0, 9e3, "bad"), on_skip=said.append) is None
+        assert reasons[0] == reasons[1] and len(reasons[0]) == 1
 
 
 def test_input_formats_agree(photo_paths, image_tracker) -> None:

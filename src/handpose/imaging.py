@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 
@@ -47,6 +49,20 @@ def gray_copy(image: np.ndarray) -> np.ndarray:
     if image.ndim == 2 or image.shape[2] == 1:
         return image
     return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY if image.shape[2] == 4 else cv2.COLOR_BGR2GRAY)
+
+
+_FLIPPABLE = tuple(np.dtype(t) for t in (np.uint8, np.uint16, np.float16, np.float32, np.float64))
+
+
+def mirror(image: Any) -> Any:
+    """A picture mirrored left to right (``flip``); anything that is no picture is left as it is, for
+    :func:`prepare` to refuse with its reason."""
+    if not isinstance(image, np.ndarray) or image.ndim not in (2, 3) or image.size == 0:
+        return image
+    if image.dtype in _FLIPPABLE:
+        return cv2.flip(image, 1)
+    # floats OpenCV lacks (float128) by NumPy's slower copy; other types are refused by prepare() anyway
+    return np.ascontiguousarray(image[:, ::-1]) if np.issubdtype(image.dtype, np.floating) else image
 
 
 def prepare(image: np.ndarray, color: str = "bgr") -> tuple[np.ndarray, bool]:

@@ -18,7 +18,7 @@ from .camera import Camera, place_in_camera
 from .engines import create_engine
 from .errors import HandposeError, InputError
 from .geometry import boxes_iou, corners_to_boxes, rect_corners, rects_from_landmarks, rects_from_palms
-from .imaging import GRAY_MODES, in_skin_tone, prepare
+from .imaging import GRAY_MODES, in_skin_tone, mirror, prepare
 from .landmarks import LandmarkModel, LandmarkOutput
 from .palm import SURE_SCORE, PalmDetector, Palms
 from .registry import VARIANTS
@@ -425,7 +425,7 @@ class HandTracker:
         else:
             try:
                 if self.flip:  # the frame's own picture is mirrored, so that what is drawn on it matches
-                    frame.image = cv2.flip(frame.image, 1)
+                    frame.image = mirror(frame.image)
                 with self._lock:
                     hands = self._process(frame.image, frame.timestamp_ms, flipped=True)
             except InputError as e:
