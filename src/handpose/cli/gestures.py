@@ -87,6 +87,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                              "already)")
     e.add_argument("--zoom", type=zoom, default=1.0, metavar="Z", help="images / videos: also look for hands in "
                    "tiles seen Z times closer (as 'handpose run --zoom')")
+    e.add_argument("--flip", action="store_true", help="images / videos: mirror every picture first (as 'handpose "
+                   "run --flip'; for a model whose data was recorded with --flip)")
     e.add_argument("--overwrite", action="store_true")
     e.set_defaults(handler=cmd_eval)
 
@@ -211,8 +213,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
                                                                      for p in parts)
     src = Path(args.data)
     if src.is_file() and src.suffix.lower() not in IMAGE_EXTS | VIDEO_EXTS:
-        if args.zoom != 1:
-            raise HandposeError(f"{src} holds hands found earlier: --zoom is for finding them in images or videos")
+        if args.zoom != 1 or args.flip:
+            raise HandposeError(f"{src} holds hands found earlier: --{'zoom' if args.zoom != 1 else 'flip'} is for "
+                                "finding them in images or videos")
         _warn_if_trained_on(recognizer, src, args.holdout_last)
         report = evaluate_landmarks(recognizer, args.model, src, args.labels_file, args.holdout_last, mapping,
                                     shapes=shapes)
@@ -223,7 +226,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                                 f"or a hand-shape model, not the trajectory model {args.model}; for motions, record "
                                 "trajectories (gestures record --kind trajectory) and evaluate that CSV")
         _warn_if_trained_on_files(recognizer, files)
-        report = evaluate_files(recognizer, files, mapping, args.zoom)
+        report = evaluate_files(recognizer, files, mapping, args.zoom, args.flip)
     gives = {"none", *recognizer.static.labels, *(recognizer.trajectory.labels if recognizer.trajectory else [])}
     never = sorted(set(report["labels"]) - gives - {lab for lab, m in report["per_class"].items() if not m["support"]})
     if never:

@@ -125,18 +125,19 @@ def file_keys(sources: Iterable[str | Path]) -> set[str]:
     return keys
 
 
-def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: dict[str, str], zoom: float = 1.0
-                   ) -> dict[str, Any]:
+def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: dict[str, str], zoom: float = 1.0,
+                   flip: bool = False) -> dict[str, Any]:
     """Images and videos labelled by their folder (:func:`labelled_files`): detect hands and classify each image,
     and each frame of a video (tracked); an image or frame without a hand counts as undetected. ``zoom`` > 1 also
-    searches tiles seen that many times closer (:class:`~handpose.HandTracker`)."""
+    searches tiles seen that many times closer, ``flip`` mirrors every picture first (:class:`~handpose.HandTracker`;
+    as the model's data was recorded)."""
     from tqdm import tqdm
 
     from ..pipeline import HandTracker
-    from ..sources import VideoFile
+    from ..sources import Frame, VideoFile
 
-    images = HandTracker(mode="image", max_hands=2, zoom=zoom)
-    videos = HandTracker(mode="video", max_hands=2, zoom=zoom)
+    images = HandTracker(mode="image", max_hands=2, zoom=zoom, flip=flip)
+    videos = HandTracker(mode="video", max_hands=2, zoom=zoom, flip=flip)
     y_true: list[str] = []
     y_pred: list[str] = []
     seen: list[str] = []
@@ -157,12 +158,11 @@ def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: di
                 undetected[truth] = undetected.get(truth, 0) + 1
             return
         try:
-            image = read_image(path)
-            hands = images.process(image)
+            picture = Frame(read_image(path), 0, 0.0, str(path))
+            found = images.process_frame(picture, on_skip=lambda _reason: None)  # with flip: the mirror picture
         except HandposeError:
-            yield str(path), None, None
-            return
-        yield str(path), image, hands
+            found = None
+        yield str(path), None if found is None else picture.image, found
 
     for path in tqdm(files, desc="eval", unit="file", disable=None):
         truth = mapping.get(path.parent.name, path.parent.name)
