@@ -40,6 +40,7 @@ from handpose.gestures import (
     load_classifier,
     load_dataset,
     record,
+    shown_first,
     split_last,
     trajectory_features,
 )
@@ -147,9 +148,9 @@ def _image_gesture(tracker, rc, path) -> str | None:
     hands = tracker.process(cv2.imread(str(path)))
     if len(hands) == 0:
         return None
-    best = max((g for g in rc.classify_batch(hands.keypoints, list(hands.handedness)) if g.label != "none"),
-               key=lambda g: g.score, default=None)
-    return best.label if best else "none"
+    gestures = rc.classify_batch(hands.keypoints, list(hands.handedness))
+    # the hand being shown: the raised one that shows a gesture, as 'gestures eval' and 'gestures record' take it
+    return next((gestures[i].label for i in shown_first(hands) if gestures[i].label != "none"), "none")
 
 
 @pytest.mark.parametrize(("folder", "expected"), [("call", "call"), ("four", "four"), ("rock", "horns")])
@@ -160,6 +161,18 @@ def test_builtin_vocabulary_on_real_photos(folder, expected, image_tracker) -> N
     found = [lab for lab in labels if lab is not None]
     assert len(found) >= 8
     assert sum(lab == expected for lab in found) >= 0.9 * len(found), labels
+
+
+def test_the_hand_shown_in_a_photo_of_two_is_the_raised_one(image_tracker) -> None:
+    rc = RuleClassifier()
+    photo = shared_path("data", "gesture_images", "call", "17d804b5-7118-462d-8191-58d764f591b8.jpg")
+    hands = image_tracker.process(cv2.imread(str(photo)))
+    gestures = rc.classify_batch(hands.keypoints, list(hands.handedness))
+    # a hand resting on the table, read as "three" at 0.59, comes first from the detector; the raised one shows call
+    assert [g.label for g in gestures] == ["three", "call"] and shown_first(hands) == [1, 0]
+    data = record(str(photo.parent), label="call")
+    row = next(i for i, s in enumerate(data.sources) if s.endswith(photo.name))
+    np.testing.assert_allclose(data.points[row], hands.keypoints[1], atol=0.01)  # recorded: the raised hand
 
 
 def test_builtin_thumbs_up_photos(image_tracker, photo_paths) -> None:
@@ -898,11 +911,13 @@ def test_record_train_eval_end_to_end(tmp_path, capsys, models_ready) -> None:
     assert main(["gestures", "eval", "builtin", str(images), "-o", str(tmp_path / "b")]) == 0
     assert "warning" not in capsys.readouterr().err
     builtin = json.loads((tmp_path / "b" / "report.json").read_text())
-    assert builtin["per_class"]["horns"]["recall"] == 1.0 and builtin["per_class"]["call"]["recall"] >= 0.85
-    # every misclassified photo named, and drawn: the "call" seen from the side that reads as "three"
+    # every photo of the three gestures right: in a photo of two hands the raised one is taken (see
+    # test_the_hand_shown_in_a_photo_of_two_is_the_raised_one), not a hand resting on the table
+    assert all(builtin["per_class"][label]["recall"] == 1.0 for label in ("call", "four", "horns"))
+    # every misclassified photo named, and drawn: HaGRID's "no gesture" hands, hanging or relaxed, read as gestures
     assert len(builtin["errors"]) == builtin["n"] - np.trace(builtin["confusion"])
-    side_call = [e for e in builtin["errors"] if e["true"] == "call"]
-    assert [(Path(e["sample"]).name[:8], e["predicted"]) for e in side_call] == [("17d804b5", "three")]
+    assert {e["true"] for e in builtin["errors"]} == {"none"}
+    assert {e["predicted"] for e in builtin["errors"]} == {"thumbs_down", "point"}
     gallery = cv2.imread(str(tmp_path / "b" / "errors.png"))
     assert gallery.shape[0] == 30 + -(-len(builtin["errors"]) // 8) * 200  # a title, rows of 8 tiles
     first = gallery[30:180, :150]  # the first error's picture: the photo around the hand, the skeleton drawn

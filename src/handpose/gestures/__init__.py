@@ -6,7 +6,7 @@ from .dynamic import DynamicDetector, DynamicParams, Motion
 from .events import Debouncer, GestureEvent
 from .features import FEATURE_VERSION, batch_features, finger_state, finger_states, hand_features
 from .recognizer import GestureRecognizer, annotate_stream, load_classifier
-from .recording import record
+from .recording import record, shown_first
 from .rules import ALIASES, RuleClassifier, load_rules
 from .training import GestureTrainer
 from .trajectory import TRAJECTORY_VERSION, TrajectoryHistory, drop_teleports, trajectory_features
@@ -39,6 +39,7 @@ __all__ = [
     "load_dataset",
     "load_rules",
     "record",
+    "shown_first",
     "split_last",
     "stratified_folds",
     "synthetic_views",

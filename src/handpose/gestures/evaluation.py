@@ -22,6 +22,7 @@ from .dataset import LandmarkSet, load_dataset
 from .features import has_depth
 from .gallery import MOST, gallery_png, sample_tile
 from .recognizer import GestureRecognizer
+from .recording import shown_first
 from .trajectory import trajectory_features
 
 log = logging.getLogger("handpose")
@@ -50,13 +51,13 @@ def classification_report(y_true: list[str], y_pred: list[str], undetected: dict
             "confusion": conf.tolist(), "n": n, "undetected": {"count": int(sum(und.values())), "per_class": und}}
 
 
-def _image_label(recognizer: GestureRecognizer, hands: Any) -> tuple[str, float, int]:
-    """An image of one gesture: the gesture of its most trusted hand that shows one (or ``none``), its score and
-    that hand's index. Hands come surest first, as the detector ranks them, and ``gestures record`` keeps the
-    first: a second hand hanging by the side that happens to look like a gesture does not outvote the one being
-    shown."""
+def _image_label(recognizer: GestureRecognizer, hands: Any, order: Iterable[int]) -> tuple[str, float, int]:
+    """A sample of one gesture: the gesture of the first hand in ``order`` that shows one (or ``none``), its score
+    and that hand's index. A picture's hands come raised first, the one ``gestures record`` keeps
+    (:func:`~handpose.gestures.recording.shown_first`), a video frame's in the order of their tracks."""
     gestures = recognizer.classify(hands.keypoints, [str(h) for h in hands.handedness])
-    i = next((i for i, g in enumerate(gestures) if g.label != "none"), 0)
+    order = list(order)
+    i = next((i for i in order if gestures[i].label != "none"), order[0])
     return str(gestures[i].label), float(gestures[i].score), i
 
 
@@ -170,7 +171,8 @@ def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: di
             if hands is None or len(hands) == 0:
                 undetected[truth] = undetected.get(truth, 0) + 1
                 continue
-            label, score, i = _image_label(recognizer, hands)
+            order = range(len(hands)) if path.suffix.lower() in VIDEO_EXTS else shown_first(hands)
+            label, score, i = _image_label(recognizer, hands, order)
             y_true.append(truth)
             y_pred.append(label)
             seen.append(name)

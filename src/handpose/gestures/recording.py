@@ -11,6 +11,8 @@ from itertools import chain, groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..errors import HandposeError, InputError
 from ..sources import (
     IMAGE_EXTS,
@@ -59,6 +61,14 @@ def _frames(src: Source, desc: str, unit: str) -> Iterator[Frame]:
             bar.update()
 
 
+def shown_first(hands: Hands) -> list[int]:
+    """The hands of a picture of one gesture, the one being shown first: people hold up the hand they show, and a
+    second hand rests or hangs below it, so the highest wrist comes first. (The detector's order put a hand resting
+    on a table before the raised ``call`` of a shared photo; the most confident gesture let a hanging hand, read as
+    ``thumbs_down`` 1.00, outvote a raised ``horns`` 0.99.)"""
+    return np.argsort(hands.keypoints[:, 0, 1], kind="stable").tolist()
+
+
 def _from_images(data: LandmarkSet, files: list[Path], label: str, view: _View) -> None:
     tracker = view.tracker("image")
     with open_source(files) as src:
@@ -67,8 +77,8 @@ def _from_images(data: LandmarkSet, files: list[Path], label: str, view: _View) 
             if hands is None or len(hands) == 0:
                 (data.unreadable if hands is None else data.undetected).append((label, frame.source))
                 continue
-            # the first hand is the detector's most confident one
-            data.add(label, hands.keypoints[0], str(hands.handedness[0]), frame.source, (hands.width, hands.height))
+            i = shown_first(hands)[0]
+            data.add(label, hands.keypoints[i], str(hands.handedness[i]), frame.source, (hands.width, hands.height))
 
 
 def _history(data: LandmarkSet) -> TrajectoryHistory | None:
