@@ -935,6 +935,11 @@ def test_record_train_eval_end_to_end(tmp_path, capsys, models_ready) -> None:
     assert main(["gestures", "eval", "builtin", f"{images}/r*/*.jpg", "-o", str(tmp_path / "g")]) == 0
     rock = json.loads((tmp_path / "g" / "report.json").read_text())
     assert rock["n"] == 10 and rock["per_class"]["horns"]["support"] == 10 and rock["accuracy"] == 1.0
+    # mirrored first (a model recorded with --flip): hand shapes read the same in a mirror
+    assert main(["gestures", "eval", "builtin", f"{images}/r*/*.jpg", "--flip", "-o", str(tmp_path / "f")]) == 0
+    assert json.loads((tmp_path / "f" / "report.json").read_text())["per_class"]["horns"]["recall"] == 1.0
+    assert main(["gestures", "eval", "builtin", str(data), "--flip", "-o", str(tmp_path / "f2")]) == 1
+    assert "holds hands found earlier: --flip is for finding them in images or videos" in capsys.readouterr().err
 
 
 def test_eval_names_every_misclassified_row_and_draws_the_first_48(tmp_path, capsys) -> None:
