@@ -58,7 +58,7 @@ from handpose.gestures.viewpoints import (
 
 from .conftest import shared_path
 from .handbuilder import CURLED, EXAMPLES, make_hand
-from .synth import approaching_hand, tracked_hands
+from .synth import approaching_hand, hand_cutout, paste, tracked_hands, write_video
 
 # -- features -----------------------------------------------------------------------------------------------
 
@@ -1335,6 +1335,28 @@ def test_camera_recording_labels_the_hand_shown_when_a_key_is_pressed(monkeypatc
     monkeypatch.setattr(cv2, "waitKey", ctrl_c_after_the_keys)
     data = record("0", labels="open,fist")
     assert data.labels == ["open", "fist"] and window.destroyed == ["handpose record"]
+
+
+def test_camera_recording_takes_the_hand_held_up_not_the_one_at_the_keyboard(monkeypatch, tmp_path, photo_paths,
+                                                                          fake_window, image_tracker) -> None:
+    from handpose.gestures import recording
+
+    shown, resting = (hand_cutout(p, image_tracker, size=200) for p in photo_paths[::-1])
+    frames = []
+    for i in range(30):  # the resting hand is in view (and tracked) first; the shown one comes up at frame 5
+        canvas = np.full((480, 640, 3), 120, np.uint8)
+        paste(canvas, resting, 620 - resting.shape[1], 480 - resting.shape[0])
+        if i >= 5:
+            paste(canvas, shown, 60, 10)
+        frames.append(canvas)
+    clip = write_video(tmp_path / "desk.mp4", frames)
+    real_open = recording.open_source
+    monkeypatch.setattr(recording, "open_source", lambda target, **asked: real_open(clip))  # the camera's view
+    fake_window([-1] * 20 + [ord("1"), ord("q")])
+    data = record("0", labels="thumbs_up")
+    assert data.labels == ["thumbs_up"]
+    wrist = data.points[0][0]
+    assert wrist[1] < 240 and wrist[0] < 320  # the raised hand at the top left, not the one resting at the bottom
 
 
 def test_a_frame_size_is_asked_of_a_camera_only(tmp_path) -> None:

@@ -86,14 +86,15 @@ def _history(data: LandmarkSet) -> TrajectoryHistory | None:
     return TrajectoryHistory(data.keypoint) if data.kind == "trajectory" else None
 
 
-def _add(data: LandmarkSet, label: str, hands: Hands, trajectories: TrajectoryHistory | None, source: str) -> bool:
-    """The first hand as a row of ``data`` (its shape, or its trajectory once it is long enough)."""
+def _add(data: LandmarkSet, label: str, hands: Hands, trajectories: TrajectoryHistory | None, source: str,
+         i: int = 0) -> bool:
+    """Hand ``i`` as a row of ``data`` (its shape, or its trajectory once it is long enough)."""
     if trajectories is None:
-        data.add(label, hands.keypoints[0], str(hands.handedness[0]), source, (hands.width, hands.height))
+        data.add(label, hands.keypoints[i], str(hands.handedness[i]), source, (hands.width, hands.height))
         return True
-    pts = trajectories.get(int(hands.track_ids[0]))
+    pts = trajectories.get(int(hands.track_ids[i]))
     if pts is not None:
-        data.add(label, pts, str(hands.handedness[0]), source, (hands.width, hands.height))
+        data.add(label, pts, str(hands.handedness[i]), source, (hands.width, hands.height))
     return pts is not None
 
 
@@ -187,8 +188,8 @@ def _stopped_by_ctrl_c(data: LandmarkSet) -> Iterator[None]:
 
 def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], view: _View,
                  asked: dict[str, Any]) -> None:
-    """Live (a camera index or a stream URL): the keys 1..9 label the current hand with labels[0..8]; q or Esc
-    stops."""
+    """Live (a camera index or a stream URL): the keys 1..9 label the hand held up (:func:`shown_first`) with
+    labels[0..8]; q or Esc stops."""
     import cv2
 
     from ..draw import draw_hands
@@ -223,7 +224,8 @@ def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], view: 
                 break
             if ord("1") <= window.key < ord("1") + len(labels) and len(hands):
                 lab = labels[window.key - ord("1")]  # a trajectory: the hand's last HISTORY positions up to this key
-                if _add(data, lab, hands, trajectories, f"{src.name}#{frame.index}"):
+                # the hand held up, not the one pressing the key
+                if _add(data, lab, hands, trajectories, f"{src.name}#{frame.index}", shown_first(hands)[0]):
                     counts[lab] += 1
 
 
