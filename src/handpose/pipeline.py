@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import cv2
 import numpy as np
 
 from .camera import Camera, place_in_camera
@@ -290,7 +289,7 @@ class HandTracker:
         self.clock.start()
         img, bgr = prepare(image, color or self.color)
         if self.flip and not flipped:
-            img = cv2.flip(img, 1)
+            img = mirror(img)
         shown, shown_bgr = self.shown_to_models(img, bgr)
         h, w = img.shape[:2]
         t = float(timestamp_ms) if timestamp_ms is not None else (time.monotonic() - self._made) * 1e3

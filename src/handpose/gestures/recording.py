@@ -77,8 +77,7 @@ def _from_images(data: LandmarkSet, files: list[Path], label: str, view: _View) 
             if hands is None or len(hands) == 0:
                 (data.unreadable if hands is None else data.undetected).append((label, frame.source))
                 continue
-            i = shown_first(hands)[0]
-            data.add(label, hands.keypoints[i], str(hands.handedness[i]), frame.source, (hands.width, hands.height))
+            _add(data, label, hands, None, frame.source, shown_first(hands)[0])
 
 
 def _history(data: LandmarkSet) -> TrajectoryHistory | None:
