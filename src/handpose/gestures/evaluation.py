@@ -6,7 +6,8 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,10 @@ from .trajectory import trajectory_features
 log = logging.getLogger("handpose")
 
 
-def classification_report(y_true: list[str], y_pred: list[str], undetected: dict[str, int] | None = None
-                          ) -> dict[str, Any]:
-    """The JSON report: accuracy, labels, per-class precision/recall/F1/support, confusion, n, undetected."""
+def classification_report(y_true: list[str], y_pred: list[str], undetected: dict[str, int] | None = None,
+                          others: dict[str, int] | None = None) -> dict[str, Any]:
+    """The JSON report: accuracy, labels, per-class precision/recall/F1/support, confusion, n, undetected, and
+    ``others``: answers the data has no class for, counted as ``none`` (:class:`Answers`)."""
     labels = sorted(set(y_true) | set(y_pred))
     index = {lab: i for i, lab in enumerate(labels)}
     conf = np.zeros((len(labels), len(labels)), np.int64)
@@ -48,7 +50,30 @@ def classification_report(y_true: list[str], y_pred: list[str], undetected: dict
     n = len(y_true)
     und = undetected or {}
     return {"accuracy": float(np.trace(conf) / n) if n else 0.0, "labels": labels, "per_class": per_class,
-            "confusion": conf.tolist(), "n": n, "undetected": {"count": int(sum(und.values())), "per_class": und}}
+            "confusion": conf.tolist(), "n": n, "undetected": {"count": int(sum(und.values())), "per_class": und},
+            "others": others or {}}
+
+
+class Answers:
+    """What a recognizer's answer counts as against data labelled ``labels``. A ``none`` class in such data means
+    none of its gestures (the photos in a Model Maker ``none`` folder show other gestures; HaGRID's ``no_gesture``
+    hands are idle), so where the data has one, a gesture it has no class for counts as ``none``, as an app that
+    listens for the data's gestures ignores it. Those answers are tallied in :attr:`others`."""
+
+    def __init__(self, labels: Collection[str]) -> None:
+        self.known = set(labels)
+        self.tally: Counter[str] = Counter()
+
+    def __call__(self, label: str) -> str:
+        if label in self.known or "none" not in self.known:
+            return label
+        self.tally[label] += 1
+        return "none"
+
+    @property
+    def others(self) -> dict[str, int]:
+        """The answers counted as ``none``, most frequent first."""
+        return dict(self.tally.most_common())
 
 
 def _image_label(recognizer: GestureRecognizer, hands: Any, order: Iterable[int]) -> tuple[str, float, int]:
@@ -74,13 +99,16 @@ class _Errors:
         return len(self.tiles) < MOST
 
     def add(self, sample: str, truth: str, predicted: str, score: float, keypoints: np.ndarray,
-            image: np.ndarray | None = None, source: str = "") -> None:
-        item = {"sample": sample, "true": truth, "predicted": predicted, "score": round(score, 4)}
+            image: np.ndarray | None = None, source: str = "", answer: str = "") -> None:
+        """``answer``: the recognizer's own, where it counted as ``predicted`` (:class:`Answers`)."""
+        item: dict[str, Any] = {"sample": sample, "true": truth, "predicted": predicted, "score": round(score, 4)}
+        if answer and answer != predicted:
+            item["answer"] = answer
         self.items.append({**item, "source": source} if source else item)
         if self.drawing:
             name = Path(source if image is not None and source else sample).name  # the picture's, if drawn
             name = name if len(name) <= 24 else f"{name[:11]}..{name[-11:]}"
-            lines = (name, f"is {truth[:18]}", f"got {predicted[:13]} {score:.2f}")
+            lines = (name, f"is {truth[:18]}", f"got {(answer or predicted)[:13]} {score:.2f}")
             self.tiles.append(sample_tile(keypoints, lines, image))
 
     def into(self, report: dict[str, Any]) -> dict[str, Any]:
@@ -144,6 +172,7 @@ def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: di
     seen: list[str] = []
     undetected: dict[str, int] = {}
     errors = _Errors()
+    counted = Answers({mapping.get(p.parent.name, p.parent.name) for p in files})
 
     def samples(path: Path, truth: str) -> Iterator[tuple[str, np.ndarray | None, Any]]:
         """(name, picture, hands) of an image, or of every frame of a video; hands None: unreadable."""
@@ -172,16 +201,17 @@ def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: di
                 undetected[truth] = undetected.get(truth, 0) + 1
                 continue
             order = range(len(hands)) if path.suffix.lower() in VIDEO_EXTS else shown_first(hands)
-            label, score, i = _image_label(recognizer, hands, order)
+            answer, score, i = _image_label(recognizer, hands, order)
+            label = counted(answer)
             y_true.append(truth)
             y_pred.append(label)
             seen.append(name)
             if label != truth:
-                errors.add(name, truth, label, score, hands.keypoints[i], image)
+                errors.add(name, truth, label, score, hands.keypoints[i], image, answer=answer)
     if not y_true:
         hint = "; hands far from the camera? try --zoom 2" if zoom == 1 else ""
         raise HandposeError(f"no hand found in any of the {len(files)} images or videos{hint}")
-    report = classification_report(y_true, y_pred, undetected)
+    report = classification_report(y_true, y_pred, undetected, counted.others)
     report["files"] = seen
     return errors.into(report)
 
@@ -222,14 +252,16 @@ def rows_report(data: LandmarkSet, idx: np.ndarray, gestures: list[Gesture], tru
     """The report of predictions ``gestures`` of a dataset's rows ``idx`` (their labels, or ``truths``), every
     misclassified row named by its index and drawn."""
     truths = truths if truths is not None else [data.labels[i] for i in idx]
-    pred = [str(g.label) for g in gestures]
+    counted = Answers(truths)
+    pred = [counted(str(g.label)) for g in gestures]
     errors = _Errors()
     for i, truth, label, g in zip(np.asarray(idx).tolist(), truths, pred, gestures, strict=True):
         if label != truth:  # a trajectory is drawn as its points joined up, a hand as its skeleton
             hand = data.kind == "hand" and errors.drawing
             picture = _picture_of(data.sources[i], data.sizes[i]) if hand else None
-            errors.add(f"row {i}", truth, label, float(g.score), data.points[i], picture, data.sources[i])
-    return errors.into(classification_report(truths, pred))
+            errors.add(f"row {i}", truth, label, float(g.score), data.points[i], picture, data.sources[i],
+                       answer=str(g.label))
+    return errors.into(classification_report(truths, pred, others=counted.others))
 
 
 def _picture_of(source: str, size: tuple[int, int]) -> np.ndarray | None:
@@ -263,6 +295,11 @@ def render_report(report: dict[str, Any]) -> str:
     lines.append(f"\naccuracy {report['accuracy']:.4f} on {report['n']} samples"
                  + (f"; {report['undetected']['count']} images or frames without a hand (undetected)"
                     if report["undetected"]["count"] else ""))
+    others = report.get("others") or {}
+    if others:
+        lines.append(f"{sum(others.values())} answers were gestures the data has no class for: "
+                     + ", ".join(f"{lab} {n}" for lab, n in others.items())
+                     + ".\nThey count as none, as an app listening for the data's gestures ignores them.")
     return "\n".join(lines) + "\n"
 
 
