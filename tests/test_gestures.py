@@ -887,7 +887,12 @@ def test_a_run_stopped_with_ctrl_c_still_ends_the_gestures_held(video_path, tmp_
 # -- record -> train -> eval --------------------------------------------------------------------------------
 
 
-def test_record_train_eval_end_to_end(tmp_path, capsys, models_ready) -> None:
+def _photo_gestures(model: Path, folder: Path, out: Path) -> list[str]:
+    assert main(["run", str(folder), "--gestures", str(model), "--json", str(out)]) == 0
+    return [h["gesture"]["label"] for line in out.read_text().splitlines() for h in json.loads(line)["hands"]]
+
+
+def test_record_train_eval_end_to_end(tmp_path, capsys, models_ready, photo_paths) -> None:
     images = shared_path("data", "gesture_images")
     data = tmp_path / "data.csv"
     assert main(["gestures", "record", str(images), "-o", str(data)]) == 0
@@ -900,6 +905,7 @@ def test_record_train_eval_end_to_end(tmp_path, capsys, models_ready) -> None:
                  str(tmp_path / "cv")]) == 0
     out = capsys.readouterr().out
     assert "cross-validation (3 folds)" in out and "report of the rows, each labelled by cross-validation" in out
+    assert "no 'none' class" not in out
     # every row as labelled by the fold model that did not train on it: which recordings to look at again
     cv = json.loads((tmp_path / "cv" / "report.json").read_text())
     fold_accuracy = float(out.split("accuracy ")[1].split()[0])
@@ -948,6 +954,10 @@ def test_record_train_eval_end_to_end(tmp_path, capsys, models_ready) -> None:
     three = tmp_path / "three.csv"
     three.write_text("".join(line for line in data.read_text().splitlines(True) if not line.startswith("none,")))
     assert main(["gestures", "train", str(three), "-o", str(tmp_path / "m3.npz"), "--cv", "0", "--epochs", "30"]) == 0
+    assert "no 'none' class: the model calls every hand one of its 3 gestures" in capsys.readouterr().out
+    # ... a thumbs-up too; the model that learnt the `none` photos (thumbs down, pointing) calls it none
+    assert _photo_gestures(tmp_path / "m3.npz", photo_paths[0].parent, tmp_path / "m3.jsonl") == ["call", "call"]
+    assert _photo_gestures(model, photo_paths[0].parent, tmp_path / "m4.jsonl") == ["none", "none"]
     assert main(["gestures", "eval", str(tmp_path / "m3.npz"), str(images), "-o", str(tmp_path / "e3")]) == 0
     capsys.readouterr()
     forced = json.loads((tmp_path / "e3" / "report.json").read_text())

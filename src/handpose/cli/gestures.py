@@ -61,7 +61,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--holdout-last", type=fraction, default=0.0,
                    help="keep the last fraction of each class's rows out of training and report accuracy on it")
     t.add_argument("--reject", type=fraction, default=0.0,
-                   help="below this probability the prediction is 'none' (a 'none' class in the data also works)")
+                   help="below this probability the prediction is 'none': hands between two classes; to keep out "
+                   "shapes unlike all of them, record a 'none' class")
     t.add_argument("--ensemble", type=at_least(1), default=None, help="networks to average (default: 5)")
     t.add_argument("--epochs", type=at_least(1), default=None)
     t.add_argument("--viewpoints", type=at_least(0), default=None,
@@ -180,6 +181,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     path = model.save(args.output, overwrite=args.overwrite)
     flat = "; x and y only, the rows have no depth" if data.kind == "hand" and not model.uses_depth else ""
     print(f"model ({cfg.model}, {len(model.labels)} labels: {', '.join(model.labels)}{flat}) -> {path}")
+    if "none" not in model.labels:
+        what = "hand" if data.kind == "hand" else "motion"
+        print(f"no 'none' class: the model calls every {what} one of its {len(model.labels)} gestures, however unlike "
+              f"them, and --reject keeps out only those it is unsure of; record {what}s that show none of them under "
+              "the label 'none'")
     return 0
 
 
