@@ -988,6 +988,31 @@ def test_record_train_eval_end_to_end(tmp_path, capsys, models_ready, photo_path
     assert "holds hands found earlier: --flip is for finding them in images or videos" in capsys.readouterr().err
 
 
+def test_eval_counts_a_gesture_the_data_has_no_class_for_as_none_only_where_it_has_a_none_class(tmp_path,
+                                                                                                capsys) -> None:
+    data = LandmarkSet("hand")
+    for label, shape in (("call", "call"), ("call", "ily"), ("none", "thumbs_down"), ("none", "call")):
+        data.add(label, EXAMPLES[shape], "right")
+    data.save(tmp_path / "with_none.csv")
+    assert main(["gestures", "eval", "builtin", str(tmp_path / "with_none.csv"), "-o", str(tmp_path / "a")]) == 0
+    out = capsys.readouterr().out
+    report = json.loads((tmp_path / "a" / "report.json").read_text())
+    # thumbs_down is none of the data's gestures; ily, given for a call, is a miss all the same, its answer kept
+    assert report["labels"] == ["call", "none"] and report["confusion"] == [[1, 1], [1, 1]]
+    assert report["others"] == {"ily": 1, "thumbs_down": 1}
+    assert [(e["sample"], e["predicted"], e.get("answer")) for e in report["errors"]] == \
+        [("row 1", "none", "ily"), ("row 3", "call", None)]
+    assert "2 answers were gestures the data has no class for: ily 1, thumbs_down 1." in out
+    # without a none class every answer is taken as it is
+    data.labels[2:] = ["fist", "fist"]
+    data.save(tmp_path / "without.csv")
+    assert main(["gestures", "eval", "builtin", str(tmp_path / "without.csv"), "-o", str(tmp_path / "b")]) == 0
+    report = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert report["others"] == {} and "no class for" not in capsys.readouterr().out
+    assert [(e["true"], e["predicted"]) for e in report["errors"]] == \
+        [("call", "ily"), ("fist", "thumbs_down"), ("fist", "call")]
+
+
 def test_eval_names_every_misclassified_row_and_draws_the_first_48(tmp_path, capsys) -> None:
     data = shared_path("data", "landmarks", "keypoint.csv")
     names = shared_path("data", "landmarks", "keypoint_classifier_label.csv")
