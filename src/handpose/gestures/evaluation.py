@@ -197,7 +197,7 @@ def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: di
                 undetected[truth] = undetected.get(truth, 0) + 1
                 continue
             # the hand `gestures record` keeps, a picture's raised hand or a video frame's first track, and no other:
-            # where it shows none, a second hand is the idle one beside it (3 of the shared `none` photos' were read
+            # where it shows none, a second hand is the idle one beside it (beside 3 of the shared `none` photos, read
             # as `four` by a model trained on those very photos)
             i = 0 if path.suffix.lower() in VIDEO_EXTS else shown_first(hands)[0]
             answer, score = _shown_gesture(recognizer, hands, i)
