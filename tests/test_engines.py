@@ -351,3 +351,20 @@ def test_litert_is_required_only_where_it_has_wheels(system, machine, litert_ins
     """A requirement without a wheel for the platform makes ``pip install`` fail there outright."""
     env = {"platform_system": system, "platform_machine": machine}
     assert litert_marker().evaluate(env) is litert_installed
+
+
+@torch_only
+def test_torch_forward_frees_each_activation_after_its_last_reader() -> None:
+    from handpose.convert.tflite_graph import read_tflite
+    from handpose.engines.torch_engine import build_module
+    from handpose.fetch import ensure_model
+
+    graph = read_tflite(ensure_model("hand_full"))
+    module = build_module(graph)
+    freed = [i for _, _, dead in module.steps for i in dead]
+    read = {i for op in graph.ops for i in op.inputs if i >= 0}
+    assert len(freed) == len(set(freed))  # each once
+    assert set(freed) == read - set(graph.outputs)  # every activation and weight read, none of the outputs
+    for n, (_, _, dead) in enumerate(module.steps):
+        assert set(dead) <= set(graph.ops[n].inputs)  # freed by a reader ...
+        assert not set(dead) & {i for op in graph.ops[n + 1:] for i in op.inputs}  # ... that is the last one

@@ -35,12 +35,17 @@ def build_module(graph: Any) -> Any:
     class TFLiteModule(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.steps: list[tuple[Callable[[dict[int, Any]], Any], int]] = []
+            self.steps: list[tuple[Callable[[dict[int, Any]], Any], int, tuple[int, ...]]] = []
             # rank-4 tensors live NCHW; forward() transposes the NHWC input once
             self.nchw: set[int] = {graph.inputs[0]} if len(graph.tensors[graph.inputs[0]].shape) == 4 else set()
             self._n = 0
-            for op in graph.ops:
-                self.steps.append((self._compile(op), op.outputs[0]))
+            # each activation is dropped after the last op that reads it, so the allocator reuses its memory
+            # while it is still in cache (and an ``inference_mode`` forward holds a few tensors, not all of them)
+            last_use = {i: n for n, op in enumerate(graph.ops) for i in op.inputs if i >= 0}
+            keep = set(graph.outputs)
+            for n, op in enumerate(graph.ops):
+                dead = tuple(sorted({i for i in op.inputs if i >= 0 and last_use[i] == n and i not in keep}))
+                self.steps.append((self._compile(op), op.outputs[0], dead))
 
         def _buf(self, value: np.ndarray) -> str:
             name = f"c{self._n}"
@@ -63,12 +68,13 @@ def build_module(graph: Any) -> Any:
                 return self._buf(graph.value(op.inputs[2]).astype(np.float32))
             return None
 
-        def _act(self, act: str | None) -> Callable[[Any], Any]:
+        def _act(self, act: str | None, inplace: bool = True) -> Callable[[Any], Any]:
+            """A fused activation; in place by default, as it is applied to the fresh output of its own op."""
             if act is None:
                 return lambda v: v
             if act == "relu":
-                return F.relu
-            return lambda v: torch.clamp(v, 0.0, 6.0)
+                return lambda v: F.relu(v, inplace=inplace)
+            return lambda v: F.relu6(v, inplace=inplace)
 
         def _nhwc(self, idx: int) -> Callable[[dict[int, Any]], Any]:
             if idx in self.nchw:
@@ -88,8 +94,14 @@ def build_module(graph: Any) -> Any:
                 same = o["padding"] == "SAME"
                 pads = (same_padding(wd, kw, sw, dw) + same_padding(h, kh, sh, dh)) if same else (0, 0, 0, 0)
                 depthwise = kind == "DEPTHWISE_CONV_2D"
-                weight = self._buf((w.transpose(3, 0, 1, 2) if depthwise else w.transpose(0, 3, 1, 2))
-                                   .astype(np.float32))
+                wt = (w.transpose(3, 0, 1, 2) if depthwise else w.transpose(0, 3, 1, 2)).astype(np.float32)
+                extra_h, extra_w = pads[3] - pads[2], pads[1] - pads[0]
+                if (extra_h, extra_w) != (0, 0) and {extra_h, extra_w} <= {0, 1} and (dh, dw) == (1, 1):
+                    # one more pixel after than before (SAME with stride 2): a kernel one tap larger whose first
+                    # row / column is zero, padded evenly, reads the same pixels without copying the input
+                    wt = np.pad(wt, ((0, 0), (0, 0), (extra_h, 0), (extra_w, 0)))
+                    pads = (pads[1], pads[1], pads[3], pads[3])
+                weight = self._buf(wt)
                 bias = self._bias(op)
                 act, groups = self._act(o["activation"]), cin if depthwise else 1
                 self.nchw.add(op.outputs[0])
@@ -195,7 +207,7 @@ def build_module(graph: Any) -> Any:
                 x = op.inputs[0]
                 if x in self.nchw:
                     self.nchw.add(op.outputs[0])
-                fn = torch.sigmoid if kind == "LOGISTIC" else self._act(kind.lower())
+                fn = torch.sigmoid if kind == "LOGISTIC" else self._act(kind.lower(), inplace=False)
                 return lambda env: fn(env[x])
             if kind == "DEPTH_TO_SPACE":
                 x, block = op.inputs[0], o["block"]
@@ -213,8 +225,10 @@ def build_module(graph: Any) -> Any:
         def forward(self, x: Any) -> list[Any]:
             first = graph.inputs[0]
             env: dict[int, Any] = {first: x.permute(0, 3, 1, 2) if first in self.nchw else x}
-            for step, out in self.steps:
+            for step, out, dead in self.steps:
                 env[out] = step(env)
+                for i in dead:
+                    env.pop(i, None)
             return [env[i].permute(0, 2, 3, 1) if i in self.nchw else env[i] for i in graph.outputs]
 
     return TFLiteModule().eval()
