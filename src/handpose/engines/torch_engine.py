@@ -42,9 +42,9 @@ def build_module(graph: Any) -> Any:
             # each activation is dropped after the last op that reads it, so the allocator reuses its memory
             # while it is still in cache (and an ``inference_mode`` forward holds a few tensors, not all of them)
             last_use = {i: n for n, op in enumerate(graph.ops) for i in op.inputs if i >= 0}
-            keep = set(graph.outputs)
+            computed = ({graph.inputs[0]} | {op.outputs[0] for op in graph.ops}) - set(graph.outputs)
             for n, op in enumerate(graph.ops):
-                dead = tuple(sorted({i for i in op.inputs if i >= 0 and last_use[i] == n and i not in keep}))
+                dead = tuple(sorted({i for i in op.inputs if i in computed and last_use[i] == n}))
                 self.steps.append((self._compile(op), op.outputs[0], dead))
 
         def _buf(self, value: np.ndarray) -> str:
