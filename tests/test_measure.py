@@ -327,3 +327,35 @@ def test_reference_python_is_found_in_a_windows_venv_too(tmp_path, monkeypatch) 
     exe.parent.mkdir(parents=True)
     exe.write_bytes(b"")
     assert find_reference_python() == ".venv-ref/Scripts/python.exe"
+
+
+def test_bench_times_torch_after_the_other_engines_not_among_them(monkeypatch) -> None:
+    """torch's OpenMP workers spin after a run and would slow whichever side's block came next."""
+    from handpose import benchmark
+
+    calls: list[tuple[str, int]] = []
+
+    class Recorder:
+        def __init__(self, cfg: BenchConfig, engine: str, mode: str, max_hands: int) -> None:
+            self.label, self.times, self.hands = engine, [], []
+            self.stages = {s: [] for s in benchmark.STAGES}
+            self.tracker = type("T", (), {"landmarks": type("L", (), {"engine": type("E", (), {"provider": "x"})})})
+
+        def run(self, frames: list, start: int, end: int, fps: float) -> None:
+            calls.append((self.label, start))
+            self.times += [1.0] * (end - start)
+            self.hands += [1] * (end - start)
+
+    class Bar:
+        frames = 0
+
+        def update(self, n: int) -> None:
+            self.frames += n
+
+    monkeypatch.setattr(benchmark, "_Ours", Recorder)
+    cfg = BenchConfig(source="x", engines=("litert", "torch", "onnxruntime"), modes=("video",), max_hands=(1,))
+    bar = Bar()
+    rows, _ = benchmark._pipeline_runs(cfg, [np.zeros((4, 4, 3), np.uint8)] * 25, 30.0, None, bar)
+    blocks = [0, 10, 20]
+    assert calls == [(e, s) for s in blocks for e in ("litert", "onnxruntime")] + [("torch", s) for s in blocks]
+    assert [r["engine"] for r in rows] == ["litert", "torch", "onnxruntime"] and bar.frames == 25

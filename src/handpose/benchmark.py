@@ -214,11 +214,17 @@ def _pipeline_runs(cfg: BenchConfig, frames: list[np.ndarray], fps: float, worke
             runners: list[Any] = [_Ours(cfg, e, mode, mh) for e in cfg.engines]
             if worker is not None:
                 runners += [_Theirs(worker, api, mode, mh, palm, hand) for api in cfg.reference_apis]
-            for start in range(0, len(frames), cfg.block):
-                end = min(len(frames), start + cfg.block)
-                for r in runners:  # interleaved: each block of frames goes through every side in turn
-                    r.run(frames, start, end, fps)
-                bar.update(end - start)
+            # torch runs after the others, not among them: its OpenMP workers spin for tens of ms after a run and
+            # took the cores from whichever side came next (on 2 cores LiteRT's first 4 frames after a torch
+            # block took 6.3, 4.8, 3.9, 3.3 ms against 3.0; MediaPipe's first 7.0 against 5.9)
+            groups = [[r for r in runners if r.label != "torch"], *([r] for r in runners if r.label == "torch")]
+            for n, group in enumerate(g for g in groups if g):
+                for start in range(0, len(frames), cfg.block):
+                    end = min(len(frames), start + cfg.block)
+                    for r in group:  # interleaved: each block of frames goes through every side in turn
+                        r.run(frames, start, end, fps)
+                    if n == 0:
+                        bar.update(end - start)
             w = cfg.warmup if len(frames) > 2 * cfg.warmup else 0
             for r in runners:
                 row = {"engine" if isinstance(r, _Ours) else "api": r.label, "mode": mode, "max_hands": mh,
