@@ -228,7 +228,7 @@ def build_module(graph: Any) -> Any:
             for step, out, dead in self.steps:
                 env[out] = step(env)
                 for i in dead:
-                    env.pop(i, None)
+                    del env[i]
             return [env[i].permute(0, 2, 3, 1) if i in self.nchw else env[i] for i in graph.outputs]
 
     return TFLiteModule().eval()
