@@ -14,7 +14,7 @@ from handpose.benchmark import BenchConfig, run_benchmark
 from handpose.cli import main
 from handpose.engines import litert
 from handpose.evaluation import GTHand, Tally, load_annotations, match
-from handpose.registry import model_path
+from handpose.registry import get_model, model_path
 from handpose.report import plot, render
 
 from .conftest import needs_litert, shared_path
@@ -200,7 +200,7 @@ def test_evaluation_picture_shows_the_annotation_under_each_run() -> None:
                           evaluation_picture(np.full((480, 640, 3), 90, np.uint8), [gt], {"ours": [aside]}))
 
 
-def test_int8_quantization(video_path, photo_paths, tmp_path, monkeypatch) -> None:
+def test_int8_quantization(video_path, photo_paths, tmp_path, monkeypatch, caplog) -> None:
     from handpose import HandTracker
     from handpose.quantize import quantize_landmarks
 
@@ -212,6 +212,23 @@ def test_int8_quantization(video_path, photo_paths, tmp_path, monkeypatch) -> No
     metrics = quantize_landmarks("hand_full", str(video_path), limit=40)
     assert model_path("hand_full_int8").is_file() and model_path("hand_full_int8").with_suffix(".json").is_file()
     assert metrics["crops"] == 20 and metrics["keypoint_image_px_mean"] < 5 and metrics["handedness_agreement"] > 0.9
+    # crops of the video away from its hand are turned away as by fp32 (the first recipe scored them all 0.5, kept)
+    assert metrics["recipe"] == 2 and metrics["no_hand_crops"] >= 10
+    assert metrics["no_hand_rejected_fp32"] == metrics["no_hand_rejected_int8"] == 1.0
+    # which holds only as the score heads stay float: calibrated on hands alone (as the 240 crops of the default
+    # are), their quantized logits could not go under 0 and every crop without a hand scored exactly 0.5
+    import onnx
+
+    graph = onnx.load(str(model_path("hand_full_int8"))).graph
+    producer = {out: node for node in graph.node for out in node.output}
+    float_weights = {init.name for init in graph.initializer if init.data_type == onnx.TensorProto.FLOAT}
+    heads = [name for name, meaning in get_model("hand_full").outputs.items() if meaning in ("presence", "handedness")]
+    assert len(heads) == 2
+    for out in heads:
+        node = producer[out]
+        while node.op_type != "Gemm":
+            node = producer[node.input[0]]
+        assert node.input[1] in float_weights and producer[node.input[0]].op_type == "DequantizeLinear"
     with pytest.raises(Exception, match="exists"):
         quantize_landmarks("hand_full", str(video_path), limit=40)
     img = cv2.imread(str(photo_paths[0]))
@@ -219,6 +236,27 @@ def test_int8_quantization(video_path, photo_paths, tmp_path, monkeypatch) -> No
     int8 = HandTracker("full-int8", mode="image").process(img)
     assert int8.handedness.tolist() == fp32.handedness.tolist()
     assert np.linalg.norm(int8.keypoints[0, :, :2] - fp32.keypoints[0, :, :2], axis=1).mean() < 8
+    # a tracked hand that leaves the frame is let go: its crop on the background scores under the bar
+    tracker = HandTracker("full-int8", mode="video")
+    assert len(tracker.process(img, 0.0)) == 1
+    assert len(tracker.process(np.full_like(img, 127), 40.0)) == 0
+    # a model of the first recipe is named, with the command that makes it again
+    meta = model_path("hand_full_int8").with_suffix(".json")
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "recipe": 1}))
+    with caplog.at_level("WARNING", logger="handpose"):
+        HandTracker("full-int8")
+    assert "handpose models quantize hand_full --calib SOURCE --overwrite" in caplog.text
+
+
+def test_hand_free_crop_rect_keeps_clear_of_every_hand() -> None:
+    from handpose.quantize import _hand_free_rect
+
+    rect = np.array([100, 80, 90, 90, 0.4], np.float32)
+    boxes = np.array([[70, 50, 130, 110]], np.float32)
+    assert _hand_free_rect(rect, boxes, 640, 360).tolist() == [595, 315, 90, 90, 0]  # the farthest clear corner
+    two = np.array([[70, 50, 130, 110], [520, 260, 600, 340]], np.float32)
+    assert _hand_free_rect(rect, two, 640, 360).tolist() == [595, 45, 90, 90, 0]
+    assert _hand_free_rect(rect, np.array([[0, 0, 640, 360]], np.float32), 640, 360) is None
 
 
 def test_calibration_crops_of_a_gray_camera_are_the_skin_toned_ones_the_tracker_sees(video_path, tmp_path) -> None:
@@ -229,7 +267,7 @@ def test_calibration_crops_of_a_gray_camera_are_the_skin_toned_ones_the_tracker_
         frames = [f.image for f in src][::8]
     for i, frame in enumerate(frames):
         cv2.imwrite(str(tmp_path / f"{i:03d}.png"), cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
-    crops, _ = collect_crops(str(tmp_path), limit=12)
+    crops, _, _ = collect_crops(str(tmp_path), limit=12)
     r, g, b = (float(crops[..., c].mean()) for c in range(3))  # RGB, as the model takes them
     assert len(crops) == 12 and r > g + 0.05 > b + 0.1  # not the plain gray frames (equal channels)
 

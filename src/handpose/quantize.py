@@ -1,13 +1,15 @@
 """Static INT8 (QDQ, per-channel) landmark model, calibrated on real hand crops, measured against fp32.
 
 Only the landmark model: FACTS-style measurements show INT8 does not speed up the palm detector and corrupts its
-scores, and dynamic INT8 is slower than fp32. The heads (fully-connected layers: presence, handedness, keypoints)
-are quantized too: measured, that is both faster and closer to fp32 than quantizing the convolutions alone.
+scores, and dynamic INT8 is slower than fp32. The keypoint heads (fully-connected layers) are quantized too:
+measured, that is both faster and closer to fp32 than quantizing the convolutions alone. The two score heads
+(presence, handedness) stay float: see ``SCORE_HEADS``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,14 +19,25 @@ import numpy as np
 
 from .atomic import replacing
 from .errors import ConversionError, HandposeError
-from .registry import get_model, model_path
+from .registry import ModelSpec, get_model, model_path
+
+log = logging.getLogger("handpose")
+
+# Version of the recipe, written into the measurements beside the model. 2: the score heads stay float. Quantized,
+# calibrated on hand crops alone, their logits' range began at 0: every crop without a hand scored exactly 0.5
+# (sigmoid of 0), which passes the 0.5 presence bar, so a track whose hand had gone lived on on the background.
+RECIPE = 2
+SCORE_HEADS = ("presence", "handedness")
 
 
-def collect_crops(source: Any, model: str = "hand_full", limit: int = 240) -> tuple[np.ndarray, np.ndarray]:
-    """Landmark-model inputs (N, 224, 224, 3) of the hands found in a source, and each crop's image pixels per
-    crop pixel (to report errors in image pixels)."""
+def collect_crops(source: Any, model: str = "hand_full", limit: int = 240
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Landmark-model inputs (N, 224, 224, 3) of the hands found in a source, each crop's image pixels per crop
+    pixel (to report errors in image pixels), and crops of the same frames where no hand is (up to one a frame:
+    what a tracker's crop shows once its hand has gone)."""
     from tqdm import tqdm
 
+    from .imaging import prepare
     from .pipeline import HandTracker
     from .sources import open_source
 
@@ -32,25 +45,65 @@ def collect_crops(source: Any, model: str = "hand_full", limit: int = 240) -> tu
     tracker = HandTracker(variant, mode="video", max_hands=2, smooth=False)
     crops: list[np.ndarray] = []
     scales: list[float] = []
+    empty: list[np.ndarray] = []
     with open_source(source) as src, tqdm(total=limit, desc="calibration crops", unit="crop", disable=None) as bar:
         for frame in src:
             if frame.image is None:
                 continue
             hands = tracker.process(frame.image, frame.timestamp_ms or None)
             if len(hands):
-                from .imaging import prepare
-
                 img, bgr = tracker.shown_to_models(*prepare(frame.image))  # the crops the tracker's model sees
                 batch = tracker.landmarks.preprocess(img, hands.rects, bgr)
                 crops.extend(batch)
                 scales.extend((hands.rects[:, 2] / batch.shape[1]).tolist())
+                away = _hand_free_rect(hands.rects[0], hands.boxes, img.shape[1], img.shape[0])
+                if away is not None:
+                    empty.extend(tracker.landmarks.preprocess(img, away[None], bgr))
                 bar.update(len(batch))
             if len(crops) >= limit:
                 break
     if len(crops) < 8:
         raise HandposeError(f"only {len(crops)} hand crops found in {source}: calibration needs real hands "
                             "(a video or images with hands)")
-    return np.stack(crops[:limit]).astype(np.float32), np.array(scales[:limit], np.float32)
+    size = crops[0].shape[0]
+    return (np.stack(crops[:limit]).astype(np.float32), np.array(scales[:limit], np.float32),
+            np.stack(empty).astype(np.float32) if empty else np.zeros((0, size, size, 3), np.float32))
+
+
+def _hand_free_rect(rect: np.ndarray, boxes: np.ndarray, width: int, height: int) -> np.ndarray | None:
+    """A hand's crop rect moved, upright, to the frame's corner region farthest from every hand (its square clear
+    of their keypoint boxes grown by half), or None where the frame has no such place."""
+    side = float(max(rect[2], rect[3]))
+    grown = boxes + np.array([-1, -1, 1, 1], np.float32) * 0.5 * (boxes[:, 2:] - boxes[:, :2]).max(1, keepdims=True)
+    best, far = None, -1.0
+    for cx in (side / 2, width - side / 2):
+        for cy in (side / 2, height - side / 2):
+            x0, y0, x1, y1 = cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2
+            clear = (grown[:, 0] >= x1) | (grown[:, 2] <= x0) | (grown[:, 1] >= y1) | (grown[:, 3] <= y0)
+            dist = float(np.hypot(cx - (boxes[:, 0] + boxes[:, 2]) / 2, cy - (boxes[:, 1] + boxes[:, 3]) / 2).min())
+            if clear.all() and dist > far:
+                best, far = np.array([cx, cy, side, side, 0.0], np.float32), dist
+    return best
+
+
+def _score_head_nodes(model: Any, spec: ModelSpec) -> list[str]:
+    """Names of the nodes from each score output back to its fully-connected layer (named here when unnamed,
+    as converted graphs leave them)."""
+    for i, node in enumerate(model.graph.node):
+        if not node.name:
+            node.name = f"{node.op_type.lower()}_{i}"
+    producer = {out: node for node in model.graph.node for out in node.output}
+    names: list[str] = []
+    for out in model.graph.output:
+        if spec.outputs.get(out.name, out.name) not in SCORE_HEADS:
+            continue
+        node = producer.get(out.name)
+        while node is not None:
+            names.append(node.name)
+            if node.op_type in ("Gemm", "MatMul", "Conv"):
+                break
+            node = producer.get(node.input[0])
+    return names
 
 
 class _Reader:
@@ -79,8 +132,10 @@ def _median_ms(fn: Any, n: int = 40) -> float:
     return float(np.median(t))
 
 
-def compare(fp32: Any, int8: Any, crops: np.ndarray, scales: np.ndarray | None = None) -> dict[str, float]:
-    """Keypoint error, handedness / presence agreement and speed of an int8 engine against fp32.
+def compare(fp32: Any, int8: Any, crops: np.ndarray, scales: np.ndarray | None = None,
+            empty: np.ndarray | None = None) -> dict[str, float]:
+    """Keypoint error, handedness / presence agreement and speed of an int8 engine against fp32; with ``empty``
+    (crops without a hand), how many of them each model turns away (presence under 0.5, the tracker's bar).
 
     Errors are in crop pixels (224) and, given each crop's scale, in image pixels.
     """
@@ -89,7 +144,7 @@ def compare(fp32: Any, int8: Any, crops: np.ndarray, scales: np.ndarray | None =
                          axis=-1)
     img_err = err * (np.ones(len(crops)) if scales is None else scales)[:, None]
     x1 = crops[:1]
-    return {
+    out = {
         "crops": len(crops),
         "keypoint_px_mean": float(err.mean()),
         "keypoint_px_p90": float(np.percentile(err, 90)),
@@ -100,12 +155,33 @@ def compare(fp32: Any, int8: Any, crops: np.ndarray, scales: np.ndarray | None =
         "fp32_ms": _median_ms(lambda: fp32.run(x1)),
         "int8_ms": _median_ms(lambda: int8.run(x1)),
     }
+    if empty is not None and len(empty):
+        out["no_hand_crops"] = len(empty)
+        out["no_hand_rejected_fp32"] = float(np.mean(fp32.run(empty)["presence"] < 0.5))
+        out["no_hand_rejected_int8"] = float(np.mean(int8.run(empty)["presence"] < 0.5))
+    return out
+
+
+def check_recipe(spec: ModelSpec) -> None:
+    """Warn when a quantized model was made by an older recipe (its measurements say which) that is now known
+    to be wrong."""
+    meta = model_path(spec).with_suffix(".json")
+    try:
+        recipe = json.loads(meta.read_text(encoding="utf-8")).get("recipe", 1)
+    except (OSError, ValueError):
+        return  # not made by handpose models quantize: nothing to go by
+    if recipe < 2:
+        base = spec.name.removesuffix("_int8")
+        log.warning("%s was made by an older handpose whose INT8 presence score never drops under 0.5: a tracked "
+                    "hand that leaves is followed over the background. Make it again: handpose models quantize %s "
+                    "--calib SOURCE --overwrite", spec.name, base)
 
 
 def quantize_landmarks(model: str, calib: Any, *, overwrite: bool = False, limit: int = 240,
-                       crops: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
+                       crops: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
     """Write ``<model>_int8`` (ONNX) next to the cache and its measurements (JSON) beside it."""
     try:
+        import onnx
         from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
         from onnxruntime.quantization.shape_inference import quant_pre_process
     except ImportError as e:
@@ -121,23 +197,30 @@ def quantize_landmarks(model: str, calib: Any, *, overwrite: bool = False, limit
     if dst.exists() and not overwrite:
         raise ConversionError(f"{dst} exists; pass --overwrite to replace it")
     src = ensure_onnx(model)
-    images, scales = collect_crops(calib, model, limit) if crops is None else crops
+    images, scales, empty = collect_crops(calib, model, limit) if crops is None else crops
     dst.parent.mkdir(parents=True, exist_ok=True)
     with replacing(dst) as part:
         tmp, pre = str(part), str(part) + ".pre.onnx"
         try:
             quant_pre_process(str(src), pre, skip_symbolic_shape=True)
+            graph = onnx.load(pre)
+            keep_float = _score_head_nodes(graph, spec)
+            onnx.save(graph, pre)
             quantize_static(pre, tmp, _Reader(images[0::2]), quant_format=QuantFormat.QDQ, per_channel=True,
                             activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                            calibrate_method=CalibrationMethod.MinMax)
+                            calibrate_method=CalibrationMethod.MinMax, nodes_to_exclude=keep_float)
         finally:
             Path(pre).unlink(missing_ok=True)
         fp32 = OnnxRuntimeEngine(spec, src)
         int8 = OnnxRuntimeEngine(qspec, part)
-        metrics: dict[str, Any] = {"model": qspec.name, "from": model, "calibration_source": str(calib),
-                                   **compare(fp32, int8, images[1::2], scales[1::2])}
-        # The project's rule: a default only if handedness is kept and keypoints stay within 1.5 image px.
-        metrics["recommended_default"] = bool(metrics["keypoint_image_px_mean"] <= 1.5
-                                              and metrics["handedness_agreement"] >= 0.999)
+        metrics: dict[str, Any] = {"model": qspec.name, "from": model, "recipe": RECIPE,
+                                   "calibration_source": str(calib),
+                                   **compare(fp32, int8, images[1::2], scales[1::2], empty)}
+        # The project's rule: a default only if handedness is kept, keypoints stay within 1.5 image px and
+        # crops without a hand are turned away as by fp32.
+        metrics["recommended_default"] = bool(
+            metrics["keypoint_image_px_mean"] <= 1.5 and metrics["handedness_agreement"] >= 0.999
+            and ("no_hand_crops" not in metrics
+                 or metrics["no_hand_rejected_int8"] >= metrics["no_hand_rejected_fp32"] - 0.05))
     dst.with_suffix(".json").write_text(json.dumps(metrics, indent=1))
     return metrics

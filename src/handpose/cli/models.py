@@ -96,6 +96,9 @@ def cmd_quantize(args: argparse.Namespace) -> int:
           f"{m['keypoint_image_px_mean']:.2f} px in the image; "
           f"handedness agreement {m['handedness_agreement']:.3f}; fp32 {m['fp32_ms']:.2f} ms -> int8 "
           f"{m['int8_ms']:.2f} ms (batch 1, onnxruntime)")
+    if "no_hand_crops" in m:
+        print(f"crops without a hand turned away (presence < 0.5): fp32 {m['no_hand_rejected_fp32']:.0%}, "
+              f"int8 {m['no_hand_rejected_int8']:.0%} of {m['no_hand_crops']}")
     verdict = "accurate enough to be a default" if m["recommended_default"] else "offered as a variant only"
     print(f"{verdict}: HandTracker(engine='onnxruntime', palm_model='palm_{args.name.split('_')[1]}', "
           f"landmark_model='{m['model']}')")
