@@ -37,7 +37,7 @@ $(REF_VENV)/.installed: tools/reference/requirements.txt
 
 BENCH_SOURCE ?= ../shared/data/video/hand_reach_640x360.mp4
 bench: setup reference-env
-	$(BIN)/handpose bench $(BENCH_SOURCE) --reference $(REF_VENV)/bin/python --overwrite \
+	$(BIN)/handpose bench $(BENCH_SOURCE) --reference $(REF_VENV)/bin/python --repeat 3 --overwrite \
 		--markdown out/bench.md --json out/bench.json --plot out/bench.png
 
 eval: setup reference-env

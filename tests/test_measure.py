@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -370,11 +371,16 @@ def test_reference_python_is_found_in_a_windows_venv_too(tmp_path, monkeypatch) 
     assert find_reference_python() == ".venv-ref/Scripts/python.exe"
 
 
-def test_bench_times_torch_after_the_other_engines_not_among_them(monkeypatch) -> None:
-    """torch's OpenMP workers spin after a run and would slow whichever side's block came next."""
-    from handpose import benchmark
+class _Bar:
+    frames = 0
 
-    calls: list[tuple[str, int]] = []
+    def update(self, n: int) -> None:
+        self.frames += n
+
+
+def _recorder(calls: list, ms: dict[str, list[float]]) -> type:
+    """A stand-in for the bench's runner of our side: logs its blocks; frame k of a run takes ms[engine][k % len]."""
+    from handpose import benchmark
 
     class Recorder:
         def __init__(self, cfg: BenchConfig, engine: str, mode: str, max_hands: int) -> None:
@@ -382,21 +388,59 @@ def test_bench_times_torch_after_the_other_engines_not_among_them(monkeypatch) -
             self.stages = {s: [] for s in benchmark.STAGES}
             self.tracker = type("T", (), {"landmarks": type("L", (), {"engine": type("E", (), {"provider": "x"})})})
 
-        def run(self, frames: list, start: int, end: int, fps: float) -> None:
-            calls.append((self.label, start))
-            self.times += [1.0] * (end - start)
+        def run(self, frames: list, start: int, end: int, fps: float, offset: int = 0) -> None:
+            calls.append((self.label, start, offset))
+            pattern = ms.get(self.label, [1.0])
+            self.times += [pattern[(len(self.times) + k) % len(pattern)] for k in range(end - start)]
             self.hands += [1] * (end - start)
 
-    class Bar:
-        frames = 0
+    return Recorder
 
-        def update(self, n: int) -> None:
-            self.frames += n
 
-    monkeypatch.setattr(benchmark, "_Ours", Recorder)
+def test_bench_times_torch_after_the_other_engines_not_among_them(monkeypatch) -> None:
+    """torch's OpenMP workers spin after a run and would slow whichever side's block came next."""
+    from handpose import benchmark
+
+    calls: list[tuple[str, int, int]] = []
+    monkeypatch.setattr(benchmark, "_Ours", _recorder(calls, {}))
     cfg = BenchConfig(source="x", engines=("litert", "torch", "onnxruntime"), modes=("video",), max_hands=(1,))
-    bar = Bar()
+    bar = _Bar()
     rows, _ = benchmark._pipeline_runs(cfg, [np.zeros((4, 4, 3), np.uint8)] * 25, 30.0, None, bar)
     blocks = [0, 10, 20]
-    assert calls == [(e, s) for s in blocks for e in ("litert", "onnxruntime")] + [("torch", s) for s in blocks]
+    assert calls == [(e, s, 0) for s in blocks for e in ("litert", "onnxruntime")] + [("torch", s, 0) for s in blocks]
     assert [r["engine"] for r in rows] == ["litert", "torch", "onnxruntime"] and bar.frames == 25
+
+
+def test_bench_gives_the_ratio_to_mediapipe_a_range_from_its_blocks(monkeypatch) -> None:
+    """--repeat passes go on in time on both sides; the ratio's range comes from redrawing whole blocks."""
+    from handpose import benchmark
+
+    class Worker:  # MediaPipe's side: 2 ms a frame, the frames it was asked for
+        def __init__(self) -> None:
+            self.runs: list[tuple[int, int, int]] = []
+
+        def call(self, method: str, **kw: int) -> dict:
+            if method == "run":
+                self.runs.append((kw["start"], kw["end"], kw["offset"]))
+                return {"times_ms": [2.0] * (kw["end"] - kw["start"]), "hands": [1] * (kw["end"] - kw["start"])}
+            return {}
+
+    calls: list[tuple[str, int, int]] = []
+    # litert: always half of MediaPipe's time; onnxruntime: 1, 3 and 2 ms in the 3 blocks of a pass
+    monkeypatch.setattr(benchmark, "_Ours", _recorder(calls, {"onnxruntime": [1.0] * 5 + [3.0] * 5 + [2.0] * 2}))
+    cfg = BenchConfig(source="x", engines=("litert", "onnxruntime"), modes=("video",), max_hands=(1,),
+                      reference_apis=("solutions",), repeat=2, block=5, warmup=0)
+    worker, bar = Worker(), _Bar()
+    rows, ref = benchmark._pipeline_runs(cfg, [np.zeros((4, 4, 3), np.uint8)] * 12, 30.0, worker, bar)
+    assert worker.runs == [(0, 5, 0), (5, 10, 0), (10, 12, 0), (0, 5, 12), (5, 10, 12), (10, 12, 12)]
+    assert ("litert", 0, 12) in calls and bar.frames == 24 and ref[0]["frames"] == rows[0]["frames"] == 24
+    assert rows[0]["ratio_range"] == [0.5, 0.5]  # no noise: nothing to redraw
+    lo, hi = rows[1]["ratio_range"]  # the median of all is 2 ms, of a redraw 1, 2 or 3 ms
+    assert lo == 0.5 and hi == 1.5
+    ratios = benchmark._ratios(rows, ref)
+    assert [r["ratio"] for r in ratios] == [0.5, 1.0] and ratios[1]["ratio_range"] == [lo, hi]
+    ratios[0]["target"], ratios[0]["met"], ratios[1]["target"], ratios[1]["met"] = 0.6, True, 0.8, False
+    machine = {"cpu": "x", "cores": 2, "os": "x", "python": "3", "packages": {}}
+    text = render({"machine": machine, "source": "x", "frames": 12, "size": "4x4", "model": "full",
+                   "read_ms": {"median": 1.0, "p90": 1.0}, "pipeline": [], "reference": ref, "ratios": ratios})
+    assert re.search(r"0\.50-0\.50  <= 0\.60  yes *\n", text) and "0.50-1.50  <= 0.80  NO, within noise" in text

@@ -128,7 +128,7 @@ class Worker:
         for i in range(req["start"], req["end"]):
             rgb = self.np.ascontiguousarray(self.frames[i])
             t = time.perf_counter()
-            lms, _ = self._process(spec, runner, rgb, i)
+            lms, _ = self._process(spec, runner, rgb, req.get("offset", 0) + i)
             times.append((time.perf_counter() - t) * 1e3)
             counts.append(len(lms))
             if req.get("keypoints"):

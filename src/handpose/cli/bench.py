@@ -32,6 +32,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--modes", type=_names, default=("image", "video"))
     p.add_argument("--max-hands", type=_ints, default=(1, 2))
     p.add_argument("--frames", type=at_least(1), default=None, help="use only the first N frames")
+    p.add_argument("--repeat", type=at_least(1), default=1,
+                   help="time the pipelines over the frames N times (a narrower range for the ratios to MediaPipe)")
     p.add_argument("--reference", default=None,
                    help="python of the MediaPipe reference environment (default: $HANDPOSE_REFERENCE_PYTHON or "
                         ".venv-ref/bin/python when present; 'none' to skip)")
@@ -73,7 +75,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
                       modes=args.modes, max_hands=args.max_hands, reference_python=ref,
                       reference_apis=args.reference_apis, batches=args.batches, hand_counts=args.hands,
                       cold_start=not args.no_cold_start, stability=not args.no_stability, threads=args.threads,
-                      notes=notes, gestures=args.gestures, zoom=args.zoom)
+                      notes=notes, gestures=args.gestures, zoom=args.zoom, repeat=args.repeat)
     report = run_benchmark(cfg)
     sys.stdout.write(render(report))
     if args.json:
