@@ -202,3 +202,23 @@ def test_doctor_names_what_is_missing_and_how_to_get_it(empty_home, capsys) -> N
     assert (f"windows  {gui} (--show works)" if gui else
             "windows  no: headless OpenCV, fine for files and servers; for --show and camera recording: pip "
             "uninstall -y opencv-python-headless && pip install opencv-python") in out
+
+
+def test_doctor_names_an_int8_model_of_the_old_recipe_and_how_to_make_it_again(empty_home, capsys) -> None:
+    """The first recipe quantized the presence head: every crop without a hand scored 0.5 and kept its track."""
+    models = empty_home / "models"
+    models.mkdir(parents=True)
+    (models / "hand_landmark_full_int8.onnx").write_bytes(b"onnx")
+    (models / "hand_landmark_full_int8.json").write_text(json.dumps({"model": "hand_full_int8", "crops": 101}))
+    (models / "hand_landmark_lite_int8.onnx").write_bytes(b"onnx")
+    (models / "hand_landmark_lite_int8.json").write_text(json.dumps({"model": "hand_lite_int8", "recipe": 2}))
+    assert main(["doctor", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["models"]["hand_full_int8"]["outdated"] and not report["models"]["hand_lite_int8"]["outdated"]
+    assert not report["models"]["hand_full"]["outdated"]  # fetched models have no recipe
+    fix = [m for m in report["missing"] if "older handpose" in m]
+    assert len(fix) == 1 and fix[0].endswith("handpose models quantize hand_full --calib SOURCE --overwrite")
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^  hand_full_int8  outdated ", out, re.M) and re.search(r"^  hand_lite_int8  present ", out,
+                                                                                re.M)

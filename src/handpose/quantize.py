@@ -162,19 +162,26 @@ def compare(fp32: Any, int8: Any, crops: np.ndarray, scales: np.ndarray | None =
     return out
 
 
-def check_recipe(spec: ModelSpec) -> None:
-    """Warn when a quantized model was made by an older recipe (its measurements say which) that is now known
-    to be wrong."""
+def outdated_recipe(spec: ModelSpec) -> bool:
+    """Whether a quantized model was made by an older recipe (its measurements say which) now known to be wrong;
+    False for a model that was not made by ``handpose models quantize`` (nothing to go by)."""
     meta = model_path(spec).with_suffix(".json")
     try:
-        recipe = json.loads(meta.read_text(encoding="utf-8")).get("recipe", 1)
-    except (OSError, ValueError):
-        return  # not made by handpose models quantize: nothing to go by
-    if recipe < 2:
-        base = spec.name.removesuffix("_int8")
-        log.warning("%s was made by an older handpose whose INT8 presence score never drops under 0.5: a tracked "
-                    "hand that leaves is followed over the background. Make it again: handpose models quantize %s "
-                    "--calib SOURCE --overwrite", spec.name, base)
+        return int(json.loads(meta.read_text(encoding="utf-8")).get("recipe", 1)) < RECIPE
+    except (OSError, ValueError, TypeError, AttributeError):
+        return False
+
+
+def requantize_hint(spec: ModelSpec) -> str:
+    return (f"{spec.name} was made by an older handpose whose INT8 presence score never drops under 0.5: a tracked "
+            f"hand that leaves is followed over the background. Make it again: handpose models quantize "
+            f"{spec.name.removesuffix('_int8')} --calib SOURCE --overwrite")
+
+
+def check_recipe(spec: ModelSpec) -> None:
+    """Warn when a quantized model was made by an outdated recipe."""
+    if outdated_recipe(spec):
+        log.warning("%s", requantize_hint(spec))
 
 
 def quantize_landmarks(model: str, calib: Any, *, overwrite: bool = False, limit: int = 240,

@@ -15,7 +15,8 @@ from .._version import __version__
 from ..atomic import unwritable
 from ..convert import made_by_older_converter
 from ..fetch import fetchable
-from ..registry import home, list_models, model_path, model_state, models_dir, unwritable_cache_hint
+from ..quantize import outdated_recipe, requantize_hint
+from ..registry import get_model, home, list_models, model_path, model_state, models_dir, unwritable_cache_hint
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -112,7 +113,8 @@ def collect() -> dict[str, Any]:
                                        "onnx": converted.is_file(),
                                        "onnx_old": converted.is_file() and made_by_older_converter(converted),
                                        # not fetched (the INT8 ones are made by 'models quantize'): optional
-                                       "optional": None if fetchable(spec) else spec.source}
+                                       "optional": None if fetchable(spec) else spec.source,
+                                       "outdated": spec.name.endswith("_int8") and outdated_recipe(spec)}
 
     fix = report["missing"]
     pk = report["packages"]
@@ -130,6 +132,7 @@ def collect() -> dict[str, Any]:
            if m["state"] != "present" and n.startswith(("palm", "hand")) and not m["optional"]]
     if bad:
         fix.append(f"models {', '.join(bad)} not in the cache: handpose models fetch")
+    fix += [requantize_hint(get_model(n)) for n, m in report["models"].items() if m["outdated"]]
     if bad and report["cache_unwritable"]:
         folder = models_dir()
         fix.append(f"the model cache {folder} cannot be written ({report['cache_unwritable']}): "
@@ -171,7 +174,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     for name, m in r["models"].items():
         hint = f"  (optional: {m['optional']})" if m["optional"] and m["state"] == "missing" else ""
         onnx = "old" if m["onnx_old"] else "yes" if m["onnx"] else "no"
-        print(f"  {name:<15} {m['state']:<8} onnx={onnx:<4} {m['path']}{hint}")
+        state = "outdated" if m["outdated"] else m["state"]
+        print(f"  {name:<15} {state:<8} onnx={onnx:<4} {m['path']}{hint}")
     if r["missing"]:
         print("missing:")
         for line in r["missing"]:
