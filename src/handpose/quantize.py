@@ -87,8 +87,8 @@ def _hand_free_rect(rect: np.ndarray, boxes: np.ndarray, width: int, height: int
 
 
 def _score_head_nodes(model: Any, spec: ModelSpec) -> list[str]:
-    """Names of the nodes from each score output back to its fully-connected layer (named here when unnamed,
-    as converted graphs leave them)."""
+    """Names of the nodes from each score output back to its fully-connected layer, at most 4 nodes up (named here
+    when unnamed, as converted graphs leave them); a head of another shape is left to the quantizer."""
     for i, node in enumerate(model.graph.node):
         if not node.name:
             node.name = f"{node.op_type.lower()}_{i}"
@@ -97,10 +97,12 @@ def _score_head_nodes(model: Any, spec: ModelSpec) -> list[str]:
     for out in model.graph.output:
         if spec.outputs.get(out.name, out.name) not in SCORE_HEADS:
             continue
+        chain: list[str] = []
         node = producer.get(out.name)
-        while node is not None:
-            names.append(node.name)
+        while node is not None and len(chain) < 4:
+            chain.append(node.name)
             if node.op_type in ("Gemm", "MatMul", "Conv"):
+                names += chain
                 break
             node = producer.get(node.input[0])
     return names
