@@ -123,6 +123,12 @@ def render(report: dict[str, Any], markdown: bool = False) -> str:
                    f"({q.get('keypoint_px_mean', nan):.2f} px in the 224 crop); handedness agreement "
                    f"{q.get('handedness_agreement', nan):.3f}; landmark model fp32 {q.get('fp32_ms', nan):.2f} ms "
                    f"vs int8 {q.get('int8_ms', nan):.2f} ms (onnxruntime, batch 1)")
+        if "no_hand_crops" in q:
+            out.append(f"crops without a hand turned away: fp32 {q['no_hand_rejected_fp32']:.0%}, int8 "
+                       f"{q['no_hand_rejected_int8']:.0%} of {q['no_hand_crops']}")
+        elif q.get("recipe", 1) < 2:
+            out.append("made by the old recipe (presence never under 0.5): handpose models quantize "
+                       f"{q.get('from', 'hand_full')} --calib SOURCE --overwrite")
         out.append("")
     for note in report.get("notes", []):
         out.append(f"note: {note}")
