@@ -407,10 +407,14 @@ def test_input_formats_agree(photo_paths, image_tracker) -> None:
         "uint16": (image_tracker, bgr.astype(np.uint16) * 257),
         "float": (image_tracker, bgr.astype(np.float32) / 255),
     }
+    spotted = bgr.astype(np.float32) / 255  # a few NaN and inf pixels (a failed upstream step) spoil only themselves
+    spotted[:8, :8], spotted[-8:, -8:], spotted[:8, -8:] = np.nan, np.inf, -np.inf
     for name, (tr, img) in variants.items():
         out = tr.process(img)
         assert len(out) == 1, name
         assert _mean_px(out.keypoints[0], ref) < 0.5, name
+    spotted_hands = image_tracker.process(spotted)  # 0 when an inf pixel set the range: the frame came out black
+    assert len(spotted_hands) == 1 and _mean_px(spotted_hands.keypoints[0], ref) < 2  # its corners changed
     gray = image_tracker.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY))  # harder for a colour model
     assert len(gray) == 1 and _mean_px(gray.keypoints[0], ref) < 25
     with pytest.raises(InputError, match="timestamp_ms must be a finite number of milliseconds, got nan"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import cv2
@@ -85,8 +86,12 @@ def prepare(image: np.ndarray, color: str = "bgr") -> tuple[np.ndarray, bool]:
         if image.dtype == np.uint16:
             image = (image >> 8).astype(np.uint8)
         elif np.issubdtype(image.dtype, np.floating):
-            image = np.nan_to_num(image)
-            hi = 1.0 if float(image.max()) <= 1.0 else 255.0
+            peak = float(image.max())
+            if not math.isfinite(peak):  # the range is judged on the finite pixels; an inf one no longer darkens all
+                finite = image[np.isfinite(image)]
+                peak = float(finite.max()) if finite.size else 0.0
+            hi = 1.0 if peak <= 1.0 else 255.0
+            image = np.nan_to_num(image, nan=0.0, posinf=hi, neginf=0.0)
             image = np.clip(image * (255.0 / hi), 0, 255).astype(np.uint8)
         else:
             raise InputError(f"unsupported image dtype {image.dtype}")
