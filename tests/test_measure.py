@@ -440,16 +440,19 @@ def test_bench_gives_the_ratio_to_mediapipe_a_range_from_its_blocks(monkeypatch)
     ratios = benchmark._ratios(rows, ref)
     assert [r["ratio"] for r in ratios] == [0.5, 1.0] and ratios[1]["ratio_range"] == [lo, hi]
     ratios[0]["target"], ratios[0]["met"], ratios[1]["target"], ratios[1]["met"] = 0.6, True, 0.8, False
-    machine = {"cpu": "x", "cores": 2, "os": "x", "python": "3", "packages": {}}
-    text = render({"machine": machine, "source": "x", "frames": 12, "size": "4x4", "model": "full",
-                   "read_ms": {"median": 1.0, "p90": 1.0}, "pipeline": [], "reference": ref, "ratios": ratios})
+    text = render(_bare_report(reference=ref, ratios=ratios))
     assert re.search(r"0\.50-0\.50  <= 0\.60  yes *\n", text) and "0.50-1.50  <= 0.80  NO, within noise" in text
 
 
-def test_bench_report_says_how_the_int8_model_treats_crops_without_a_hand() -> None:
+def _bare_report(**parts: object) -> dict:
+    """A bench report with nothing measured: the sections a test fills in are given."""
     machine = {"cpu": "x", "cores": 2, "os": "x", "python": "3", "packages": {}}
-    report = {"machine": machine, "source": "x", "frames": 12, "size": "4x4", "model": "full", "pipeline": [],
-              "read_ms": {"median": 1.0, "p90": 1.0}, "reference": [], "ratios": []}
+    return {"machine": machine, "source": "x", "frames": 12, "size": "4x4", "model": "full", "pipeline": [],
+            "read_ms": {"median": 1.0, "p90": 1.0}, "reference": [], "ratios": [], **parts}
+
+
+def test_bench_report_says_how_the_int8_model_treats_crops_without_a_hand() -> None:
+    report = _bare_report()
     measured = {"model": "hand_full_int8", "from": "hand_full", "keypoint_image_px_mean": 1.2, "recipe": 2,
                 "no_hand_crops": 55, "no_hand_rejected_fp32": 1.0, "no_hand_rejected_int8": 1.0}
     assert "crops without a hand turned away: fp32 100%, int8 100% of 55" in render({**report, "int8": measured})
