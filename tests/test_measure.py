@@ -457,5 +457,6 @@ def test_bench_report_says_how_the_int8_model_treats_crops_without_a_hand() -> N
                 "no_hand_crops": 55, "no_hand_rejected_fp32": 1.0, "no_hand_rejected_int8": 1.0}
     assert "crops without a hand turned away: fp32 100%, int8 100% of 55" in render({**report, "int8": measured})
     old = {k: v for k, v in measured.items() if not k.startswith(("no_hand", "recipe"))}
-    assert ("made by the old recipe (presence never under 0.5): handpose models quantize hand_full --calib SOURCE "
-            "--overwrite") in render({**report, "int8": old})
+    assert ("hand_full_int8 was made by an older handpose whose INT8 presence score never drops under 0.5"
+            in render({**report, "int8": old}))
+    assert "handpose models quantize hand_full --calib SOURCE --overwrite" in render({**report, "int8": old})

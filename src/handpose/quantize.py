@@ -165,13 +165,18 @@ def compare(fp32: Any, int8: Any, crops: np.ndarray, scales: np.ndarray | None =
 
 
 def outdated_recipe(spec: ModelSpec) -> bool:
-    """Whether a quantized model was made by an older recipe (its measurements say which) now known to be wrong;
-    False for a model that was not made by ``handpose models quantize`` (nothing to go by)."""
-    meta = model_path(spec).with_suffix(".json")
-    try:
-        return int(json.loads(meta.read_text(encoding="utf-8")).get("recipe", 1)) < RECIPE
-    except (OSError, ValueError, TypeError, AttributeError):
+    """Whether an INT8 model was made by an older recipe (its measurements say which) now known to be wrong;
+    False for any other model, and for one not made by ``handpose models quantize`` (nothing to go by)."""
+    if not spec.name.endswith("_int8"):
         return False
+    return _recipe_of(model_path(spec).with_suffix(".json")) < RECIPE
+
+
+def _recipe_of(meta: Path) -> int:
+    try:
+        return int(json.loads(meta.read_text(encoding="utf-8")).get("recipe", 1))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return RECIPE
 
 
 def requantize_hint(spec: ModelSpec) -> str:

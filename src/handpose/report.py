@@ -9,6 +9,8 @@ import cv2
 import numpy as np
 
 from .benchmark import STAGE_LABELS, STAGES
+from .quantize import RECIPE, requantize_hint
+from .registry import get_model
 from .sinks import make_folder, write_image
 
 
@@ -126,9 +128,8 @@ def render(report: dict[str, Any], markdown: bool = False) -> str:
         if "no_hand_crops" in q:
             out.append(f"crops without a hand turned away: fp32 {q['no_hand_rejected_fp32']:.0%}, int8 "
                        f"{q['no_hand_rejected_int8']:.0%} of {q['no_hand_crops']}")
-        elif q.get("recipe", 1) < 2:
-            out.append("made by the old recipe (presence never under 0.5): handpose models quantize "
-                       f"{q.get('from', 'hand_full')} --calib SOURCE --overwrite")
+        elif q.get("recipe", 1) < RECIPE:
+            out.append(requantize_hint(get_model(str(q.get("model", "hand_full_int8")))))
         out.append("")
     for note in report.get("notes", []):
         out.append(f"note: {note}")

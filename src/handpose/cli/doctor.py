@@ -114,7 +114,7 @@ def collect() -> dict[str, Any]:
                                        "onnx_old": converted.is_file() and made_by_older_converter(converted),
                                        # not fetched (the INT8 ones are made by 'models quantize'): optional
                                        "optional": None if fetchable(spec) else spec.source,
-                                       "outdated": spec.name.endswith("_int8") and outdated_recipe(spec)}
+                                       "outdated": outdated_recipe(spec)}
 
     fix = report["missing"]
     pk = report["packages"]

@@ -74,10 +74,9 @@ def create_engine(model: str | ModelSpec, engine: str = "auto", *, threads: int 
                           if p in _onnxrt.available_providers()]
         providers = gpu[-1:] or None  # CUDA if present; TensorRT only when asked for
     if is_onnx_only(spec):
-        if spec.name.endswith("_int8"):
-            from ..quantize import check_recipe
+        from ..quantize import check_recipe
 
-            check_recipe(spec)
+        check_recipe(spec)
         return _onnxrt.OnnxRuntimeEngine(spec, ensure_model(spec.name), threads, providers)
     path = ensure_onnx(spec.name, log=sys.stderr)
     try:
