@@ -260,6 +260,42 @@ def test_hand_free_crop_rect_keeps_clear_of_every_hand() -> None:
     assert _hand_free_rect(rect, np.array([[0, 0, 640, 360]], np.float32), 640, 360) is None
 
 
+def test_pruned_filters_keep_their_bias_through_int8(tmp_path) -> None:
+    # The landmark models have pruned filters: weights of 1e-7 left by float16, bias near 1. Over so small a weight
+    # scale the int32 bias overflows, and onnxruntime < 1.20 casts it to garbage; zeroed, the filter gets scale 1.
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
+
+    from handpose.quantize import _Reader, _zero_dead_channels
+
+    rng = np.random.default_rng(0)
+    w = rng.normal(0, 0.3, (3, 4, 1, 1)).astype(np.float32)
+    w[1] = 3e-7
+    w[2] = 0  # already zero: left alone, not counted
+    b = np.array([0.2, 0.9, -0.7], np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w", "b"], ["y"], name="conv")], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 8, 8])],
+        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    assert _zero_dead_channels(model) == 1
+    zeroed = numpy_helper.to_array(model.graph.initializer[0])
+    assert (zeroed[1] == 0).all() and (zeroed[[0, 2]] == w[[0, 2]]).all()
+
+    src, dst = tmp_path / "conv.onnx", tmp_path / "conv_int8.onnx"
+    onnx.save(model, str(src))
+    x = rng.normal(0, 3, (16, 4, 8, 8)).astype(np.float32)
+    quantize_static(str(src), str(dst), _Reader(x, "x"), quant_format=QuantFormat.QDQ, per_channel=True,
+                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+    y = ort.InferenceSession(str(dst), providers=["CPUExecutionProvider"]).run(None, {"x": x[:1]})[0]
+    # the filters with no weight give their bias, to within its quantization step (the input's scale, 0.07); the
+    # overflowed bias of onnxruntime 1.19 gives +-0.42 for 0.9
+    assert np.abs(y[0, 1:] - b[1:, None, None]).max() < 0.05
+
 def test_calibration_crops_of_a_gray_camera_are_the_skin_toned_ones_the_tracker_sees(video_path, tmp_path) -> None:
     from handpose.quantize import collect_crops
     from handpose.sources import open_source
