@@ -231,7 +231,7 @@ def test_int8_quantization(video_path, photo_paths, tmp_path, monkeypatch, caplo
             node = producer[node.input[0]]
         assert node.input[1] in float_weights and producer[node.input[0]].op_type == "DequantizeLinear"
     with pytest.raises(Exception, match="exists"):
-        quantize_landmarks("hand_full", str(video_path), limit=40)
+        quantize_landmarks("full", str(video_path), limit=40)  # HandTracker's variant name: its landmark model
     img = cv2.imread(str(photo_paths[0]))
     fp32 = HandTracker("full", mode="image").process(img)
     int8 = HandTracker("full-int8", mode="image").process(img)

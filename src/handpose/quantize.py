@@ -19,7 +19,7 @@ import numpy as np
 
 from .atomic import replacing
 from .errors import ConversionError, HandposeError
-from .registry import ModelSpec, get_model, model_path
+from .registry import VARIANTS, ModelSpec, get_model, model_path
 
 log = logging.getLogger("handpose")
 DEAD_CHANNEL_TOL = 1e-6  # hand_full: 5,426 filters of exact zeros and 5 more under 1e-6 (float16 residue)
@@ -216,7 +216,8 @@ def check_recipe(spec: ModelSpec) -> None:
 
 def quantize_landmarks(model: str, calib: Any, *, overwrite: bool = False, limit: int = 240,
                        crops: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
-    """Write ``<model>_int8`` (ONNX) next to the cache and its measurements (JSON) beside it."""
+    """Write ``<model>_int8`` (ONNX) next to the cache and its measurements (JSON) beside it. ``model`` is a landmark
+    model or a variant of HandTracker (``full``, ``lite``: its landmark model)."""
     try:
         import onnx
         from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
@@ -226,6 +227,7 @@ def quantize_landmarks(model: str, calib: Any, *, overwrite: bool = False, limit
     from .convert import ensure_onnx
     from .engines.onnxrt import OnnxRuntimeEngine
 
+    model = VARIANTS[model][1] if model in VARIANTS else model
     spec = get_model(model)
     if spec.task != "hand_landmark" or model.endswith("_int8"):
         raise ConversionError(f"only the float landmark models can be quantized, not {model}")

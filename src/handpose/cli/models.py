@@ -37,7 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     c.set_defaults(handler=cmd_convert)
 
     q = msub.add_parser("quantize", help="static INT8 landmark model, calibrated on real hand crops")
-    q.add_argument("name", help="hand_full or hand_lite")
+    q.add_argument("name", help="hand_full or hand_lite (or full / lite: their landmark model)")
     q.add_argument("--calib", required=True, help="SOURCE with real hands (video, folder, glob) to calibrate on")
     q.add_argument("--crops", type=at_least(8), default=240, help="number of hand crops (half calibrate, half test)")
     q.add_argument("--overwrite", action="store_true", help="replace an existing quantized model")
