@@ -30,6 +30,7 @@ STAGE_LABELS = {"read": "read/decode", "prepare": "input checks", "palm_pre": "p
                 "landmark_model": "landmark model", "post": "projection + tracking + smoothing",
                 "gestures": "gestures"}
 # Targets of this project: our per-frame time / MediaPipe legacy's, on the same frames.
+BASELINE = "mediapipe-solutions"
 TARGETS = {("video", 1): 1 / 1.5, ("image", 1): 1 / 1.8, ("video", 2): 1 / 2.5}
 
 
@@ -250,7 +251,7 @@ def _pipeline_runs(cfg: BenchConfig, frames: list[np.ndarray], fps: float, worke
                         if n == 0:
                             bar.update(end - start)
             w = cfg.warmup if len(frames) > 2 * cfg.warmup else 0
-            legacy = next((r for r in runners if r.label == "mediapipe-solutions"), None)
+            legacy = next((r for r in runners if r.label == BASELINE), None)
             for r in runners:
                 row = {"engine" if isinstance(r, _Ours) else "api": r.label, "mode": mode, "max_hands": mh,
                        "frames": len(r.times) - w, "total_ms": stats(r.times[w:]),
@@ -269,7 +270,7 @@ def _pipeline_runs(cfg: BenchConfig, frames: list[np.ndarray], fps: float, worke
 
 
 def _ratios(ours: list[dict], ref: list[dict]) -> list[dict]:
-    legacy = {(r["mode"], r["max_hands"]): r for r in ref if r["api"] == "mediapipe-solutions"}
+    legacy = {(r["mode"], r["max_hands"]): r for r in ref if r["api"] == BASELINE}
     out = []
     for row in ours:
         key = (row["mode"], row["max_hands"])

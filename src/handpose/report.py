@@ -8,7 +8,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from .benchmark import STAGE_LABELS, STAGES
+from .benchmark import BASELINE, STAGE_LABELS, STAGES
 from .quantize import RECIPE, requantize_hint
 from .registry import get_model
 from .sinks import make_folder, write_image
@@ -102,7 +102,7 @@ def render(report: dict[str, Any], markdown: bool = False) -> str:
                    f"fresh pixel noise of sigma {still['noise_sigma']:g} in each; palm {still['palm_px']:.0f} px)")
         rows = [[who, f"{j['rms_px']:.3f}", f"{j['step_px']:.3f}"] for who, j in
                 (("handpose, unsmoothed", still["raw"]), ("handpose (smoothed, the default)", still["smoothed"]),
-                 ("mediapipe-solutions", still.get("mediapipe"))) if j]
+                 (BASELINE, still.get("mediapipe"))) if j]
         out += _table(["who", "rms from mean px", "frame to frame px"], rows, markdown) + [""]
         mv = st.get("moving")
         if mv:
