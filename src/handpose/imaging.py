@@ -91,8 +91,10 @@ def prepare(image: np.ndarray, color: str = "bgr") -> tuple[np.ndarray, bool]:
                 finite = image[np.isfinite(image)]
                 peak = float(finite.max()) if finite.size else 0.0
             hi = 1.0 if peak <= 1.0 else 255.0
-            image = np.nan_to_num(image, nan=0.0, posinf=hi, neginf=0.0)
-            image = np.clip(image * (255.0 / hi), 0, 255).astype(np.uint8)
+            scaled = np.nan_to_num(image, nan=0.0, posinf=hi, neginf=0.0)  # the one copy, then worked in place
+            if hi != 255.0:
+                scaled *= 255.0 / hi
+            image = np.clip(scaled, 0, 255, out=scaled).astype(np.uint8)
         else:
             raise InputError(f"unsupported image dtype {image.dtype}")
     channels = 1 if image.ndim == 2 else image.shape[2]
