@@ -729,6 +729,18 @@ def test_recognizer_events_callbacks_and_iterator(video_keypoints) -> None:
     assert list(rec.events()) == last and seen[-1] is last[0]
 
 
+def test_events_nobody_drains_are_kept_only_to_a_bound(video_keypoints) -> None:
+    class Small(GestureRecognizer):
+        QUEUE = 2
+
+    rec, seen = Small(), []
+    rec.on("*", seen.append)  # an app that reacts in callbacks and never calls events()
+    for kp, t, _ in video_keypoints:
+        rec.annotate(tracked_hands([kp], [1], ["right"], t, (640, 360)))
+    rec.finish()
+    assert len(seen) > 2 and list(rec.events()) == seen[-2:]
+
+
 def test_waiting_for_a_gesture_no_recognizer_reports_is_refused() -> None:
     rec = GestureRecognizer()
     assert {"thumbs_up", "ok", "swipe_left", "zoom_out"} <= set(rec.labels)

@@ -29,6 +29,8 @@ class GestureRecognizer:
     ``dynamic``: rule-based swipes, circles and two-hand zoom (video mode).
     """
 
+    QUEUE = 1024  # events kept for events() to drain; older ones are dropped
+
     def __init__(self, static: RuleClassifier | GestureClassifier | None = None,
                  trajectory: GestureClassifier | None = None, dynamic: bool | DynamicParams = True,
                  debounce: Debouncer | None = None):
@@ -51,7 +53,8 @@ class GestureRecognizer:
         self._history = TrajectoryHistory(self.keypoint)
         self._motion: dict[int, Gesture] = {}  # each track's last trajectory-model result
         self._callbacks: list[tuple[str, Callback]] = []
-        self._queue: deque[GestureEvent] = deque()
+        # bounded: a long-running app that reads hands.events or callbacks and never drains events() does not grow
+        self._queue: deque[GestureEvent] = deque(maxlen=self.QUEUE)
 
     # -- API -----------------------------------------------------------------------------------------------
     @property
@@ -74,7 +77,7 @@ class GestureRecognizer:
         return callback
 
     def events(self) -> Iterator[GestureEvent]:
-        """Drain the events gathered so far (oldest first)."""
+        """Drain the events gathered so far (oldest first; the last ``QUEUE`` of them)."""
         while self._queue:
             yield self._queue.popleft()
 
