@@ -594,6 +594,18 @@ def test_a_file_system_refusal_is_an_error_line_not_an_internal_error(photo_path
     assert code == 1 and err.strip() == f"handpose: error: Permission denied: {tmp_path / 'h.jsonl'}"
 
 
+def test_quantize_by_the_trackers_variant_name_prints_its_pair(monkeypatch, capsys) -> None:
+    import handpose.quantize
+
+    measured = {"model": "hand_lite_int8", "from": "hand_lite", "keypoint_px_mean": 1.2, "keypoint_px_p90": 2.2,
+                "keypoint_image_px_mean": 1.3, "handedness_agreement": 1.0, "fp32_ms": 2.5, "int8_ms": 1.3,
+                "recommended_default": True}
+    monkeypatch.setattr(handpose.quantize, "quantize_landmarks", lambda name, *a, **k: measured)
+    assert main(["models", "quantize", "lite", "--calib", "v.mp4"]) == 0  # 'lite' has no '_' to split on
+    out = capsys.readouterr().out
+    assert "palm_model='palm_lite', landmark_model='hand_lite_int8'" in out
+
+
 @pytest.mark.parametrize("verbose", [False, True])
 def test_the_cli_prints_its_own_progress_and_only_the_warnings_of_other_libraries(verbose, monkeypatch,
                                                                                     capsys) -> None:

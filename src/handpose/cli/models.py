@@ -100,6 +100,6 @@ def cmd_quantize(args: argparse.Namespace) -> int:
         print(f"crops without a hand turned away (presence < 0.5): fp32 {m['no_hand_rejected_fp32']:.0%}, "
               f"int8 {m['no_hand_rejected_int8']:.0%} of {m['no_hand_crops']}")
     verdict = "accurate enough to be a default" if m["recommended_default"] else "offered as a variant only"
-    print(f"{verdict}: HandTracker(engine='onnxruntime', palm_model='palm_{args.name.split('_')[1]}', "
+    print(f"{verdict}: HandTracker(engine='onnxruntime', palm_model='{m['from'].replace('hand_', 'palm_')}', "
           f"landmark_model='{m['model']}')")
     return 0
