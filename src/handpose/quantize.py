@@ -192,14 +192,20 @@ def outdated_recipe(spec: ModelSpec) -> bool:
     False for any other model, and for one not made by ``handpose models quantize`` (nothing to go by)."""
     if not spec.name.endswith("_int8"):
         return False
-    return _recipe_of(model_path(spec).with_suffix(".json")) < RECIPE
-
-
-def _recipe_of(meta: Path) -> int:
     try:
-        return int(json.loads(meta.read_text(encoding="utf-8")).get("recipe", 1))
-    except (OSError, ValueError, TypeError, AttributeError):
-        return RECIPE
+        meta = json.loads(model_path(spec).with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return made_by_outdated_recipe(meta)
+
+
+def made_by_outdated_recipe(measurements: Any) -> bool:
+    """Whether the measurements written beside an INT8 model (none of recipe 1 has a ``recipe``) name an older
+    recipe; False where they are not such a record."""
+    try:
+        return int(measurements.get("recipe", 1)) < RECIPE
+    except (AttributeError, TypeError, ValueError):
+        return False
 
 
 def requantize_hint(spec: ModelSpec) -> str:

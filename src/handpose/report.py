@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from .benchmark import BASELINE, STAGE_LABELS, STAGES
-from .quantize import RECIPE, requantize_hint
+from .quantize import made_by_outdated_recipe, requantize_hint
 from .registry import get_model
 from .sinks import make_folder, write_image
 
@@ -128,7 +128,7 @@ def render(report: dict[str, Any], markdown: bool = False) -> str:
         if "no_hand_crops" in q:
             out.append(f"crops without a hand turned away: fp32 {q['no_hand_rejected_fp32']:.0%}, int8 "
                        f"{q['no_hand_rejected_int8']:.0%} of {q['no_hand_crops']}")
-        elif q.get("recipe", 1) < RECIPE:
+        elif made_by_outdated_recipe(q):
             out.append(requantize_hint(get_model(str(q.get("model", "hand_full_int8")))))
         out.append("")
     for note in report.get("notes", []):
