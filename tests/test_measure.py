@@ -296,6 +296,7 @@ def test_pruned_filters_keep_their_bias_through_int8(tmp_path) -> None:
     # overflowed bias of onnxruntime 1.19 gives +-0.42 for 0.9
     assert np.abs(y[0, 1:] - b[1:, None, None]).max() < 0.05
 
+
 def test_calibration_crops_of_a_gray_camera_are_the_skin_toned_ones_the_tracker_sees(video_path, tmp_path) -> None:
     from handpose.quantize import collect_crops
     from handpose.sources import open_source
