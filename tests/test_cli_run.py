@@ -583,12 +583,12 @@ def test_outputs_that_cannot_be_written_are_refused_before_the_work(argv, messag
 
 def test_a_file_system_refusal_is_an_error_line_not_an_internal_error(photo_paths, tmp_path, monkeypatch,
                                                                       capsys) -> None:
-    import handpose.sinks
+    import handpose.sinks.records
 
     def refuse(*_args, **_kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path / "h.jsonl"))
 
-    monkeypatch.setattr(handpose.sinks, "open", refuse, raising=False)
+    monkeypatch.setattr(handpose.sinks.records, "open", refuse, raising=False)
     code = main(["run", str(photo_paths[0]), "--json", str(tmp_path / "h.jsonl")])
     err = capsys.readouterr().err
     assert code == 1 and err.strip() == f"handpose: error: Permission denied: {tmp_path / 'h.jsonl'}"

@@ -19,17 +19,8 @@ import numpy as np
 import pytest
 
 from handpose.errors import InputError, OutputError
-from handpose.sinks import (
-    CsvSink,
-    FolderSink,
-    GifSink,
-    JsonlSink,
-    Preview,
-    VideoSink,
-    can_write_gif,
-    write_image,
-    write_text,
-)
+from handpose.outputs import write_image, write_text
+from handpose.sinks import CsvSink, FolderSink, GifSink, JsonlSink, Preview, VideoSink, can_write_gif
 from handpose.sources import LiveSource, open_source, read_image, url_kind
 
 from .conftest import needs_gif, shared_path

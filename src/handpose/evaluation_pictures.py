@@ -12,7 +12,7 @@ from .draw import draw_skeleton
 from .errors import HandposeError
 from .evaluation import GTHand, GTImage, match
 from .imaging import gray_copy, prepare
-from .sinks import check_writable, make_folder, write_image
+from .outputs import check_writable, make_folder, write_image
 from .sources import read_image
 
 PANEL_WIDTH, PANEL_HEIGHT = 640, 480  # each run's panel fits in this (a small crop is enlarged to be seen)

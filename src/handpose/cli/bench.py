@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import HandposeError
-from ..sinks import check_distinct, check_writable, write_text
+from ..outputs import check_distinct, check_writable, write_text
 from .numbers import at_least, zoom
 
 

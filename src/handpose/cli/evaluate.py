@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import HandposeError
-from ..sinks import check_writable, write_text
+from ..outputs import check_writable, write_text
 from .numbers import at_least, zoom
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import HandposeError
-from ..sinks import check_not_input, check_writable
+from ..outputs import check_not_input, check_writable
 from ..sources import IMAGE_EXTS, VIDEO_EXTS
 from .numbers import at_least, folds, fraction, frame_size, positive, zoom
 

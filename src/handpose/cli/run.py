@@ -11,6 +11,7 @@ from typing import Any
 
 from ..camera import Camera
 from ..errors import HandposeError, InputError, OutputError
+from ..outputs import check_distinct, check_not_input, check_writable
 from ..sinks import (
     VIDEO_FOURCC,
     CsvSink,
@@ -21,10 +22,7 @@ from ..sinks import (
     UdpSink,
     VideoSink,
     WebSocketSink,
-    check_distinct,
     check_movie_format,
-    check_not_input,
-    check_writable,
     is_movie,
     movie_sink,
 )

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import HandposeError
+from ..outputs import make_folder, whole_file
 from ..results import Gesture
-from ..sinks import make_folder, whole_file
 
 MODEL_TYPES = ("mlp", "svm", "knn")
 FORMAT = "handpose-gesture-model"

@@ -25,7 +25,7 @@ from typing import IO
 import numpy as np
 
 from ..errors import HandposeError
-from ..sinks import check_writable, whole_file, writing
+from ..outputs import check_writable, whole_file, writing
 from .trajectory import TRAJECTORY_KEYPOINT, keypoint_index
 
 KEEP_OR_APPEND = "pass --overwrite to replace it or --append to add to it"  # how to write to an existing dataset

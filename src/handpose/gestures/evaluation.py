@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 
 from ..errors import HandposeError
+from ..outputs import make_folder, write_image, write_text
 from ..results import Gesture
-from ..sinks import make_folder, write_image, write_text
 from ..sources import IMAGE_EXTS, VIDEO_EXTS, glob_files, is_glob, read_image
 from .classifier import GestureClassifier, split_last
 from .dataset import LandmarkSet, load_dataset

@@ -10,8 +10,8 @@ import numpy as np
 
 from ..draw import draw_skeleton
 from ..imaging import prepare
+from ..outputs import make_folder, write_image
 from ..results import KEYPOINT_NAMES
-from ..sinks import make_folder, write_image
 
 TILE = 150  # pixels a side of a sample's picture; its caption goes below it
 CAPTION = 50  # three lines: the sample, what it is, what it was taken for
