@@ -58,4 +58,3 @@ class FolderSink:
 
     def close(self) -> None:
         """Nothing to flush: every image is written as it comes."""
-

@@ -90,4 +90,3 @@ class Preview:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-

@@ -85,4 +85,3 @@ class CsvSink(_TextSink):
     def _camera(hand: dict[str, Any]) -> list[Any]:
         points = hand.get("camera")
         return [v for p in points for v in p] if points else [""] * 63  # not placed: empty cells
-

@@ -160,4 +160,3 @@ def is_movie(path: Path) -> bool:
 def movie_sink(path: Path, fps: float, size: tuple[int, int], overwrite: bool = False) -> VideoSink | GifSink:
     """A :class:`GifSink` for a ``.gif``, else a :class:`VideoSink` (which names an unsupported suffix)."""
     return GifSink(path, fps, overwrite) if path.suffix.lower() == ".gif" else VideoSink(path, fps, size, overwrite)
-
