@@ -45,6 +45,7 @@ from handpose.gestures import (
     trajectory_features,
 )
 from handpose.gestures.features import canonical
+from handpose.gestures.trajectory import HISTORY as TRAJECTORY_HISTORY
 from handpose.gestures.viewpoints import (
     PARENT,
     depth_sides,
@@ -1443,6 +1444,43 @@ def test_camera_recording_takes_the_hand_held_up_not_the_one_at_the_keyboard(mon
     assert data.labels == ["thumbs_up"]
     wrist = data.points[0][0]
     assert wrist[1] < 240 and wrist[0] < 320  # the raised hand at the top left, not the one resting at the bottom
+
+
+
+def desk_clip(path: Path, shown: Path, resting: Path, image_tracker) -> Path:
+    """The hand of ``resting`` at the bottom right, in view (and tracked) first; from frame 5 the hand of ``shown``
+    held up at the top left."""
+    up, down = (hand_cutout(p, image_tracker, size=200) for p in (shown, resting))
+    frames = []
+    for i in range(30):
+        canvas = np.full((480, 640, 3), 120, np.uint8)
+        paste(canvas, down, 620 - down.shape[1], 480 - down.shape[0])
+        if i >= 5:
+            paste(canvas, up, 60, 10)
+        frames.append(canvas)
+    return write_video(path, frames)
+
+
+@pytest.mark.parametrize("kind", ["hand", "trajectory"])
+def test_video_recording_takes_the_hand_held_up_not_the_one_tracked_first(kind, tmp_path, photo_paths,
+                                                                         image_tracker, models_ready) -> None:
+    four = sorted(shared_path("data", "gesture_images", "four").glob("*.jpg"))[0]  # read as `four`
+    clip = desk_clip(tmp_path / "desk.mp4", photo_paths[1], four, image_tracker)
+    both = next(f.index for f, h in HandTracker(mode="video").track(clip) if len(h) == 2)  # the raised hand found
+    data = record(str(clip), kind=kind, label="thumbs_up")
+    frames = np.array([int(s.rsplit("#", 1)[1]) for s in data.sources])
+    if kind == "trajectory":  # the raised hand's track, not the resting one's, which is 16 positions long sooner
+        assert len(frames) and frames.min() == both + TRAJECTORY_HISTORY - 1
+        return
+    wrists = np.array(data.points)[frames >= both, 0, :2]  # before the raised hand, the resting one is all there is
+    assert len(wrists) == 30 - both and (wrists < (320, 240)).all()  # the raised one, at the top left
+    # eval judges the hand record keeps: the raised thumbs-up, not the `four` resting beside it
+    (tmp_path / "clips" / "thumbs_up").mkdir(parents=True)
+    clip.rename(tmp_path / "clips" / "thumbs_up" / clip.name)
+    assert main(["gestures", "eval", "builtin", str(tmp_path / "clips"), "-o", str(tmp_path / "r")]) == 0
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    wrong = {int(e["sample"].rsplit("#", 1)[1]): e["predicted"] for e in report["errors"]}
+    assert report["n"] == 30 and wrong == dict.fromkeys(range(both), "four")
 
 
 def test_a_frame_size_is_asked_of_a_camera_only(tmp_path) -> None:

@@ -196,10 +196,10 @@ def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: di
             if hands is None or len(hands) == 0:
                 undetected[truth] = undetected.get(truth, 0) + 1
                 continue
-            # the hand `gestures record` keeps, a picture's raised hand or a video frame's first track, and no other:
-            # where it shows none, a second hand is the idle one beside it (beside 3 of the shared `none` photos, read
-            # as `four` by a model trained on those very photos)
-            i = 0 if path.suffix.lower() in VIDEO_EXTS else shown_first(hands)[0]
+            # the hand `gestures record` keeps, the raised one, and no other: where it shows none, a second hand is
+            # the idle one beside it (beside 3 of the shared `none` photos, read as `four` by a model trained on those
+            # very photos)
+            i = shown_first(hands)[0]
             answer, score = _shown_gesture(recognizer, hands, i)
             label = counted(answer)
             y_true.append(truth)

@@ -118,8 +118,9 @@ def _from_video(data: LandmarkSet, path: Path | str, label: str, every: int, vie
 
 
 def _from_sequence(data: LandmarkSet, sequence: Iterable[Hands | None], label: str, every: int, name: str) -> None:
-    """The tracked hands of a video's frames (None: a frame that could not be used): every Nth hand shape, or
-    every Nth trajectory of the first hand."""
+    """The tracked hands of a video's frames (None: a frame that could not be used): every Nth shape, or every
+    Nth trajectory, of the hand held up (:func:`shown_first`), as a camera recording takes it: a hand that rests in
+    view, tracked since before the gesture was shown, is not the one showing it."""
     trajectories = _history(data)
     found, positions = False, 0
     for hands in sequence:
@@ -129,14 +130,15 @@ def _from_sequence(data: LandmarkSet, sequence: Iterable[Hands | None], label: s
         if len(hands) == 0:
             continue
         found = True
+        shown = shown_first(hands)[0]
         if trajectories is None:
             due = hands.frame % every == 0
         else:  # every Nth new position: between two (a fast camera) the trajectory is the last row's
-            fresh = int(hands.track_ids[0]) in moved
+            fresh = int(hands.track_ids[shown]) in moved
             positions += fresh
             due = fresh and (positions - 1) % every == 0
         if due:
-            _add(data, label, hands, trajectories, f"{hands.source or name}#{hands.frame}")
+            _add(data, label, hands, trajectories, f"{hands.source or name}#{hands.frame}", shown)
     if not found:
         data.undetected.append((label, name))
 
