@@ -1424,29 +1424,6 @@ def test_camera_recording_labels_the_hand_shown_when_a_key_is_pressed(monkeypatc
     assert data.labels == ["open", "fist"] and window.destroyed == ["handpose record"]
 
 
-def test_camera_recording_takes_the_hand_held_up_not_the_one_at_the_keyboard(monkeypatch, tmp_path, photo_paths,
-                                                                          fake_window, image_tracker) -> None:
-    from handpose.gestures import recording
-
-    shown, resting = (hand_cutout(p, image_tracker, size=200) for p in photo_paths[::-1])
-    frames = []
-    for i in range(30):  # the resting hand is in view (and tracked) first; the shown one comes up at frame 5
-        canvas = np.full((480, 640, 3), 120, np.uint8)
-        paste(canvas, resting, 620 - resting.shape[1], 480 - resting.shape[0])
-        if i >= 5:
-            paste(canvas, shown, 60, 10)
-        frames.append(canvas)
-    clip = write_video(tmp_path / "desk.mp4", frames)
-    real_open = recording.open_source
-    monkeypatch.setattr(recording, "open_source", lambda target, **asked: real_open(clip))  # the camera's view
-    fake_window([-1] * 20 + [ord("1"), ord("q")])
-    data = record("0", labels="thumbs_up")
-    assert data.labels == ["thumbs_up"]
-    wrist = data.points[0][0]
-    assert wrist[1] < 240 and wrist[0] < 320  # the raised hand at the top left, not the one resting at the bottom
-
-
-
 def desk_clip(path: Path, shown: Path, resting: Path, image_tracker) -> Path:
     """The hand of ``resting`` at the bottom right, in view (and tracked) first; from frame 5 the hand of ``shown``
     held up at the top left."""
@@ -1459,6 +1436,20 @@ def desk_clip(path: Path, shown: Path, resting: Path, image_tracker) -> Path:
             paste(canvas, up, 60, 10)
         frames.append(canvas)
     return write_video(path, frames)
+
+
+def test_camera_recording_takes_the_hand_held_up_not_the_one_at_the_keyboard(monkeypatch, tmp_path, photo_paths,
+                                                                          fake_window, image_tracker) -> None:
+    from handpose.gestures import recording
+
+    clip = desk_clip(tmp_path / "desk.mp4", photo_paths[1], photo_paths[0], image_tracker)
+    real_open = recording.open_source
+    monkeypatch.setattr(recording, "open_source", lambda target, **asked: real_open(clip))  # the camera's view
+    fake_window([-1] * 20 + [ord("1"), ord("q")])
+    data = record("0", labels="thumbs_up")
+    assert data.labels == ["thumbs_up"]
+    wrist = data.points[0][0]
+    assert wrist[1] < 240 and wrist[0] < 320  # the raised hand at the top left, not the one resting at the bottom
 
 
 @pytest.mark.parametrize("kind", ["hand", "trajectory"])
