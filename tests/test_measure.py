@@ -31,6 +31,8 @@ def test_bench_smoke_report_structure(video_path, tmp_path) -> None:
                       still_frames=24)
     report = run_benchmark(cfg, progress=False)
     assert report["frames"] == 12 and report["size"] == "640x360"
+    # OpenCV comes from one of several wheels (-headless, -python, -contrib): the report names the one running
+    assert report["machine"]["packages"]["opencv"] == cv2.__version__
     assert {(r["engine"], r["mode"]) for r in report["pipeline"]} == {
         ("litert", "image"), ("litert", "video"), ("onnxruntime", "image"), ("onnxruntime", "video")}
     image_row = next(r for r in report["pipeline"] if r["mode"] == "image" and r["engine"] == "litert")

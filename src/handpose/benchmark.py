@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,7 @@ import cv2
 import numpy as np
 
 from .errors import HandposeError
+from .machine import machine_info
 from .pipeline import HandTracker
 from .reference_worker import peak_rss_mb
 from .registry import VARIANTS, model_path, model_state
@@ -479,13 +479,6 @@ def _cold_starts(cfg: BenchConfig, frame: np.ndarray, ref_python: str | None) ->
                 except HandposeError as e:
                     rows.append({"who": f"mediapipe {api}", "error": str(e)[-200:]})
     return rows
-
-
-def machine_info() -> dict[str, Any]:
-    from .cli.doctor import _cpu_name, _version
-
-    return {"cpu": _cpu_name(), "cores": os.cpu_count(), "os": platform.platform(), "python": sys.version.split()[0],
-            "packages": {p: _version(p) for p in ("ai-edge-litert", "onnxruntime", "opencv-python-headless", "numpy")}}
 
 
 def run_benchmark(cfg: BenchConfig, progress: bool = True) -> dict[str, Any]:

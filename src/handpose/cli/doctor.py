@@ -8,13 +8,13 @@ import os
 import platform
 import shutil
 import sys
-from importlib import metadata
 from typing import Any
 
 from .._version import __version__
 from ..atomic import unwritable
 from ..convert import made_by_older_converter
 from ..fetch import fetchable
+from ..machine import cpu_name, package_version
 from ..quantize import outdated_recipe, requantize_hint
 from ..registry import get_model, home, list_models, model_path, model_state, models_dir, unwritable_cache_hint
 
@@ -23,24 +23,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("doctor", help="check the installation: runtimes, providers, GPU, model cache")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=cmd_doctor)
-
-
-def _version(dist: str) -> str | None:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _gui() -> str | None:
@@ -70,11 +52,11 @@ def collect() -> dict[str, Any]:
         "python": sys.version.split()[0],
         "executable": sys.executable,
         "os": platform.platform(),
-        "cpu": f"{_cpu_name()} ({os.cpu_count()} cores)",
+        "cpu": f"{cpu_name()} ({os.cpu_count()} cores)",
         "gpu": None,
-        "packages": {d: _version(d) for d in ("numpy", "opencv-python-headless", "opencv-python", "ai-edge-litert",
-                                                "onnxruntime", "onnxruntime-gpu", "onnx", "tflite", "torch",
-                                                "tensorrt", "tqdm")},
+        "packages": {d: package_version(d) for d in ("numpy", "opencv-python-headless", "opencv-python",
+                                                       "ai-edge-litert", "onnxruntime", "onnxruntime-gpu", "onnx",
+                                                       "tflite", "torch", "tensorrt", "tqdm")},
         "engines": {},
         "models": {},
         "gui": _gui(),
