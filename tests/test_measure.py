@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from handpose.benchmark import BenchConfig, run_benchmark
+from handpose.benchmark.report import plot, render
 from handpose.cli import main
 from handpose.engines import litert
 from handpose.evaluation import GTHand, Tally, load_annotations, match
 from handpose.registry import get_model, model_path
-from handpose.report import plot, render
 
 from .conftest import needs_litert, shared_path
 
@@ -90,7 +90,7 @@ def test_bench_cli(video_path, tmp_path, capsys) -> None:
 
 
 def test_bench_times_the_tiles_when_asked(video_path, tmp_path, capsys) -> None:
-    from handpose.benchmark import _Ours
+    from handpose.benchmark.pipelines import _Ours
 
     assert _Ours(BenchConfig(source="", zoom=2.0), ENGINE, "image", 1).tracker.zoom == 2.0
     code = main(["bench", str(video_path), "--frames", "4", "--engines", ENGINE, "--modes", "image",
@@ -314,13 +314,13 @@ def test_calibration_crops_of_a_gray_camera_are_the_skin_toned_ones_the_tracker_
 
 def test_hand_tiles_for_the_scaling_scenes_are_found_four_at_a_time(video_path) -> None:
     from handpose import HandTracker
-    from handpose.benchmark import _hand_tiles
+    from handpose.benchmark.scaling import hand_tiles
     from handpose.sources import open_source
 
     with open_source(str(video_path)) as src:
         every = [f.image for f in src]
     frames = every[180::10] + every[:30:10]  # hands of about 225 px, then of about 75 px
-    tiles = _hand_tiles(BenchConfig(source=str(video_path)), frames, n=3)
+    tiles = hand_tiles(BenchConfig(source=str(video_path)), frames, n=3)
     tracker = HandTracker(mode="image", max_hands=4)
     for tile in tiles:  # the 2x2 scene of the 4-hand row
         row = np.hstack([tile, tile[:, ::-1]])
@@ -419,12 +419,12 @@ class _Bar:
 
 def _recorder(calls: list, ms: dict[str, list[float]]) -> type:
     """A stand-in for the bench's runner of our side: logs its blocks; frame k of a run takes ms[engine][k % len]."""
-    from handpose import benchmark
+    from handpose.benchmark import STAGES
 
     class Recorder:
         def __init__(self, cfg: BenchConfig, engine: str, mode: str, max_hands: int) -> None:
             self.label, self.times, self.hands = engine, [], []
-            self.stages = {s: [] for s in benchmark.STAGES}
+            self.stages = {s: [] for s in STAGES}
             self.tracker = type("T", (), {"landmarks": type("L", (), {"engine": type("E", (), {"provider": "x"})})})
 
         def run(self, frames: list, start: int, end: int, fps: float, offset: int = 0) -> None:
@@ -438,13 +438,13 @@ def _recorder(calls: list, ms: dict[str, list[float]]) -> type:
 
 def test_bench_times_torch_after_the_other_engines_not_among_them(monkeypatch) -> None:
     """torch's OpenMP workers spin after a run and would slow whichever side's block came next."""
-    from handpose import benchmark
+    from handpose.benchmark import pipelines
 
     calls: list[tuple[str, int, int]] = []
-    monkeypatch.setattr(benchmark, "_Ours", _recorder(calls, {}))
+    monkeypatch.setattr(pipelines, "_Ours", _recorder(calls, {}))
     cfg = BenchConfig(source="x", engines=("litert", "torch", "onnxruntime"), modes=("video",), max_hands=(1,))
     bar = _Bar()
-    rows, _ = benchmark._pipeline_runs(cfg, [np.zeros((4, 4, 3), np.uint8)] * 25, 30.0, None, bar)
+    rows, _ = pipelines.pipeline_runs(cfg, [np.zeros((4, 4, 3), np.uint8)] * 25, 30.0, None, bar)
     blocks = [0, 10, 20]
     assert calls == [(e, s, 0) for s in blocks for e in ("litert", "onnxruntime")] + [("torch", s, 0) for s in blocks]
     assert [r["engine"] for r in rows] == ["litert", "torch", "onnxruntime"] and bar.frames == 25
@@ -452,7 +452,7 @@ def test_bench_times_torch_after_the_other_engines_not_among_them(monkeypatch) -
 
 def test_bench_gives_the_ratio_to_mediapipe_a_range_from_its_blocks(monkeypatch) -> None:
     """--repeat passes go on in time on both sides; the ratio's range comes from redrawing whole blocks."""
-    from handpose import benchmark
+    from handpose.benchmark import pipelines
 
     class Worker:  # MediaPipe's side: 2 ms a frame, the frames it was asked for
         def __init__(self) -> None:
@@ -466,17 +466,17 @@ def test_bench_gives_the_ratio_to_mediapipe_a_range_from_its_blocks(monkeypatch)
 
     calls: list[tuple[str, int, int]] = []
     # litert: always half of MediaPipe's time; onnxruntime: 1, 3 and 2 ms in the 3 blocks of a pass
-    monkeypatch.setattr(benchmark, "_Ours", _recorder(calls, {"onnxruntime": [1.0] * 5 + [3.0] * 5 + [2.0] * 2}))
+    monkeypatch.setattr(pipelines, "_Ours", _recorder(calls, {"onnxruntime": [1.0] * 5 + [3.0] * 5 + [2.0] * 2}))
     cfg = BenchConfig(source="x", engines=("litert", "onnxruntime"), modes=("video",), max_hands=(1,),
                       reference_apis=("solutions",), repeat=2, block=5, warmup=0)
     worker, bar = Worker(), _Bar()
-    rows, ref = benchmark._pipeline_runs(cfg, [np.zeros((4, 4, 3), np.uint8)] * 12, 30.0, worker, bar)
+    rows, ref = pipelines.pipeline_runs(cfg, [np.zeros((4, 4, 3), np.uint8)] * 12, 30.0, worker, bar)
     assert worker.runs == [(0, 5, 0), (5, 10, 0), (10, 12, 0), (0, 5, 12), (5, 10, 12), (10, 12, 12)]
     assert ("litert", 0, 12) in calls and bar.frames == 24 and ref[0]["frames"] == rows[0]["frames"] == 24
     assert rows[0]["ratio_range"] == [0.5, 0.5]  # no noise: nothing to redraw
     lo, hi = rows[1]["ratio_range"]  # the median of all is 2 ms, of a redraw 1, 2 or 3 ms
     assert lo == 0.5 and hi == 1.5
-    ratios = benchmark._ratios(rows, ref)
+    ratios = pipelines.ratios_to_baseline(rows, ref)
     assert [r["ratio"] for r in ratios] == [0.5, 1.0] and ratios[1]["ratio_range"] == [lo, hi]
     ratios[0]["target"], ratios[0]["met"], ratios[1]["target"], ratios[1]["met"] = 0.6, True, 0.8, False
     text = render(_bare_report(reference=ref, ratios=ratios))

@@ -56,8 +56,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from ..benchmark import BenchConfig, available_bench_engines, run_benchmark
+    from ..benchmark.report import plot, render
     from ..reference import find_reference_python
-    from ..report import plot, render
 
     check_distinct({"--json": args.json, "--markdown": args.markdown, "--plot": args.plot})
     for out in (args.json, args.markdown, args.plot):

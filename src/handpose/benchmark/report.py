@@ -8,10 +8,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from .benchmark import BASELINE, STAGE_LABELS, STAGES
-from .outputs import make_folder, write_image
-from .quantize import made_by_outdated_recipe, requantize_hint
-from .registry import get_model
+from ..outputs import make_folder, write_image
+from ..quantize import made_by_outdated_recipe, requantize_hint
+from ..registry import get_model
+from .config import BASELINE, STAGE_LABELS, STAGES
 
 
 def _table(headers: list[str], rows: list[list[str]], markdown: bool) -> list[str]:
