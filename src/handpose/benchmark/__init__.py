@@ -61,6 +61,9 @@ def run_benchmark(cfg: BenchConfig, progress: bool = True) -> dict[str, Any]:
     crops = real_crops(cfg, frames, max(cfg.batches))
     report["landmark_batch"] = landmark_batches(cfg, crops) if cfg.batches else []
     report["hands_scaling"] = hand_scaling(cfg, frames, fps) if cfg.hand_counts else []
+    if cfg.hand_counts and not report["hands_scaling"]:
+        report["notes"].append("cost versus hands: not measured, as no hand of the source is found when cut out "
+                               "and tiled (too small or out of focus); a source with larger, sharper hands has it")
     report["memory"] = cold_starts(cfg, frames[0], cfg.reference_python) if cfg.cold_start else []
     report["int8"] = _int8_summary(cfg)
     return report

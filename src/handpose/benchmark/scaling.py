@@ -66,38 +66,53 @@ def largest_hands(cfg: BenchConfig, frames: list[np.ndarray], looked_at: int) ->
     return sorted(found, key=lambda h: -h[0])
 
 
-def hand_tiles(cfg: BenchConfig, frames: list[np.ndarray], n: int = 60, tile: int = 320,
-                looked_at: int = 120) -> list[np.ndarray]:
-    """Square cut-outs of the real hand of ``n`` frames (its box with a margin), resized to ``tile`` pixels.
+def _scene(tile: np.ndarray, hands: int, cells: int) -> np.ndarray:
+    """A grey grid of ``cells`` x ``cells`` tiles, the first ``hands`` of them the hand (every second mirrored)."""
+    t = tile.shape[0]
+    canvas = np.full((t * cells, t * cells, 3), 110, np.uint8)
+    for j in range(hands):
+        r, c = divmod(j, cells)
+        canvas[r * t : (r + 1) * t, c * t : (c + 1) * t] = tile if j % 2 == 0 else tile[:, ::-1]
+    return canvas
 
-    The frames with the largest hands are used: a small hand blown up to a tile is blurred, and the palm detector
-    then misses it among the others, so the scene would hold fewer hands than the count it is measured for."""
-    tiles = []
-    for size, cx, cy, i in largest_hands(cfg, frames, looked_at)[:n]:
+
+def _cells(hands: int) -> int:
+    return int(np.ceil(np.sqrt(hands)))
+
+
+def hand_tiles(cfg: BenchConfig, frames: list[np.ndarray], n: int = 60, tile: int = 320, looked_at: int = 120,
+               hands: int = 4) -> list[np.ndarray]:
+    """Square cut-outs of the real hand of up to ``n`` frames (its box with a margin), resized to ``tile`` pixels.
+
+    The frames with the largest hands are tried first, and a cut-out is kept only when all ``hands`` copies of it
+    in a scene are found: a small or out-of-focus hand blown up to a tile is blurred, the palm detector misses it,
+    and its scenes would be timed with fewer hands than the count they are reported for."""
+    cells = _cells(hands)
+    checker = HandTracker(cfg.model, mode="image", max_hands=hands)
+    tiles: list[np.ndarray] = []
+    for size, cx, cy, i in largest_hands(cfg, frames, looked_at):
         f = frames[i]
         side = size * 2.0
         m = np.array([[tile / side, 0, tile / 2 - cx * tile / side], [0, tile / side, tile / 2 - cy * tile / side]])
-        tiles.append(cv2.warpAffine(f, m, (tile, tile), borderMode=cv2.BORDER_REPLICATE))
+        cut = cv2.warpAffine(f, m, (tile, tile), borderMode=cv2.BORDER_REPLICATE)
+        if len(checker.process(_scene(cut, hands, cells))) == hands:
+            tiles.append(cut)
+            if len(tiles) == n:
+                break
     return tiles
 
 
 def hand_scaling(cfg: BenchConfig, frames: list[np.ndarray], fps: float) -> list[dict]:
-    """Frames with 1, 2, 4 real hands: a 2x2 grid of hand tiles, k of them filled (the rest plain grey)."""
+    """Frames with 1, 2, 4 real hands: a 2x2 grid of hand tiles, k of them filled (the rest plain grey); none
+    when no hand of the source can be found as a tile."""
     rows: list[dict[str, Any]] = []
     engine = cfg.engines[0]
-    tiles = hand_tiles(cfg, frames)
+    tiles = hand_tiles(cfg, frames, hands=max(cfg.hand_counts))
     if not tiles:
         return rows
-    t = tiles[0].shape[0]
-    cells = int(np.ceil(np.sqrt(max(cfg.hand_counts))))  # one frame size for every count: only the hands differ
+    cells = _cells(max(cfg.hand_counts))  # one frame size for every count: only the hands differ
     for k in cfg.hand_counts:
-        scenes = []
-        for tile in tiles:
-            canvas = np.full((t * cells, t * cells, 3), 110, np.uint8)
-            for j in range(k):
-                r, c = divmod(j, cells)
-                canvas[r * t : (r + 1) * t, c * t : (c + 1) * t] = tile if j % 2 == 0 else tile[:, ::-1]
-            scenes.append(canvas)
+        scenes = [_scene(tile, k, cells) for tile in tiles]
         tr = HandTracker(cfg.model, mode="video", max_hands=k, threads=cfg.threads,
                          **engine_tracker_args(engine, cfg.model))
         times, lm, found = [], [], []
