@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import shutil
@@ -259,6 +260,66 @@ def test_choosing_an_engine_imports_only_what_the_choice_needs(monkeypatch) -> N
         resolve_engine("litert")
     with pytest.raises(EngineError, match="no inference engine is installed"):
         resolve_engine("auto")
+
+
+@pytest.fixture
+def cuda_listed_not_starting(monkeypatch) -> None:
+    """onnxruntime-gpu where CUDA's libraries do not load (no GPU, other CUDA or cuDNN versions): it lists CUDA, and
+    a session asked for it comes up on the CPU. Played by the CPU wheel told to list CUDA."""
+    import handpose.engines as engines
+
+    monkeypatch.setattr(ort, "get_available_providers", lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"])
+    monkeypatch.setattr(engines._onnxrt, "may_have_gpu_provider", lambda: True)
+    monkeypatch.setattr(engines._onnxrt, "installed_twice", lambda: False)
+    monkeypatch.setattr(engines, "_not_starting", set())
+
+
+@pytest.mark.filterwarnings("ignore:Specified provider 'CUDAExecutionProvider' is not in available")
+def test_a_listed_gpu_provider_that_does_not_start_is_never_a_quiet_cpu_run(cuda_listed_not_starting, caplog,
+                                                                              capsys, photo_paths) -> None:
+    from handpose import HandTracker
+    from handpose.cli import main
+    from handpose.engines.onnxrt import ProviderNotStarted, starts
+
+    assert resolve_engine("auto") == "onnxruntime" and not starts("CUDAExecutionProvider")
+    # asked for by name: an error that says why, not the CPU in its place
+    with pytest.raises(ProviderNotStarted, match="lists CUDA but could not start it: its libraries did not load"):
+        create_engine("hand_lite", "onnxruntime", providers=["cuda"])
+    # chosen unasked: said once, and the engine a machine without CUDA gets (LiteRT where installed), for both models
+    cpu = "litert" if "litert" in available_engines() else "onnxruntime"
+    tracker = HandTracker(mode="image")
+    said = [r.getMessage() for r in caplog.records if "could not start" in r.getMessage()]
+    assert len(said) == 1 and said[0].endswith("; running on the CPU instead")
+    assert tracker.detector.engine.kind == tracker.landmarks.engine.kind == cpu and resolve_engine("auto") == cpu
+    assert len(tracker(str(photo_paths[0]))) == 1
+    assert create_engine("hand_lite", "onnxruntime").provider == "CPUExecutionProvider"  # the engine named, on the CPU
+    capsys.readouterr()
+    assert main(["doctor", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["engines"]["onnxruntime"]["cuda_starts"] is False
+    assert any(line.startswith("onnxruntime lists CUDA but could not start it") for line in report["missing"])
+
+
+@pytest.mark.filterwarnings("ignore:Specified provider 'CUDAExecutionProvider' is not in available")
+def test_gpu_provider_errors_name_the_fix(cuda_listed_not_starting, monkeypatch, capsys, photo_paths) -> None:
+    """The CPU and GPU wheels of onnxruntime share one folder: both installed, the files of the one installed last
+    win, and CUDA may be missing or not start. The fix is to keep only the GPU one."""
+    import handpose.engines as engines
+    from handpose.cli import main
+
+    monkeypatch.setattr(engines._onnxrt, "installed_twice", lambda: True)
+    with pytest.raises(EngineError, match="both onnxruntime and onnxruntime-gpu are installed.*pip uninstall -y "
+                                          "onnxruntime onnxruntime-gpu && pip install onnxruntime-gpu"):
+        create_engine("hand_lite", "onnxruntime", providers=["cuda"])
+    monkeypatch.setattr(ort, "get_available_providers", lambda: ["CPUExecutionProvider"])
+    with pytest.raises(EngineError, match=r"providers \['TensorrtExecutionProvider'\] are not available.*both "
+                                          "installed"):
+        create_engine("hand_lite", "onnxruntime", providers=["tensorrt"])
+    assert main(["run", str(photo_paths[0]), "--providers", "cuda"]) == 1
+    err = capsys.readouterr().err
+    assert "pip uninstall -y onnxruntime onnxruntime-gpu" in err and "Traceback" not in err
+    assert main(["doctor"]) == 0
+    assert "onnxruntime and onnxruntime-gpu are both installed" in capsys.readouterr().out
 
 
 def test_a_gpu_build_of_onnxruntime_is_told_by_its_files(monkeypatch, tmp_path) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from .._version import __version__
 from ..atomic import unwritable
 from ..convert import made_by_older_converter
+from ..engines import onnxrt
 from ..fetch import fetchable
 from ..machine import cpu_name, package_version
 from ..quantize import outdated_recipe, requantize_hint
@@ -79,8 +80,10 @@ def collect() -> dict[str, Any]:
     if "onnxruntime" in engines:
         import onnxruntime as ort
 
-        report["engines"]["onnxruntime"] = {"providers": ort.get_available_providers(),
-                                            "device": ort.get_device()}
+        listed = ort.get_available_providers()
+        report["engines"]["onnxruntime"] = {"providers": listed, "device": ort.get_device()}
+        if "CUDAExecutionProvider" in listed:  # listed is not enough: its libraries load only when a session asks
+            report["engines"]["onnxruntime"]["cuda_starts"] = onnxrt.starts("CUDAExecutionProvider")
     if "torch" in engines:
         import torch
 
@@ -108,8 +111,15 @@ def collect() -> dict[str, Any]:
         fix.append("ONNX Runtime engine: pip install onnxruntime (or onnxruntime-gpu for CUDA/TensorRT)")
     if not pk["onnx"] or not pk["tflite"]:
         fix.append("model conversion to ONNX: pip install onnx tflite")
-    if report["gpu"] and "CUDAExecutionProvider" not in report["engines"].get("onnxruntime", {}).get("providers", []):
-        fix.append("a GPU is present but onnxruntime has no CUDA provider: pip install onnxruntime-gpu")
+    ort_info = report["engines"].get("onnxruntime", {})
+    if onnxrt.installed_twice():
+        fix.append(f"onnxruntime and onnxruntime-gpu are both installed and share one folder, so whichever came "
+                   f"last decides whether CUDA works: {onnxrt.GPU_FIX}")
+    elif ort_info.get("cuda_starts") is False:
+        fix.append("onnxruntime lists CUDA but could not start it (engine='auto' runs on the CPU): "
+                   + onnxrt.why_not_started(["CUDAExecutionProvider"]))
+    if report["gpu"] and "CUDAExecutionProvider" not in ort_info.get("providers", []):
+        fix.append(f"a GPU is present but onnxruntime has no CUDA provider: {onnxrt.GPU_FIX}")
     bad = [n for n, m in report["models"].items()
            if m["state"] != "present" and n.startswith(("palm", "hand")) and not m["optional"]]
     if bad:
@@ -143,7 +153,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         if name == "auto":
             continue
         detail = info.get("delegates") or info.get("providers") or info.get("devices")
-        print(f"engine   {name}: {', '.join(detail)}")
+        cuda = {True: " (CUDA starts)", False: " (CUDA listed, does not start)"}.get(info.get("cuda_starts"), "")
+        print(f"engine   {name}: {', '.join(detail)}{cuda}")
     print(f"auto     engine='auto' uses {r['engines']['auto']}")
     from ..draw import GUI_FIX, no_display
 

@@ -18,11 +18,19 @@ ENGINES = ("auto", "litert", "onnxruntime", "torch")
 
 
 _MODULES = {"litert": _litert, "onnxruntime": _onnxrt, "torch": _torch}
+_not_starting: set[str] = set()  # GPU providers onnxruntime lists but could not start in this process
 
 
 def available_engines() -> list[str]:
     """The engines whose runtime is installed here, e.g. ``['litert', 'onnxruntime']``."""
     return [name for name, mod in _MODULES.items() if mod.available()]
+
+
+def _auto_gpu() -> list[str] | None:
+    """The GPU provider used unasked: CUDA, when onnxruntime lists it and it has not failed to start in this process
+    (TensorRT only when asked for: it builds an engine on the first run, minutes)."""
+    cuda = "CUDAExecutionProvider"
+    return [cuda] if cuda in _onnxrt.available_providers() and cuda not in _not_starting else None
 
 
 def resolve_engine(engine: str = "auto", providers: list[str] | None = None) -> str:
@@ -39,9 +47,7 @@ def resolve_engine(engine: str = "auto", providers: list[str] | None = None) -> 
             have = available_engines()
             raise EngineError(f"engine {engine!r} is not installed (installed: {', '.join(have) or 'none'})")
         return engine
-    gpu = {"CUDAExecutionProvider", "TensorrtExecutionProvider"}
-    if (providers or _onnxrt.may_have_gpu_provider()) and _onnxrt.available() and (
-            providers or gpu & set(_onnxrt.available_providers())):
+    if (providers or _onnxrt.may_have_gpu_provider()) and _onnxrt.available() and (providers or _auto_gpu()):
         return "onnxruntime"
     if _litert.available():
         return "litert"
@@ -67,12 +73,27 @@ def create_engine(model: str | ModelSpec, engine: str = "auto", *, threads: int 
         return _litert.LiteRTEngine(spec, ensure_model(spec.name), threads)
     if kind == "torch":
         return _torch.TorchEngine(spec, ensure_model(spec.name), threads)
-    from ..convert import ensure_onnx
-
+    chosen_here = providers is None
     if providers is None:
-        gpu: list[str] = [p for p in ("TensorrtExecutionProvider", "CUDAExecutionProvider")
-                          if p in _onnxrt.available_providers()]
-        providers = gpu[-1:] or None  # CUDA if present; TensorRT only when asked for
+        providers = _auto_gpu()
+    try:
+        return _onnx_engine(spec, threads, providers)
+    except _onnxrt.ProviderNotStarted as e:
+        if not chosen_here:  # asked for by name: an error, not a quiet CPU run
+            raise
+        # listed, so chosen for you, but it does not start: the CPU, as if it had not been listed (and for the
+        # models loaded after this one, which would fail the same way)
+        _not_starting.update(e.providers)
+        log.warning("%s; running on the CPU instead", e)
+        if engine == "auto" and _litert.available():
+            return _litert.LiteRTEngine(spec, ensure_model(spec.name), threads)
+        return _onnx_engine(spec, threads, None)
+
+
+def _onnx_engine(spec: ModelSpec, threads: int | None, providers: list[str] | None) -> Engine:
+    from ..convert import ensure_onnx
+    from ..fetch import ensure_model
+
     if is_onnx_only(spec):
         from ..quantize import check_recipe
 

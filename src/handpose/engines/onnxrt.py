@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,68 @@ class UnloadableModel(EngineError):
     """ONNX Runtime could not load a model file (corrupt, truncated, or of an opset it does not know)."""
 
 
+class ProviderNotStarted(EngineError):
+    """ONNX Runtime lists a GPU provider but could not start it (its CUDA, cuDNN or TensorRT libraries are missing
+    or of other versions than the onnxruntime-gpu build needs, or there is no GPU): the session came up on the CPU."""
+
+    def __init__(self, message: str, providers: list[str]):
+        super().__init__(message)
+        self.providers = providers
+
+
+def installed_twice() -> bool:
+    """Whether both the CPU and the GPU wheel of ONNX Runtime are installed: they share one ``onnxruntime``
+    folder, and the files of whichever came last decide whether CUDA is there."""
+    from importlib import metadata
+
+    def has(dist: str) -> bool:
+        try:
+            metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return False
+        return True
+
+    return has("onnxruntime") and has("onnxruntime-gpu")
+
+
+GPU_FIX = "pip uninstall -y onnxruntime onnxruntime-gpu && pip install onnxruntime-gpu"
+
+
+def why_not_started(providers: list[str]) -> str:
+    import onnxruntime as ort
+
+    if {"CUDAExecutionProvider", "TensorrtExecutionProvider"} & set(providers):
+        if installed_twice():
+            return f"both onnxruntime and onnxruntime-gpu are installed, and their files are mixed: {GPU_FIX}"
+        needs = "CUDA and cuDNN" + (" and TensorRT" if "TensorrtExecutionProvider" in providers else "")
+        return (f"its libraries did not load (onnxruntime {ort.__version__} needs a GPU and the {needs} versions it "
+                "was built for); onnxruntime's log above names the missing one")
+    return "its libraries or its device did not load; onnxruntime's log above says which"
+
+
+def starts(provider: str) -> bool:
+    """Whether onnxruntime can run a session on ``provider`` here (listed is not enough: its libraries load only
+    when a session asks for them). Tried on a one-operator model made in memory."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "probe", [x], [y])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8  # what onnxruntime 1.19, the oldest handpose supports, reads
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    try:
+        with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # its "not in available provider names": the answer is False
+            session = ort.InferenceSession(model.SerializeToString(), sess_options=opts,
+                                           providers=list(dict.fromkeys([provider, "CPUExecutionProvider"])))
+    except Exception:  # onnxruntime raises its own exception types
+        return False
+    return provider in session.get_providers()
+
+
 class OnnxRuntimeEngine(Engine):
     kind = "onnxruntime"
 
@@ -65,8 +129,14 @@ class OnnxRuntimeEngine(Engine):
         have = set(ort.get_available_providers())
         missing = [p for p in wanted if p not in have]
         if missing:
+            gpu = {"CUDAExecutionProvider", "TensorrtExecutionProvider"} & set(missing)
+            fix = (f"onnxruntime and onnxruntime-gpu are both installed, and the CPU one's files hide the GPU's: "
+                   f"{GPU_FIX}" if gpu and installed_twice() else
+                   f"for CUDA / TensorRT, the GPU build takes the CPU one's place: {GPU_FIX}" if gpu else
+                   "other providers come with other onnxruntime builds (onnxruntime-openvino, -directml, ...), each "
+                   "installed in the CPU one's place")
             raise EngineError(f"onnxruntime providers {missing} are not available here (available: {sorted(have)}); "
-                              "install onnxruntime-gpu for CUDA/TensorRT")
+                              + fix)
         if "CPUExecutionProvider" not in wanted:
             wanted.append("CPUExecutionProvider")
         opts = ort.SessionOptions()
@@ -81,9 +151,17 @@ class OnnxRuntimeEngine(Engine):
         opts.add_session_config_entry("session.force_spinning_stop", "1")
         opts.log_severity_level = 3
         try:
-            self.session = ort.InferenceSession(str(path), sess_options=opts, providers=wanted)
+            # a provider that fails to start makes onnxruntime print its fallback to stdout, where --json - writes
+            with contextlib.redirect_stdout(sys.stderr):
+                self.session = ort.InferenceSession(str(path), sess_options=opts, providers=wanted)
         except Exception as e:  # onnxruntime raises its own exception types
             raise UnloadableModel(f"onnxruntime could not load {path}: {e}") from e
+        # a listed provider whose libraries do not load is dropped with a log line, and the session runs on the CPU
+        not_started = [p for p in wanted if p not in self.session.get_providers()]
+        if not_started:
+            names = ", ".join(p.removesuffix("ExecutionProvider") for p in not_started)
+            raise ProviderNotStarted(f"onnxruntime lists {names} but could not start it: "
+                                     f"{why_not_started(not_started)}", not_started)
         self._input = self.session.get_inputs()[0].name
         self._outputs = [o.name for o in self.session.get_outputs()]
         self._names = [spec.outputs.get(n, n) for n in self._outputs]
