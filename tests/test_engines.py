@@ -301,6 +301,15 @@ def test_a_listed_gpu_provider_that_does_not_start_is_never_a_quiet_cpu_run(cuda
 
 
 @pytest.mark.filterwarnings("ignore:Specified provider 'CUDAExecutionProvider' is not in available")
+def test_bench_leaves_out_a_gpu_provider_that_does_not_start(cuda_listed_not_starting) -> None:
+    from handpose.benchmark import available_bench_engines
+
+    have, notes = available_bench_engines()
+    assert "cuda" not in have and "tensorrt" not in have and "onnxruntime" in have
+    assert any(n.startswith("cuda, tensorrt: onnxruntime lists them but could not start CUDA") for n in notes)
+
+
+@pytest.mark.filterwarnings("ignore:Specified provider 'CUDAExecutionProvider' is not in available")
 def test_gpu_provider_errors_name_the_fix(cuda_listed_not_starting, monkeypatch, capsys, photo_paths) -> None:
     """The CPU and GPU wheels of onnxruntime share one folder: both installed, the files of the one installed last
     win, and CUDA may be missing or not start. The fix is to keep only the GPU one."""

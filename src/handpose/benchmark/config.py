@@ -65,7 +65,7 @@ def engine_tracker_args(engine: str, model: str) -> dict[str, Any]:
 def available_bench_engines(model: str = "full") -> tuple[list[str], list[str]]:
     """Engines this machine can run, and notes on the ones it cannot."""
     from ..engines import available_engines
-    from ..engines.onnxrt import available_providers
+    from ..engines.onnxrt import available_providers, starts, why_not_started
 
     have: list[str] = []
     notes: list[str] = []
@@ -78,11 +78,17 @@ def available_bench_engines(model: str = "full") -> tuple[list[str], list[str]]:
         else:
             notes.append(f"onnxruntime-int8: run 'handpose models quantize {hand}' first")
         providers = available_providers()
-        if "CUDAExecutionProvider" in providers:
+        # listed is not enough: without a GPU or the CUDA libraries it was built for, CUDA does not start (nor
+        # TensorRT, which runs on it)
+        cuda = "CUDAExecutionProvider" in providers and starts("CUDAExecutionProvider")
+        if cuda:
             have.append("cuda")
-        if "TensorrtExecutionProvider" in providers:
+        elif "CUDAExecutionProvider" in providers:
+            notes.append("cuda, tensorrt: onnxruntime lists them but could not start CUDA: "
+                         + why_not_started(["CUDAExecutionProvider"]))
+        if cuda and "TensorrtExecutionProvider" in providers:
             have.append("tensorrt")
-        else:
+        elif cuda or "CUDAExecutionProvider" not in providers:  # else the note above says why
             notes.append("tensorrt: not available (needs onnxruntime-gpu with TensorRT and an NVIDIA GPU)")
     if "torch" in engines:
         have.append("torch")
