@@ -85,7 +85,7 @@ def create_engine(model: str | ModelSpec, engine: str = "auto", *, threads: int 
         # models loaded after this one, which would fail the same way)
         _not_starting.update(e.providers)
         log.warning("%s; running on the CPU instead", e)
-        if engine == "auto" and _litert.available():
+        if engine.lower() == "auto" and _litert.available():
             return _litert.LiteRTEngine(spec, ensure_model(spec.name), threads)
         return _onnx_engine(spec, threads, None)
 

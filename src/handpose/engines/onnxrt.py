@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import EngineError
+from ..machine import package_version
 from ..registry import ModelSpec
 from .base import Engine
 
@@ -67,16 +68,7 @@ class ProviderNotStarted(EngineError):
 def installed_twice() -> bool:
     """Whether both the CPU and the GPU wheel of ONNX Runtime are installed: they share one ``onnxruntime``
     folder, and the files of whichever came last decide whether CUDA is there."""
-    from importlib import metadata
-
-    def has(dist: str) -> bool:
-        try:
-            metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            return False
-        return True
-
-    return has("onnxruntime") and has("onnxruntime-gpu")
+    return package_version("onnxruntime") is not None and package_version("onnxruntime-gpu") is not None
 
 
 GPU_FIX = "pip uninstall -y onnxruntime onnxruntime-gpu && pip install onnxruntime-gpu"
