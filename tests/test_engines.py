@@ -300,6 +300,44 @@ def test_a_listed_gpu_provider_that_does_not_start_is_never_a_quiet_cpu_run(cuda
     assert any(line.startswith("onnxruntime lists CUDA but could not start it") for line in report["missing"])
 
 
+def test_a_gpu_provider_failing_in_a_run_goes_on_on_the_cpu_with_a_warning(real_inputs, caplog, capfd) -> None:
+    """onnxruntime's own fallback prints to stdout (where --json - writes) and says nothing to the log."""
+    from onnxruntime.capi.onnxruntime_pybind11_state import EPFail
+
+    eng = create_engine("hand_lite", "onnxruntime")
+    expected = eng.run(real_inputs["hand_lite"][:1])
+
+    class FailingGpu:  # the session as it looks on a GPU whose provider fails in its next run
+        def __init__(self, session: ort.InferenceSession) -> None:
+            self.session, self.providers = session, ["CUDAExecutionProvider", "CPUExecutionProvider"]
+
+        def get_providers(self) -> list[str]:
+            return self.providers
+
+        def set_providers(self, providers: list[str]) -> None:
+            self.providers = providers
+
+        def run(self, *args: object) -> list:
+            if self.providers[0] != "CPUExecutionProvider":
+                raise EPFail("CUDA failure 2: out of memory")
+            return self.session.run(*args)
+
+    eng.session = FailingGpu(eng.session)
+    for _ in range(2):  # said once: after it, the CPU serves
+        out = eng.run(real_inputs["hand_lite"][:1])
+        assert all(np.array_equal(out[k], expected[k]) for k in expected)
+    said = [r.getMessage() for r in caplog.records]
+    assert said == ["hand_lite: CUDA failed during a run (CUDA failure 2: out of memory); going on on the CPU"]
+    assert eng.provider == "CPUExecutionProvider" and capfd.readouterr().out == ""
+
+    def broken(*args: object) -> list:
+        raise EPFail("broken")
+
+    eng.session.run = broken  # the CPU too: an error, not a loop
+    with pytest.raises(EngineError, match="hand_lite: onnxruntime failed on the CPU: broken"):
+        eng.run(real_inputs["hand_lite"][:1])
+
+
 @pytest.mark.filterwarnings("ignore:Specified provider 'CUDAExecutionProvider' is not in available")
 def test_bench_leaves_out_a_gpu_provider_that_does_not_start(cuda_listed_not_starting) -> None:
     from handpose.benchmark import available_bench_engines

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import logging
 import sys
 import warnings
 from pathlib import Path
@@ -15,6 +16,8 @@ from ..errors import EngineError
 from ..machine import package_version
 from ..registry import ModelSpec
 from .base import Engine
+
+log = logging.getLogger("handpose")
 
 PROVIDER_ALIASES = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider",
                     "tensorrt": "TensorrtExecutionProvider", "coreml": "CoreMLExecutionProvider",
@@ -154,6 +157,12 @@ class OnnxRuntimeEngine(Engine):
             names = ", ".join(p.removesuffix("ExecutionProvider") for p in not_started)
             raise ProviderNotStarted(f"onnxruntime lists {names} but could not start it: "
                                      f"{why_not_started(not_started)}", not_started)
+        # A provider failing in a run (out of GPU memory, a TensorRT error) would make onnxruntime print to stdout and
+        # go on on the CPU; _run does the same, with a warning in the log instead.
+        self.session.disable_fallback()
+        from onnxruntime.capi.onnxruntime_pybind11_state import EPFail
+
+        self._provider_failure = EPFail
         self._input = self.session.get_inputs()[0].name
         self._outputs = [o.name for o in self.session.get_outputs()]
         self._names = [spec.outputs.get(n, n) for n in self._outputs]
@@ -163,7 +172,17 @@ class OnnxRuntimeEngine(Engine):
         return self.session.get_providers()[0]
 
     def _run(self, x: np.ndarray) -> dict[str, np.ndarray]:
-        return dict(zip(self._names, self.session.run(self._outputs, {self._input: x}), strict=True))
+        try:
+            out = self.session.run(self._outputs, {self._input: x})
+        except self._provider_failure as e:
+            provider = self.provider
+            if provider == "CPUExecutionProvider":
+                raise EngineError(f"{self.spec.name}: onnxruntime failed on the CPU: {e}") from e
+            log.warning("%s: %s failed during a run (%s); going on on the CPU", self.spec.name,
+                        provider.removesuffix("ExecutionProvider"), e)
+            self.session.set_providers(["CPUExecutionProvider"])
+            out = self.session.run(self._outputs, {self._input: x})
+        return dict(zip(self._names, out, strict=True))
 
     def info(self) -> dict[str, Any]:
         return {**super().info(), "providers": self.session.get_providers()}
