@@ -1128,6 +1128,24 @@ def test_record_imports_common_csv_and_refuses_overwrite(tmp_path, capsys) -> No
     assert "exists; pass --overwrite" in capsys.readouterr().err
 
 
+def test_csv_saved_by_a_spreadsheet_with_decimal_commas_reads_the_same(tmp_path) -> None:
+    """Excel where the comma is the decimal mark (much of Europe) saves a CSV with ';' between fields."""
+    lines = shared_path("data", "landmarks", "keypoint.csv").read_text().splitlines()[:40]
+    labels = shared_path("data", "landmarks", "keypoint_classifier_label.csv")
+    (tmp_path / "kp.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "kp_excel.csv").write_text("\n".join(line.replace(",", ";").replace(".", ",") for line in lines) + "\n")
+    plain, excel = (load_dataset(tmp_path / n, labels) for n in ("kp.csv", "kp_excel.csv"))
+    assert excel.labels == plain.labels and np.array_equal(np.stack(excel.points), np.stack(plain.points))
+    # handpose's own file, opened and saved the same way: its header, sources and numbers come back
+    plain.save(tmp_path / "own.csv")
+    rows = [line.split(",") for line in (tmp_path / "own.csv").read_text().splitlines()]
+    numbers_only = [";".join(f.replace(".", ",") if f.lstrip("-").replace(".", "").isdigit() else f for f in r)
+                    for r in rows]
+    (tmp_path / "own_excel.csv").write_text("\n".join(numbers_only) + "\n")
+    own, saved = load_dataset(tmp_path / "own_excel.csv"), load_dataset(tmp_path / "own.csv")
+    assert own.sources == saved.sources and np.array_equal(np.stack(own.points), np.stack(saved.points))
+
+
 def test_a_model_with_depth_scored_on_flat_rows_says_so(tmp_path, caplog, capsys) -> None:
     rng = np.random.default_rng(5)
     deep, flat = LandmarkSet("hand"), LandmarkSet("hand")

@@ -140,7 +140,7 @@ def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: 
     if p.suffix.lower() in (".jsonl", ".json"):
         raise HandposeError(f"{p} is not a landmark dataset: make one of the hands recorded there with 'handpose "
                             f"gestures record {p} --label NAME -o data.csv'")
-    rows = [r for r in csv.reader(_text_lines(p, "dataset")) if r and any(c.strip() for c in r)]
+    rows = _csv_rows(_text_lines(p, "dataset"))
     if not rows:
         raise HandposeError(f"{p} is empty")
     names = None
@@ -205,6 +205,22 @@ def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: 
         except HandposeError as e:
             raise HandposeError(f"{p}, line {i}: {e}") from e
     return out
+
+
+def _csv_rows(lines: list[str]) -> list[list[str]]:
+    """The non-blank rows of a CSV file's lines. A first line with a semicolon marks the layout spreadsheets write
+    where the comma is the decimal mark (Excel in much of Europe): fields split at ``;``, and ``0,25`` read as 0.25."""
+    first = next((line for line in lines if line.strip()), "")
+    semicolons = ";" in first
+    rows = [r for r in csv.reader(lines, delimiter=";" if semicolons else ",") if r and any(c.strip() for c in r)]
+    if semicolons:
+        rows = [[_decimal_point(c) for c in r] for r in rows]
+    return rows
+
+
+def _decimal_point(text: str) -> str:
+    dotted = text.replace(",", ".")
+    return dotted if "," in text and _is_number(dotted) else text
 
 
 def _is_number(text: str) -> bool:
