@@ -291,6 +291,63 @@ class _Run:
                               "events": [e.to_dict() for e in ended]})
 
 
+def _check_outputs(args: argparse.Namespace, src: Any) -> list[Path | None]:
+    """Every output named checked before any is created or any work done; the output of each video of a list."""
+    for option, given in (("--ws-wait", args.ws_wait), ("--ws-video", args.ws_video),
+                          ("--ws-origin", args.ws_origin)):
+        if given and not args.ws:
+            raise InputError(f"{option} is for WebSocket clients: add --ws PORT")
+    if args.json == "-" and args.csv == "-":
+        raise InputError("--json - and --csv -: only one of them can go to standard output")
+    check_distinct({"--output": args.output, "--json": args.json, "--csv": args.csv})
+    for output in (args.output, args.json, args.csv):
+        if output and output != "-":
+            check_not_input(Path(output), src.files)
+    if src.kind == "images" and args.output:
+        _check_image_output(args.output, src)
+    targets = _video_outputs(args.output, src, args.overwrite) if src.kind == "videos" else []
+    video_file = args.output if src.kind != "images" and Path(args.output or "").suffix else None
+    for output in (args.json, args.csv, video_file):
+        if output and output != "-":
+            check_writable(Path(output), args.overwrite, make_folders=False)
+    if args.output:
+        check_movie_format(Path(args.output))
+    return targets
+
+
+def _summary(args: argparse.Namespace, src: Any, run: _Run, engine: str, mode: str, hooks: CommandHooks | None,
+             records: list[RecordSink]) -> None:
+    """What was processed and where the outputs went: on standard error when standard output carries records."""
+    what = {"images": "image", "videos": f"frame of {len(src.files)} videos"}.get(src.kind, "frame")
+    if run.processed != 1:
+        what = what.replace("image", "images").replace("frame", "frames")
+    hands = f"{run.hands} hand{'s' if run.hands != 1 else ''}"
+    print(f"handpose: {run.processed} {what} processed, {hands} found, {run.skipped} skipped "
+          f"(engine {engine}, mode {mode})", file=sys.stderr)
+    said = []  # where the outputs went
+    if run.outputs:
+        said.append(f"annotated output: {', '.join(run.outputs) if len(run.outputs) < 4 else Path(args.output)}")
+    if args.json and args.json != "-":
+        said.append(f"json lines: {args.json}")
+    if args.csv and args.csv != "-":
+        said.append(f"csv: {args.csv}")
+    if hooks is not None:
+        said.append(f"on: {hooks.started} commands started" + (f", {hooks.failed} failed" if hooks.failed else ""))
+    for sink in records:
+        if isinstance(sink, UdpSink):  # and OscSink
+            said.append(f"{sink.option[2:]}: {sink.sent} {sink.unit} to {sink.target}"
+                        + (f", {sink.dropped} not sent" if sink.dropped else ""))
+        if isinstance(sink, WebSocketSink):
+            server = sink.server
+            said.append(f"websocket: {server.sent} messages to {server.served} "
+                        f"client{'s' if server.served != 1 else ''} at {sink.url}"
+                        + (f", {run.pictures} frames sent as pictures" if args.ws_video else "")
+                        + (f", {server.dropped} dropped for slow clients" if server.dropped else "")
+                        + (f", {server.refused} web pages refused (see --ws-origin)" if server.refused else ""))
+    if said:  # on standard error when standard output carries the JSON Lines or the CSV
+        print("\n".join(said), file=sys.stderr if "-" in (args.json, args.csv) else sys.stdout)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from ..pipeline import HandTracker
     from ..sources import KIND_NAMES, VideoFile, camera_request, open_source
@@ -320,32 +377,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             if tracker.gesture_classifier is None:
                 raise InputError("--on runs commands on gestures: add --gestures (e.g. --gestures builtin)")
             hooks.attach(tracker.gesture_classifier)
-        if args.json == "-" and args.csv == "-":
-            raise InputError("--json - and --csv -: only one of them can go to standard output")
-        check_distinct({"--output": args.output, "--json": args.json, "--csv": args.csv})
-        for output in (args.output, args.json, args.csv):
-            if output and output != "-":
-                check_not_input(Path(output), src.files)
-        if src.kind == "images" and args.output:
-            _check_image_output(args.output, src)
-        targets = _video_outputs(args.output, src, args.overwrite) if src.kind == "videos" else []
-        # every output file is checked before any is created or any work done
-        video_file = args.output if src.kind != "images" and Path(args.output or "").suffix else None
-        for output in (args.json, args.csv, video_file):
-            if output and output != "-":
-                check_writable(Path(output), args.overwrite, make_folders=False)
-        if args.output:
-            check_movie_format(Path(args.output))
+        targets = _check_outputs(args, src)
         window = None
         if args.show:  # before the work: is there a window to show in?
             try:
                 window = Preview("handpose")
             except InputError as e:
                 raise InputError(f"--show: {e}") from e
-        for option, given in (("--ws-wait", args.ws_wait), ("--ws-video", args.ws_video),
-                              ("--ws-origin", args.ws_origin)):
-            if given and not args.ws:
-                raise InputError(f"{option} is for WebSocket clients: add --ws PORT")
         records: list[RecordSink] = []
         run = _Run(args, tracker, records, window)
         try:
@@ -378,34 +416,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 hooks.close()
             if window is not None:
                 window.close()
-    what = {"images": "image", "videos": f"frame of {len(src.files)} videos"}.get(src.kind, "frame")
-    if run.processed != 1:
-        what = what.replace("image", "images").replace("frame", "frames")
-    hands = f"{run.hands} hand{'s' if run.hands != 1 else ''}"
-    print(f"handpose: {run.processed} {what} processed, {hands} found, {run.skipped} skipped "
-          f"(engine {tracker.engine}, mode {mode})", file=sys.stderr)
-    said = []  # where the outputs went
-    if run.outputs:
-        said.append(f"annotated output: {', '.join(run.outputs) if len(run.outputs) < 4 else Path(args.output)}")
-    if args.json and args.json != "-":
-        said.append(f"json lines: {args.json}")
-    if args.csv and args.csv != "-":
-        said.append(f"csv: {args.csv}")
-    if hooks is not None:
-        said.append(f"on: {hooks.started} commands started" + (f", {hooks.failed} failed" if hooks.failed else ""))
-    for sink in records:
-        if isinstance(sink, UdpSink):  # and OscSink
-            said.append(f"{sink.option[2:]}: {sink.sent} {sink.unit} to {sink.target}"
-                        + (f", {sink.dropped} not sent" if sink.dropped else ""))
-        if isinstance(sink, WebSocketSink):
-            server = sink.server
-            said.append(f"websocket: {server.sent} messages to {server.served} "
-                        f"client{'s' if server.served != 1 else ''} at {sink.url}"
-                        + (f", {run.pictures} frames sent as pictures" if args.ws_video else "")
-                        + (f", {server.dropped} dropped for slow clients" if server.dropped else "")
-                        + (f", {server.refused} web pages refused (see --ws-origin)" if server.refused else ""))
-    if said:  # on standard error when standard output carries the JSON Lines or the CSV
-        print("\n".join(said), file=sys.stderr if "-" in (args.json, args.csv) else sys.stdout)
+    _summary(args, src, run, tracker.engine, mode, hooks, records)
     if run.processed == 0:
         raise HandposeError(f"nothing could be processed from {args.source}")
     return 0
