@@ -1380,7 +1380,7 @@ def test_trajectories_follow_the_chosen_keypoint(video_path, tmp_path, capsys, m
                  "--keypoint", "wrist", "--every", "8"]) == 0
     assert rec.read_text().startswith("label,handedness,source,width,height,keypoint,x0,y0,")
     data = load_dataset(rec)
-    assert data.keypoint == 0 and len(data) >= 15
+    assert data.keypoints == (0,) and len(data) >= 15
     # the first row is the wrist's 16 tracked positions up to its frame, relative to the first, in frame sizes
     end = int(data.sources[0].split("#")[1])
     wrist = [h.keypoints[0, 0, :2] / [h.width, h.height]
@@ -1393,10 +1393,85 @@ def test_trajectories_follow_the_chosen_keypoint(video_path, tmp_path, capsys, m
     model = GestureTrainer(data, TrainConfig(model="mlp", hidden=(16,), epochs=2, ensemble=1)).fit()
     assert model.metadata["keypoint"] == 0
     path = model.save(tmp_path / "wrist.npz")
-    assert GestureRecognizer(trajectory=GestureClassifier.load(path)).keypoint == 0
+    assert GestureRecognizer(trajectory=GestureClassifier.load(path)).keypoints == (0,)
     history = shared_path("data", "landmarks", "point_history.csv")
     assert main(["gestures", "eval", str(path), str(history), "-o", str(tmp_path / "r")]) == 1
     assert "trained on trajectories of keypoint 0" in capsys.readouterr().err
+
+
+def _pinches_and_slides(n: int, seed: int = 0) -> LandmarkSet:
+    """Thumb and index tip trajectories (keypoints 4+8): in a pinch the thumb tip closes on the index tip, in a
+    slide it moves with it; the index tip moves the same way in both, so it alone cannot tell them apart."""
+    rng = np.random.default_rng(seed)
+    data = LandmarkSet("trajectory", keypoints=(4, 8))
+    steps = np.linspace(0, 1, 16)[:, None]
+    for i in range(n):
+        for label in ("pinch", "slide"):
+            heading = rng.uniform(0, 2 * np.pi)
+            index = steps * 0.04 * np.array([np.cos(heading), np.sin(heading)]) + rng.normal(0, 1e-3, (16, 2))
+            gap = rng.uniform(0.03, 0.06) * np.array([np.cos(heading + 2), np.sin(heading + 2)])
+            closing = gap * (1 - steps) if label == "pinch" else gap  # thumb tip - index tip
+            thumb = index + closing + rng.normal(0, 1e-3, (16, 2))
+            # as recorded: both relative to the first keypoint's (the thumb tip's) first position
+            data.add(label, np.concatenate([thumb, index]) - thumb[0], None, f"synthetic:{i}", (640, 480))
+    return data
+
+
+def test_trajectories_of_two_keypoints_tell_a_pinch_from_a_slide(tmp_path) -> None:
+    data = _pinches_and_slides(60)
+    path = data.save(tmp_path / "pinch.csv")
+    assert path.read_text().splitlines()[1].split(",")[5] == "4+8"  # the keypoint column names both
+    assert load_dataset(path).keypoints == (4, 8) and load_dataset(path).points[0].shape == (32, 2)
+    cfg = TrainConfig(model="mlp", hidden=(32,), epochs=60, ensemble=1)
+    both, accuracy = GestureTrainer(load_dataset(path), cfg, progress=False).holdout_last(0.25)
+    index_only = LandmarkSet("trajectory", data.labels, data.handedness, data.sources, data.sizes,
+                             [p[16:] - p[16] for p in data.points], keypoints=(8,))
+    _, alone = GestureTrainer(index_only, cfg, progress=False).holdout_last(0.25)
+    assert accuracy == 1.0 and alone < 0.75
+    assert both.metadata["keypoint"] == [4, 8] and GestureRecognizer(trajectory=both).keypoints == (4, 8)
+    # a recording that follows other keypoints is not added to the file, nor scored by the model
+    with pytest.raises(HandposeError, match="cannot append trajectory rows to a file with another header"):
+        index_only.save(path, append=True)
+    model = both.save(tmp_path / "pinch.npz")
+    index_only.save(tmp_path / "index.csv")
+    wrist = LandmarkSet("trajectory", index_only.labels, points=index_only.points, keypoints=(0,),
+                        handedness=index_only.handedness, sources=index_only.sources, sizes=index_only.sizes)
+    with pytest.raises(HandposeError, match="index.csv holds trajectories of keypoint 8: cannot append those of "
+                                            "keypoint 0"):
+        wrist.save(tmp_path / "index.csv", append=True)
+    assert main(["gestures", "eval", str(model), str(tmp_path / "index.csv"), "-o", str(tmp_path / "r")]) == 1
+    assert main(["gestures", "eval", str(model), str(path), "-o", str(tmp_path / "r")]) == 0
+    assert json.loads((tmp_path / "r" / "report.json").read_text())["accuracy"] > 0.95
+
+
+def test_trajectories_of_several_keypoints_recorded_from_a_video(video_path, tmp_path, models_ready) -> None:
+    rec = tmp_path / "tips.csv"
+    assert main(["gestures", "record", str(video_path), "-o", str(rec), "--kind", "trajectory", "--label", "a",
+                 "--keypoint", "thumb_tip,index_tip", "--every", "8"]) == 0
+    data = load_dataset(rec)
+    assert data.keypoints == (4, 8) and len(data) >= 15 and data.points[0].shape == (32, 2)
+    # each keypoint's 16 tracked positions up to the row's frame, one after the other, relative to the first
+    # keypoint's first position
+    end = int(data.sources[0].split("#")[1])
+    seen = [h.keypoints[0, [4, 8], :2] / [h.width, h.height]
+            for h in HandTracker(mode="video", max_hands=2).stream(str(video_path)) if h.frame <= end and len(h)][-16:]
+    tips = np.array(seen) - seen[0][0]
+    assert np.allclose(data.points[0], np.concatenate([tips[:, 0], tips[:, 1]]), atol=2e-4)
+    # the history the recognizer keeps at run time holds the same
+    history = TrajectoryHistory("thumb_tip,index_tip")
+    for hands in HandTracker(mode="video", max_hands=2).stream(str(video_path)):
+        history.update(hands)
+        if hands.frame == end:
+            assert np.allclose(history.get(int(hands.track_ids[0])), data.points[0], atol=2e-4)
+            break
+    assert main(["gestures", "record", str(video_path), "-o", str(rec), "--kind", "trajectory", "--label", "a",
+                 "--append"]) == 1  # index tip rows to a file of thumb + index tips
+    # a model trained on them runs on the tracked hands
+    data.labels[len(data) // 2:] = ["b"] * (len(data) - len(data) // 2)
+    model = GestureTrainer(data, TrainConfig(model="mlp", hidden=(16,), epochs=20, ensemble=1), progress=False).fit()
+    tracker = HandTracker(mode="video", gestures=GestureRecognizer(trajectory=model, dynamic=False))
+    said = {e.label for hands in tracker.stream(str(video_path)) for e in hands.events if e.kind == "dynamic"}
+    assert said and said <= {"a", "b"}
 
 
 def test_camera_recording_labels_are_checked_before_the_camera_opens() -> None:
@@ -1512,7 +1587,7 @@ def test_keypoint_choices_are_checked(tmp_path, capsys) -> None:
     rows = ["label,handedness,source,width,height,keypoint," + ",".join(f"x{i},y{i}" for i in range(16))]
     rows += [f"a,,s,640,360,{k}," + ",".join(["0.1"] * 32) for k in (0, 4)]
     (tmp_path / "mixed.csv").write_text("\n".join(rows) + "\n")
-    with pytest.raises(HandposeError, match=r"mixes trajectories of keypoints \[0, 4\]"):
+    with pytest.raises(HandposeError, match=r"mixes trajectories of keypoints 0, 4: keep one choice"):
         load_dataset(tmp_path / "mixed.csv")
     (tmp_path / "bad.csv").write_text(rows[0] + "\na,,s,640,360,21," + ",".join(["0.1"] * 32) + "\n")
     with pytest.raises(HandposeError, match=r"bad.csv, line 2: malformed row \(unknown keypoint '21'"):
@@ -1520,7 +1595,7 @@ def test_keypoint_choices_are_checked(tmp_path, capsys) -> None:
     old = ["label,handedness,source,width,height," + ",".join(f"x{i},y{i}" for i in range(16)),
            "a,,s,640,360," + ",".join(["0.1"] * 32)]
     (tmp_path / "old.csv").write_text("\n".join(old) + "\n")
-    assert load_dataset(tmp_path / "old.csv").keypoint == 8
+    assert load_dataset(tmp_path / "old.csv").keypoints == (8,)
 
 
 # A child process whose files may not grow past what the dataset holds plus 20 kB: a disk that fills mid-write

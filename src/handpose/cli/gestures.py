@@ -37,7 +37,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--labels", help="camera: comma list of labels for the keys 1, 2, 3, ...")
     r.add_argument("--labels-file", help="import: names of numeric labels, one per line")
     r.add_argument("--keypoint", help="trajectories: the keypoint to follow, 0-20 or a name such as wrist "
-                                      "(default: index_tip); for an imported CSV, the one it followed")
+                                      "(default: index_tip), or several joined by commas (thumb_tip,index_tip: "
+                                      "how they move together and apart); for an imported CSV, the ones it followed")
     r.add_argument("--every", type=at_least(1), default=1,
                    help="videos: use every Nth frame (trajectories: every Nth position, about 33 ms apart)")
     r.add_argument("--mirrored", action="store_true", help="the input is a mirrored selfie view")
@@ -102,12 +103,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def cmd_record(args: argparse.Namespace) -> int:
     from ..gestures.dataset import KEEP_OR_APPEND, check_appendable
     from ..gestures.recording import record
+    from ..gestures.trajectory import TRAJECTORY_KEYPOINT, keypoint_indices
 
     out = Path(args.output)
     check_not_input(out, [Path(args.source)])  # an imported CSV given as its own output
     check_writable(out, args.overwrite or args.append, make_folders=False, how=KEEP_OR_APPEND)  # before recording
     if out.is_file() and args.append and not str(args.source).lower().endswith(".csv"):  # an import has its own kind
-        check_appendable(out, args.kind)  # before recording, so a recording is never lost to a wrong file
+        # before recording, so a recording is never lost to a wrong file
+        check_appendable(out, args.kind, keypoint_indices(args.keypoint or TRAJECTORY_KEYPOINT))
     data = record(args.source, kind=args.kind, label=args.label, labels=args.labels, labels_file=args.labels_file,
                   every=args.every, mirrored=args.mirrored, keypoint=args.keypoint, zoom=args.zoom,
                   size=args.size, fps=args.fps, flip=args.flip)

@@ -9,7 +9,14 @@ from .recognizer import GestureRecognizer, annotate_stream, load_classifier
 from .recording import record, shown_first
 from .rules import ALIASES, RuleClassifier, load_rules
 from .training import GestureTrainer
-from .trajectory import TRAJECTORY_VERSION, TrajectoryHistory, drop_teleports, trajectory_features
+from .trajectory import (
+    TRAJECTORY_VERSION,
+    TrajectoryHistory,
+    drop_teleports,
+    separation_features,
+    trajectory_features,
+    trajectory_row_features,
+)
 from .viewpoints import synthetic_views, viewpoint_features, with_views
 
 __all__ = [
@@ -39,11 +46,13 @@ __all__ = [
     "load_dataset",
     "load_rules",
     "record",
+    "separation_features",
     "shown_first",
     "split_last",
     "stratified_folds",
     "synthetic_views",
     "trajectory_features",
+    "trajectory_row_features",
     "viewpoint_features",
     "with_views",
 ]

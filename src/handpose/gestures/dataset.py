@@ -11,7 +11,9 @@ keypoints in pixels as handpose gives them (z: relative depth on the x scale; 0 
 
 a keypoint's last 16 positions relative to the first one, divided by the frame width / height; ``keypoint`` is
 its index (0-20, 8 = index fingertip), the same on every row of a file. Files without the column are index
-fingertip trajectories.
+fingertip trajectories. Trajectories of several keypoints name them all (``4+8``: the thumb and the index
+fingertips) and hold 16 positions of each, one keypoint's after the other's (``x0..y15`` the first's,
+``x16..y31`` the second's, ...), all relative to the first keypoint's first position.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import numpy as np
 
 from ..errors import HandposeError
 from ..outputs import check_writable, whole_file, writing
-from .trajectory import TRAJECTORY_KEYPOINT, keypoint_index
+from .trajectory import HISTORY, TRAJECTORY_KEYPOINT, keypoint_indices, keypoints_text
 
 KEEP_OR_APPEND = "pass --overwrite to replace it or --append to add to it"  # how to write to an existing dataset
 
@@ -51,7 +53,7 @@ class LandmarkSet:
     points: list[np.ndarray] = field(default_factory=list)  # (21, 3) or (T, 2)
     undetected: list[tuple[str, str]] = field(default_factory=list)  # (label, source) with no hand found
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (label, source) that could not be read
-    keypoint: int = TRAJECTORY_KEYPOINT  # trajectories: the keypoint they follow
+    keypoints: tuple[int, ...] = (TRAJECTORY_KEYPOINT,)  # trajectories: the keypoints they follow
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -75,7 +77,7 @@ class LandmarkSet:
     def subset(self, idx: np.ndarray) -> LandmarkSet:
         return LandmarkSet(self.kind, [self.labels[i] for i in idx], [self.handedness[i] for i in idx],
                            [self.sources[i] for i in idx], [self.sizes[i] for i in idx],
-                           [self.points[i] for i in idx], keypoint=self.keypoint)
+                           [self.points[i] for i in idx], keypoints=self.keypoints)
 
     def save(self, path: str | Path, overwrite: bool = False, append: bool = False) -> Path:
         p = Path(path)
@@ -85,7 +87,7 @@ class LandmarkSet:
             with whole_file(p) as f:
                 self._write_rows(f, header)
             return p
-        check_appendable(p, self.kind, header)
+        check_appendable(p, self.kind, self.keypoints, header)
         size = p.stat().st_size
         try:
             with writing(p), open(p, "a", encoding="utf-8", newline="") as f:
@@ -99,22 +101,29 @@ class LandmarkSet:
         w = csv.writer(f)
         if header is not None:
             w.writerow(header)
-        point = [] if self.kind == "hand" else [self.keypoint]
+        point = [] if self.kind == "hand" else [keypoints_text(self.keypoints)]
         for lab, hd, src, (wd, ht), pts in zip(self.labels, self.handedness, self.sources, self.sizes, self.points,
                                                 strict=True):
             w.writerow([lab, hd or "", src, wd, ht, *point, *np.round(pts.ravel(), 4).tolist()])
 
 
-def check_appendable(path: Path, kind: str, header: list[str] | None = None) -> None:
-    """Refuse to append ``kind`` rows (hand, or trajectories of 16 points) to a file with another header."""
-    header = header or (hand_header() if kind == "hand" else trajectory_header())
+def check_appendable(path: Path, kind: str, keypoints: tuple[int, ...] = (TRAJECTORY_KEYPOINT,),
+                     header: list[str] | None = None) -> None:
+    """Refuse to append ``kind`` rows (hand, or trajectories of 16 positions of ``keypoints``) to a file with
+    another header, or with trajectories of other keypoints (a file must follow one choice of them)."""
+    header = header or (hand_header() if kind == "hand" else trajectory_header(HISTORY * len(keypoints)))
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            first = next(csv.reader(f), [])
+            rows = csv.reader(f)
+            first, row = next(rows, []), next(rows, [])
     except UnicodeDecodeError as e:
         raise HandposeError(f"{path} is not a text CSV file: cannot append to it") from e
     if first != header:
         raise HandposeError(f"{path}: cannot append {kind} rows to a file with another header")
+    held = row[len(META)] if kind == "trajectory" and len(row) > len(META) else None
+    if held is not None and held.replace("+", "").isdigit() and keypoint_indices(held) != keypoints:
+        raise HandposeError(f"{path} holds trajectories of keypoint {held}: cannot append those of keypoint "
+                            f"{keypoints_text(keypoints)}")
 
 
 def _text_lines(p: Path, what: str) -> list[str]:
@@ -156,12 +165,18 @@ def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: 
                 vals = np.array([float(v) for v in r[column:]], np.float32)
                 pts = vals.reshape(21, 3) if file_kind == "hand" else vals.reshape(-1, 2)
                 out.add(r[0], pts, r[1] or None, r[2], (int(float(r[3] or 0)), int(float(r[4] or 0))))
-                points.add(keypoint_index(r[len(META)]) if column > len(META) else TRAJECTORY_KEYPOINT)
+                followed = keypoint_indices(r[len(META)]) if column > len(META) else (TRAJECTORY_KEYPOINT,)
+                if len(pts) % len(followed):
+                    raise HandposeError(f"{len(pts)} positions do not split evenly among keypoints "
+                                        f"{keypoints_text(followed)}")
+                points.add(followed)
             except (ValueError, IndexError, HandposeError) as e:
                 raise HandposeError(f"{p}, line {i}: malformed row ({e})") from e
         if len(points) > 1:
-            raise HandposeError(f"{p} mixes trajectories of keypoints {sorted(points)}: keep one keypoint per file")
-        out.keypoint = points.pop() if points else TRAJECTORY_KEYPOINT
+            mixed = ", ".join(keypoints_text(k) for k in sorted(points))
+            raise HandposeError(f"{p} mixes trajectories of keypoints {mixed}: keep one choice of keypoints per "
+                                "file")
+        out.keypoints = points.pop() if points else (TRAJECTORY_KEYPOINT,)
         return out
     # common layout: label then numbers, no header (or a header we skip)
     # a header row has names where the numbers go; a first data row may have a text label

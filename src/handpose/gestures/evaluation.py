@@ -24,7 +24,7 @@ from .features import has_depth
 from .gallery import MOST, gallery_png, sample_tile
 from .recognizer import GestureRecognizer
 from .recording import shown_first
-from .trajectory import trajectory_features
+from .trajectory import keypoints_text, trajectory_row_features
 
 log = logging.getLogger("handpose")
 
@@ -225,10 +225,11 @@ def evaluate_landmarks(recognizer: GestureRecognizer, model: str, path: Path, la
     if data.kind == "trajectory":
         if recognizer.trajectory is None:
             raise HandposeError(f"{path} holds trajectories: evaluate it with a trajectory model, not {model}")
-        if recognizer.keypoint != data.keypoint:
-            raise HandposeError(f"{model} was trained on trajectories of keypoint {recognizer.keypoint}; {path} "
-                                f"holds keypoint {data.keypoint}'s")
-        x = np.stack([trajectory_features(data.points[i]) for i in idx])
+        if recognizer.keypoints != data.keypoints:
+            raise HandposeError(f"{model} was trained on trajectories of keypoint "
+                                f"{keypoints_text(recognizer.keypoints)}; {path} holds keypoint "
+                                f"{keypoints_text(data.keypoints)}'s")
+        x = np.stack([trajectory_row_features(data.points[i], len(data.keypoints)) for i in idx])
         gestures = recognizer.trajectory.predict(x)
     else:
         if not shapes:

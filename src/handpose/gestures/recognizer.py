@@ -15,7 +15,7 @@ from .dynamic import DynamicDetector, DynamicParams
 from .events import Debouncer, GestureEvent
 from .features import FEATURE_VERSION, batch_features
 from .rules import RuleClassifier
-from .trajectory import TRAJECTORY_VERSION, TrajectoryHistory, trajectory_features, trajectory_keypoint
+from .trajectory import TRAJECTORY_VERSION, TrajectoryHistory, trajectory_keypoints, trajectory_row_features
 
 Callback = Callable[[GestureEvent], None]
 
@@ -25,7 +25,7 @@ class GestureRecognizer:
 
     ``static``: a :class:`RuleClassifier` (the built-in vocabulary) or a trained hand-shape
     :class:`GestureClassifier`. ``trajectory``: an optional trained trajectory classifier over the last 16
-    positions of the keypoint it was trained on (the index fingertip unless recorded with another).
+    positions of the keypoints it was trained on (the index fingertip unless recorded with others).
     ``dynamic``: rule-based swipes, circles and two-hand zoom (video mode).
     """
 
@@ -46,11 +46,11 @@ class GestureRecognizer:
                                     "for a file use load_classifier('builtin,traj.npz')")
             trajectory.check_features("trajectory", TRAJECTORY_VERSION)
         self.trajectory = trajectory
-        self.keypoint = trajectory_keypoint(trajectory)
+        self.keypoints = trajectory_keypoints(trajectory)
         self.dynamic = DynamicDetector(dynamic if isinstance(dynamic, DynamicParams) else None) if dynamic else None
         self.debounce = debounce or Debouncer()
         self.traj_debounce = Debouncer(hold_ms=200, release_ms=300)
-        self._history = TrajectoryHistory(self.keypoint)
+        self._history = TrajectoryHistory(self.keypoints)
         self._motion: dict[int, Gesture] = {}  # each track's last trajectory-model result
         self._callbacks: list[tuple[str, Callback]] = []
         # bounded: a long-running app that reads hands.events or callbacks and never drains events() does not grow
@@ -140,7 +140,8 @@ class GestureRecognizer:
         moved = self._history.update(hands)
         ready = [(tid, pts) for tid in moved if (pts := self._history.get(tid)) is not None]
         if ready:  # every changed trajectory through the model at once; the others keep their last result
-            found = self.trajectory.predict(np.stack([trajectory_features(p) for _, p in ready]))  # type: ignore[union-attr]
+            k = len(self.keypoints)
+            found = self.trajectory.predict(np.stack([trajectory_row_features(p, k) for _, p in ready]))  # type: ignore[union-attr]
             self._motion.update((tid, g) for (tid, _), g in zip(ready, found, strict=True))
         for tid in [i for i in self._motion if i not in side]:
             del self._motion[tid]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, groupby
 from pathlib import Path
@@ -26,7 +26,7 @@ from ..sources import (
     url_kind,
 )
 from .dataset import LandmarkSet, load_dataset
-from .trajectory import TRAJECTORY_KEYPOINT, TrajectoryHistory, keypoint_index
+from .trajectory import TRAJECTORY_KEYPOINT, TrajectoryHistory, keypoint_indices
 
 if TYPE_CHECKING:
     from ..pipeline import HandTracker
@@ -82,7 +82,7 @@ def _from_images(data: LandmarkSet, files: list[Path], label: str, view: _View) 
 
 def _history(data: LandmarkSet) -> TrajectoryHistory | None:
     """Per-track positions for a trajectory dataset; hand shapes need none."""
-    return TrajectoryHistory(data.keypoint) if data.kind == "trajectory" else None
+    return TrajectoryHistory(data.keypoints) if data.kind == "trajectory" else None
 
 
 def _add(data: LandmarkSet, label: str, hands: Hands, trajectories: TrajectoryHistory | None, source: str,
@@ -232,35 +232,35 @@ def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], view: 
 
 def record(source: str, kind: str = "hand", label: str | None = None, labels: str | None = None,
            labels_file: str | None = None, every: int = 1, mirrored: bool = False,
-           keypoint: int | str | None = None, zoom: float = 1.0, size: tuple[int, int] | None = None,
-           fps: float | None = None, flip: bool = False) -> LandmarkSet:
+           keypoint: int | str | Sequence[int | str] | None = None, zoom: float = 1.0,
+           size: tuple[int, int] | None = None, fps: float | None = None, flip: bool = False) -> LandmarkSet:
     """Build a :class:`LandmarkSet` from a source (see ``handpose gestures record --help``).
 
-    Trajectories follow ``keypoint`` (an index or a name such as ``"wrist"``; default the index fingertip); for
-    an imported point-history CSV it says which keypoint the file followed. ``zoom`` > 1 also looks for hands
-    in tiles seen that many times closer (people far from the camera; see :class:`~handpose.HandTracker`).
-    ``size`` (width, height) and ``fps``: what to ask a camera for. ``flip``: every frame mirrored first, the
-    selfie view (record as you will run: ``run --flip``).
+    Trajectories follow ``keypoint`` (an index or a name such as ``"wrist"``, or several:
+    ``"thumb_tip,index_tip"``; default the index fingertip); for an imported point-history CSV it says which
+    keypoints the file followed. ``zoom`` > 1 also looks for hands in tiles seen that many times closer (people far
+    from the camera; see :class:`~handpose.HandTracker`). ``size`` (width, height) and ``fps``: what to ask a
+    camera for. ``flip``: every frame mirrored first, the selfie view (record as you will run: ``run --flip``).
     """
     if kind not in ("hand", "trajectory"):
         raise HandposeError(f"kind must be 'hand' or 'trajectory', got {kind!r}")
     if keypoint is not None and kind != "trajectory":
         raise HandposeError("a keypoint to follow is for trajectories (--kind trajectory)")
-    point = TRAJECTORY_KEYPOINT if keypoint is None else keypoint_index(keypoint)
+    point = (TRAJECTORY_KEYPOINT,) if keypoint is None else keypoint_indices(keypoint)
     every = max(1, every)
     view = _View(mirrored, zoom, flip)
     text = source.strip()
     url = url_kind(text)
     asked = camera_request(text, size, fps)
     if url == "video":
-        data = LandmarkSet(kind, keypoint=point)  # a video file on a server
+        data = LandmarkSet(kind, keypoints=point)  # a video file on a server
         _from_video(data, text, label or Path(text.split("?", 1)[0]).stem, every, view)
         return data
     if url == "image":
         raise InputError(f"{text}: one image cannot make a dataset; save the images under <root>/<label>/ and "
                          "record that folder")
     if text.isdigit() or url == "live":
-        data = LandmarkSet(kind, keypoint=point)
+        data = LandmarkSet(kind, keypoints=point)
         names = [s.strip() for s in (labels or label or "").split(",") if s.strip()]
         _from_camera(data, int(text) if text.isdigit() else text, names, view, asked)
         return data
@@ -273,15 +273,18 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
         raise InputError(f"{path} holds hands found earlier: {'zoom' if zoom != 1 else 'flip'} is for finding them "
                          "in images, videos or a camera")
     if path.is_file() and path.suffix.lower() in (".jsonl", ".json"):
-        data = LandmarkSet(kind, keypoint=point)
+        data = LandmarkSet(kind, keypoints=point)
         _from_jsonl(data, path, label, every)
         return data
     if path.is_file() and path.suffix.lower() == ".csv":
         data = load_dataset(path, labels_file, kind)
         if keypoint is not None:
-            data.keypoint = point
+            if data.kind == "trajectory" and any(len(pts) % len(point) for pts in data.points):
+                raise HandposeError(f"{path}: its rows do not split evenly among the {len(point)} keypoints "
+                                    f"{keypoint!r}")
+            data.keypoints = point
         return data
-    data = LandmarkSet(kind, keypoint=point)
+    data = LandmarkSet(kind, keypoints=point)
     if path.is_file():
         if path.suffix.lower() not in VIDEO_EXTS:
             raise InputError(f"{path}: record takes a folder <root>/<label>/*, a glob, a video, a camera index, a "
@@ -302,13 +305,14 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
     return data
 
 
-def _from_glob(pattern: str, kind: str, point: int, label: str | None, every: int, view: _View) -> LandmarkSet:
+def _from_glob(pattern: str, kind: str, point: tuple[int, ...], label: str | None, every: int, view: _View
+               ) -> LandmarkSet:
     """Files matching a glob; each is labelled ``label`` or, without one, by its folder (``<label>/<file>``)."""
     exts = VIDEO_EXTS | (IMAGE_EXTS if kind == "hand" else set())
     files = glob_files(pattern, exts)
     if not files:
         raise InputError(f"no {'images or videos' if kind == 'hand' else 'videos'} match {pattern}")
-    data = LandmarkSet(kind, keypoint=point)
+    data = LandmarkSet(kind, keypoints=point)
     groups: dict[str, list[Path]] = {}
     for p in files:
         groups.setdefault(label or p.parent.name, []).append(p)

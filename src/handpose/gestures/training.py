@@ -19,7 +19,7 @@ from ..results import Gesture
 from .classifier import DEFAULTS, GestureClassifier, TrainConfig, split_last, stratified_folds
 from .dataset import LandmarkSet
 from .features import FEATURE_VERSION, batch_features, has_depth
-from .trajectory import TRAJECTORY_VERSION, trajectory_features
+from .trajectory import TRAJECTORY_VERSION, trajectory_row_features
 from .viewpoints import viewpoint_features, with_views
 
 log = logging.getLogger("handpose")
@@ -76,7 +76,7 @@ class GestureTrainer:
             for i in range(0, len(points), 2048):
                 part = points[i : i + 2048]
                 out.append(batch_features(np.asarray(part)[:, :, :dims], handedness[i : i + 2048]) if hand
-                           else np.stack([trajectory_features(p) for p in part]))
+                           else np.stack([trajectory_row_features(p, len(self.data.keypoints)) for p in part]))
                 bar.update(len(part))
         return np.concatenate(out)
 
@@ -104,7 +104,9 @@ class GestureTrainer:
                                              config=self.config, reject_threshold=self.reject_threshold,
                                              progress=progress)
         if self.data.kind == "trajectory":
-            model.metadata["keypoint"] = self.data.keypoint  # the recognizer follows the same one
+            # the recognizer follows the same ones (one: its index, as models saved before several could be)
+            kps = self.data.keypoints
+            model.metadata["keypoint"] = kps[0] if len(kps) == 1 else list(kps)
         else:
             model.metadata["depth"] = self.depth
         return model

@@ -1,8 +1,10 @@
-"""Trajectory features for dynamic gestures: a fixed-length history of one keypoint, normalized."""
+"""Trajectory features for dynamic gestures: a fixed-length history of one keypoint or several, normalized."""
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
+from itertools import combinations
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,15 +32,35 @@ def keypoint_index(keypoint: int | str) -> int:
     raise HandposeError(f"unknown keypoint {keypoint!r}: give 0-20 or one of {', '.join(KEYPOINT_NAMES)}")
 
 
-def trajectory_keypoint(model: GestureClassifier | None) -> int:
-    """The keypoint a trained trajectory model follows (no model, or none recorded: the index fingertip)."""
+def keypoint_indices(keypoints: int | str | Sequence[int | str]) -> tuple[int, ...]:
+    """The keypoints a trajectory follows, from one index or name, several joined by ``,`` or ``+``
+    (``"thumb_tip,index_tip"``; a dataset's ``keypoint`` column writes ``4+8``), or a sequence of them."""
+    if isinstance(keypoints, str):
+        parts: Sequence[int | str] = [k for k in keypoints.replace("+", ",").split(",") if k.strip()]
+    elif isinstance(keypoints, (int, np.integer)):
+        parts = [int(keypoints)]
+    else:
+        parts = list(keypoints)
+    found = tuple(dict.fromkeys(keypoint_index(k) for k in parts))
+    if not found:
+        raise HandposeError(f"no keypoint given in {keypoints!r}: give 0-20 or names such as index_tip")
+    return found
+
+
+def keypoints_text(keypoints: tuple[int, ...]) -> str:
+    """How a dataset's ``keypoint`` column writes them: ``8``, or ``4+8``."""
+    return "+".join(str(k) for k in keypoints)
+
+
+def trajectory_keypoints(model: GestureClassifier | None) -> tuple[int, ...]:
+    """The keypoints a trained trajectory model follows (no model, or none recorded: the index fingertip)."""
     if model is None:
-        return TRAJECTORY_KEYPOINT
-    return keypoint_index(model.metadata.get("keypoint", TRAJECTORY_KEYPOINT))
+        return (TRAJECTORY_KEYPOINT,)
+    return keypoint_indices(model.metadata.get("keypoint", TRAJECTORY_KEYPOINT))
 
 
 class TrajectoryHistory:
-    """The last :data:`HISTORY` positions (in frame sizes) of one keypoint of every tracked hand.
+    """The last :data:`HISTORY` positions (in frame sizes) of the followed keypoints of every tracked hand.
 
     Positions are taken about every :attr:`STEP_MS` (30 fps): on a 60 fps camera every 2nd frame, at 120 fps
     every 4th (the stride follows the median of the last frame intervals, so a jittery 30 fps camera keeps every
@@ -48,8 +70,9 @@ class TrajectoryHistory:
 
     STEP_MS = 1000 / 30
 
-    def __init__(self, keypoint: int = TRAJECTORY_KEYPOINT):
-        self.keypoint = keypoint
+    def __init__(self, keypoints: int | str | Sequence[int | str] = TRAJECTORY_KEYPOINT):
+        self.keypoints = keypoint_indices(keypoints)
+        self._rows = list(self.keypoints)
         self.tracks: dict[int, list[np.ndarray]] = {}
         self._since: dict[int, int] = {}  # frames since a track's last kept position
         self._intervals: deque[float] = deque(maxlen=15)
@@ -76,19 +99,21 @@ class TrajectoryHistory:
                 self._since[tid] = since + 1
                 continue
             hist = self.tracks.setdefault(tid, [])
-            hist.append(kp[self.keypoint, :2] / size)
+            hist.append(kp[self._rows, :2] / size)
             del hist[:-HISTORY]
             self._since[tid] = 1
             moved.append(tid)
         return moved
 
     def get(self, track_id: int) -> np.ndarray | None:
-        """The track's trajectory (HISTORY, 2) relative to its first point, once it is that long."""
+        """The track's trajectory once it is :data:`HISTORY` long: (HISTORY, 2) relative to its first point; with
+        K keypoints (K * HISTORY, 2), one keypoint's after the other's, all relative to the first keypoint's first
+        position (so how far apart they are is kept)."""
         hist = self.tracks.get(int(track_id), [])
         if len(hist) < HISTORY:
             return None
-        pts = np.asarray(hist)
-        return pts - pts[0]
+        pts = np.asarray(hist)  # (HISTORY, K, 2)
+        return (pts - pts[0, 0]).transpose(1, 0, 2).reshape(-1, 2)
 
     def clear(self) -> None:
         self.tracks.clear()
@@ -166,3 +191,34 @@ def trajectory_features(points: np.ndarray) -> np.ndarray:
 
 
 TRAJECTORY_SIZE = 32 + 32 + 30 + 14 + 6
+
+
+def trajectory_row_features(points: np.ndarray, keypoints: int = 1) -> np.ndarray:
+    """Features of a trajectory row that follows ``keypoints`` keypoints, their (T, 2) trajectories one after the
+    other (as :meth:`TrajectoryHistory.get` and a dataset's rows hold them): each one's :func:`trajectory_features`,
+    then for each pair of keypoints how their separation changes (:func:`separation_features`: a pinch closing, a
+    hand opening). One keypoint's row gives the same features as :func:`trajectory_features`."""
+    p = np.asarray(points, np.float64)
+    if p.ndim != 2 or keypoints < 1 or len(p) % keypoints:
+        raise HandposeError(f"a trajectory row of {keypoints} keypoints needs (T * {keypoints}, 2) points, got "
+                            f"{p.shape}")
+    if keypoints == 1:
+        return trajectory_features(p)
+    parts = np.split(p, keypoints)
+    own = [trajectory_features(part) for part in parts]
+    pairs = [separation_features(parts[j] - parts[i]) for i, j in combinations(range(keypoints), 2)]
+    return np.concatenate(own + pairs).astype(np.float32)
+
+
+def separation_features(separation: np.ndarray) -> np.ndarray:
+    """How the offset (T, 2) from one keypoint to another changes: its length over time relative to its longest
+    (16), the log of its last length over its first, and how far it turned (in turns). All free of the hand's
+    distance from the camera."""
+    s = resample(drop_teleports(np.asarray(separation, np.float64)))
+    d = np.linalg.norm(s, axis=1)
+    floor = 1e-4  # a tenth of a pixel at 1000 px: keypoints that meet
+    change = np.log(max(d[-1], floor) / max(d[0], floor))
+    angle = np.arctan2(s[:, 1], s[:, 0])
+    turns = (np.diff(angle) + np.pi) % (2 * np.pi) - np.pi
+    turned = float((turns * (np.minimum(d[1:], d[:-1]) > 1e-3)).sum() / (2 * np.pi))  # no direction when they meet
+    return np.concatenate([d / max(float(d.max()), floor), [np.clip(change, -5, 5), turned]]).astype(np.float32)
