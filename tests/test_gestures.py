@@ -1444,6 +1444,17 @@ def test_trajectories_of_two_keypoints_tell_a_pinch_from_a_slide(tmp_path) -> No
     assert json.loads((tmp_path / "r" / "report.json").read_text())["accuracy"] > 0.95
 
 
+def test_an_error_of_several_keypoints_is_drawn_as_their_paths_not_one_line() -> None:
+    from handpose.gestures.gallery import TILE, sample_tile
+
+    down = np.stack([np.zeros(16), np.linspace(0, 0.4, 16)], 1)  # two keypoints moving down side by side
+    row = np.concatenate([down, down + [0.4, 0]])
+    for paths, joined in ((2, False), (1, True)):
+        tile = sample_tile(row, ("row 0", "is a", "got b"), None, paths)
+        between = tile[TILE // 2 - 3 : TILE // 2 + 4, TILE // 2 - 3 : TILE // 2 + 4]  # where one line would cross
+        assert (between.min() < 200) == joined
+
+
 def test_trajectories_of_several_keypoints_recorded_from_a_video(video_path, tmp_path, models_ready) -> None:
     rec = tmp_path / "tips.csv"
     assert main(["gestures", "record", str(video_path), "-o", str(rec), "--kind", "trajectory", "--label", "a",

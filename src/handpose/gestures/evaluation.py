@@ -95,8 +95,9 @@ class _Errors:
         return len(self.tiles) < MOST
 
     def add(self, sample: str, truth: str, predicted: str, score: float, keypoints: np.ndarray,
-            image: np.ndarray | None = None, source: str = "", answer: str = "") -> None:
-        """``answer``: the recognizer's own, where it counted as ``predicted`` (:class:`Answers`)."""
+            image: np.ndarray | None = None, source: str = "", answer: str = "", paths: int = 1) -> None:
+        """``answer``: the recognizer's own, where it counted as ``predicted`` (:class:`Answers`); ``paths``: the
+        keypoints a trajectory follows."""
         item: dict[str, Any] = {"sample": sample, "true": truth, "predicted": predicted, "score": round(score, 4)}
         if answer and answer != predicted:
             item["answer"] = answer
@@ -105,7 +106,7 @@ class _Errors:
             name = Path(source if image is not None and source else sample).name  # the picture's, if drawn
             name = name if len(name) <= 24 else f"{name[:11]}..{name[-11:]}"
             lines = (name, f"is {truth[:18]}", f"got {(answer or predicted)[:13]} {score:.2f}")
-            self.tiles.append(sample_tile(keypoints, lines, image))
+            self.tiles.append(sample_tile(keypoints, lines, image, paths))
 
     def into(self, report: dict[str, Any]) -> dict[str, Any]:
         report["errors"] = self.items
@@ -260,7 +261,7 @@ def rows_report(data: LandmarkSet, idx: np.ndarray, gestures: list[Gesture], tru
             hand = data.kind == "hand" and errors.drawing
             picture = _picture_of(data.sources[i], data.sizes[i]) if hand else None
             errors.add(f"row {i}", truth, label, float(g.score), data.points[i], picture, data.sources[i],
-                       answer=str(g.label))
+                       answer=str(g.label), paths=1 if data.kind == "hand" else len(data.keypoints))
     return errors.into(classification_report(truths, pred, others=counted.others))
 
 

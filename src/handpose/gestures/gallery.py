@@ -20,19 +20,25 @@ MOST = 48  # samples drawn; the rest are only named in the report
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
-def _draw(tile: np.ndarray, pts: np.ndarray) -> None:
-    """A hand's 21 points as its skeleton; any other number of points as a trajectory (start in green)."""
+PATH_COLORS = [(200, 120, 40), (40, 120, 220), (160, 60, 160), (60, 160, 160), (90, 90, 90)]
+
+
+def _draw(tile: np.ndarray, pts: np.ndarray, paths: int = 1) -> None:
+    """A hand's 21 points as its skeleton; any other number of points as ``paths`` trajectories one after the
+    other (several keypoints followed), each its own colour, each start in green."""
     if len(pts) == len(KEYPOINT_NAMES):
         draw_skeleton(tile, pts)
         return
-    pts = np.round(pts).astype(np.int32)
-    cv2.circle(tile, tuple(pts[0]), 4, (60, 180, 60), -1, cv2.LINE_AA)
-    cv2.polylines(tile, [pts.reshape(-1, 1, 2)], False, (200, 120, 40), 2, cv2.LINE_AA)
+    for k, path in enumerate(np.split(np.round(pts).astype(np.int32), paths)):
+        cv2.circle(tile, tuple(path[0]), 4, (60, 180, 60), -1, cv2.LINE_AA)
+        cv2.polylines(tile, [path.reshape(-1, 1, 2)], False, PATH_COLORS[k % len(PATH_COLORS)], 2, cv2.LINE_AA)
 
 
-def sample_tile(keypoints: np.ndarray, caption: tuple[str, ...], image: np.ndarray | None = None) -> np.ndarray:
-    """One sample: its 21 keypoints (x, y), or a trajectory's points, over the part of ``image`` around them, or
-    on white when there is no image (a landmark dataset's row), with the lines of ``caption`` below."""
+def sample_tile(keypoints: np.ndarray, caption: tuple[str, ...], image: np.ndarray | None = None, paths: int = 1
+                ) -> np.ndarray:
+    """One sample: its 21 keypoints (x, y), or a trajectory's points (``paths`` keypoints' one after the other),
+    over the part of ``image`` around them, or on white when there is no image (a landmark dataset's row), with the
+    lines of ``caption`` below."""
     tile = np.full((TILE + CAPTION, TILE, 3), 255, np.uint8)
     xy = np.asarray(keypoints, np.float64)[:, :2]
     centre = (xy.max(0) + xy.min(0)) / 2
@@ -52,7 +58,7 @@ def sample_tile(keypoints: np.ndarray, caption: tuple[str, ...], image: np.ndarr
         m = np.array([[scale, 0, TILE / 2 - scale * centre[0]], [0, scale, TILE / 2 - scale * centre[1]]])
         cv2.warpAffine(image, m, (TILE, TILE), dst=tile[:TILE], borderMode=cv2.BORDER_CONSTANT,
                        borderValue=(255, 255, 255))
-    _draw(tile[:TILE], (xy - centre) * scale + TILE / 2)
+    _draw(tile[:TILE], (xy - centre) * scale + TILE / 2, paths)
     for k, line in enumerate(caption):  # the last line, in red, says what went wrong
         color = (0, 0, 190) if k == len(caption) - 1 else (80, 80, 80)
         cv2.putText(tile, line, (4, TILE + 13 + 15 * k), FONT, 0.38, color, 1, cv2.LINE_AA)
