@@ -1477,6 +1477,10 @@ def test_trajectories_of_several_keypoints_recorded_from_a_video(video_path, tmp
             break
     assert main(["gestures", "record", str(video_path), "-o", str(rec), "--kind", "trajectory", "--label", "a",
                  "--append"]) == 1  # index tip rows to a file of thumb + index tips
+    # the file says what its rows follow: importing it as other keypoints is refused
+    with pytest.raises(HandposeError, match="tips.csv says its rows follow keypoint 4\\+8: --keypoint is for CSVs"):
+        record(str(rec), kind="trajectory", keypoint="wrist,index_tip")
+    assert record(str(rec), kind="trajectory", keypoint="thumb_tip,index_tip").keypoints == (4, 8)
     # a model trained on them runs on the tracked hands
     data.labels[len(data) // 2:] = ["b"] * (len(data) - len(data) // 2)
     model = GestureTrainer(data, TrainConfig(model="mlp", hidden=(16,), epochs=20, ensemble=1), progress=False).fit()
