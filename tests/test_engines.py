@@ -276,7 +276,8 @@ def cuda_listed_not_starting(monkeypatch) -> None:
 
 @pytest.mark.filterwarnings("ignore:Specified provider 'CUDAExecutionProvider' is not in available")
 def test_a_listed_gpu_provider_that_does_not_start_is_never_a_quiet_cpu_run(cuda_listed_not_starting, caplog,
-                                                                              capsys, photo_paths) -> None:
+                                                                              capsys, monkeypatch, photo_paths
+                                                                              ) -> None:
     from handpose import HandTracker
     from handpose.cli import main
     from handpose.engines.onnxrt import ProviderNotStarted, starts
@@ -293,6 +294,15 @@ def test_a_listed_gpu_provider_that_does_not_start_is_never_a_quiet_cpu_run(cuda
     assert tracker.detector.engine.kind == tracker.landmarks.engine.kind == cpu and resolve_engine("auto") == cpu
     assert len(tracker(str(photo_paths[0]))) == 1
     assert create_engine("hand_lite", "onnxruntime").provider == "CPUExecutionProvider"  # the engine named, on the CPU
+    # a list of preferences goes on with the next one that starts (the CPU wheel's Azure provider plays it): a warning
+    monkeypatch.setattr(ort, "get_available_providers",
+                        lambda: ["CUDAExecutionProvider", "AzureExecutionProvider", "CPUExecutionProvider"])
+    caplog.clear()
+    assert create_engine("hand_lite", "onnxruntime", providers=["cuda", "AzureExecutionProvider"]).provider == (
+        "AzureExecutionProvider")
+    assert caplog.messages[-1].endswith("could not start it: its libraries did not load (onnxruntime "
+                                        f"{ort.__version__} needs a GPU and the CUDA and cuDNN versions it was built "
+                                        "for); onnxruntime's log above names the missing one; running on Azure")
     capsys.readouterr()
     assert main(["doctor", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)

@@ -151,12 +151,16 @@ class OnnxRuntimeEngine(Engine):
                 self.session = ort.InferenceSession(str(path), sess_options=opts, providers=wanted)
         except Exception as e:  # onnxruntime raises its own exception types
             raise UnloadableModel(f"onnxruntime could not load {path}: {e}") from e
-        # a listed provider whose libraries do not load is dropped with a log line, and the session runs on the CPU
-        not_started = [p for p in wanted if p not in self.session.get_providers()]
+        # a listed provider whose libraries do not load is dropped with a log line, and the session runs on the next
+        # one: a later one asked for is the preference list at work; the CPU alone in their place is an error
+        started = self.session.get_providers()
+        not_started = [p for p in wanted if p not in started]
         if not_started:
             names = ", ".join(p.removesuffix("ExecutionProvider") for p in not_started)
-            raise ProviderNotStarted(f"onnxruntime lists {names} but could not start it: "
-                                     f"{why_not_started(not_started)}", not_started)
+            why = f"onnxruntime lists {names} but could not start it: {why_not_started(not_started)}"
+            if started[0] == "CPUExecutionProvider" and wanted[0] != "CPUExecutionProvider":
+                raise ProviderNotStarted(why, not_started)
+            log.warning("%s; running on %s", why, started[0].removesuffix("ExecutionProvider"))
         # A provider failing in a run (out of GPU memory, a TensorRT error) would make onnxruntime print to stdout and
         # go on on the CPU; _run does the same, with a warning in the log instead.
         self.session.disable_fallback()
