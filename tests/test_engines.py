@@ -365,7 +365,7 @@ def test_gpu_provider_errors_name_the_fix(cuda_listed_not_starting, monkeypatch,
     from handpose.cli import main
 
     monkeypatch.setattr(engines._onnxrt, "installed_twice", lambda: True)
-    with pytest.raises(EngineError, match="both onnxruntime and onnxruntime-gpu are installed.*pip uninstall -y "
+    with pytest.raises(EngineError, match="onnxruntime and onnxruntime-gpu are both installed.*pip uninstall -y "
                                           "onnxruntime onnxruntime-gpu && pip install onnxruntime-gpu"):
         create_engine("hand_lite", "onnxruntime", providers=["cuda"])
     monkeypatch.setattr(ort, "get_available_providers", lambda: ["CPUExecutionProvider"])

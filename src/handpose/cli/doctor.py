@@ -113,8 +113,7 @@ def collect() -> dict[str, Any]:
         fix.append("model conversion to ONNX: pip install onnx tflite")
     ort_info = report["engines"].get("onnxruntime", {})
     if onnxrt.installed_twice():
-        fix.append(f"onnxruntime and onnxruntime-gpu are both installed and share one folder, so whichever came "
-                   f"last decides whether CUDA works: {onnxrt.GPU_FIX}")
+        fix.append(onnxrt.BOTH_WHEELS)
     elif ort_info.get("cuda_starts") is False:
         fix.append("onnxruntime lists CUDA but could not start it (engine='auto' runs on the CPU): "
                    + onnxrt.why_not_started(["CUDAExecutionProvider"]))

@@ -75,6 +75,8 @@ def installed_twice() -> bool:
 
 
 GPU_FIX = "pip uninstall -y onnxruntime onnxruntime-gpu && pip install onnxruntime-gpu"
+BOTH_WHEELS = ("onnxruntime and onnxruntime-gpu are both installed and share one folder, so whichever came last "
+               f"decides whether CUDA works: {GPU_FIX}")
 
 
 def why_not_started(providers: list[str]) -> str:
@@ -82,7 +84,7 @@ def why_not_started(providers: list[str]) -> str:
 
     if {"CUDAExecutionProvider", "TensorrtExecutionProvider"} & set(providers):
         if installed_twice():
-            return f"both onnxruntime and onnxruntime-gpu are installed, and their files are mixed: {GPU_FIX}"
+            return BOTH_WHEELS
         needs = "CUDA and cuDNN" + (" and TensorRT" if "TensorrtExecutionProvider" in providers else "")
         return (f"its libraries did not load (onnxruntime {ort.__version__} needs a GPU and the {needs} versions it "
                 "was built for); onnxruntime's log above names the missing one")
@@ -125,8 +127,7 @@ class OnnxRuntimeEngine(Engine):
         missing = [p for p in wanted if p not in have]
         if missing:
             gpu = {"CUDAExecutionProvider", "TensorrtExecutionProvider"} & set(missing)
-            fix = (f"onnxruntime and onnxruntime-gpu are both installed, and the CPU one's files hide the GPU's: "
-                   f"{GPU_FIX}" if gpu and installed_twice() else
+            fix = (BOTH_WHEELS if gpu and installed_twice() else
                    f"for CUDA / TensorRT, the GPU build takes the CPU one's place: {GPU_FIX}" if gpu else
                    "other providers come with other onnxruntime builds (onnxruntime-openvino, -directml, ...), each "
                    "installed in the CPU one's place")
