@@ -137,9 +137,11 @@ def _text_lines(p: Path, what: str) -> list[str]:
         raise HandposeError(f"cannot read {what} {p}: {e}") from e
 
 
-def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: str | None = None) -> LandmarkSet:
+def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: str | None = None,
+                 keypoints: tuple[int, ...] | None = None) -> LandmarkSet:
     """Read handpose's CSV, or the common ``label, x0, y0, ..., x20, y20[, z...]`` / point-history layouts
-    (numeric labels are named by ``labels_file``, one name per line, when given)."""
+    (numeric labels are named by ``labels_file``, one name per line, when given). ``keypoints``: the ones the
+    trajectories of a file that does not say (a point-history CSV) followed; a file that says must agree."""
     p = Path(path)
     if p.is_dir():
         raise HandposeError(f"{p} is a folder, not a landmark dataset: make one of its <label>/ subfolders' images "
@@ -165,10 +167,9 @@ def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: 
                 vals = np.array([float(v) for v in r[column:]], np.float32)
                 pts = vals.reshape(21, 3) if file_kind == "hand" else vals.reshape(-1, 2)
                 out.add(r[0], pts, r[1] or None, r[2], (int(float(r[3] or 0)), int(float(r[4] or 0))))
-                followed = keypoint_indices(r[len(META)]) if column > len(META) else (TRAJECTORY_KEYPOINT,)
-                if len(pts) % len(followed):
-                    raise HandposeError(f"{len(pts)} positions do not split evenly among keypoints "
-                                        f"{keypoints_text(followed)}")
+                followed = (keypoint_indices(r[len(META)]) if column > len(META) else
+                            keypoints or (TRAJECTORY_KEYPOINT,))
+                _check_split(pts, followed)
                 points.add(followed)
             except (ValueError, IndexError, HandposeError) as e:
                 raise HandposeError(f"{p}, line {i}: malformed row ({e})") from e
@@ -176,7 +177,10 @@ def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: 
             mixed = ", ".join(keypoints_text(k) for k in sorted(points))
             raise HandposeError(f"{p} mixes trajectories of keypoints {mixed}: keep one choice of keypoints per "
                                 "file")
-        out.keypoints = points.pop() if points else (TRAJECTORY_KEYPOINT,)
+        out.keypoints = points.pop() if points else keypoints or (TRAJECTORY_KEYPOINT,)
+        if keypoints is not None and column > len(META) and out.kind == "trajectory" and out.keypoints != keypoints:
+            raise HandposeError(f"{p} says its rows follow keypoint {keypoints_text(out.keypoints)}: --keypoint is "
+                                "for CSVs that do not say (a point-history file)")
         return out
     # common layout: label then numbers, no header (or a header we skip)
     # a header row has names where the numbers go; a first data row may have a text label
@@ -190,7 +194,7 @@ def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: 
                             "file as --labels-file")
     if kind is None:
         kind = "hand" if width in (42, 63) else "trajectory"
-    out = LandmarkSet(kind)
+    out = LandmarkSet(kind, keypoints=keypoints or (TRAJECTORY_KEYPOINT,))
     for i, r in enumerate(body, start=first_line):
         try:
             vals = np.array([float(v) for v in r[1:]], np.float32)
@@ -216,10 +220,18 @@ def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: 
                 raise HandposeError(f"{p}: a trajectory row needs 3 or more (x, y) pairs, got {width} values")
             pts = vals.reshape(-1, 2)
         try:
+            if kind == "trajectory":
+                _check_split(pts, out.keypoints)
             out.add(label, pts, None, f"{p.name}:{i}")
         except HandposeError as e:
             raise HandposeError(f"{p}, line {i}: {e}") from e
     return out
+
+
+def _check_split(points: np.ndarray, keypoints: tuple[int, ...]) -> None:
+    if len(points) % len(keypoints):
+        raise HandposeError(f"{len(points)} positions do not split evenly among keypoints "
+                            f"{keypoints_text(keypoints)}")
 
 
 def _csv_rows(lines: list[str]) -> list[list[str]]:

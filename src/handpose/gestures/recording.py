@@ -25,8 +25,8 @@ from ..sources import (
     open_source,
     url_kind,
 )
-from .dataset import META, LandmarkSet, load_dataset
-from .trajectory import TRAJECTORY_KEYPOINT, TrajectoryHistory, keypoint_indices, keypoints_text
+from .dataset import LandmarkSet, load_dataset
+from .trajectory import TRAJECTORY_KEYPOINT, TrajectoryHistory, keypoint_indices
 
 if TYPE_CHECKING:
     from ..pipeline import HandTracker
@@ -277,16 +277,7 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
         _from_jsonl(data, path, label, every)
         return data
     if path.is_file() and path.suffix.lower() == ".csv":
-        data = load_dataset(path, labels_file, kind)
-        if keypoint is not None:
-            if data.kind == "trajectory" and _names_its_keypoints(path) and data.keypoints != point:
-                raise HandposeError(f"{path} says its rows follow keypoint {keypoints_text(data.keypoints)}: "
-                                    "--keypoint is for CSVs that do not say (a point-history file)")
-            if data.kind == "trajectory" and any(len(pts) % len(point) for pts in data.points):
-                raise HandposeError(f"{path}: its rows do not split evenly among the {len(point)} keypoints "
-                                    f"{keypoint!r}")
-            data.keypoints = point
-        return data
+        return load_dataset(path, labels_file, kind, None if keypoint is None else point)
     data = LandmarkSet(kind, keypoints=point)
     if path.is_file():
         if path.suffix.lower() not in VIDEO_EXTS:
@@ -306,13 +297,6 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
         wanted = "videos" if kind == "trajectory" else "images or videos"  # a trajectory needs motion
         raise InputError(f"no {wanted} found under {path}")
     return data
-
-
-def _names_its_keypoints(path: Path) -> bool:
-    """Whether a landmark CSV is handpose's trajectory format, whose ``keypoint`` column says what it follows."""
-    with open(path, encoding="utf-8-sig") as f:
-        fields = f.readline().replace(";", ",").split(",")
-    return len(fields) > len(META) and fields[len(META)].strip() == "keypoint"
 
 
 def _from_glob(pattern: str, kind: str, point: tuple[int, ...], label: str | None, every: int, view: _View
