@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 from packaging.markers import Marker
 from packaging.requirements import Requirement
@@ -70,14 +71,18 @@ class FakeWindow:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, keys: list[int],
                  visible: list[float | None] | float = 1.0) -> None:
-        self.keys, self.shown, self.destroyed = list(keys), [], []
+        self.keys, self.shown, self.images, self.destroyed = list(keys), [], [], []
         self.visible = list(visible) if isinstance(visible, list) else [visible]
         monkeypatch.setenv("DISPLAY", ":0")  # a desktop, as far as handpose can tell
         monkeypatch.setattr(cv2, "namedWindow", lambda name, flags=0: None)
-        monkeypatch.setattr(cv2, "imshow", lambda name, image: self.shown.append((name, image.shape)))
+        monkeypatch.setattr(cv2, "imshow", self._imshow)
         monkeypatch.setattr(cv2, "waitKey", lambda delay=0: self.keys.pop(0) if self.keys else -1)
         monkeypatch.setattr(cv2, "getWindowProperty", self._visible)
         monkeypatch.setattr(cv2, "destroyWindow", self.destroyed.append)
+
+    def _imshow(self, name: str, image: np.ndarray) -> None:
+        self.shown.append((name, image.shape))
+        self.images.append(image.copy())
 
     def _visible(self, name: str, prop: int) -> float:
         reading = self.visible.pop(0) if len(self.visible) > 1 else self.visible[0]

@@ -28,6 +28,7 @@ from handpose.gestures import (
     GestureEvent,
     GestureRecognizer,
     GestureTrainer,
+    HandShown,
     LandmarkSet,
     RuleClassifier,
     TrainConfig,
@@ -1553,11 +1554,31 @@ def test_camera_recording_takes_the_hand_held_up_not_the_one_at_the_keyboard(mon
     clip = desk_clip(tmp_path / "desk.mp4", photo_paths[1], photo_paths[0], image_tracker)
     real_open = recording.open_source
     monkeypatch.setattr(recording, "open_source", lambda target, **asked: real_open(clip))  # the camera's view
-    fake_window([-1] * 20 + [ord("1"), ord("q")])
+    window = fake_window([-1] * 20 + [ord("1"), ord("q")])
     data = record("0", labels="thumbs_up")
     assert data.labels == ["thumbs_up"]
     wrist = data.points[0][0]
     assert wrist[1] < 240 and wrist[0] < 320  # the raised hand at the top left, not the one resting at the bottom
+    # the window boxes in yellow the hand a key records: the resting one alone, then the raised one
+    yellow = [np.all(image == recording.RECORDED_COLOR, axis=2) for image in window.images]
+    assert yellow[2][240:].any() and not yellow[2][:240, :320].any()
+    assert yellow[20][:240, :320].any() and not yellow[20][240:].any()
+
+
+def test_the_hand_shown_stays_the_same_while_two_are_held_about_as_high() -> None:
+    left, right = make_hand(offset=(200, 300)), make_hand(offset=(440, 300))  # palms of 100 px
+    shown = HandShown()
+    picked = []
+    for i, dy in enumerate([0, 3, -3, 3, -3, 40, -40, -60]):  # the right hand's wrist this many px lower
+        hands = tracked_hands([left, right + [0, dy, 0]], [4, 9], ["left", "right"], i * 33.3)
+        picked.append(int(hands.track_ids[shown(hands)]))
+    # a few pixels either way keep the hand first shown (shown_first alone would swap at each frame);
+    # the other is taken once it is half a palm higher, and kept in turn
+    assert [int(HandShown()(tracked_hands([left, right + [0, dy, 0]], [4, 9], ["left", "right"], 0.0)))
+            for dy in (3, -3)] == [0, 1]
+    assert picked == [4, 4, 4, 4, 4, 4, 4, 9]
+    untracked = tracked_hands([left, right + [0, -3, 0]], [-1, -1], ["left", "right"], 0.0)
+    assert shown(untracked) == 1 and shown(untracked) == 1  # image mode: no past to keep
 
 
 @pytest.mark.parametrize("kind", ["hand", "trajectory"])

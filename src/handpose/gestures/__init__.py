@@ -6,7 +6,7 @@ from .dynamic import DynamicDetector, DynamicParams, Motion
 from .events import Debouncer, GestureEvent
 from .features import FEATURE_VERSION, batch_features, finger_state, finger_states, hand_features
 from .recognizer import GestureRecognizer, annotate_stream, load_classifier
-from .recording import record, shown_first
+from .recording import HandShown, record, shown_first
 from .rules import ALIASES, RuleClassifier, load_rules
 from .training import GestureTrainer
 from .trajectory import (
@@ -31,6 +31,7 @@ __all__ = [
     "GestureEvent",
     "GestureRecognizer",
     "GestureTrainer",
+    "HandShown",
     "LandmarkSet",
     "Motion",
     "RuleClassifier",

@@ -23,7 +23,7 @@ from .dataset import LandmarkSet, load_dataset
 from .features import has_depth
 from .gallery import MOST, gallery_png, sample_tile
 from .recognizer import GestureRecognizer
-from .recording import shown_first
+from .recording import HandShown
 from .trajectory import keypoints_text, trajectory_row_features
 
 log = logging.getLogger("handpose")
@@ -193,6 +193,7 @@ def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: di
 
     for path in tqdm(files, desc="eval", unit="file", disable=None):
         truth = mapping.get(path.parent.name, path.parent.name)
+        held_up = HandShown()  # a video's frames are tracked: two hands about as high do not take turns
         for name, image, hands in samples(path, truth):
             if hands is None or len(hands) == 0:
                 undetected[truth] = undetected.get(truth, 0) + 1
@@ -200,7 +201,7 @@ def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: di
             # the hand `gestures record` keeps, the raised one, and no other: where it shows none, a second hand is
             # the idle one beside it (beside 3 of the shared `none` photos, read as `four` by a model trained on those
             # very photos)
-            i = shown_first(hands)[0]
+            i = held_up(hands)
             answer, score = _shown_gesture(recognizer, hands, i)
             label = counted(answer)
             y_true.append(truth)

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("handpose")
 
+RECORDED_COLOR = (0, 215, 255)  # BGR yellow: the box of the hand a key press records, live
+
 
 @dataclass(frozen=True)
 class _View:
@@ -67,6 +69,28 @@ def shown_first(hands: Hands) -> list[int]:
     on a table before the raised ``call`` of a shared photo; the most confident gesture let a hanging hand, read as
     ``thumbs_down`` 1.00, outvote a raised ``horns`` 0.99.)"""
     return np.argsort(hands.keypoints[:, 0, 1], kind="stable").tolist()
+
+
+class HandShown:
+    """The hand shown (:func:`shown_first`) in a tracked sequence of frames, kept while its wrist stays within
+    ``margin`` palm lengths of the highest: two hands held about as high would otherwise take turns from frame to
+    frame, and a key press would label whichever was a pixel higher. Untracked hands (image mode) have no past."""
+
+    def __init__(self, margin: float = 0.5):
+        self.margin = margin
+        self._track = -1
+
+    def __call__(self, hands: Hands) -> int:
+        """The index of the hand shown in ``hands`` (at least one hand)."""
+        best = shown_first(hands)[0]
+        kept = np.flatnonzero(hands.track_ids == self._track) if self._track >= 0 else np.zeros(0, np.intp)
+        if len(kept):
+            i, k = int(kept[0]), hands.keypoints
+            palm = float(np.linalg.norm(k[i, 9, :2] - k[i, 0, :2]))  # wrist to the middle finger's base
+            if k[i, 0, 1] - k[best, 0, 1] <= self.margin * palm:
+                best = i
+        self._track = int(hands.track_ids[best])
+        return best
 
 
 def _from_images(data: LandmarkSet, files: list[Path], label: str, view: _View) -> None:
@@ -122,7 +146,7 @@ def _from_sequence(data: LandmarkSet, sequence: Iterable[Hands | None], label: s
     Nth trajectory, of the hand held up (:func:`shown_first`), as a camera recording takes it: a hand that rests in
     view, tracked since before the gesture was shown, is not the one showing it."""
     trajectories = _history(data)
-    found, positions = False, 0
+    found, positions, held_up = False, 0, HandShown()
     for hands in sequence:
         if hands is None:
             continue
@@ -130,7 +154,7 @@ def _from_sequence(data: LandmarkSet, sequence: Iterable[Hands | None], label: s
         if len(hands) == 0:
             continue
         found = True
-        shown = shown_first(hands)[0]
+        shown = held_up(hands)
         if trajectories is None:
             due = hands.frame % every == 0
         else:  # every Nth new position: between two (a fast camera) the trajectory is the last row's
@@ -189,8 +213,8 @@ def _stopped_by_ctrl_c(data: LandmarkSet) -> Iterator[None]:
 
 def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], view: _View,
                  asked: dict[str, Any]) -> None:
-    """Live (a camera index or a stream URL): the keys 1..9 label the hand held up (:func:`shown_first`) with
-    labels[0..8]; q or Esc stops."""
+    """Live (a camera index or a stream URL): the keys 1..9 label the hand held up (:class:`HandShown`, boxed in
+    yellow) with labels[0..8]; q or Esc stops."""
     import cv2
 
     from ..draw import draw_hands
@@ -208,6 +232,8 @@ def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], view: 
         raise InputError(f"camera recording: {e}") from e
     trajectories = _history(data)
     counts = dict.fromkeys(labels, 0)
+    held_up = HandShown()
+    legend = ["keys record the hand boxed in yellow; q: stop"]
     with window, open_source(target, **asked) as src, _stopped_by_ctrl_c(data):
         for frame in src:
             hands = tracker.process_frame(frame)
@@ -216,17 +242,19 @@ def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], view: 
             if trajectories is not None:
                 trajectories.update(hands)
             shown = draw_hands(frame.image, hands)
-            y = 24
-            for i, lab in enumerate(labels):
-                cv2.putText(shown, f"{i + 1}: {lab} ({counts[lab]})", (10, y), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
-                            (255, 255, 255), 2, cv2.LINE_AA)
-                y += 24
+            chosen = held_up(hands) if len(hands) else -1  # the hand held up, not the one pressing the key
+            if chosen >= 0:
+                x1, y1, x2, y2 = np.round(hands.boxes[chosen]).astype(int)
+                cv2.rectangle(shown, (x1, y1), (x2, y2), RECORDED_COLOR, 3, cv2.LINE_AA)
+            lines = [f"{n + 1}: {lab} ({counts[lab]})" for n, lab in enumerate(labels)] + legend
+            for n, line in enumerate(lines):
+                cv2.putText(shown, line, (10, 24 + 24 * n), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 2,
+                            cv2.LINE_AA)
             if not window.show(shown):  # q or Esc, or the window closed
                 break
-            if ord("1") <= window.key < ord("1") + len(labels) and len(hands):
+            if ord("1") <= window.key < ord("1") + len(labels) and chosen >= 0:
                 lab = labels[window.key - ord("1")]  # a trajectory: the hand's last HISTORY positions up to this key
-                # the hand held up, not the one pressing the key
-                if _add(data, lab, hands, trajectories, f"{src.name}#{frame.index}", shown_first(hands)[0]):
+                if _add(data, lab, hands, trajectories, f"{src.name}#{frame.index}", chosen):
                     counts[lab] += 1
 
 
