@@ -143,7 +143,7 @@ def _from_video(data: LandmarkSet, path: Path | str, label: str, every: int, vie
 
 def _from_sequence(data: LandmarkSet, sequence: Iterable[Hands | None], label: str, every: int, name: str) -> None:
     """The tracked hands of a video's frames (None: a frame that could not be used): every Nth shape, or every
-    Nth trajectory, of the hand held up (:func:`shown_first`), as a camera recording takes it: a hand that rests in
+    Nth trajectory, of the hand held up (:class:`HandShown`), as a camera recording takes it: a hand that rests in
     view, tracked since before the gesture was shown, is not the one showing it."""
     trajectories = _history(data)
     found, positions, held_up = False, 0, HandShown()
