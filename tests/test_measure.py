@@ -15,6 +15,7 @@ from handpose.benchmark import BenchConfig, run_benchmark
 from handpose.benchmark.report import plot, render
 from handpose.cli import main
 from handpose.engines import litert
+from handpose.errors import InputError
 from handpose.evaluation import GTHand, Tally, load_annotations, match
 from handpose.registry import get_model, model_path
 
@@ -118,6 +119,11 @@ def test_matching_rule_and_metrics() -> None:
     # error 4*sqrt(2) = 5.66 px over a long side of 80 px = 0.07: inside PCK@0.1
     assert s["pck@0.1"] == 1.0 and s["epe_px"] == pytest.approx(5.657, abs=1e-3)
     assert s["pck@0.2_all_hands"] == 0.5
+    # a hand cut off by the picture's edge: 3 points labelled, inside the picture; the prediction's others beyond
+    edge = kp.copy()
+    edge[3:, 2] = 0
+    cut = GTHand(edge, np.array([8, 8, 20, 30], np.float32))
+    assert match([near], [cut]) == [(0, 0)] and match([far], [cut]) == []
 
 
 def test_eval_on_hands21_and_coco_agree(tmp_path, capsys) -> None:
@@ -157,6 +163,23 @@ def test_eval_on_hands21_and_coco_agree(tmp_path, capsys) -> None:
     code = main(["eval", str(tmp_path / "coco.json"), "--reference", "none", "--json", str(tmp_path / "c.json")])
     coco_overall = json.loads((tmp_path / "c.json").read_text())["runs"]["handpose"]["overall"]
     assert coco_overall["matched"] == ours["matched"] and coco_overall["pck@0.2"] == pytest.approx(ours["pck@0.2"])
+    # and in the COCO form of hand datasets (and of 'run --coco'): an annotation per hand, 21 keypoints
+    hands = {"images": coco["images"], "annotations": [
+        {"id": n, "image_id": a["image_id"], "category_id": 1, "keypoints": a[f"{side}hand_kpts"],
+         "bbox": a[f"{side}hand_box"], "attributes": {"handedness": side}}
+        for n, a in enumerate(coco["annotations"]) for side in ("left", "right") if f"{side}hand_kpts" in a]}
+    (tmp_path / "hands.json").write_text(json.dumps(hands))
+    expected = load_annotations(ann)
+    for got, want in zip(load_annotations(tmp_path / "hands.json"), expected, strict=True):
+        assert got.source == "coco" and len(got.hands) == len(want.hands)
+        for g, w in zip(got.hands, want.hands, strict=True):
+            assert (g.keypoints == w.keypoints).all() and np.allclose(g.box, w.box)
+            assert g.handedness == (w.handedness or "right")
+    # a person's 17 keypoints are not a hand's
+    person = {"images": coco["images"][:1], "annotations": [{"image_id": 0, "keypoints": [1.0, 2.0, 2] * 17}]}
+    (tmp_path / "person.json").write_text(json.dumps(person))
+    with pytest.raises(InputError, match="annotation 0: 17 keypoints, not a hand's 21"):
+        load_annotations(tmp_path / "person.json")
 
 
 @needs_litert

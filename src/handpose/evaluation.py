@@ -1,9 +1,10 @@
 """Keypoint accuracy on annotated hands: detection recall/precision, PCK@0.1/0.2, end-point error, AUC.
 
-Matching rule: a predicted hand matches a ground-truth hand when more than half of its 21 keypoints fall inside
-that hand's box (the annotated box, else the box of its visible keypoints grown by 10 % on each side); each
-prediction matches at most one hand, best overlap first. Errors are normalized by the long side of the
-ground-truth keypoint box (visible keypoints only), as in the hand-pose literature.
+Matching rule: a predicted hand matches a ground-truth hand when more than half of its keypoints that the annotation
+labels fall inside that hand's box (the annotated box, else the box of its visible keypoints grown by 10 % on each
+side): of a hand cut off by the picture's edge, only the points in the picture are labelled, and the prediction's
+others lie outside its box. Each prediction matches at most one hand, best overlap first. Errors are normalized by
+the long side of the ground-truth keypoint box (visible keypoints only), as in the hand-pose literature.
 """
 
 from __future__ import annotations
@@ -80,24 +81,37 @@ def _hands21(data: Any, p: Path) -> list[GTImage]:
     return out
 
 
-def _coco_wholebody(data: Any, p: Path, images: str | Path | None) -> list[GTImage]:
-    """COCO-WholeBody: ``lefthand_kpts`` / ``righthand_kpts`` (63 values) and ``*_box`` per person annotation."""
+def _coco(data: Any, p: Path, images: str | Path | None) -> list[GTImage]:
+    """COCO: COCO-WholeBody's ``lefthand_kpts`` / ``righthand_kpts`` (63 values) and ``*_box`` per person, or
+    annotations of one hand each, 21 ``keypoints`` (as ``handpose run --coco`` writes them, and hand datasets in
+    COCO form), their handedness in ``attributes`` when known."""
     if not isinstance(data, dict):
         raise InputError(f"{p}: expected a COCO object with 'images' and 'annotations'")
     if not all(isinstance(data.get(k, []), list) for k in ("images", "annotations")):
         raise InputError(f"{p}: 'images' and 'annotations' must be lists")
     root = Path(images) if images else p.parent
     by_image: dict[int, list[GTHand]] = {}
+    whole_body = False
     for i, a in enumerate(data.get("annotations", [])):
+        hands: list[tuple[Any, Any, str | None]]  # keypoints, box, side
         try:
-            for side in ("left", "right"):
-                if not a.get(f"{side}hand_valid", True):
-                    continue
-                kps = np.asarray(a.get(f"{side}hand_kpts") or [0] * 63, np.float32).reshape(21, 3)
+            if any(f"{side}hand_kpts" in a for side in ("left", "right")):
+                whole_body = True
+                hands = [(a.get(f"{side}hand_kpts") or [0] * 63, a.get(f"{side}hand_box"), side)
+                         for side in ("left", "right") if a.get(f"{side}hand_valid", True)]
+            elif "keypoints" in a:
+                hands = [(a["keypoints"], a.get("bbox"), (a.get("attributes") or {}).get("handedness"))]
+                if len(a["keypoints"]) != 63:
+                    raise InputError(f"{p}, annotation {i}: {len(a['keypoints']) // 3} keypoints, not a hand's 21 "
+                                     "(hands are COCO-WholeBody's lefthand_kpts / righthand_kpts, or annotations of "
+                                     "21 keypoints each, as 'handpose run --coco' writes)")
+            else:
+                continue
+            for values, b, side in hands:
+                kps = np.asarray(values, np.float32).reshape(21, 3)
                 if not (kps[:, 2] > 0).any():
                     continue
                 kps[:, 2] = (kps[:, 2] > 0).astype(np.float32)
-                b = a.get(f"{side}hand_box")
                 box = np.array([b[0], b[1], b[0] + b[2], b[1] + b[3]], np.float32) if b and b[2] > 0 else _kp_box(kps)
                 by_image.setdefault(a["image_id"], []).append(GTHand(kps, box, side))
         except (AttributeError, KeyError, TypeError, ValueError, IndexError) as e:
@@ -106,21 +120,23 @@ def _coco_wholebody(data: Any, p: Path, images: str | Path | None) -> list[GTIma
     for i, img in enumerate(data.get("images", [])):
         try:
             if img["id"] in by_image:
-                out.append(GTImage(root / img["file_name"], "coco-wholebody", by_image[img["id"]]))
+                out.append(GTImage(root / img["file_name"], "coco-wholebody" if whole_body else "coco",
+                                   by_image[img["id"]]))
         except (KeyError, TypeError) as e:
             raise _malformed(p, f"image {i}", e) from e
     return out
 
 
 def load_annotations(path: str | Path, fmt: str = "auto", images: str | Path | None = None) -> list[GTImage]:
-    """hands21 or COCO-WholeBody annotations; ``auto`` tells them apart by the JSON's top level (list / object)."""
+    """hands21 or COCO (COCO-WholeBody, or 21 keypoints per hand) annotations; ``auto`` tells them apart by the
+    JSON's top level (list / object)."""
     if fmt not in ("auto", "hands21", "coco"):
         raise InputError(f"unknown annotation format {fmt!r} (hands21 or coco)")
     p = Path(path)
     data = _read_json(p)
     if fmt == "auto":
         fmt = "coco" if isinstance(data, dict) else "hands21"
-    return _coco_wholebody(data, p, images) if fmt == "coco" else _hands21(data, p)
+    return _coco(data, p, images) if fmt == "coco" else _hands21(data, p)
 
 
 def match(preds: list[np.ndarray], gts: list[GTHand]) -> list[tuple[int, int]]:
@@ -128,7 +144,11 @@ def match(preds: list[np.ndarray], gts: list[GTHand]) -> list[tuple[int, int]]:
     scores = []
     for gi, g in enumerate(gts):
         x1, y1, x2, y2 = g.box
+        labelled = g.keypoints[:, 2] > 0
+        if not labelled.any():
+            continue
         for pi, kp in enumerate(preds):
+            kp = kp[labelled]
             inside = np.mean((kp[:, 0] >= x1) & (kp[:, 0] <= x2) & (kp[:, 1] >= y1) & (kp[:, 1] <= y2))
             if inside > 0.5:
                 scores.append((inside, gi, pi))

@@ -14,10 +14,11 @@ from .numbers import at_least, zoom
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("eval", help="keypoint accuracy on annotated hands (hands21 or COCO-WholeBody JSON)",
+    p = sub.add_parser("eval", help="keypoint accuracy on annotated hands (hands21 or COCO JSON)",
                        description="Detection recall/precision, PCK@0.1/0.2, end-point error and AUC on annotated "
                                    "images, per source; with --reference, MediaPipe on the same images.")
-    p.add_argument("annotations", help="hands21 JSON (list of images) or COCO-WholeBody JSON")
+    p.add_argument("annotations", help="hands21 JSON (list of images), COCO-WholeBody JSON, or COCO JSON of one hand "
+                   "per annotation with 21 keypoints (as 'handpose run --coco' writes)")
     p.add_argument("--format", default="auto", choices=["auto", "hands21", "coco"])
     p.add_argument("--images", help="image folder for COCO annotations (default: the JSON's folder)")
     p.add_argument("--model", default="full", choices=["full", "lite", "full-int8", "lite-int8"])
