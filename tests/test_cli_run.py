@@ -46,6 +46,52 @@ def test_video_to_annotated_video_and_jsonl(video_path, tmp_path, capsys) -> Non
     assert {rec["hands"][0]["track_id"] for rec in records} == {1}
 
 
+def test_coco_annotations_of_the_hands_found_score_as_ground_truth(tmp_path, video_path, capsys) -> None:
+    from handpose import KEYPOINT_NAMES
+
+    from .conftest import shared_path
+
+    root = shared_path("data", "gesture_images")
+    coco = tmp_path / "hands.json"
+    assert main(["run", f"{root}/*/*.jpg", "--coco", str(coco), "--gestures", "builtin"]) == 0
+    assert f"coco: {coco} (40 images, " in capsys.readouterr().out
+    data = json.loads(coco.read_text())
+    (category,) = data["categories"]
+    assert category["name"] == "hand" and category["keypoints"] == list(KEYPOINT_NAMES)
+    assert [1, 2] in category["skeleton"] and all(1 <= k <= 21 for edge in category["skeleton"] for k in edge)
+    images = {im["id"]: im for im in data["images"]}  # every image, a hand in it or not, by its path below the root
+    assert sorted(im["file_name"] for im in images.values()) == sorted(
+        p.relative_to(root).as_posix() for p in root.glob("*/*.jpg"))
+    cut_off = 0
+    for a in data["annotations"]:
+        im = images[a["image_id"]]
+        k = np.array(a["keypoints"], float).reshape(21, 3)
+        labelled = k[:, 2] == 2
+        assert a["num_keypoints"] == labelled.sum() and (k[~labelled] == 0).all()
+        assert (k[labelled, 0] < im["width"]).all() and (k[labelled, 1] < im["height"]).all()
+        x, y, w, h = a["bbox"]
+        assert min(x, y) >= 0 and x + w <= im["width"] and y + h <= im["height"]
+        assert (k[labelled, :2] >= (x, y)).all() and (k[labelled, :2] <= (x + w, y + h)).all()
+        assert a["attributes"]["handedness"] in ("left", "right") and a["category_id"] == 1
+        cut_off += not labelled.all()
+    assert cut_off >= 1  # a hand at a picture's edge: its points outside are not labelled
+    gestures = {a["attributes"].get("gesture") for a in data["annotations"]}
+    assert {"call", "four", "horns"} <= gestures
+    # as ground truth, the annotations score handpose's own hands as found exactly, the cut-off hand too
+    assert main(["eval", str(coco), "--images", str(root), "--reference", "none", "--json",
+                 str(tmp_path / "e.json")]) == 0
+    ours = json.loads((tmp_path / "e.json").read_text())["runs"]["handpose"]["overall"]
+    assert ours["gt_hands"] == len(data["annotations"]) == ours["matched"] and ours["precision"] == 1.0
+    assert ours["epe_px"] < 0.01  # the file's rounding to 0.01 px
+    # refused: a video (frames are not pictures a tool can open), standard output, a file of the user's
+    for args, message in (([str(video_path)], "--coco annotates pictures, and .* is a video: give it images"),
+                          ([str(root / "call")], "--coco writes one JSON document when the run ends"),
+                          ([str(root / "call")], "hands.json exists; pass --overwrite")):
+        target = "-" if "JSON document" in message else str(coco)
+        assert main(["run", *args, "--coco", target]) == 1
+        assert re.search(message, capsys.readouterr().err)
+
+
 def test_csv_has_a_row_per_hand_matching_the_json(video_path, photo_paths, tmp_path, capsys) -> None:
     code, out, _ = run_cli(str(video_path), "--limit", "12", "--gestures", "builtin", "--json",
                            str(tmp_path / "h.jsonl"), "--csv", str(tmp_path / "h.csv"), capsys=capsys)

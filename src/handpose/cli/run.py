@@ -14,6 +14,7 @@ from ..errors import HandposeError, InputError, OutputError
 from ..outputs import check_distinct, check_not_input, check_writable
 from ..sinks import (
     VIDEO_FOURCC,
+    CocoSink,
     CsvSink,
     FolderSink,
     JsonlSink,
@@ -26,12 +27,12 @@ from ..sinks import (
     is_movie,
     movie_sink,
 )
-from ..sources import IMAGE_EXTS
+from ..sources import IMAGE_EXTS, KIND_NAMES
 from .hooks import CommandHooks, hook_spec
 from .numbers import at_least, frame_size, positive, probability, seconds, zoom
 
 log = logging.getLogger("handpose")
-RecordSink = JsonlSink | CsvSink | UdpSink | WebSocketSink
+RecordSink = JsonlSink | CsvSink | CocoSink | UdpSink | WebSocketSink
 
 
 def _camera(text: str) -> Camera:
@@ -85,6 +86,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", "-o", help="annotated output: a video (.mp4/.avi), a .gif, or a folder")
     p.add_argument("--json", help="write JSON Lines here ('-' for standard output)")
     p.add_argument("--csv", help="write a CSV here, one row per hand per frame ('-' for standard output)")
+    p.add_argument("--coco", metavar="FILE",
+                   help="images: write the hands found as COCO keypoint annotations (a 'hand' category, 21 named "
+                        "keypoints, the skeleton), pre-labels for an annotation tool (CVAT, FiftyOne) or a training "
+                        "set; once corrected, 'handpose eval FILE --images ROOT' scores against them")
     p.add_argument("--udp", metavar="HOST:PORT", help="send each frame's JSON record as one UDP datagram (game "
                    "engines, TouchDesigner, ROS bridges)")
     p.add_argument("--osc", metavar="HOST:PORT", help="send each frame as one Open Sound Control bundle over UDP "
@@ -299,15 +304,20 @@ def _check_outputs(args: argparse.Namespace, src: Any) -> list[Path | None]:
             raise InputError(f"{option} is for WebSocket clients: add --ws PORT")
     if args.json == "-" and args.csv == "-":
         raise InputError("--json - and --csv -: only one of them can go to standard output")
-    check_distinct({"--output": args.output, "--json": args.json, "--csv": args.csv})
-    for output in (args.output, args.json, args.csv):
+    if args.coco and src.kind != "images":
+        raise InputError(f"--coco annotates pictures, and {args.source} is {KIND_NAMES.get(src.kind, src.kind)}: "
+                         "give it images (a file, folder or glob); a video's hands go to --json or --csv")
+    if args.coco == "-":
+        raise InputError("--coco writes one JSON document when the run ends: give it a file name")
+    check_distinct({"--output": args.output, "--json": args.json, "--csv": args.csv, "--coco": args.coco})
+    for output in (args.output, args.json, args.csv, args.coco):
         if output and output != "-":
             check_not_input(Path(output), src.files)
     if src.kind == "images" and args.output:
         _check_image_output(args.output, src)
     targets = _video_outputs(args.output, src, args.overwrite) if src.kind == "videos" else []
     video_file = args.output if src.kind != "images" and Path(args.output or "").suffix else None
-    for output in (args.json, args.csv, video_file):
+    for output in (args.json, args.csv, args.coco, video_file):
         if output and output != "-":
             check_writable(Path(output), args.overwrite, make_folders=False)
     if args.output:
@@ -331,6 +341,9 @@ def _summary(args: argparse.Namespace, src: Any, run: _Run, engine: str, mode: s
         said.append(f"json lines: {args.json}")
     if args.csv and args.csv != "-":
         said.append(f"csv: {args.csv}")
+    for sink in records:
+        if isinstance(sink, CocoSink):
+            said.append(f"coco: {sink.name} ({len(sink.images)} images, {len(sink.annotations)} hands)")
     if hooks is not None:
         said.append(f"on: {hooks.started} commands started" + (f", {hooks.failed} failed" if hooks.failed else ""))
     for sink in records:
@@ -350,7 +363,7 @@ def _summary(args: argparse.Namespace, src: Any, run: _Run, engine: str, mode: s
 
 def cmd_run(args: argparse.Namespace) -> int:
     from ..pipeline import HandTracker
-    from ..sources import KIND_NAMES, VideoFile, camera_request, open_source
+    from ..sources import VideoFile, camera_request, open_source
 
     asked = camera_request(args.source, args.size, None)
     if args.fps:  # a camera's rate to ask for, or the rate a folder of frames was taken at
@@ -397,6 +410,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 records.append(JsonlSink(args.json, args.overwrite))
             if args.csv:
                 records.append(CsvSink(args.csv, args.overwrite, camera=args.camera is not None))
+            if args.coco:
+                records.append(CocoSink(args.coco, args.overwrite, root=getattr(src, "root", None)))
             if src.kind != "videos":
                 run.process(src, args.output)
             for path, target in zip(src.files if src.kind == "videos" else [], targets, strict=True):

@@ -1,7 +1,8 @@
-"""Where results go: an annotated video, a GIF, a window, a folder of annotated images, JSON Lines, CSV; UDP, OSC and
-WebSocket for other programs. The rules every output file follows (never replaced without ``--overwrite``, written
-whole) are in :mod:`handpose.outputs`."""
+"""Where results go: an annotated video, a GIF, a window, a folder of annotated images, JSON Lines, CSV, COCO
+keypoint annotations; UDP, OSC and WebSocket for other programs. The rules every output file follows (never replaced
+without ``--overwrite``, written whole) are in :mod:`handpose.outputs`."""
 
+from .coco import CocoSink
 from .folder import FolderSink
 from .network import OscSink, UdpSink, WebSocketSink, host_port, viewer_page
 from .preview import Preview
@@ -10,6 +11,7 @@ from .video import VIDEO_FOURCC, GifSink, VideoSink, can_write_gif, check_movie_
 
 __all__ = [
     "VIDEO_FOURCC",
+    "CocoSink",
     "CsvSink",
     "FolderSink",
     "GifSink",

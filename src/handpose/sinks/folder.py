@@ -21,6 +21,16 @@ def _file_name(name: str) -> str:
     return base if Path(base).suffix.lower() in IMAGE_EXTS else f"{base}.jpg"
 
 
+def name_below(name: str, root: Path | None) -> Path:
+    """An input's path below ``root`` (the folder the inputs share), else its file name (a URL's: the last part of
+    its path), so inputs from several folders never share a name."""
+    if root is not None:
+        full = Path(name).resolve()
+        if full.is_relative_to(root):
+            return full.relative_to(root)
+    return Path(_file_name(name))
+
+
 class FolderSink:
     """Annotated images written under a folder with the input's file name.
 
@@ -36,12 +46,7 @@ class FolderSink:
         self._written: set[Path] = set()
 
     def target(self, name: str) -> Path:
-        rel = Path(self.filename or _file_name(name))
-        if self.root is not None and not self.filename:
-            full = Path(name).resolve()
-            if full.is_relative_to(self.root):
-                rel = full.relative_to(self.root)
-        p = self.folder / rel
+        p = self.folder / (self.filename or name_below(name, self.root))
         return p.with_suffix(self.ext) if self.ext else p
 
     def write(self, image: np.ndarray, name: str | None = None, timestamp_ms: float | None = None) -> None:
