@@ -306,7 +306,8 @@ def _check_outputs(args: argparse.Namespace, src: Any) -> list[Path | None]:
         raise InputError("--json - and --csv -: only one of them can go to standard output")
     if args.coco and src.kind != "images":
         raise InputError(f"--coco annotates pictures, and {args.source} is {KIND_NAMES.get(src.kind, src.kind)}: "
-                         "give it images (a file, folder or glob); a video's hands go to --json or --csv")
+                         "give it images (a file, folder or glob), e.g. a video's frames saved first with "
+                         "'ffmpeg -i clip.mp4 -vf fps=2 frames/%06d.jpg'; a video's hands go to --json or --csv")
     if args.coco == "-":
         raise InputError("--coco writes one JSON document when the run ends: give it a file name")
     check_distinct({"--output": args.output, "--json": args.json, "--csv": args.csv, "--coco": args.coco})
