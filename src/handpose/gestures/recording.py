@@ -25,6 +25,7 @@ from ..sources import (
     open_source,
     url_kind,
 )
+from ..stability import palm_size
 from .dataset import LandmarkSet, load_dataset
 from .trajectory import TRAJECTORY_KEYPOINT, TrajectoryHistory, keypoint_indices
 
@@ -86,8 +87,7 @@ class HandShown:
         kept = np.flatnonzero(hands.track_ids == self._track) if self._track >= 0 else np.zeros(0, np.intp)
         if len(kept):
             i, k = int(kept[0]), hands.keypoints
-            palm = float(np.linalg.norm(k[i, 9, :2] - k[i, 0, :2]))  # wrist to the middle finger's base
-            if k[i, 0, 1] - k[best, 0, 1] <= self.margin * palm:
+            if k[i, 0, 1] - k[best, 0, 1] <= self.margin * palm_size(k[i : i + 1]):
                 best = i
         self._track = int(hands.track_ids[best])
         return best
