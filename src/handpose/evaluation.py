@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
+from .geometry import grow_box
 
 THRESHOLDS = np.linspace(0.0, 0.5, 51)
 
@@ -39,9 +40,7 @@ def _kp_box(kps: np.ndarray, grow: float = 0.1) -> np.ndarray:
     vis = kps[kps[:, 2] > 0, :2]
     if len(vis) == 0:
         return np.zeros(4, np.float32)
-    lo, hi = vis.min(0), vis.max(0)
-    pad = (hi - lo) * grow
-    return np.concatenate([lo - pad, hi + pad]).astype(np.float32)
+    return grow_box(np.concatenate([vis.min(0), vis.max(0)]), grow).astype(np.float32)
 
 
 def _read_json(p: Path) -> Any:

@@ -115,6 +115,14 @@ def rect_corners(rects: np.ndarray) -> np.ndarray:
     return np.stack([ux * c - uy * s + cx[:, None], ux * s + uy * c + cy[:, None]], -1)
 
 
+def grow_box(box: np.ndarray | list[float], frac: float) -> np.ndarray:
+    """An xyxy box with ``frac`` of its width and height added on each side (a box round a hand, from the box of
+    its keypoints, which runs through the fingertips)."""
+    box = np.asarray(box)
+    pad = (box[2:] - box[:2]) * frac
+    return np.concatenate([box[:2] - pad, box[2:] + pad])
+
+
 def boxes_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Pairwise IoU (len(a), len(b)) of xyxy boxes."""
     x1 = np.maximum(a[:, None, 0], b[None, :, 0])

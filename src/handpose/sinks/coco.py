@@ -6,7 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .._version import __version__
+from ..geometry import grow_box
 from ..outputs import check_writable, write_text
 from ..results import KEYPOINT_NAMES, SKELETON
 from .folder import name_below
@@ -26,9 +29,7 @@ def hand_annotation(hand: dict[str, Any], width: int, height: int) -> dict[str, 
     for x, y, _z in hand["keypoints"]:
         inside = 0 <= x < width and 0 <= y < height
         keypoints += [round(x, 2), round(y, 2), 2] if inside else [0, 0, 0]
-    x1, y1, x2, y2 = hand["bbox"]
-    dx, dy = (x2 - x1) * BOX_MARGIN, (y2 - y1) * BOX_MARGIN
-    x1, y1, x2, y2 = max(0.0, x1 - dx), max(0.0, y1 - dy), min(float(width), x2 + dx), min(float(height), y2 + dy)
+    x1, y1, x2, y2 = np.clip(grow_box(hand["bbox"], BOX_MARGIN), 0, [width, height, width, height]).tolist()
     w, h = max(0.0, x2 - x1), max(0.0, y2 - y1)
     attributes: dict[str, Any] = {"handedness": hand["handedness"], "handedness_score": hand["handedness_score"]}
     if hand.get("track_id") is not None:
