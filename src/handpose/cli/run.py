@@ -342,12 +342,11 @@ def _summary(args: argparse.Namespace, src: Any, run: _Run, engine: str, mode: s
         said.append(f"json lines: {args.json}")
     if args.csv and args.csv != "-":
         said.append(f"csv: {args.csv}")
-    for sink in records:
-        if isinstance(sink, CocoSink):
-            said.append(f"coco: {sink.name} ({len(sink.images)} images, {len(sink.annotations)} hands)")
     if hooks is not None:
         said.append(f"on: {hooks.started} commands started" + (f", {hooks.failed} failed" if hooks.failed else ""))
     for sink in records:
+        if isinstance(sink, CocoSink):
+            said.append(f"coco: {sink.name} ({len(sink.images)} images, {len(sink.annotations)} hands)")
         if isinstance(sink, UdpSink):  # and OscSink
             said.append(f"{sink.option[2:]}: {sink.sent} {sink.unit} to {sink.target}"
                         + (f", {sink.dropped} not sent" if sink.dropped else ""))
