@@ -282,6 +282,100 @@ def test_phone_photos_are_read_upright(photo_paths, tmp_path, capsys, models_rea
     assert record["hands"][0]["gesture"]["label"] != "thumbs_up"
 
 
+def numbered_video(path: Path, fourcc: str, frames: int = 50, fps: float = 25.0) -> Path:
+    """A video of flat frames whose grey level is 5 times their index."""
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (64, 48))
+    for i in range(frames):
+        w.write(np.full((48, 64, 3), 5 * i, np.uint8))
+    w.release()
+    return path
+
+
+def read_whole(src) -> list[tuple[int, float, int]]:
+    """(index, time, sum of the pixels) of every frame of a source."""
+    return [(f.index, f.timestamp_ms, int(f.image.sum())) for f in src]
+
+
+def part_of(path: Path, start_s: float, end_s: float) -> list[tuple[int, float, int]]:
+    """The frames from ``start_s`` up to ``end_s`` of the video read whole from its start, frame after frame."""
+    with open_source(path) as src:
+        return [f for f in read_whole(src) if 1000 * start_s <= f[1] < 1000 * end_s]
+
+
+@pytest.mark.parametrize(("fourcc", "suffix"), [("mp4v", ".mp4"), ("MJPG", ".avi")])
+def test_a_part_of_a_video_is_read_from_its_start_up_to_its_end(fourcc, suffix, tmp_path) -> None:
+    path = numbered_video(tmp_path / f"clip{suffix}", fourcc)  # 50 frames, 40 ms apart
+    with open_source(path, start=1.0, end=1.6) as src:
+        assert src.total == 15
+        frames = read_whole(src)
+    # the frames of 1.0 s up to 1.6 s with their own numbers and times in the file, each the picture read for that
+    # number from the start (an MPEG-4 video's seek lands between key frames and decodes on from the one before)
+    assert [f[:2] for f in frames] == [(i, 40.0 * i) for i in range(25, 40)] and frames == part_of(path, 1.0, 1.6)
+    assert len({f[2] for f in frames}) == 15
+    with open_source(path, start=1.0, end=1.6) as src:  # a stride counts from the part's first frame
+        assert [f.index for f in src.every(4)] == [25, 29, 33, 37] and src.total == 4
+    with open_source(path, start=0.5) as src:  # 0.5 s lies between frames 12 and 13: the part starts at 13
+        assert [f.index for f in src] == list(range(13, 50))
+    with open_source(path, end=0.2) as src:
+        assert [f.index for f in src] == [0, 1, 2, 3, 4]
+
+
+def test_a_part_of_a_variable_rate_video_starts_at_its_first_frame_from_the_start() -> None:
+    # OpenCV seeks by the video's average rate (14.7 fps here), which lands after frame 18 (at 1.32 s) when asked
+    # for 1.3 s: handpose seeks further back until it lands before the start, then passes frames by their time
+    path = Path(__file__).parent / "fixtures" / "vfr_20frames.mp4"
+    with open_source(path) as src:
+        every = [(f.index, f.timestamp_ms) for f in src]
+    for start in (0.05, 0.5, 0.9, 1.3, 1.45):
+        with open_source(path, start=start) as src:
+            assert [(f.index, f.timestamp_ms) for f in src] == [f for f in every if f[1] >= 1000 * start], start
+
+
+class _NoSeeking:
+    """A capture that cannot seek (some streams and containers), otherwise OpenCV's."""
+
+    def __init__(self, path: Path) -> None:
+        self.cap = cv2.VideoCapture(str(path))
+
+    def set(self, prop: int, value: float) -> bool:
+        return False
+
+    def __getattr__(self, name: str):
+        return getattr(self.cap, name)
+
+
+def test_a_video_that_cannot_seek_is_read_up_to_the_part(tmp_path) -> None:
+    from handpose.sources import VideoFile
+
+    path = numbered_video(tmp_path / "clip.mp4", "mp4v")
+    with VideoFile(path, cap=_NoSeeking(path)).between(1.0, 1.2) as video:
+        assert read_whole(video) == part_of(path, 1.0, 1.2)
+
+
+def test_a_part_that_holds_no_frame_or_a_source_that_is_no_video_is_refused(tmp_path, photo_paths) -> None:
+    path = numbered_video(tmp_path / "clip.mp4", "mp4v")
+    with pytest.raises(InputError, match="ends after it starts; got 2 s to 1 s"):
+        open_source(path, start=2, end=1)
+    with pytest.raises(InputError, match="starts at 0 s or later .* got -1 s to its end"):
+        open_source(path, start=-1)
+    with open_source(path, start=5) as src, pytest.raises(InputError, match=r"clip\.mp4 has no frames from 5 s on "
+                                                                          r"\(its last frame is at 1\.96 s\)"):
+        list(src)
+    with pytest.raises(InputError, match="reads a part of a video file; .* is images"):
+        open_source(photo_paths[0], start=1)
+    with pytest.raises(InputError, match="reads a part of a video file; 0 is a camera or a live stream"):
+        open_source(0, end=3)  # refused before the camera is opened
+
+
+def test_a_part_of_each_video_of_a_folder(tmp_path) -> None:
+    numbered_video(tmp_path / "a.mp4", "mp4v", frames=50)
+    numbered_video(tmp_path / "b.mp4", "mp4v", frames=20)  # 0.8 s: nothing from 1 s on
+    with open_source(tmp_path, start=1.0, end=1.2) as src:
+        frames = list(src)
+    assert [(f.source[-5:], f.index) for f in frames] == [("a.mp4", i) for i in range(25, 30)] + [("b.mp4", 0)]
+    assert "b.mp4 has no frames from 1 s to 1.2 s" in frames[-1].error
+
+
 def test_truncated_video_ends_cleanly(tmp_path, caplog) -> None:
     src_path = shared_path("data", "video", "hand_reach_640x360.mp4")
     data = src_path.read_bytes()

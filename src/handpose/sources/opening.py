@@ -140,7 +140,7 @@ def camera_request(source: Any, size: tuple[int, int] | None, fps: float | None)
     return asked
 
 
-SOURCE_OPTIONS = ("reconnect_s", "open_timeout_s", "size", "fps")
+SOURCE_OPTIONS = ("reconnect_s", "open_timeout_s", "size", "fps", "start", "end")
 KIND_NAMES = {"images": "images", "video": "a video", "videos": "videos", "camera": "a camera",
               "stream": "a live stream"}
 
@@ -148,8 +148,9 @@ KIND_NAMES = {"images": "images", "video": "a video", "videos": "videos", "camer
 def open_source(source: Any, **options: Any) -> Source:
     """Open a source, ultralytics-style: a path, folder, glob, video, camera index or URL. ``options`` go to a
     camera or stream (:class:`LiveSource`: ``reconnect_s``, ``open_timeout_s``; a camera's ``size``, ``fps``);
-    ``fps`` also gives a folder or glob of frames the rate they were taken at (25 by default). Options a source
-    cannot use are refused, not ignored (the connection timeouts are only waited on by live sources)."""
+    ``fps`` also gives a folder or glob of frames the rate they were taken at (25 by default); ``start`` and ``end``
+    (seconds) read a part of a video file, or of each video of a folder or glob. Options a source cannot use are
+    refused, not ignored (the connection timeouts are only waited on by live sources)."""
     unknown = sorted(set(options) - set(SOURCE_OPTIONS))
     if unknown:
         raise TypeError(f"unknown source option {', '.join(unknown)}; the options are {', '.join(SOURCE_OPTIONS)}")
@@ -157,11 +158,19 @@ def open_source(source: Any, **options: Any) -> Source:
         if any(v is not None for v in options.values()):
             raise TypeError(f"{source.name} is open already: options are for a source to open")
         return source
+    part = options.pop("start", None), options.pop("end", None)
+    if part != (None, None) and (str(source).strip().isdigit() or url_kind(str(source)) == "live"):
+        raise InputError(f"a start or end time reads a part of a video file; {source} is a camera or a live stream")
     src = _open(source, options)
     if src.live:
         return src
     size, fps = options.get("size"), options.get("fps")
     try:
+        if part != (None, None):
+            if not isinstance(src, (VideoFile, VideoFiles)):
+                raise InputError(f"a start or end time reads a part of a video file; {src.name} is "
+                                 f"{KIND_NAMES.get(src.kind, src.kind)}")
+            src.between(part[0] or 0.0, part[1])
         if size is not None:
             raise InputError(f"a frame size is asked of a camera, and {src.name} is not one")
         if fps is not None:

@@ -15,6 +15,21 @@ from .base import Frame, Source, common_root
 log = logging.getLogger("handpose")
 
 
+def check_stride(stride: int) -> int:
+    """A stride of 1 (every frame) or more."""
+    if stride < 1:
+        raise InputError(f"stride must be at least 1, got {stride}")
+    return stride
+
+
+def check_part(start_s: float, end_s: float | None) -> None:
+    """A part of a video, from ``start_s`` to ``end_s`` seconds (None: its end), that can hold frames."""
+    if not 0.0 <= start_s < (math.inf if end_s is None else end_s):  # NaN too
+        end = "its end" if end_s is None else f"{end_s:g} s"
+        raise InputError(f"a part of a video starts at 0 s or later and ends after it starts; got {start_s:g} s to "
+                         f"{end}")
+
+
 class VideoFile(Source):
     kind = "video"
     MAX_DAMAGED = 50  # frames in a row that fail to decode before the file is taken to end there
@@ -35,50 +50,103 @@ class VideoFile(Source):
         self.frame_count = n if n > 0 else None
         self.size = (int(self.cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self.cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
         self.frames_read = 0
+        self.start_ms, self.end_ms = 0.0, math.inf
         self.every(stride)
 
     def every(self, stride: int) -> VideoFile:
         """Yield every ``stride``-th frame only (before iterating); ``total`` counts the frames it will yield."""
-        if stride < 1:
-            raise InputError(f"stride must be at least 1, got {stride}")
-        self.stride = stride
-        self.total = -(-self.frame_count // stride) if self.frame_count else None
+        self.stride = check_stride(stride)
+        self._count()
         return self
 
+    def between(self, start_s: float = 0.0, end_s: float | None = None) -> VideoFile:
+        """Yield only the frames from ``start_s`` up to, not including, ``end_s`` seconds into the video (before
+        iterating): it seeks to the start instead of decoding what comes before. Frames keep their own index and
+        time in the file, and ``every`` counts from the first frame of the part."""
+        end = math.inf if end_s is None else end_s * 1000.0
+        check_part(start_s, end_s)
+        self.start_ms, self.end_ms = start_s * 1000.0, end
+        self._count()
+        return self
+
+    def _count(self) -> None:
+        """``total``: the frames iterating will yield, where the header gives a frame count."""
+        n = self.frame_count
+        if n and (self.start_ms > 0 or self.end_ms < math.inf):
+            per_ms = (self.fps or 30.0) / 1000.0
+            last = n if self.end_ms == math.inf else min(n, math.ceil(self.end_ms * per_ms - 1e-6))
+            n = last - math.ceil(self.start_ms * per_ms - 1e-6)
+        self.total = -(-n // self.stride) if n and n > 0 else None
+
     def __iter__(self) -> Iterator[Frame]:
-        i, t, period = 0, -math.inf, 1000.0 / (self.fps or 30.0)
+        period = 1000.0 / (self.fps or 30.0)
+        i, t = self._seek(period)
+        began = -1  # the index of the part's first frame, once it is read
         # A frame the decoder fails on is not the end: a damaged file decodes again after it. Failures are held
         # until a later frame decodes (then each is reported as a skipped frame) or too many come in a row (the end).
         failed: list[int] = []
         while len(failed) < self.MAX_DAMAGED:
-            skip = i % self.stride != 0
-            if skip:
-                ok, img = self.cap.grab(), None
-            else:
-                ok, img = self.cap.read()
-                ok = ok and img is not None
-            if not ok:
+            if not self.cap.grab():
                 failed.append(i)
                 i += 1
                 continue
+            # the frame's own time in the file: a phone's variable-rate video is not index / average fps; a
+            # container that gives no usable time falls back to the frame's place at the stated rate
+            pts = round(self.cap.get(cv2.CAP_PROP_POS_MSEC), 3)  # to the microsecond: 8040.000000000001 is 8040
+            at = pts if math.isfinite(pts) and pts > t and (pts > 0 or i == 0) else max(i * period, t + period)
+            if at >= self.end_ms:
+                break
+            if at < self.start_ms:  # before the part (a seek that landed early, or a file that cannot seek)
+                failed.clear()
+                t, i = at, i + 1
+                continue
+            if began < 0:
+                began = i
             for j in failed:
-                if j % self.stride == 0:
+                if (j - began) % self.stride == 0:
                     yield Frame(None, j, max(t, 0.0), self.name, f"frame {j} of {self.name}: damaged, not decodable")
             failed.clear()
-            if not skip:
-                # the frame's own time in the file: a phone's variable-rate video is not index / average fps; a
-                # container that gives no usable time falls back to the frame's place at the stated rate
-                pts = round(self.cap.get(cv2.CAP_PROP_POS_MSEC), 3)  # to the microsecond: 8040.000000000001 is 8040
-                t = pts if math.isfinite(pts) and pts > t and (pts > 0 or i == 0) else max(i * period, t + period)
-                yield Frame(img, i, t, self.name)
+            t = at
+            if (i - began) % self.stride == 0:
+                ok, img = self.cap.retrieve()
+                if ok and img is not None:
+                    yield Frame(img, i, t, self.name)
+                else:
+                    yield Frame(None, i, t, self.name, f"frame {i} of {self.name}: damaged, not decodable")
             i += 1
-        i -= len(failed)  # what never decoded after the last good frame is past the file's end
+        else:
+            i -= len(failed)  # what never decoded after the last good frame is past the file's end
         self.frames_read = i
         if i == 0:
             raise InputError(f"cannot read any frame from video {self.name}: corrupt or truncated")
-        if self.frame_count and i < self.frame_count - 1:
+        if began < 0 and (self.start_ms > 0 or self.end_ms < math.inf):
+            last = f" (its last frame is at {t / 1000.0:g} s)" if math.isfinite(t) else ""
+            raise InputError(f"{self.name} has no frames from {self.start_ms / 1000.0:g} s"
+                             + (f" to {self.end_ms / 1000.0:g} s" if self.end_ms < math.inf else " on") + last)
+        if self.end_ms == math.inf and self.frame_count and i < self.frame_count - 1:
             log.warning("video %s ended after %d of %d frames (truncated or damaged file)", self.name, i,
                         self.frame_count)
+
+    def _seek(self, period: float) -> tuple[int, float]:
+        """Go to a frame shortly before the part's start, without decoding all that comes before it: the index of
+        the next frame, and the time of the one just passed (-inf at the video's start). OpenCV seeks by the
+        average frame rate, which lands late in a variable-rate video (a phone's), so a seek that lands at the start
+        or after it is tried again further back: only a frame before the start shows that none of the part was
+        passed."""
+        back = 2.0 * period
+        while self.start_ms - back > 0:
+            if not self.cap.set(cv2.CAP_PROP_POS_MSEC, self.start_ms - back) or not self.cap.grab():
+                break
+            at = self.cap.get(cv2.CAP_PROP_POS_MSEC)
+            if not math.isfinite(at):
+                break
+            if at < self.start_ms:
+                return int(self.cap.get(cv2.CAP_PROP_POS_FRAMES)), at
+            back = 2.0 * back + (at - self.start_ms)
+        if self.start_ms > 0:  # cannot seek, or the start is near the beginning: read from the first frame
+            self.cap.release()
+            self.cap = cv2.VideoCapture(self.name)
+        return 0, -math.inf
 
     def close(self) -> None:
         self.cap.release()
@@ -86,7 +154,8 @@ class VideoFile(Source):
 
 class VideoFiles(Source):
     """Several video files in turn (a folder or glob of them). Each one's timestamps start at 0, so a tracker fed
-    these frames starts fresh tracks for every video; a video that cannot be read yields one Frame with the error."""
+    these frames starts fresh tracks for every video; a video that cannot be read yields one Frame with the error.
+    ``stride``, ``start_s`` and ``end_s`` apply to each video (:meth:`VideoFile.every`, :meth:`VideoFile.between`)."""
 
     kind = "videos"
 
@@ -95,11 +164,33 @@ class VideoFiles(Source):
         self.files = paths
         self.root = common_root(paths)
         self.stride = stride
+        self.start_s: float = 0.0
+        self.end_s: float | None = None
+
+    def every(self, stride: int) -> VideoFiles:
+        """Yield every ``stride``-th frame of each video only (before iterating)."""
+        self.stride = check_stride(stride)
+        return self
+
+    def between(self, start_s: float = 0.0, end_s: float | None = None) -> VideoFiles:
+        """Read each video only from ``start_s`` up to ``end_s`` seconds (before iterating)."""
+        check_part(start_s, end_s)
+        self.start_s, self.end_s = start_s, end_s
+        return self
+
+    def video(self, path: Path) -> VideoFile:
+        """One of the videos, opened to be read as this source reads it."""
+        video = VideoFile(path, self.stride)
+        try:
+            return video.between(self.start_s, self.end_s) if self.start_s or self.end_s is not None else video
+        except InputError:
+            video.close()
+            raise
 
     def __iter__(self) -> Iterator[Frame]:
         for p in self.files:
             try:
-                with VideoFile(p, self.stride) as video:
+                with self.video(p) as video:
                     yield from video
             except InputError as e:
                 yield Frame(None, 0, 0.0, str(p), str(e))
