@@ -266,6 +266,31 @@ def test_stride_processes_every_nth_frame_at_its_true_time(video_path, tmp_path,
     assert code == 1 and f"--stride is for video files, and {photo_paths[0]} is images" in err
 
 
+def test_start_and_end_process_a_part_of_each_video(video_path, tmp_path, photo_paths, capsys) -> None:
+    code, out, err = run_cli(str(video_path), "--start", "2", "--end", "0:03.2", "--stride", "2", "--json", "-",
+                             capsys=capsys)
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and "15 frames processed, 15 hands found" in err
+    assert [r["frame"] for r in records] == list(range(50, 80, 2)) and records[0]["timestamp_ms"] == 2000.0
+    (tmp_path / "clips").mkdir()
+    for name in ("a.mp4", "b.mp4"):
+        (tmp_path / "clips" / name).write_bytes(video_path.read_bytes())
+    code, out, err = run_cli(str(tmp_path / "clips"), "--start", "7.9", "--json", "-", capsys=capsys)
+    records = [json.loads(line) for line in out.splitlines()]  # 7.92 s to 8.04 s of each
+    assert code == 0 and [(Path(r["source"]).name, r["frame"]) for r in records] == \
+        [(name, i) for name in ("a.mp4", "b.mp4") for i in range(198, 202)]
+    code, _, err = run_cli(str(video_path), "--start", "2", "--end", "1", capsys=capsys)
+    assert code == 1 and "--end 1 s is not after --start 2 s" in err
+    code, _, err = run_cli(str(video_path), "--start", "9", capsys=capsys)
+    assert code == 1 and "has no frames from 9 s on (its last frame is at 8.04 s)" in err
+    code, _, err = run_cli(str(photo_paths[0]), "--start", "1", capsys=capsys)
+    assert code == 1 and f"a start or end time reads a part of a video file; {photo_paths[0]} is images" in err
+    with pytest.raises(SystemExit) as exit_:  # an argparse error, before any model is loaded
+        run_cli(str(video_path), "--end", "1:75", capsys=capsys)
+    assert exit_.value.code == 2
+    assert "expected seconds or [H:]M:SS such as 90, 1:30 or 0:01:30.5, got '1:75'" in capsys.readouterr().err
+
+
 def test_fps_gives_a_folder_of_frames_its_rate(video_path, tmp_path, capsys) -> None:
     capture = cv2.VideoCapture(str(video_path))
     for i in range(4):

@@ -1603,6 +1603,33 @@ def test_video_recording_takes_the_hand_held_up_not_the_one_tracked_first(kind, 
     assert report["n"] == 30 and wrong == dict.fromkeys(range(both), "four")
 
 
+def test_record_and_eval_take_the_part_of_a_video_where_the_gesture_is_shown(tmp_path, photo_paths, image_tracker,
+                                                                            capsys, models_ready) -> None:
+    four = sorted(shared_path("data", "gesture_images", "four").glob("*.jpg"))[0]
+    (tmp_path / "clips" / "thumbs_up").mkdir(parents=True)
+    clip = desk_clip(tmp_path / "clips" / "thumbs_up" / "desk.mp4", photo_paths[1], four, image_tracker)
+    whole = record(str(clip), label="thumbs_up")
+    rested = [s for s in whole.sources if int(s.rsplit("#", 1)[1]) < 5]
+    assert rested  # before the thumbs-up is shown (frame 5, 0.2 s), the resting `four` is recorded as thumbs_up
+    out = tmp_path / "part.csv"
+    assert main(["gestures", "record", str(clip), "--label", "thumbs_up", "--start", "0.2", "--end", "1", "-o",
+                 str(out)]) == 0
+    data = load_dataset(out)
+    assert [int(s.rsplit("#", 1)[1]) for s in data.sources] == list(range(5, 25))  # 0.2 s up to 1 s, at 25 fps
+    assert (np.array(data.points)[:, 0, :2] < (320, 240)).all()  # the raised hand only
+    assert main(["gestures", "eval", "builtin", str(tmp_path / "clips"), "--start", "0.2", "-o",
+                 str(tmp_path / "r")]) == 0
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["n"] == 25 and report["errors"] == []  # frames 5-29: no `four` of the resting hand
+    # a part of a video is for videos: refused for a source without one, before anything is recorded
+    for source, why in ((str(photo_paths[0].parent), "holds no video"), ("0", "is a camera or a live stream")):
+        assert main(["gestures", "record", source, "--label", "a", "--start", "1", "-o", str(tmp_path / "x.csv")]) == 1
+        assert f"a start or end time reads a part of each video, and {source} {why}" in capsys.readouterr().err
+    assert main(["gestures", "eval", "builtin", str(out), "--end", "1", "-o", str(tmp_path / "x")]) == 1
+    assert "holds hands found earlier: --end is for finding them in images or videos" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "x").exists()
+
+
 def test_a_frame_size_is_asked_of_a_camera_only(tmp_path) -> None:
     with pytest.raises(InputError, match="--size and --fps are asked of a camera, and .* is not one"):
         record(str(tmp_path), size=(1280, 720), fps=30)

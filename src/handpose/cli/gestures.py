@@ -12,7 +12,7 @@ import numpy as np
 from ..errors import HandposeError
 from ..outputs import check_not_input, check_writable
 from ..sources import IMAGE_EXTS, VIDEO_EXTS
-from .numbers import at_least, folds, fraction, frame_size, positive, zoom
+from .numbers import add_part_options, at_least, folds, fraction, frame_size, positive, video_part, zoom
 
 if TYPE_CHECKING:
     from ..gestures.recognizer import GestureRecognizer
@@ -49,6 +49,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--size", type=frame_size, default=None, metavar="WxH",
                    help="camera: ask for frames of this size, e.g. 1280x720 (as 'handpose run --size')")
     r.add_argument("--fps", type=positive, default=None, help="camera: ask for this frame rate")
+    add_part_options(r, "record")
     r.add_argument("--overwrite", action="store_true")
     r.add_argument("--append", action="store_true", help="add rows to an existing dataset")
     r.set_defaults(handler=cmd_record)
@@ -91,6 +92,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "tiles seen Z times closer (as 'handpose run --zoom')")
     e.add_argument("--flip", action="store_true", help="images / videos: mirror every picture first (as 'handpose "
                    "run --flip'; for a model whose data was recorded with --flip)")
+    add_part_options(e, "evaluate")
     e.add_argument("--overwrite", action="store_true")
     e.set_defaults(handler=cmd_eval)
 
@@ -113,7 +115,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         check_appendable(out, args.kind, keypoint_indices(args.keypoint or TRAJECTORY_KEYPOINT))
     data = record(args.source, kind=args.kind, label=args.label, labels=args.labels, labels_file=args.labels_file,
                   every=args.every, mirrored=args.mirrored, keypoint=args.keypoint, zoom=args.zoom,
-                  size=args.size, fps=args.fps, flip=args.flip)
+                  size=args.size, fps=args.fps, flip=args.flip, **video_part(args))
     left_out = [(f"{len(left)} inputs {what}", left) for left, what in
                 ((data.undetected, "without a hand"), (data.unreadable, "that could not be read")) if left]
     if len(data) == 0:
@@ -222,9 +224,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
                                                                      for p in parts)
     src = Path(args.data)
     if src.is_file() and src.suffix.lower() not in IMAGE_EXTS | VIDEO_EXTS:
-        if args.zoom != 1 or args.flip:
-            raise HandposeError(f"{src} holds hands found earlier: --{'zoom' if args.zoom != 1 else 'flip'} is for "
-                                "finding them in images or videos")
+        asked = (("zoom", args.zoom != 1), ("flip", args.flip), ("start", args.start is not None),
+                 ("end", args.end is not None))
+        found_by = [f"--{option}" for option, given in asked if given]
+        if found_by:
+            raise HandposeError(f"{src} holds hands found earlier: {found_by[0]} is for finding them in images or "
+                                "videos")
         _warn_if_trained_on(recognizer, src, args.holdout_last)
         report = evaluate_landmarks(recognizer, args.model, src, args.labels_file, args.holdout_last, mapping,
                                     shapes=shapes)
@@ -235,7 +240,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
                                 f"or a hand-shape model, not the trajectory model {args.model}; for motions, record "
                                 "trajectories (gestures record --kind trajectory) and evaluate that CSV")
         _warn_if_trained_on_files(recognizer, files)
-        report = evaluate_files(recognizer, files, mapping, args.zoom, args.flip)
+        part = video_part(args)
+        if part and not any(p.suffix.lower() in VIDEO_EXTS for p in files):
+            raise HandposeError(f"--start and --end read a part of each video, and {args.data} holds none")
+        report = evaluate_files(recognizer, files, mapping, args.zoom, args.flip, **part)
     gives = {"none", *recognizer.static.labels, *(recognizer.trajectory.labels if recognizer.trajectory else [])}
     never = sorted(set(report["labels"]) - gives - {lab for lab, m in report["per_class"].items() if not m["support"]})
     if never:

@@ -1,10 +1,12 @@
-"""Argument types for numbers with a valid range: a bad value is an argparse error naming the option and the range
-(exit 2), before any model is loaded or file written."""
+"""Argument types for numbers with a valid range (counts, fractions, sizes, times into a video): a bad value is an
+argparse error naming the option and the range (exit 2), before any model is loaded or file written."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+
+from ..errors import InputError
 
 
 def _int(text: str) -> int:
@@ -87,3 +89,38 @@ def positive(text: str) -> float:
     if not value > 0.0:
         raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
     return value
+
+
+def clock(text: str) -> float:
+    """A time into a video in seconds: 90, 1:30 or 0:01:30.5 (hours, minutes and seconds, as ffmpeg takes it)."""
+    parts = text.strip().split(":")
+    try:
+        if len(parts) > 3 or any(not p.strip() for p in parts):
+            raise ValueError
+        *bigger, last = parts
+        value = float(last)
+        for n, part in enumerate(reversed(bigger)):
+            value += int(part) * 60 ** (n + 1)
+        if len(parts) > 1 and not 0 <= float(last) < 60:
+            raise ValueError
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds or [H:]M:SS such as 90, 1:30 or 0:01:30.5, got "
+                                         f"{text!r}") from None
+    if not value >= 0.0:  # NaN too
+        raise argparse.ArgumentTypeError(f"must be 0 s or later, got {text}")
+    return value
+
+
+def add_part_options(p: argparse.ArgumentParser, what: str) -> None:
+    """``--start`` and ``--end``: a part of each video (``what`` it is for), read by :func:`video_part`."""
+    p.add_argument("--start", type=clock, default=None, metavar="T",
+                   help=f"videos: {what} from this time on, in seconds or [H:]M:SS (seeks; frames keep their own "
+                        "numbers and times)")
+    p.add_argument("--end", type=clock, default=None, metavar="T", help="videos: stop at this time")
+
+
+def video_part(args: argparse.Namespace) -> dict[str, float]:
+    """The ``start`` / ``end`` source options (:func:`~handpose.open_source`) of ``--start`` / ``--end``."""
+    if args.start is not None and args.end is not None and args.end <= args.start:
+        raise InputError(f"--end {args.end:g} s is not after --start {args.start:g} s")
+    return {k: v for k, v in (("start", args.start), ("end", args.end)) if v is not None}

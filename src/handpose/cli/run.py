@@ -27,9 +27,9 @@ from ..sinks import (
     is_movie,
     movie_sink,
 )
-from ..sources import IMAGE_EXTS, KIND_NAMES
+from ..sources import IMAGE_EXTS, KIND_NAMES, VideoFiles
 from .hooks import CommandHooks, hook_spec
-from .numbers import at_least, frame_size, positive, probability, seconds, zoom
+from .numbers import add_part_options, at_least, frame_size, positive, probability, seconds, video_part, zoom
 
 log = logging.getLogger("handpose")
 RecordSink = JsonlSink | CsvSink | CocoSink | UdpSink | WebSocketSink
@@ -125,6 +125,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=at_least(1), default=None, help="stop after N frames")
     p.add_argument("--stride", type=at_least(1), default=1,
                    help="videos: process every Nth frame (the others are skipped undecoded; times stay true)")
+    add_part_options(p, "process")
     p.add_argument("--size", type=frame_size, default=None, metavar="WxH",
                    help="cameras: ask for frames of this size, e.g. 1280x720 (for far hands; compressed MJPG, which "
                         "USB webcams need for large frames at full rate)")
@@ -368,12 +369,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     asked = camera_request(args.source, args.size, None)
     if args.fps:  # a camera's rate to ask for, or the rate a folder of frames was taken at
         asked["fps"] = args.fps
-    src = open_source(args.source, reconnect_s=args.reconnect, **asked)
+    part = video_part(args)
+    src = open_source(args.source, reconnect_s=args.reconnect, **asked, **part)
     with src:
         if args.stride > 1:
-            if isinstance(src, VideoFile):
+            if isinstance(src, (VideoFile, VideoFiles)):
                 src.every(args.stride)
-            elif src.kind != "videos":
+            else:
                 raise InputError(f"--stride is for video files, and {args.source} is "
                                  f"{KIND_NAMES.get(src.kind, src.kind)}")
         mode = args.mode or ("image" if src.kind == "images" else "video")
@@ -412,18 +414,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                 records.append(CsvSink(args.csv, args.overwrite, camera=args.camera is not None))
             if args.coco:
                 records.append(CocoSink(args.coco, args.overwrite, root=getattr(src, "root", None)))
-            if src.kind != "videos":
+            if not isinstance(src, VideoFiles):
                 run.process(src, args.output)
-            for path, target in zip(src.files if src.kind == "videos" else [], targets, strict=True):
-                try:
-                    with VideoFile(path, args.stride) as video:
-                        if not run.process(video, target):
-                            break
-                except OutputError:  # a full disk fails every video after it too
-                    raise
-                except InputError as e:  # one bad video of many is reported, and the run goes on
-                    run.skipped += 1
-                    print(f"handpose: skipped {e}", file=sys.stderr)
+            else:
+                _each_video(run, src, targets)
         finally:
             for sink in records:
                 sink.close()
@@ -435,6 +429,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     if run.processed == 0:
         raise HandposeError(f"nothing could be processed from {args.source}")
     return 0
+
+
+def _each_video(run: _Run, videos: VideoFiles, targets: list[Path | None]) -> None:
+    """The videos of a folder or glob in turn, each to its own annotated copy; one that cannot be read is
+    reported, and the run goes on."""
+    for path, target in zip(videos.files, targets, strict=True):
+        try:
+            with videos.video(path) as video:
+                if not run.process(video, target):
+                    break
+        except OutputError:  # a full disk fails every video after it too
+            raise
+        except InputError as e:
+            run.skipped += 1
+            print(f"handpose: skipped {e}", file=sys.stderr)
 
 
 def _serve_ws(target: str, wait: int | None, origins: list[str]) -> WebSocketSink:

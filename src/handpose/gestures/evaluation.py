@@ -152,15 +152,16 @@ def file_keys(sources: Iterable[str | Path]) -> set[str]:
 
 
 def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: dict[str, str], zoom: float = 1.0,
-                   flip: bool = False) -> dict[str, Any]:
+                   flip: bool = False, start: float | None = None, end: float | None = None) -> dict[str, Any]:
     """Images and videos labelled by their folder (:func:`labelled_files`): detect hands and classify each image,
     and each frame of a video (tracked); an image or frame without a hand counts as undetected. ``zoom`` > 1 also
     searches tiles seen that many times closer, ``flip`` mirrors every picture first (:class:`~handpose.HandTracker`;
-    as the model's data was recorded)."""
+    as the model's data was recorded). ``start`` / ``end``: of each video only the frames between these times, in
+    seconds (as ``gestures record`` took them)."""
     from tqdm import tqdm
 
     from ..pipeline import HandTracker
-    from ..sources import Frame, VideoFile
+    from ..sources import Frame
 
     images = HandTracker(mode="image", max_hands=2, zoom=zoom, flip=flip)
     videos = HandTracker(mode="video", max_hands=2, zoom=zoom, flip=flip)
@@ -170,13 +171,14 @@ def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: di
     undetected: dict[str, int] = {}
     errors = _Errors()
     counted = Answers({mapping.get(p.parent.name, p.parent.name) for p in files})
+    part = {k: v for k, v in (("start", start), ("end", end)) if v is not None}
 
     def samples(path: Path, truth: str) -> Iterator[tuple[str, np.ndarray | None, Any]]:
         """(name, picture, hands) of an image, or of every frame of a video; hands None: unreadable."""
         if path.suffix.lower() in VIDEO_EXTS:
             frames = 0
             try:
-                for frame, hands in videos.track(VideoFile(path)):
+                for frame, hands in videos.track(path, **part):
                     frames += 1
                     yield f"{frame.source}#{frame.index}", frame.image, hands
             except HandposeError:

@@ -41,11 +41,18 @@ RECORDED_COLOR = (0, 215, 255)  # BGR yellow: the box of the hand a key press re
 @dataclass(frozen=True)
 class _View:
     """How the recording's trackers see the input: a mirrored selfie view; tiles ``zoom`` times closer; every frame
-    mirrored first (as ``run --flip``)."""
+    mirrored first (as ``run --flip``); of each video, only the part from ``start`` to ``end`` seconds."""
 
     mirrored: bool = False
     zoom: float = 1.0
     flip: bool = False
+    start: float | None = None
+    end: float | None = None
+
+    @property
+    def part(self) -> dict[str, float]:
+        """The ``start`` / ``end`` options of :func:`~handpose.open_source` (empty: whole videos)."""
+        return {k: v for k, v in (("start", self.start), ("end", self.end)) if v is not None}
 
     def tracker(self, mode: str) -> HandTracker:
         from ..pipeline import HandTracker
@@ -136,7 +143,7 @@ def _from_files(data: LandmarkSet, files: list[Path], label: str, every: int, vi
 
 def _from_video(data: LandmarkSet, path: Path | str, label: str, every: int, view: _View) -> None:
     tracker = view.tracker("video")
-    with open_source(path) as src:
+    with open_source(path, **view.part) as src:
         frames = _frames(src, f"{label}: {Path(str(path)).name}", "frame")
         _from_sequence(data, (tracker.process_frame(frame) for frame in frames), label, every, str(path))
 
@@ -261,7 +268,8 @@ def _from_camera(data: LandmarkSet, target: int | str, labels: list[str], view: 
 def record(source: str, kind: str = "hand", label: str | None = None, labels: str | None = None,
            labels_file: str | None = None, every: int = 1, mirrored: bool = False,
            keypoint: int | str | Sequence[int | str] | None = None, zoom: float = 1.0,
-           size: tuple[int, int] | None = None, fps: float | None = None, flip: bool = False) -> LandmarkSet:
+           size: tuple[int, int] | None = None, fps: float | None = None, flip: bool = False,
+           start: float | None = None, end: float | None = None) -> LandmarkSet:
     """Build a :class:`LandmarkSet` from a source (see ``handpose gestures record --help``).
 
     Trajectories follow ``keypoint`` (an index or a name such as ``"wrist"``, or several:
@@ -269,6 +277,8 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
     keypoints the file followed. ``zoom`` > 1 also looks for hands in tiles seen that many times closer (people far
     from the camera; see :class:`~handpose.HandTracker`). ``size`` (width, height) and ``fps``: what to ask a
     camera for. ``flip``: every frame mirrored first, the selfie view (record as you will run: ``run --flip``).
+    ``start`` / ``end``: of each video only the part between these times, in seconds (leaving out a hand that
+    rests in view before the gesture is shown, or after it).
     """
     if kind not in ("hand", "trajectory"):
         raise HandposeError(f"kind must be 'hand' or 'trajectory', got {kind!r}")
@@ -276,10 +286,12 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
         raise HandposeError("a keypoint to follow is for trajectories (--kind trajectory)")
     point = (TRAJECTORY_KEYPOINT,) if keypoint is None else keypoint_indices(keypoint)
     every = max(1, every)
-    view = _View(mirrored, zoom, flip)
+    view = _View(mirrored, zoom, flip, start, end)
     text = source.strip()
     url = url_kind(text)
     asked = camera_request(text, size, fps)
+    if view.part:
+        _check_videos(text, url)
     if url == "video":
         data = LandmarkSet(kind, keypoints=point)  # a video file on a server
         _from_video(data, text, label or Path(text.split("?", 1)[0]).stem, every, view)
@@ -325,6 +337,18 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
         wanted = "videos" if kind == "trajectory" else "images or videos"  # a trajectory needs motion
         raise InputError(f"no {wanted} found under {path}")
     return data
+
+
+def _check_videos(source: str, url: str | None) -> None:
+    """A start or end time is for a source with videos: refused at once for anything else."""
+    path = Path(source)
+    if url == "video" or (path.is_file() and path.suffix.lower() in VIDEO_EXTS):
+        return
+    files = glob_files(source, VIDEO_EXTS) if is_glob(source) else \
+        [p for p in path.rglob("*") if p.suffix.lower() in VIDEO_EXTS] if path.is_dir() else []
+    if not files:
+        what = "is a camera or a live stream" if source.isdigit() or url == "live" else "holds no video"
+        raise InputError(f"a start or end time reads a part of each video, and {source} {what}")
 
 
 def _from_glob(pattern: str, kind: str, point: tuple[int, ...], label: str | None, every: int, view: _View
