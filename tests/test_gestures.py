@@ -1630,6 +1630,68 @@ def test_record_and_eval_take_the_part_of_a_video_where_the_gesture_is_shown(tmp
     assert not (tmp_path / "x.csv").exists() and not (tmp_path / "x").exists()
 
 
+def motion_clips(root: Path, video: Path) -> Path:
+    """Videos of one motion each, in <root>/<label>/, made from a real frame of ``video`` (its hand 67 px across)
+    moved: right or left by 300 px in a third of a second (at 30 fps, with still frames before and after), held
+    still under pixel noise, or drifting 2 px a frame."""
+    cap = cv2.VideoCapture(str(video))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, 20)
+    image = cap.read()[1]
+
+    def moved(dx: float) -> np.ndarray:
+        return cv2.warpAffine(image, np.float32([[1, 0, dx], [0, 1, 0]]), image.shape[1::-1],
+                              borderMode=cv2.BORDER_REPLICATE)
+
+    steps = [0] * 8 + [30 * i for i in range(1, 11)] + [300] * 8
+    noise = np.random.default_rng(0).normal(0, 3, (26, *image.shape))
+    clips = {"swipe_right/a.mp4": [moved(d - 130) for d in steps], "swipe_left/a.mp4": [moved(170 - d) for d in steps],
+             "none/still.mp4": list(np.clip(image + noise, 0, 255).astype(np.uint8)),
+             "none/drift.mp4": [moved(-60 + 2 * i) for i in range(40)]}
+    for name, frames in clips.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        write_video(root / name, frames, fps=30.0)
+    return root
+
+
+def test_eval_judges_each_video_as_one_motion(video_path, tmp_path, capsys, models_ready) -> None:
+    clips = motion_clips(tmp_path / "clips", video_path)
+    assert main(["gestures", "eval", "builtin", str(clips), "--motions", "-o", str(tmp_path / "r")]) == 0
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["n"] == 4 and report["accuracy"] == 1.0 and report["errors"] == []
+    fired = {Path(m["sample"]).name if "none" in m["sample"] else m["true"]: [e["label"] for e in m["motions"]]
+             for m in report["motions"]}
+    # each swipe once; a still hand under noise and one drifting slowly, nothing
+    assert fired == {"swipe_right": ["swipe_right"], "swipe_left": ["swipe_left"], "still.mp4": [], "drift.mp4": []}
+    assert "accuracy 1.0000 on 4 videos" in capsys.readouterr().out
+    # a right swipe among the left ones: the data has no class for it, so it is passed over, as an app listening
+    # for the data's gestures would, and the video counts as none (an error, drawn as its hand's path)
+    (clips / "swipe_right" / "a.mp4").rename(clips / "swipe_left" / "b.mp4")
+    (clips / "swipe_right").rmdir()
+    assert main(["gestures", "eval", "builtin", str(clips), "--motions", "-o", str(tmp_path / "r2")]) == 0
+    report = json.loads((tmp_path / "r2" / "report.json").read_text())
+    assert [(Path(e["sample"]).name, e["predicted"]) for e in report["errors"]] == [("b.mp4", "none")]
+    assert report["accuracy"] == 0.75 and report["others"] == {"swipe_right": 1}
+    assert "1 motions were reported the data has no class for: swipe_right 1" in capsys.readouterr().out
+    errors = cv2.imread(str(tmp_path / "r2" / "errors.png"))
+    assert errors is not None and (errors[60:200, :150] < 128).any()  # the path is drawn in its tile
+    # a motion is judged in a video: images, and hands found earlier, are refused
+    assert main(["gestures", "eval", "builtin", str(shared_path("data", "gesture_images")), "--motions", "-o",
+                 str(tmp_path / "r3")]) == 1
+    assert "a motion is judged in a video: 40 of the 40 files are images" in capsys.readouterr().err
+    csv = tmp_path / "rows.csv"
+    assert main(["gestures", "record", str(clips), "--kind", "trajectory", "--keypoint", "wrist", "-o", str(csv)]) == 0
+    assert main(["gestures", "eval", "builtin", str(csv), "--motions", "-o", str(tmp_path / "r3")]) == 1
+    assert "holds hands found earlier: --motions is for finding them" in capsys.readouterr().err
+    # a trajectory model alone is judged by its motions on videos, without being asked (here on the videos it
+    # learnt from, the right swipe as swipe_left too, and said so)
+    model = tmp_path / "traj.npz"
+    assert main(["gestures", "train", str(csv), "--model", "knn", "--cv", "0", "-o", str(model)]) == 0
+    assert main(["gestures", "eval", str(model), str(clips), "-o", str(tmp_path / "r4")]) == 0
+    report = json.loads((tmp_path / "r4" / "report.json").read_text())
+    assert report["n"] == 4 and "motions" in report and report["accuracy"] == 1.0
+    assert "4 of the 4 files evaluated were recorded into" in capsys.readouterr().err
+
+
 def test_a_frame_size_is_asked_of_a_camera_only(tmp_path) -> None:
     with pytest.raises(InputError, match="--size and --fps are asked of a camera, and .* is not one"):
         record(str(tmp_path), size=(1280, 720), fps=30)

@@ -92,6 +92,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "tiles seen Z times closer (as 'handpose run --zoom')")
     e.add_argument("--flip", action="store_true", help="images / videos: mirror every picture first (as 'handpose "
                    "run --flip'; for a model whose data was recorded with --flip)")
+    e.add_argument("--motions", action="store_true",
+                   help="videos: judge each video as one motion (swipe_left/, circle_cw/, none/ ...) by the first "
+                        "of the data's motions the recognizer reports in it (its dynamic gestures and trajectory "
+                        "model); a trajectory model alone is always judged so")
     add_part_options(e, "evaluate")
     e.add_argument("--overwrite", action="store_true")
     e.set_defaults(handler=cmd_eval)
@@ -209,7 +213,13 @@ def _mapping(text: str, builtin_names: bool) -> dict[str, str]:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from ..gestures.classifier import GestureClassifier
-    from ..gestures.evaluation import evaluate_files, evaluate_landmarks, labelled_files, write_report
+    from ..gestures.evaluation import (
+        evaluate_files,
+        evaluate_landmarks,
+        evaluate_motions,
+        labelled_files,
+        write_report,
+    )
     from ..gestures.recognizer import load_classifier
     from ..gestures.rules import RuleClassifier
 
@@ -225,7 +235,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     src = Path(args.data)
     if src.is_file() and src.suffix.lower() not in IMAGE_EXTS | VIDEO_EXTS:
         asked = (("zoom", args.zoom != 1), ("flip", args.flip), ("start", args.start is not None),
-                 ("end", args.end is not None))
+                 ("end", args.end is not None), ("motions", args.motions))
         found_by = [f"--{option}" for option, given in asked if given]
         if found_by:
             raise HandposeError(f"{src} holds hands found earlier: {found_by[0]} is for finding them in images or "
@@ -235,16 +245,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
                                     shapes=shapes)
     else:
         files = labelled_files(args.data)
-        if not shapes:
-            raise HandposeError(f"{src} is evaluated as hand shapes (each image or frame): use builtin, a rules file "
-                                f"or a hand-shape model, not the trajectory model {args.model}; for motions, record "
-                                "trajectories (gestures record --kind trajectory) and evaluate that CSV")
-        _warn_if_trained_on_files(recognizer, files)
         part = video_part(args)
         if part and not any(p.suffix.lower() in VIDEO_EXTS for p in files):
             raise HandposeError(f"--start and --end read a part of each video, and {args.data} holds none")
-        report = evaluate_files(recognizer, files, mapping, args.zoom, args.flip, **part)
-    gives = {"none", *recognizer.static.labels, *(recognizer.trajectory.labels if recognizer.trajectory else [])}
+        _warn_if_trained_on_files(recognizer, files)
+        if args.motions or not shapes:  # a trajectory model alone judges motions: it has no hand shapes
+            report = evaluate_motions(recognizer, files, mapping, args.zoom, args.flip, **part)
+        else:
+            report = evaluate_files(recognizer, files, mapping, args.zoom, args.flip, **part)
+    gives = {"none", *(recognizer.labels if "motions" in report else recognizer.static.labels),
+             *(recognizer.trajectory.labels if recognizer.trajectory else [])}
     never = sorted(set(report["labels"]) - gives - {lab for lab, m in report["per_class"].items() if not m["support"]})
     if never:
         print(f"handpose: warning: {args.model} never gives the data's label(s) {', '.join(never)}; rename them with "

@@ -20,6 +20,7 @@ from ..results import Gesture
 from ..sources import IMAGE_EXTS, VIDEO_EXTS, glob_files, is_glob, read_image
 from .classifier import GestureClassifier, split_last
 from .dataset import LandmarkSet, load_dataset
+from .dynamic import palm_centre
 from .features import has_depth
 from .gallery import MOST, gallery_png, sample_tile
 from .recognizer import GestureRecognizer
@@ -27,6 +28,7 @@ from .recording import HandShown
 from .trajectory import keypoints_text, trajectory_row_features
 
 log = logging.getLogger("handpose")
+PATH_POINTS = 64  # a video's hand path in errors.png
 
 
 def classification_report(y_true: list[str], y_pred: list[str], undetected: dict[str, int] | None = None,
@@ -219,6 +221,75 @@ def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: di
     return errors.into(report)
 
 
+def evaluate_motions(recognizer: GestureRecognizer, files: list[Path], mapping: dict[str, str], zoom: float = 1.0,
+                     flip: bool = False, start: float | None = None, end: float | None = None) -> dict[str, Any]:
+    """Videos labelled by their folder, each one sample showing one motion (``swipe_left/``, ``circle_cw/``,
+    ``none/``): the recognizer's motions over the video's tracked hands, its dynamic gestures and its trajectory
+    model's labels. A video's answer is the first of them the data has a class for, as an app listening for the
+    data's gestures acts on it, or ``none`` where there is none; motions the data has no class for are tallied in
+    ``others``. ``motions`` lists every video's motions in order: a swipe followed by the opposite one on the way
+    back is right, but shows in ``also`` how often a video reports more than its own. Options as
+    :func:`evaluate_files`."""
+    from tqdm import tqdm
+
+    from ..pipeline import HandTracker
+
+    videos = [p for p in files if p.suffix.lower() in VIDEO_EXTS]
+    if len(videos) != len(files):
+        raise HandposeError(f"a motion is judged in a video: {len(files) - len(videos)} of the {len(files)} files "
+                            f"are images ({next(p for p in files if p not in videos)} among them)")
+    tracker = HandTracker(mode="video", max_hands=2, zoom=zoom, flip=flip, gestures=recognizer)
+    part = {k: v for k, v in (("start", start), ("end", end)) if v is not None}
+    known = {mapping.get(p.parent.name, p.parent.name) for p in videos}
+    y_true: list[str] = []
+    y_pred: list[str] = []
+    seen: list[str] = []
+    undetected: dict[str, int] = {}
+    others: Counter[str] = Counter()
+    errors = _Errors()
+    motions: list[dict[str, Any]] = []
+    for path in tqdm(videos, desc="eval", unit="video", disable=None):
+        truth = mapping.get(path.parent.name, path.parent.name)
+        fired: list[Any] = []
+        paths: dict[int, list[np.ndarray]] = {}  # each track's palm centre, in frame sizes
+        try:
+            for _, hands in tracker.track(path, **part):
+                size = np.array([hands.width, hands.height], np.float64)
+                for tid, kp in zip(hands.track_ids.tolist(), hands.keypoints, strict=True):
+                    paths.setdefault(tid, []).append(np.array(palm_centre(kp)) / size)
+                fired += [e for e in hands.events if e.kind == "dynamic" and e.phase in ("start", "done")]
+        except HandposeError as e:
+            log.warning("skipped %s", e)
+        for _ in recognizer.events():  # the queue for API users: drained, so that it does not carry over
+            pass
+        if not paths:
+            undetected[truth] = undetected.get(truth, 0) + 1
+            continue
+        ours = [e for e in fired if e.label in known]
+        others.update(e.label for e in fired if e.label not in known)
+        first = ours[0] if ours else None
+        label = first.label if first is not None else "none"
+        y_true.append(truth)
+        y_pred.append(label)
+        seen.append(str(path))
+        motions.append({"sample": str(path), "true": truth,
+                        "motions": [{"label": e.label, "start_ms": round(e.start_ms, 1)} for e in fired]})
+        if label != truth:  # drawn: the path of the hand that moved (or of the one seen longest)
+            track = np.array(paths[first.track_id] if first is not None and first.track_id in paths else
+                             max(paths.values(), key=len))
+            along = np.linspace(0, len(track) - 1, PATH_POINTS)  # a fixed count: 21 points would be a hand
+            track = np.stack([np.interp(along, np.arange(len(track)), track[:, k]) for k in range(2)], 1)
+            errors.add(str(path), truth, label, first.score if first is not None else 0.0, track)
+    if not y_true:
+        hint = "; hands far from the camera? try --zoom 2" if zoom == 1 else ""
+        raise HandposeError(f"no hand found in any of the {len(videos)} videos{hint}")
+    report = classification_report(y_true, y_pred, undetected, dict(others.most_common()))
+    report["files"] = seen
+    report["motions"] = motions
+    report["also"] = sum(len({m["label"] for m in v["motions"] if m["label"] in known}) > 1 for v in motions)
+    return errors.into(report)
+
+
 def evaluate_landmarks(recognizer: GestureRecognizer, model: str, path: Path, labels_file: str | None,
                        holdout_last: float, mapping: dict[str, str], *, shapes: bool = True) -> dict[str, Any]:
     """A landmark dataset: trajectories through the recognizer's trajectory model, hand shapes through its
@@ -296,14 +367,20 @@ def render_report(report: dict[str, Any]) -> str:
     lines = [f"{'label':<18}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
     for lab, m in report["per_class"].items():
         lines.append(f"{lab:<18}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{m['support']:>10d}")
-    lines.append(f"\naccuracy {report['accuracy']:.4f} on {report['n']} samples"
-                 + (f"; {report['undetected']['count']} images or frames without a hand (undetected)"
-                    if report["undetected"]["count"] else ""))
+    motions = "motions" in report
+    lines.append(f"\naccuracy {report['accuracy']:.4f} on {report['n']} {'videos' if motions else 'samples'}"
+                 + (f"; {report['undetected']['count']} {'videos' if motions else 'images or frames'} without a "
+                    "hand (undetected)" if report["undetected"]["count"] else ""))
     others = report.get("others") or {}
     if others:
-        lines.append(f"{sum(others.values())} answers were gestures the data has no class for: "
+        what = "motions were reported" if motions else "answers were gestures"
+        lines.append(f"{sum(others.values())} {what} the data has no class for: "
                      + ", ".join(f"{lab} {n}" for lab, n in others.items())
-                     + ".\nThey count as none, as an app listening for the data's gestures ignores them.")
+                     + (".\nThey are passed over" if motions else ".\nThey count as none")
+                     + ", as an app listening for the data's gestures ignores them.")
+    if report.get("also"):
+        lines.append(f"{report['also']} videos reported more than one of the data's motions (the first one "
+                     "counts; all are listed in report.json)")
     return "\n".join(lines) + "\n"
 
 
