@@ -523,6 +523,20 @@ def test_circles(sign, label) -> None:
     assert [e.label for e in events] == [label]
 
 
+def test_a_motion_begins_when_the_hand_leaves_its_rest_not_with_its_window() -> None:
+    # 10 frames held still (33.3 ms apart), then a swipe or a circle: each event starts at the last frame at rest
+    def swipe(i, h):
+        return (max(i - 9, 0) * 40, 0)
+
+    def circle(i, h):
+        a = 2 * np.pi * max(i - 9, 0) / 30
+        return 120 * np.cos(a) - 120, 120 * np.sin(a)
+
+    for path, n, label in ((swipe, 20, "swipe_right"), (circle, 42, "circle_cw")):
+        events = _replay(DynamicDetector(), path, n=n)
+        assert [e.label for e in events] == [label] and events[0].start_ms == pytest.approx(9 * 33.3)
+
+
 def test_high_frame_rate_camera_keeps_a_bounded_trail() -> None:
     # 240 fps: a brisk circle moves 3 px a frame, under the detector's jitter allowance per step; 10 s of a
     # still hand, then a one-second circle, give exactly one circle, and the trail keeps only the last 2.5 s
@@ -1662,6 +1676,8 @@ def test_eval_judges_each_video_as_one_motion(video_path, tmp_path, capsys, mode
              for m in report["motions"]}
     # each swipe once; a still hand under noise and one drifting slowly, nothing
     assert fired == {"swipe_right": ["swipe_right"], "swipe_left": ["swipe_left"], "still.mp4": [], "drift.mp4": []}
+    starts = [e["start_ms"] for m in report["motions"] for e in m["motions"]]
+    assert starts == [233.3, 233.3]  # frame 7 at 30 fps, the last one at rest
     assert "accuracy 1.0000 on 4 videos" in capsys.readouterr().out
     # a right swipe among the left ones: the data has no class for it, so it is passed over, as an app listening
     # for the data's gestures would, and the video counts as none (an error, drawn as its hand's path)

@@ -113,6 +113,14 @@ class _Trail:
         return window[:, points], window[:, 0], _median(window[:, 5]) if len(window) else 1.0
 
 
+def _onset(pts: np.ndarray, t: np.ndarray, size: float, away: float = 0.1) -> float:
+    """When a motion began within its window: the last time the point was still within ``away`` hand sizes of
+    where the window starts. A hand held still before a swipe is not part of it (its event would start up to the
+    whole window early)."""
+    left = np.flatnonzero(np.hypot(*(pts - pts[0]).T) > away * size)
+    return float(t[max(int(left[0]) - 1, 0)]) if len(left) else float(t[0])
+
+
 def _median(values: np.ndarray) -> float:
     """np.median of a short array without its generic machinery (a tenth of the time)."""
     v = np.sort(values)
@@ -222,7 +230,7 @@ class DynamicDetector:
             off = abs((angle - centre + 180) % 360 - 180)
             if off <= p.swipe_max_off_axis_deg:
                 score = float(min(1.0, dist / (2 * p.swipe_min_distance)) * (1 - off / 90))
-                return Motion(label, score, float(t[0]), float(t[-1]), (tid,))
+                return Motion(label, score, _onset(pts, t, size), float(t[-1]), (tid,))
         return None
 
     def _circle(self, tid: int, tr: _Trail, now: float) -> Motion | None:
@@ -245,7 +253,7 @@ class DynamicDetector:
             return None
         # y points down in images: an increasing heading turns clockwise on screen
         label = "circle_cw" if turn > 0 else "circle_ccw"
-        return Motion(label, float(min(1.0, abs(turn) / 360.0)), float(t[0]), float(t[-1]), (tid,))
+        return Motion(label, float(min(1.0, abs(turn) / 360.0)), _onset(pts, t, size), float(t[-1]), (tid,))
 
     def _push(self, tid: int, tr: _Trail, now: float) -> Motion | None:
         p = self.params
