@@ -524,7 +524,8 @@ def test_circles(sign, label) -> None:
 
 
 def test_a_motion_begins_when_the_hand_leaves_its_rest_not_with_its_window() -> None:
-    # 10 frames held still (33.3 ms apart), then a swipe or a circle: each event starts at the last frame at rest
+    # 10 frames held still (33.3 ms apart), then a swipe, a circle or a zoom: each event starts at the last
+    # frame at rest
     def swipe(i, h):
         return (max(i - 9, 0) * 40, 0)
 
@@ -532,9 +533,13 @@ def test_a_motion_begins_when_the_hand_leaves_its_rest_not_with_its_window() -> 
         a = 2 * np.pi * max(i - 9, 0) / 30
         return 120 * np.cos(a) - 120, 120 * np.sin(a)
 
-    for path, n, label in ((swipe, 20, "swipe_right"), (circle, 42, "circle_cw")):
-        events = _replay(DynamicDetector(), path, n=n)
-        assert [e.label for e in events] == [label] and events[0].start_ms == pytest.approx(9 * 33.3)
+    def zoom(i, h):  # two hands, 150 px either side of the middle, moving apart
+        return ((-1) ** h * (150 + 18 * max(i - 9, 0)), 0)
+
+    for path, n, hands, label in ((swipe, 20, 1, "swipe_right"), (circle, 42, 1, "circle_cw"),
+                                  (zoom, 30, 2, "zoom_in")):
+        events = _replay(DynamicDetector(), path, n=n, hands=hands)
+        assert [e.label for e in events] == [label] and events[0].start_ms == pytest.approx(9 * 33.3), label
 
 
 def test_high_frame_rate_camera_keeps_a_bounded_trail() -> None:

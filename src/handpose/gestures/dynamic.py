@@ -293,7 +293,7 @@ class DynamicDetector:
             return None
         while self._pair and now - self._pair[0][0] > p.zoom_window_ms:
             self._pair.popleft()
-        t0, _, d0, c0, s0 = self._pair[0]
+        _, _, d0, c0, s0 = self._pair[0]
         _, _, d1, c1, s1 = self._pair[-1]
         ratio = d1 / max(d0, 1e-6)
         moved = np.linalg.norm(c1 - c0, axis=1) / max((s0 + s1) / 2, 1.0)
@@ -311,6 +311,10 @@ class DynamicDetector:
                 return None
             label = "rotate_cw" if turn > 0 else "rotate_ccw"  # y points down: a growing angle turns clockwise
             score = float(min(1.0, abs(turn) / (2 * p.rotate_min_deg)))
+        # began when either hand left its rest: the pair's centres side by side, measured against the hands' size
+        centres = np.array([c.ravel() for _, _, _, c, _ in self._pair])
+        times = np.array([t for t, *_ in self._pair])
+        began = min(_onset(centres[:, 2 * k : 2 * k + 2], times, (s0 + s1) / 2) for k in range(2))
         self._pair.clear()
         self._pair_cooldown = now + p.cooldown_ms
-        return Motion(label, score, t0, now, ids)
+        return Motion(label, score, began, now, ids)
