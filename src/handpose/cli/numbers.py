@@ -7,6 +7,7 @@ import argparse
 from collections.abc import Callable
 
 from ..errors import InputError
+from ..sources import part_options
 
 
 def _int(text: str) -> int:
@@ -123,4 +124,4 @@ def video_part(args: argparse.Namespace) -> dict[str, float]:
     """The ``start`` / ``end`` source options (:func:`~handpose.open_source`) of ``--start`` / ``--end``."""
     if args.start is not None and args.end is not None and args.end <= args.start:
         raise InputError(f"--end {args.end:g} s is not after --start {args.start:g} s")
-    return {k: v for k, v in (("start", args.start), ("end", args.end)) if v is not None}
+    return part_options(args.start, args.end)

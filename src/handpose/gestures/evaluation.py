@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import HandposeError
 from ..outputs import make_folder, write_image, write_text
 from ..results import Gesture
-from ..sources import IMAGE_EXTS, VIDEO_EXTS, glob_files, is_glob, read_image
+from ..sources import IMAGE_EXTS, VIDEO_EXTS, glob_files, is_glob, part_options, read_image
 from .classifier import GestureClassifier, split_last
 from .dataset import LandmarkSet, load_dataset
 from .dynamic import palm_centre
@@ -173,7 +173,7 @@ def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: di
     undetected: dict[str, int] = {}
     errors = _Errors()
     counted = Answers({mapping.get(p.parent.name, p.parent.name) for p in files})
-    part = {k: v for k, v in (("start", start), ("end", end)) if v is not None}
+    part = part_options(start, end)
 
     def samples(path: Path, truth: str) -> Iterator[tuple[str, np.ndarray | None, Any]]:
         """(name, picture, hands) of an image, or of every frame of a video; hands None: unreadable."""
@@ -239,7 +239,7 @@ def evaluate_motions(recognizer: GestureRecognizer, files: list[Path], mapping: 
         raise HandposeError(f"a motion is judged in a video: {len(files) - len(videos)} of the {len(files)} files "
                             f"are images ({next(p for p in files if p not in videos)} among them)")
     tracker = HandTracker(mode="video", max_hands=2, zoom=zoom, flip=flip, gestures=recognizer)
-    part = {k: v for k, v in (("start", start), ("end", end)) if v is not None}
+    part = part_options(start, end)
     known = {mapping.get(p.parent.name, p.parent.name) for p in videos}
     y_true: list[str] = []
     y_pred: list[str] = []

@@ -23,6 +23,7 @@ from ..sources import (
     glob_files,
     is_glob,
     open_source,
+    part_options,
     url_kind,
 )
 from ..stability import palm_size
@@ -52,7 +53,7 @@ class _View:
     @property
     def part(self) -> dict[str, float]:
         """The ``start`` / ``end`` options of :func:`~handpose.open_source` (empty: whole videos)."""
-        return {k: v for k, v in (("start", self.start), ("end", self.end)) if v is not None}
+        return part_options(self.start, self.end)
 
     def tracker(self, mode: str) -> HandTracker:
         from ..pipeline import HandTracker

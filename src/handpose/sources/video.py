@@ -15,6 +15,11 @@ from .base import Frame, Source, common_root
 log = logging.getLogger("handpose")
 
 
+def part_options(start: float | None, end: float | None) -> dict[str, float]:
+    """The ``start`` / ``end`` options of :func:`~handpose.open_source` that are given (none: whole videos)."""
+    return {k: v for k, v in (("start", start), ("end", end)) if v is not None}
+
+
 def check_stride(stride: int) -> int:
     """A stride of 1 (every frame) or more."""
     if stride < 1:
