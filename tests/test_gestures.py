@@ -31,6 +31,7 @@ from handpose.gestures import (
     HandShown,
     LandmarkSet,
     RuleClassifier,
+    Segment,
     TrainConfig,
     TrajectoryHistory,
     batch_features,
@@ -40,6 +41,7 @@ from handpose.gestures import (
     hand_features,
     load_classifier,
     load_dataset,
+    read_segments,
     record,
     shown_first,
     split_last,
@@ -1650,9 +1652,17 @@ def test_record_and_eval_take_the_part_of_a_video_where_the_gesture_is_shown(tmp
 
 
 def motion_clips(root: Path, video: Path) -> Path:
-    """Videos of one motion each, in <root>/<label>/, made from a real frame of ``video`` (its hand 67 px across)
-    moved: right or left by 300 px in a third of a second (at 30 fps, with still frames before and after), held
-    still under pixel noise, or drifting 2 px a frame."""
+    """Videos of one motion each, in <root>/<label>/ (:func:`motion_frames`)."""
+    for name, frames in motion_frames(video).items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        write_video(root / name, frames, fps=30.0)
+    return root
+
+
+def motion_frames(video: Path) -> dict[str, list[np.ndarray]]:
+    """The frames of a video of one motion each, by the path it has in <root>/<label>/: a real frame of ``video``
+    (its hand 67 px across) moved right or left by 300 px in a third of a second (at 30 fps, with still frames
+    before and after), held still under pixel noise, or drifting 2 px a frame."""
     cap = cv2.VideoCapture(str(video))
     cap.set(cv2.CAP_PROP_POS_FRAMES, 20)
     image = cap.read()[1]
@@ -1663,13 +1673,9 @@ def motion_clips(root: Path, video: Path) -> Path:
 
     steps = [0] * 8 + [30 * i for i in range(1, 11)] + [300] * 8
     noise = np.random.default_rng(0).normal(0, 3, (26, *image.shape))
-    clips = {"swipe_right/a.mp4": [moved(d - 130) for d in steps], "swipe_left/a.mp4": [moved(170 - d) for d in steps],
-             "none/still.mp4": list(np.clip(image + noise, 0, 255).astype(np.uint8)),
-             "none/drift.mp4": [moved(-60 + 2 * i) for i in range(40)]}
-    for name, frames in clips.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        write_video(root / name, frames, fps=30.0)
-    return root
+    return {"swipe_right/a.mp4": [moved(d - 130) for d in steps], "swipe_left/a.mp4": [moved(170 - d) for d in steps],
+            "none/still.mp4": list(np.clip(image + noise, 0, 255).astype(np.uint8)),
+            "none/drift.mp4": [moved(-60 + 2 * i) for i in range(40)]}
 
 
 def test_eval_judges_each_video_as_one_motion(video_path, tmp_path, capsys, models_ready) -> None:
@@ -1711,6 +1717,70 @@ def test_eval_judges_each_video_as_one_motion(video_path, tmp_path, capsys, mode
     report = json.loads((tmp_path / "r4" / "report.json").read_text())
     assert report["n"] == 4 and "motions" in report and report["accuracy"] == 1.0
     assert "4 of the 4 files evaluated were recorded into" in capsys.readouterr().err
+
+
+def test_segments_label_the_parts_of_one_video(tmp_path) -> None:
+    good = tmp_path / "parts.csv"
+    # a spreadsheet's layout where the comma is the decimal mark, columns in any order, one more column, unsorted
+    good.write_text("start;end;label;note\n1:02,5;1:04;wave;second\n0;2,5;none;first\n")
+    assert read_segments(good) == [Segment("none", 0.0, 2.5), Segment("wave", 62.5, 64.0)]
+    assert read_segments(good)[1].part == {"start": 62.5, "end": 64.0}
+    for text, why in (("label,start\nwave,1\n", "the first line names the columns label,start,end"),
+                      ("label,start,end\n", "has no rows below its header"),
+                      ("label,start,end\n,0,1\n", "row 1: no label"),
+                      ("label,start,end\nwave,0,1:75\n", "row 1: expected seconds or \\[H:\\]M:SS"),
+                      ("label,start,end\nwave,3,2\n", "row 1: its end \\(2\\) is not after its start \\(3\\)"),
+                      ("label,start,end\nwave,0,2\nfist,1.5,3\n",
+                       "rows 1 and 2 overlap \\(wave 0-2 s, fist 1.5-3 s\\)")):
+        bad = tmp_path / "bad.csv"
+        bad.write_text(text)
+        with pytest.raises(HandposeError, match=why):
+            read_segments(bad)
+    with pytest.raises(HandposeError, match="segments file not found"):
+        read_segments(tmp_path / "none.csv")
+
+
+def test_record_and_eval_the_labelled_parts_of_one_video(video_path, tmp_path, capsys, models_ready) -> None:
+    parts = tmp_path / "parts.csv"
+    parts.write_text("label,start,end\nrest,0,0.3\nreach,1,2\nopen_palm,6,0:07.5\n")
+    out = tmp_path / "data.csv"
+    assert main(["gestures", "record", str(video_path), "--segments", str(parts), "-o", str(out)]) == 0
+    data = load_dataset(out)
+    frames = {lab: [int(s.rsplit("#", 1)[1]) for s, label in zip(data.sources, data.labels, strict=True)
+                    if label == lab] for lab in ("rest", "reach", "open_palm")}
+    # each part's frames at 25 fps, from its start up to its end; none outside them
+    assert frames == {"rest": list(range(8)), "reach": list(range(25, 50)), "open_palm": list(range(150, 188))}
+    assert main(["gestures", "record", str(video_path), "--segments", str(parts), "--label", "a", "-o",
+                 str(tmp_path / "x.csv")]) == 1
+    assert "a segments file gives each part its label and times" in capsys.readouterr().err
+    assert main(["gestures", "record", str(video_path.parent), "--segments", str(parts), "-o",
+                 str(tmp_path / "x.csv")]) == 1
+    assert "labels the parts of one video, and" in capsys.readouterr().err
+    # eval judges each part's frames by its label, and nothing outside them
+    parts.write_text("label,start,end\nopen_palm,6,0:07.5\n")
+    assert main(["gestures", "eval", "builtin", str(video_path), "--segments", str(parts), "-o",
+                 str(tmp_path / "r")]) == 0
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["n"] == 38 and report["per_class"]["open_palm"]["recall"] == 1.0
+    assert main(["gestures", "eval", "builtin", str(video_path), "--segments", str(parts), "--start", "1", "-o",
+                 str(tmp_path / "r2")]) == 1
+    assert "segments label the parts of one video: give that video, without a start or end time" in \
+        capsys.readouterr().err
+
+
+def test_eval_judges_each_labelled_part_of_a_video_as_one_motion(video_path, tmp_path, models_ready) -> None:
+    clips = motion_frames(video_path)
+    # one recording: a right swipe, the hand held still, a left swipe (26 frames each at 30 fps)
+    frames = clips["swipe_right/a.mp4"] + clips["none/still.mp4"] + clips["swipe_left/a.mp4"]
+    video = write_video(tmp_path / "session.mp4", frames, fps=30.0)
+    parts = tmp_path / "parts.csv"
+    parts.write_text("label,start,end\nswipe_right,0,0.85\nnone,0.9,1.7\nswipe_left,1.75,2.6\n")
+    assert main(["gestures", "eval", "builtin", str(video), "--segments", str(parts), "--motions", "-o",
+                 str(tmp_path / "r")]) == 0
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["n"] == 3 and report["accuracy"] == 1.0
+    assert [m["sample"] for m in report["motions"]] == [f"{video} {p}" for p in ("0-0.85 s", "0.9-1.7 s",
+                                                                               "1.75-2.6 s")]
 
 
 def test_a_frame_size_is_asked_of_a_camera_only(tmp_path) -> None:

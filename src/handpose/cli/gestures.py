@@ -50,6 +50,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="camera: ask for frames of this size, e.g. 1280x720 (as 'handpose run --size')")
     r.add_argument("--fps", type=positive, default=None, help="camera: ask for this frame rate")
     add_part_options(r, "record")
+    r.add_argument("--segments", metavar="CSV", help="a video: label its parts from a CSV of label,start,end rows "
+                   "(times in seconds or [H:]M:SS), one recording of several gestures; frames outside them are left "
+                   "out")
     r.add_argument("--overwrite", action="store_true")
     r.add_argument("--append", action="store_true", help="add rows to an existing dataset")
     r.set_defaults(handler=cmd_record)
@@ -97,6 +100,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "of the data's motions the recognizer reports in it (its dynamic gestures and trajectory "
                         "model); a trajectory model alone is always judged so")
     add_part_options(e, "evaluate")
+    e.add_argument("--segments", metavar="CSV", help="one video: its parts labelled by a CSV of label,start,end rows "
+                   "(as 'gestures record --segments'); each part's frames, or with --motions each part, a sample")
     e.add_argument("--overwrite", action="store_true")
     e.set_defaults(handler=cmd_eval)
 
@@ -119,7 +124,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         check_appendable(out, args.kind, keypoint_indices(args.keypoint or TRAJECTORY_KEYPOINT))
     data = record(args.source, kind=args.kind, label=args.label, labels=args.labels, labels_file=args.labels_file,
                   every=args.every, mirrored=args.mirrored, keypoint=args.keypoint, zoom=args.zoom,
-                  size=args.size, fps=args.fps, flip=args.flip, **video_part(args))
+                  size=args.size, fps=args.fps, flip=args.flip, segments=args.segments, **video_part(args))
     left_out = [(f"{len(left)} inputs {what}", left) for left, what in
                 ((data.undetected, "without a hand"), (data.unreadable, "that could not be read")) if left]
     if len(data) == 0:
@@ -222,6 +227,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     )
     from ..gestures.recognizer import load_classifier
     from ..gestures.rules import RuleClassifier
+    from ..gestures.segments import read_segments
 
     out = Path(args.output)
     check_writable(out / "report.json", args.overwrite, make_folders=False)
@@ -235,7 +241,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     src = Path(args.data)
     if src.is_file() and src.suffix.lower() not in IMAGE_EXTS | VIDEO_EXTS:
         asked = (("zoom", args.zoom != 1), ("flip", args.flip), ("start", args.start is not None),
-                 ("end", args.end is not None), ("motions", args.motions))
+                 ("end", args.end is not None), ("motions", args.motions), ("segments", args.segments))
         found_by = [f"--{option}" for option, given in asked if given]
         if found_by:
             raise HandposeError(f"{src} holds hands found earlier: {found_by[0]} is for finding them in images or "
@@ -248,11 +254,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         part = video_part(args)
         if part and not any(p.suffix.lower() in VIDEO_EXTS for p in files):
             raise HandposeError(f"--start and --end read a part of each video, and {args.data} holds none")
+        segments = read_segments(args.segments) if args.segments else None
         _warn_if_trained_on_files(recognizer, files)
-        if args.motions or not shapes:  # a trajectory model alone judges motions: it has no hand shapes
-            report = evaluate_motions(recognizer, files, mapping, args.zoom, args.flip, **part)
-        else:
-            report = evaluate_files(recognizer, files, mapping, args.zoom, args.flip, **part)
+        judge = evaluate_motions if args.motions or not shapes else evaluate_files  # a trajectory model: motions
+        report = judge(recognizer, files, mapping, args.zoom, args.flip, start=args.start, end=args.end,
+                       segments=segments)
     gives = {"none", *(recognizer.labels if "motions" in report else recognizer.static.labels),
              *(recognizer.trajectory.labels if recognizer.trajectory else [])}
     never = sorted(set(report["labels"]) - gives - {lab for lab, m in report["per_class"].items() if not m["support"]})

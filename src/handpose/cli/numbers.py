@@ -7,7 +7,7 @@ import argparse
 from collections.abc import Callable
 
 from ..errors import InputError
-from ..sources import part_options
+from ..sources import parse_time, part_options
 
 
 def _int(text: str) -> int:
@@ -93,23 +93,11 @@ def positive(text: str) -> float:
 
 
 def clock(text: str) -> float:
-    """A time into a video in seconds: 90, 1:30 or 0:01:30.5 (hours, minutes and seconds, as ffmpeg takes it)."""
-    parts = text.strip().split(":")
+    """A time into a video in seconds: 90, 1:30 or 0:01:30.5 (:func:`~handpose.sources.parse_time`)."""
     try:
-        if len(parts) > 3 or any(not p.strip() for p in parts):
-            raise ValueError
-        *bigger, last = parts
-        value = float(last)
-        for n, part in enumerate(reversed(bigger)):
-            value += int(part) * 60 ** (n + 1)
-        if len(parts) > 1 and not 0 <= float(last) < 60:
-            raise ValueError
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds or [H:]M:SS such as 90, 1:30 or 0:01:30.5, got "
-                                         f"{text!r}") from None
-    if not value >= 0.0:  # NaN too
-        raise argparse.ArgumentTypeError(f"must be 0 s or later, got {text}")
-    return value
+        return parse_time(text)
+    except InputError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def add_part_options(p: argparse.ArgumentParser, what: str) -> None:

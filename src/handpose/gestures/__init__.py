@@ -8,6 +8,7 @@ from .features import FEATURE_VERSION, batch_features, finger_state, finger_stat
 from .recognizer import GestureRecognizer, annotate_stream, load_classifier
 from .recording import HandShown, record, shown_first
 from .rules import ALIASES, RuleClassifier, load_rules
+from .segments import Segment, read_segments
 from .training import GestureTrainer
 from .trajectory import (
     TRAJECTORY_VERSION,
@@ -35,6 +36,7 @@ __all__ = [
     "LandmarkSet",
     "Motion",
     "RuleClassifier",
+    "Segment",
     "TrainConfig",
     "TrajectoryHistory",
     "annotate_stream",
@@ -46,6 +48,7 @@ __all__ = [
     "load_classifier",
     "load_dataset",
     "load_rules",
+    "read_segments",
     "record",
     "separation_features",
     "shown_first",

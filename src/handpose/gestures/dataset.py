@@ -126,7 +126,7 @@ def check_appendable(path: Path, kind: str, keypoints: tuple[int, ...] = (TRAJEC
                             f"{keypoints_text(keypoints)}")
 
 
-def _text_lines(p: Path, what: str) -> list[str]:
+def text_lines(p: Path, what: str) -> list[str]:
     try:
         return p.read_text(encoding="utf-8-sig").splitlines()
     except FileNotFoundError as e:
@@ -151,12 +151,12 @@ def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: 
     if p.suffix.lower() in (".jsonl", ".json"):
         raise HandposeError(f"{p} is not a landmark dataset: make one of the hands recorded there with 'handpose "
                             f"gestures record {p} --label NAME -o data.csv'")
-    rows = _csv_rows(_text_lines(p, "dataset"))
+    rows = csv_rows(text_lines(p, "dataset"))
     if not rows:
         raise HandposeError(f"{p} is empty")
     names = None
     if labels_file:
-        names = [line.strip() for line in _text_lines(Path(labels_file), "labels file") if line.strip()]
+        names = [line.strip() for line in text_lines(Path(labels_file), "labels file") if line.strip()]
     if rows[0][:len(META)] == META:
         column = len(META) + (rows[0][len(META):len(META) + 1] == ["keypoint"])  # first coordinate
         file_kind = "hand" if len(rows[0]) - column == 63 else "trajectory"
@@ -234,7 +234,7 @@ def _check_split(points: np.ndarray, keypoints: tuple[int, ...]) -> None:
                             f"{keypoints_text(keypoints)}")
 
 
-def _csv_rows(lines: list[str]) -> list[list[str]]:
+def csv_rows(lines: list[str]) -> list[list[str]]:
     """The non-blank rows of a CSV file's lines. A first line with a semicolon marks the layout spreadsheets write
     where the comma is the decimal mark (Excel in much of Europe): fields split at ``;``, and ``0,25`` read as 0.25."""
     first = next((line for line in lines if line.strip()), "")

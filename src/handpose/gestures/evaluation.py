@@ -25,6 +25,7 @@ from .features import has_depth
 from .gallery import MOST, gallery_png, sample_tile
 from .recognizer import GestureRecognizer
 from .recording import HandShown
+from .segments import Segment
 from .trajectory import keypoints_text, trajectory_row_features
 
 log = logging.getLogger("handpose")
@@ -153,13 +154,26 @@ def file_keys(sources: Iterable[str | Path]) -> set[str]:
     return keys
 
 
+def _labelled(files: list[Path], mapping: dict[str, str], part: dict[str, float], segments: list[Segment] | None
+              ) -> list[tuple[Path, str, dict[str, float], str]]:
+    """(file, label, the part of it to read, the part's name) of every sample: files labelled by their folder, or
+    the labelled parts of one video."""
+    if segments is None:
+        return [(p, mapping.get(p.parent.name, p.parent.name), part, "") for p in files]
+    if part or len(files) != 1 or files[0].suffix.lower() not in VIDEO_EXTS:
+        raise HandposeError("segments label the parts of one video: give that video, without a start or end time")
+    return [(files[0], mapping.get(s.label, s.label), s.part, s.name) for s in segments]
+
+
 def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: dict[str, str], zoom: float = 1.0,
-                   flip: bool = False, start: float | None = None, end: float | None = None) -> dict[str, Any]:
+                   flip: bool = False, start: float | None = None, end: float | None = None,
+                   segments: list[Segment] | None = None) -> dict[str, Any]:
     """Images and videos labelled by their folder (:func:`labelled_files`): detect hands and classify each image,
     and each frame of a video (tracked); an image or frame without a hand counts as undetected. ``zoom`` > 1 also
     searches tiles seen that many times closer, ``flip`` mirrors every picture first (:class:`~handpose.HandTracker`;
     as the model's data was recorded). ``start`` / ``end``: of each video only the frames between these times, in
-    seconds (as ``gestures record`` took them)."""
+    seconds (as ``gestures record`` took them). ``segments``: instead of a folder's label, the labelled parts of
+    the one video in ``files`` (frames outside them are not judged)."""
     from tqdm import tqdm
 
     from ..pipeline import HandTracker
@@ -172,10 +186,10 @@ def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: di
     seen: list[str] = []
     undetected: dict[str, int] = {}
     errors = _Errors()
-    counted = Answers({mapping.get(p.parent.name, p.parent.name) for p in files})
-    part = part_options(start, end)
+    items = _labelled(files, mapping, part_options(start, end), segments)
+    counted = Answers({truth for _, truth, _, _ in items})
 
-    def samples(path: Path, truth: str) -> Iterator[tuple[str, np.ndarray | None, Any]]:
+    def samples(path: Path, truth: str, part: dict[str, float]) -> Iterator[tuple[str, np.ndarray | None, Any]]:
         """(name, picture, hands) of an image, or of every frame of a video; hands None: unreadable."""
         if path.suffix.lower() in VIDEO_EXTS:
             frames = 0
@@ -195,10 +209,9 @@ def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: di
             found = None
         yield str(path), None if found is None else picture.image, found
 
-    for path in tqdm(files, desc="eval", unit="file", disable=None):
-        truth = mapping.get(path.parent.name, path.parent.name)
+    for path, truth, part, _ in tqdm(items, desc="eval", unit="file" if segments is None else "part", disable=None):
         held_up = HandShown()  # a video's frames are tracked: two hands about as high do not take turns
-        for name, image, hands in samples(path, truth):
+        for name, image, hands in samples(path, truth, part):
             if hands is None or len(hands) == 0:
                 undetected[truth] = undetected.get(truth, 0) + 1
                 continue
@@ -222,14 +235,15 @@ def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: di
 
 
 def evaluate_motions(recognizer: GestureRecognizer, files: list[Path], mapping: dict[str, str], zoom: float = 1.0,
-                     flip: bool = False, start: float | None = None, end: float | None = None) -> dict[str, Any]:
+                     flip: bool = False, start: float | None = None, end: float | None = None,
+                     segments: list[Segment] | None = None) -> dict[str, Any]:
     """Videos labelled by their folder, each one sample showing one motion (``swipe_left/``, ``circle_cw/``,
     ``none/``): the recognizer's motions over the video's tracked hands, its dynamic gestures and its trajectory
     model's labels. A video's answer is the first of them the data has a class for, as an app listening for the
     data's gestures acts on it, or ``none`` where there is none; motions the data has no class for are tallied in
     ``others``. ``motions`` lists every video's motions in order: a swipe followed by the opposite one on the way
     back is right, but shows in ``also`` how often a video reports more than its own. Options as
-    :func:`evaluate_files`."""
+    :func:`evaluate_files`; with ``segments`` each labelled part of the one video is a sample."""
     from tqdm import tqdm
 
     from ..pipeline import HandTracker
@@ -239,8 +253,8 @@ def evaluate_motions(recognizer: GestureRecognizer, files: list[Path], mapping: 
         raise HandposeError(f"a motion is judged in a video: {len(files) - len(videos)} of the {len(files)} files "
                             f"are images ({next(p for p in files if p not in videos)} among them)")
     tracker = HandTracker(mode="video", max_hands=2, zoom=zoom, flip=flip, gestures=recognizer)
-    part = part_options(start, end)
-    known = {mapping.get(p.parent.name, p.parent.name) for p in videos}
+    items = _labelled(videos, mapping, part_options(start, end), segments)
+    known = {truth for _, truth, _, _ in items}
     y_true: list[str] = []
     y_pred: list[str] = []
     seen: list[str] = []
@@ -248,8 +262,9 @@ def evaluate_motions(recognizer: GestureRecognizer, files: list[Path], mapping: 
     others: Counter[str] = Counter()
     errors = _Errors()
     motions: list[dict[str, Any]] = []
-    for path in tqdm(videos, desc="eval", unit="video", disable=None):
-        truth = mapping.get(path.parent.name, path.parent.name)
+    for path, truth, part, part_name in tqdm(items, desc="eval", unit="video" if segments is None else "part",
+                                             disable=None):
+        sample = f"{path} {part_name}" if part_name else str(path)
         fired: list[Any] = []
         paths: dict[int, list[np.ndarray]] = {}  # each track's palm centre, in frame sizes
         try:
@@ -271,18 +286,18 @@ def evaluate_motions(recognizer: GestureRecognizer, files: list[Path], mapping: 
         label = first.label if first is not None else "none"
         y_true.append(truth)
         y_pred.append(label)
-        seen.append(str(path))
-        motions.append({"sample": str(path), "true": truth,
+        seen.append(sample)
+        motions.append({"sample": sample, "true": truth,
                         "motions": [{"label": e.label, "start_ms": round(e.start_ms, 1)} for e in fired]})
         if label != truth:  # drawn: the path of the hand that moved (or of the one seen longest)
             track = np.array(paths[first.track_id] if first is not None and first.track_id in paths else
                              max(paths.values(), key=len))
             along = np.linspace(0, len(track) - 1, PATH_POINTS)  # a fixed count: 21 points would be a hand
             track = np.stack([np.interp(along, np.arange(len(track)), track[:, k]) for k in range(2)], 1)
-            errors.add(str(path), truth, label, first.score if first is not None else 0.0, track)
+            errors.add(sample, truth, label, first.score if first is not None else 0.0, track)
     if not y_true:
         hint = "; hands far from the camera? try --zoom 2" if zoom == 1 else ""
-        raise HandposeError(f"no hand found in any of the {len(videos)} videos{hint}")
+        raise HandposeError(f"no hand found in any of the {len(items)} videos or parts{hint}")
     report = classification_report(y_true, y_pred, undetected, dict(others.most_common()))
     report["files"] = seen
     report["motions"] = motions

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain, groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -270,7 +270,8 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
            labels_file: str | None = None, every: int = 1, mirrored: bool = False,
            keypoint: int | str | Sequence[int | str] | None = None, zoom: float = 1.0,
            size: tuple[int, int] | None = None, fps: float | None = None, flip: bool = False,
-           start: float | None = None, end: float | None = None) -> LandmarkSet:
+           start: float | None = None, end: float | None = None, segments: str | Path | None = None
+           ) -> LandmarkSet:
     """Build a :class:`LandmarkSet` from a source (see ``handpose gestures record --help``).
 
     Trajectories follow ``keypoint`` (an index or a name such as ``"wrist"``, or several:
@@ -279,7 +280,9 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
     from the camera; see :class:`~handpose.HandTracker`). ``size`` (width, height) and ``fps``: what to ask a
     camera for. ``flip``: every frame mirrored first, the selfie view (record as you will run: ``run --flip``).
     ``start`` / ``end``: of each video only the part between these times, in seconds (leaving out a hand that
-    rests in view before the gesture is shown, or after it).
+    rests in view before the gesture is shown, or after it). ``segments``: a CSV of ``label,start,end`` rows
+    labelling the parts of one video (:func:`~handpose.gestures.segments.read_segments`); frames outside them are
+    not recorded.
     """
     if kind not in ("hand", "trajectory"):
         raise HandposeError(f"kind must be 'hand' or 'trajectory', got {kind!r}")
@@ -291,6 +294,8 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
     text = source.strip()
     url = url_kind(text)
     asked = camera_request(text, size, fps)
+    if segments is not None:
+        return _from_segments(LandmarkSet(kind, keypoints=point), text, url, segments, label, every, view)
     if view.part:
         _check_videos(text, url)
     if url == "video":
@@ -337,6 +342,20 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
     if len(data) == 0 and not data.undetected and not data.unreadable:
         wanted = "videos" if kind == "trajectory" else "images or videos"  # a trajectory needs motion
         raise InputError(f"no {wanted} found under {path}")
+    return data
+
+
+def _from_segments(data: LandmarkSet, source: str, url: str | None, segments: str | Path, label: str | None,
+                   every: int, view: _View) -> LandmarkSet:
+    """The labelled parts of one video (a file or a URL), each recorded as a video of its own."""
+    from .segments import read_segments
+
+    if label or view.part:
+        raise InputError("a segments file gives each part its label and times: leave out the label, start and end")
+    if url != "video" and not (Path(source).is_file() and Path(source).suffix.lower() in VIDEO_EXTS):
+        raise InputError(f"a segments file labels the parts of one video, and {source} is not a video file")
+    for segment in read_segments(segments):
+        _from_video(data, source, segment.label, every, replace(view, start=segment.start, end=segment.end))
     return data
 
 

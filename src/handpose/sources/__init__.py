@@ -18,7 +18,7 @@ from .opening import (
     open_source,
     url_kind,
 )
-from .video import VideoFile, VideoFiles, part_options
+from .video import VideoFile, VideoFiles, parse_time, part_options
 
 __all__ = [
     "IMAGE_EXTS",
@@ -42,6 +42,7 @@ __all__ = [
     "is_glob",
     "is_image_source",
     "open_source",
+    "parse_time",
     "part_options",
     "read_image",
     "url_kind",

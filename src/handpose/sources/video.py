@@ -15,6 +15,26 @@ from .base import Frame, Source, common_root
 log = logging.getLogger("handpose")
 
 
+def parse_time(text: str) -> float:
+    """A time into a video in seconds from ``90``, ``1:30`` or ``0:01:30.5`` (hours, minutes and seconds, as
+    ffmpeg takes it)."""
+    parts = str(text).strip().split(":")
+    try:
+        if len(parts) > 3 or any(not p.strip() for p in parts):
+            raise ValueError
+        *bigger, last = parts
+        value = float(last)
+        for n, part in enumerate(reversed(bigger)):
+            value += int(part) * 60 ** (n + 1)
+        if len(parts) > 1 and not 0 <= float(last) < 60:
+            raise ValueError
+    except ValueError:
+        raise InputError(f"expected seconds or [H:]M:SS such as 90, 1:30 or 0:01:30.5, got {text!r}") from None
+    if not value >= 0.0:  # NaN too
+        raise InputError(f"a time into a video is 0 s or later, got {text}")
+    return value
+
+
 def part_options(start: float | None, end: float | None) -> dict[str, float]:
     """The ``start`` / ``end`` options of :func:`~handpose.open_source` that are given (none: whole videos)."""
     return {k: v for k, v in (("start", start), ("end", end)) if v is not None}
