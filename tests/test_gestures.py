@@ -1740,7 +1740,7 @@ def test_segments_label_the_parts_of_one_video(tmp_path) -> None:
         read_segments(tmp_path / "none.csv")
 
 
-def test_record_and_eval_the_labelled_parts_of_one_video(video_path, tmp_path, capsys, models_ready) -> None:
+def test_record_and_eval_the_labelled_parts_of_one_video(video_path, tmp_path, capsys, caplog, models_ready) -> None:
     parts = tmp_path / "parts.csv"
     parts.write_text("label,start,end\nrest,0,0.3\nreach,1,2\nopen_palm,6,0:07.5\n")
     out = tmp_path / "data.csv"
@@ -1756,12 +1756,14 @@ def test_record_and_eval_the_labelled_parts_of_one_video(video_path, tmp_path, c
     assert main(["gestures", "record", str(video_path.parent), "--segments", str(parts), "-o",
                  str(tmp_path / "x.csv")]) == 1
     assert "labels the parts of one video, and" in capsys.readouterr().err
-    # eval judges each part's frames by its label, and nothing outside them
-    parts.write_text("label,start,end\nopen_palm,6,0:07.5\n")
+    # eval judges each part's frames by its label, and nothing outside them; a part past the end is said
+    parts.write_text("label,start,end\nopen_palm,6,0:07.5\nfist,20,21\n")
     assert main(["gestures", "eval", "builtin", str(video_path), "--segments", str(parts), "-o",
                  str(tmp_path / "r")]) == 0
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     assert report["n"] == 38 and report["per_class"]["open_palm"]["recall"] == 1.0
+    assert report["undetected"]["per_class"] == {"fist": 1}
+    assert "has no frames from 20 s to 21 s (its last frame is at 8.04 s)" in caplog.text
     assert main(["gestures", "eval", "builtin", str(video_path), "--segments", str(parts), "--start", "1", "-o",
                  str(tmp_path / "r2")]) == 1
     assert "segments label the parts of one video: give that video, without a start or end time" in \

@@ -197,8 +197,8 @@ def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: di
                 for frame, hands in videos.track(path, **part):
                     frames += 1
                     yield f"{frame.source}#{frame.index}", frame.image, hands
-            except HandposeError:
-                pass
+            except HandposeError as e:  # counted as undetected below, and said why
+                log.warning("skipped %s", e)
             if not frames:
                 undetected[truth] = undetected.get(truth, 0) + 1
             return
