@@ -762,6 +762,8 @@ def test_video_url_source(http_video) -> None:
         assert src.kind == "video"
         frames = [f for f in src]
     assert len(frames) == 202 and frames[0].image.shape == (360, 640, 3)
+    with open_source(http_video, start=7.9) as src:  # sought to over HTTP
+        assert [f.index for f in src] == [198, 199, 200, 201]
 
 
 def test_http_url_without_a_file_name_serving_a_video_is_read_whole(video_path, tmp_path) -> None:
@@ -770,6 +772,8 @@ def test_http_url_without_a_file_name_serving_a_video_is_read_whole(video_path, 
         assert src.kind == "video" and src.total == 202
         # then it ends: as a live stream it was reconnected to, and replayed without end
         assert sum(1 for _ in itertools.islice(src, 300)) == 202
+    with serve(tmp_path) as base, open_source(f"{base}/clip", start=7.9) as src:  # a video file: a part of it
+        assert [f.index for f in src] == [198, 199, 200, 201]
 
 
 def test_http_url_without_a_file_name_serving_an_image_is_read_once(photo_paths, tmp_path) -> None:

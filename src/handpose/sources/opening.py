@@ -159,10 +159,15 @@ def open_source(source: Any, **options: Any) -> Source:
             raise TypeError(f"{source.name} is open already: options are for a source to open")
         return source
     part = options.pop("start", None), options.pop("end", None)
-    if part != (None, None) and (str(source).strip().isdigit() or url_kind(str(source)) == "live"):
+    text = str(source).strip()
+    live = text.isdigit() or (url_kind(text) == "live" and not text.lower().startswith(("http://", "https://")))
+    if part != (None, None) and live:  # refused before a camera is opened (an http URL may be a video file)
         raise InputError(f"a start or end time reads a part of a video file; {source} is a camera or a live stream")
     src = _open(source, options)
     if src.live:
+        if part != (None, None):
+            src.close()
+            raise InputError(f"a start or end time reads a part of a video file; {source} is a live stream")
         return src
     size, fps = options.get("size"), options.get("fps")
     try:
