@@ -165,6 +165,11 @@ def _labelled(files: list[Path], mapping: dict[str, str], part: dict[str, float]
     return [(files[0], mapping.get(s.label, s.label), s.part, s.name) for s in segments]
 
 
+def _none_found(count: int, what: str, zoom: float) -> HandposeError:
+    hint = "; hands far from the camera? try --zoom 2" if zoom == 1 else ""
+    return HandposeError(f"no hand found in any of the {count} {what}{hint}")
+
+
 def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: dict[str, str], zoom: float = 1.0,
                    flip: bool = False, start: float | None = None, end: float | None = None,
                    segments: list[Segment] | None = None) -> dict[str, Any]:
@@ -227,8 +232,7 @@ def evaluate_files(recognizer: GestureRecognizer, files: list[Path], mapping: di
             if label != truth:
                 errors.add(name, truth, label, score, hands.keypoints[i], image, answer=answer)
     if not y_true:
-        hint = "; hands far from the camera? try --zoom 2" if zoom == 1 else ""
-        raise HandposeError(f"no hand found in any of the {len(files)} images or videos{hint}")
+        raise _none_found(len(items), "images or videos" if segments is None else "parts of the video", zoom)
     report = classification_report(y_true, y_pred, undetected, counted.others)
     report["files"] = seen
     return errors.into(report)
@@ -296,8 +300,7 @@ def evaluate_motions(recognizer: GestureRecognizer, files: list[Path], mapping: 
             track = np.stack([np.interp(along, np.arange(len(track)), track[:, k]) for k in range(2)], 1)
             errors.add(sample, truth, label, first.score if first is not None else 0.0, track)
     if not y_true:
-        hint = "; hands far from the camera? try --zoom 2" if zoom == 1 else ""
-        raise HandposeError(f"no hand found in any of the {len(items)} videos or parts{hint}")
+        raise _none_found(len(items), "videos" if segments is None else "parts of the video", zoom)
     report = classification_report(y_true, y_pred, undetected, dict(others.most_common()))
     report["files"] = seen
     report["motions"] = motions
