@@ -1756,6 +1756,12 @@ def test_record_and_eval_the_labelled_parts_of_one_video(video_path, tmp_path, c
     assert main(["gestures", "record", str(video_path.parent), "--segments", str(parts), "-o",
                  str(tmp_path / "x.csv")]) == 1
     assert "labels the parts of one video, and" in capsys.readouterr().err
+    # trajectories: a part too short to hold one is named, not dropped silently
+    assert main(["gestures", "record", str(video_path), "--segments", str(parts), "--kind", "trajectory", "-o",
+                 str(tmp_path / "t.csv")]) == 0
+    assert load_dataset(tmp_path / "t.csv").labels.count("reach") == 25 - TRAJECTORY_HISTORY + 1
+    assert "1 inputs where no hand was followed for the 16 positions a trajectory holds (not recorded)" in \
+        capsys.readouterr().out
     # eval judges each part's frames by its label, and nothing outside them; a part past the end is said
     parts.write_text("label,start,end\nopen_palm,6,0:07.5\nfist,20,21\n")
     assert main(["gestures", "eval", "builtin", str(video_path), "--segments", str(parts), "-o",

@@ -114,6 +114,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def cmd_record(args: argparse.Namespace) -> int:
     from ..gestures.dataset import KEEP_OR_APPEND, check_appendable
     from ..gestures.recording import record
+    from ..gestures.trajectory import HISTORY as TRAJECTORY_HISTORY
     from ..gestures.trajectory import TRAJECTORY_KEYPOINT, keypoint_indices
 
     out = Path(args.output)
@@ -126,7 +127,9 @@ def cmd_record(args: argparse.Namespace) -> int:
                   every=args.every, mirrored=args.mirrored, keypoint=args.keypoint, zoom=args.zoom,
                   size=args.size, fps=args.fps, flip=args.flip, segments=args.segments, **video_part(args))
     left_out = [(f"{len(left)} inputs {what}", left) for left, what in
-                ((data.undetected, "without a hand"), (data.unreadable, "that could not be read")) if left]
+                ((data.undetected, "without a hand"), (data.unreadable, "that could not be read"),
+                 (data.short, f"where no hand was followed for the {TRAJECTORY_HISTORY} positions a trajectory "
+                              "holds")) if left]
     if len(data) == 0:
         why = ", ".join(text for text, _ in left_out)
         raise HandposeError(f"nothing recorded from {args.source}{': ' + why if why else ''}; {out} not written")

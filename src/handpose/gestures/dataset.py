@@ -53,6 +53,8 @@ class LandmarkSet:
     points: list[np.ndarray] = field(default_factory=list)  # (21, 3) or (T, 2)
     undetected: list[tuple[str, str]] = field(default_factory=list)  # (label, source) with no hand found
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (label, source) that could not be read
+    # (label, source) whose hand was never followed for as many positions as a trajectory holds
+    short: list[tuple[str, str]] = field(default_factory=list)
     keypoints: tuple[int, ...] = (TRAJECTORY_KEYPOINT,)  # trajectories: the keypoints they follow
 
     def __len__(self) -> int:

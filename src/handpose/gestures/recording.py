@@ -154,7 +154,7 @@ def _from_sequence(data: LandmarkSet, sequence: Iterable[Hands | None], label: s
     Nth trajectory, of the hand held up (:class:`HandShown`), as a camera recording takes it: a hand that rests in
     view, tracked since before the gesture was shown, is not the one showing it."""
     trajectories = _history(data)
-    found, positions, held_up = False, 0, HandShown()
+    found, positions, held_up, rows = False, 0, HandShown(), len(data)
     for hands in sequence:
         if hands is None:
             continue
@@ -173,6 +173,8 @@ def _from_sequence(data: LandmarkSet, sequence: Iterable[Hands | None], label: s
             _add(data, label, hands, trajectories, f"{hands.source or name}#{hands.frame}", shown)
     if not found:
         data.undetected.append((label, name))
+    elif len(data) == rows and trajectories is not None:
+        data.short.append((label, name))
 
 
 def _from_jsonl(data: LandmarkSet, path: Path, label: str | None, every: int) -> None:
