@@ -542,6 +542,9 @@ def test_a_motion_begins_when_the_hand_leaves_its_rest_not_with_its_window() -> 
                                   (zoom, 30, 2, "zoom_in")):
         events = _replay(DynamicDetector(), path, n=n, hands=hands)
         assert [e.label for e in events] == [label] and events[0].start_ms == pytest.approx(9 * 33.3), label
+    # a push: held for 5 frames, then 6 % nearer a frame; it began at frame 4, the last one within 5 % of the rest
+    pushes = _towards_camera(lambda i: 1 + 0.06 * max(i - 4, 0), events_too=True)
+    assert [e.label for e in pushes] == ["push"] and pushes[0].start_ms == pytest.approx(4 * 33.3)
 
 
 def test_high_frame_rate_camera_keeps_a_bounded_trail() -> None:
@@ -596,10 +599,11 @@ def test_two_hand_rotate_like_a_steering_wheel(sign, label) -> None:
                 if e.label.startswith("rotate")]
 
 
-def _towards_camera(growth, n=12, dt=33.3, turn_deg=lambda i: 0.0, world=True, rng=None, sideways=0.0):
+def _towards_camera(growth, n=12, dt=33.3, turn_deg=lambda i: 0.0, world=True, rng=None, sideways=0.0,
+                    events_too=False):
     """A flat open hand facing the camera whose image grows by ``growth(i)`` (it comes nearer), turns
     ``turn_deg(i)`` about the vertical axis (its world landmarks turn with it, as the model's do) and moves
-    ``sideways`` pixels a frame."""
+    ``sideways`` pixels a frame: the labels of its motions (``events_too``: the motions)."""
     base = EXAMPLES["open_palm"].astype(np.float64)
     centre = base.mean(0)
     flat = (base - centre) * 0.0005  # metres: a 0.1 m hand 200 px wide
@@ -612,7 +616,7 @@ def _towards_camera(growth, n=12, dt=33.3, turn_deg=lambda i: 0.0, world=True, r
             kp[:, :2] += rng.normal(0, 2, (21, 2))
         events += det.update([1], kp[None].astype(np.float32), i * dt,
                              (w if world else np.zeros_like(w))[None].astype(np.float32))
-    return [e.label for e in events]
+    return events if events_too else [e.label for e in events]
 
 
 @pytest.mark.parametrize(("growth", "label"), [(lambda i: 1 + 0.05 * i, "push"), (lambda i: 1.55 - 0.05 * i, "pull")])

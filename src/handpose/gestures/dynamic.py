@@ -274,7 +274,9 @@ class DynamicDetector:
         if math.hypot(last[1] - first[1], last[2] - first[2]) / _median(rows[start:, 5]) > p.push_max_sideways:
             return None
         score = float(min(1.0, amount / (2 * math.log(p.push_min_ratio))))
-        return Motion("push" if nearer > 0 else "pull", score, float(first[0]), float(last[0]), (tid,))
+        # began when its size in the image or its distance had changed by 5 % (a log step of 0.05)
+        began = _onset(np.log(rows[start:, 5:7]), rows[start:, 0], 1.0, away=0.05)
+        return Motion("push" if nearer > 0 else "pull", score, began, float(last[0]), (tid,))
 
     def _two_hands(self, track_ids: list[int], keypoints: np.ndarray, now: float) -> Motion | None:
         """Zoom (the hands move apart / together) or rotate (the line between them turns), within one window."""
