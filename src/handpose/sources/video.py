@@ -204,13 +204,8 @@ class VideoFiles(Source):
         return self
 
     def video(self, path: Path) -> VideoFile:
-        """One of the videos, opened to be read as this source reads it."""
-        video = VideoFile(path, self.stride)
-        try:
-            return video.between(self.start_s, self.end_s) if self.start_s or self.end_s is not None else video
-        except InputError:
-            video.close()
-            raise
+        """One of the videos, opened to be read as this source reads it (its part was checked by ``between``)."""
+        return VideoFile(path, self.stride).between(self.start_s, self.end_s)
 
     def __iter__(self) -> Iterator[Frame]:
         for p in self.files:
