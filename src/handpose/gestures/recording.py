@@ -362,12 +362,13 @@ def _from_segments(data: LandmarkSet, source: str, url: str | None, segments: st
 
 
 def _check_videos(source: str, url: str | None) -> None:
-    """A start or end time is for a source with videos: refused at once for anything else."""
+    """A start or end time is for a source with videos where record reads them (a folder's top level or its
+    <label>/ subfolders): refused at once for anything else."""
     path = Path(source)
     if url == "video" or (path.is_file() and path.suffix.lower() in VIDEO_EXTS):
         return
     files = glob_files(source, VIDEO_EXTS) if is_glob(source) else \
-        [p for p in path.rglob("*") if p.suffix.lower() in VIDEO_EXTS] if path.is_dir() else []
+        [p for p in (*path.glob("*"), *path.glob("*/*")) if p.suffix.lower() in VIDEO_EXTS] if path.is_dir() else []
     if not files:
         what = "is a camera or a live stream" if source.isdigit() or url == "live" else "holds no video"
         raise InputError(f"a start or end time reads a part of each video, and {source} {what}")
