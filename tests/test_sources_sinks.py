@@ -21,7 +21,7 @@ import pytest
 from handpose.errors import InputError, OutputError
 from handpose.outputs import write_image, write_text
 from handpose.sinks import CsvSink, FolderSink, GifSink, JsonlSink, Preview, VideoSink, can_write_gif
-from handpose.sources import LiveSource, open_source, read_image, url_kind
+from handpose.sources import LiveSource, image_size, open_source, read_image, url_kind
 
 from .conftest import needs_gif, shared_path
 
@@ -280,6 +280,27 @@ def test_phone_photos_are_read_upright(photo_paths, tmp_path, capsys, models_rea
     assert (record["width"], record["height"]) == (521, 640) and len(record["hands"]) == 1
     # held sideways, as the photo shows it, the thumb points right: no thumbs_up (read as stored, it was one)
     assert record["hands"][0]["gesture"]["label"] != "thumbs_up"
+
+
+def test_image_size_from_the_header_is_the_size_read_image_gives(photo_paths, tmp_path) -> None:
+    photo = photo_paths[0].read_bytes()
+    files = {"photo.jpg": photo, "tagged_upright.jpg": with_exif_orientation(photo, 1),
+             "turned.jpg": with_exif_orientation(photo, 6), "turned_back.jpg": with_exif_orientation(photo, 8),
+             "upside_down.jpg": with_exif_orientation(photo, 3)}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    for name, image in (("gray.png", np.zeros((30, 40), np.uint8)), ("deep.png", np.zeros((31, 41, 3), np.uint16)),
+                        ("bitmap.bmp", np.zeros((32, 42, 3), np.uint8))):
+        cv2.imwrite(str(tmp_path / name), image)
+    sizes = {p.name: image_size(p) for p in sorted(tmp_path.iterdir())}
+    assert sizes == {p.name: read_image(p).shape[1::-1] for p in sorted(tmp_path.iterdir())}
+    assert sizes["turned.jpg"] == sizes["turned_back.jpg"] == (427, 640) and sizes["photo.jpg"] == (640, 427)
+    assert sizes["bitmap.bmp"] == (42, 32)  # neither a JPEG nor a PNG: read
+    (tmp_path / "cut.jpg").write_bytes(photo[:100])  # no frame header: read, and refused as read_image refuses it
+    with pytest.raises(InputError, match="cannot decode image"):
+        image_size(tmp_path / "cut.jpg")
+    with pytest.raises(InputError, match="file not found"):
+        image_size(tmp_path / "nothing.jpg")
 
 
 def numbered_video(path: Path, fourcc: str, frames: int = 50, fps: float = 25.0) -> Path:

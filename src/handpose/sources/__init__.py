@@ -6,7 +6,7 @@ frames are dropped instead of queueing up latency.
 """
 
 from .base import IMAGE_EXTS, STREAM_SCHEMES, VIDEO_EXTS, Frame, Source, common_root
-from .images import MAX_IMAGE_BYTES, ImageFiles, ImageUrl, decode_image, fetch_image, read_image
+from .images import MAX_IMAGE_BYTES, ImageFiles, ImageUrl, decode_image, fetch_image, image_size, read_image
 from .live import LiveSource
 from .opening import (
     KIND_NAMES,
@@ -39,6 +39,7 @@ __all__ = [
     "decode_image",
     "fetch_image",
     "glob_files",
+    "image_size",
     "is_glob",
     "is_image_source",
     "open_source",
