@@ -28,8 +28,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                       help="build a landmark dataset (CSV) from images, videos, a camera, a CSV or JSON Lines")
     r.add_argument("source", help="a folder <root>/<label>/* of images or videos, a quoted glob (each file labelled "
                                   "by its folder, or --label), a video, a camera index or stream URL (keys label "
-                                  "the hand), a landmark CSV to import (label, x0, y0, ..., x20, y20[, z...]) or "
-                                  "the JSON Lines of 'handpose run --json' (no model runs again)")
+                                  "the hand), a landmark CSV to import (label, x0, y0, ..., x20, y20[, z...]), "
+                                  "the JSON Lines of 'handpose run --json' (no model runs again) or HaGRID "
+                                  "annotations (a .json file, a folder or a quoted glob of them, with --images)")
     r.add_argument("-o", "--output", required=True, help="dataset CSV to write")
     r.add_argument("--kind", choices=["hand", "trajectory"], default="hand",
                    help="hand shapes (static) or fingertip trajectories (dynamic)")
@@ -53,6 +54,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--segments", metavar="CSV", help="a video: label its parts from a CSV of label,start,end rows "
                    "(times in seconds or [H:]M:SS), one recording of several gestures; frames outside them are left "
                    "out")
+    r.add_argument("--images", metavar="FOLDER", help="HaGRID annotations: the folder of their images, searched "
+                   "below for <image id>.jpg (only each file's header is read, for the size that turns the "
+                   "annotated fractions into pixels)")
     r.add_argument("--overwrite", action="store_true")
     r.add_argument("--append", action="store_true", help="add rows to an existing dataset")
     r.set_defaults(handler=cmd_record)
@@ -125,7 +129,8 @@ def cmd_record(args: argparse.Namespace) -> int:
         check_appendable(out, args.kind, keypoint_indices(args.keypoint or TRAJECTORY_KEYPOINT))
     data = record(args.source, kind=args.kind, label=args.label, labels=args.labels, labels_file=args.labels_file,
                   every=args.every, mirrored=args.mirrored, keypoint=args.keypoint, zoom=args.zoom,
-                  size=args.size, fps=args.fps, flip=args.flip, segments=args.segments, **video_part(args))
+                  size=args.size, fps=args.fps, flip=args.flip, segments=args.segments, images=args.images,
+                  **video_part(args))
     left_out = [(f"{len(left)} inputs {what}", left) for left, what in
                 ((data.undetected, "without a hand"), (data.unreadable, "that could not be read"),
                  (data.short, f"where no hand was followed for the {TRAJECTORY_HISTORY} positions a trajectory "

@@ -28,6 +28,7 @@ from ..sources import (
 )
 from ..stability import palm_size
 from .dataset import LandmarkSet, load_dataset
+from .hagrid import annotation_files, import_annotations
 from .trajectory import TRAJECTORY_KEYPOINT, TrajectoryHistory, keypoint_indices
 
 if TYPE_CHECKING:
@@ -272,8 +273,8 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
            labels_file: str | None = None, every: int = 1, mirrored: bool = False,
            keypoint: int | str | Sequence[int | str] | None = None, zoom: float = 1.0,
            size: tuple[int, int] | None = None, fps: float | None = None, flip: bool = False,
-           start: float | None = None, end: float | None = None, segments: str | Path | None = None
-           ) -> LandmarkSet:
+           start: float | None = None, end: float | None = None, segments: str | Path | None = None,
+           images: str | Path | None = None) -> LandmarkSet:
     """Build a :class:`LandmarkSet` from a source (see ``handpose gestures record --help``).
 
     Trajectories follow ``keypoint`` (an index or a name such as ``"wrist"``, or several:
@@ -284,7 +285,8 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
     ``start`` / ``end``: of each video only the part between these times, in seconds (leaving out a hand that
     rests in view before the gesture is shown, or after it). ``segments``: a CSV of ``label,start,end`` rows
     labelling the parts of one video (:func:`~handpose.gestures.segments.read_segments`); frames outside them are
-    not recorded.
+    not recorded. ``images``: the folder of the pictures of HaGRID annotation files (a ``.json`` file, a folder or a
+    glob of them; :mod:`handpose.gestures.hagrid`).
     """
     if kind not in ("hand", "trajectory"):
         raise HandposeError(f"kind must be 'hand' or 'trajectory', got {kind!r}")
@@ -296,6 +298,9 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
     text = source.strip()
     url = url_kind(text)
     asked = camera_request(text, size, fps)
+    annotations = annotation_files(text) if url is None else None
+    if annotations is not None or images is not None:
+        return _from_annotations(text, annotations, images, kind, label, view, every, segments is not None)
     if segments is not None:
         return _from_segments(LandmarkSet(kind, keypoints=point), text, url, segments, label, every, view)
     if view.part:
@@ -344,6 +349,26 @@ def record(source: str, kind: str = "hand", label: str | None = None, labels: st
     if len(data) == 0 and not data.undetected and not data.unreadable:
         wanted = "videos" if kind == "trajectory" else "images or videos"  # a trajectory needs motion
         raise InputError(f"no {wanted} found under {path}")
+    return data
+
+
+def _from_annotations(source: str, files: list[Path] | None, images: str | Path | None, kind: str,
+                      label: str | None, view: _View, every: int, segments: bool) -> LandmarkSet:
+    """The hands of HaGRID annotation files, in pixels of their images (refused where an option would be lost)."""
+    if files is None:
+        raise InputError(f"--images gives the pictures of HaGRID annotation files, and {source} is none")
+    if images is None:
+        raise InputError(f"{source} holds HaGRID annotations, whose keypoints are fractions of each image's width "
+                         "and height: give the folder of its images with --images (only their sizes are read)")
+    given = [name for name, on in (("--label", label is not None), ("--kind trajectory", kind != "hand"),
+                                   ("--every", every != 1), ("--mirrored", view.mirrored), ("--zoom", view.zoom != 1),
+                                   ("--flip", view.flip), ("--start/--end", bool(view.part)),
+                                   ("--segments", segments)) if on]
+    if given:
+        raise InputError(f"{source} holds HaGRID's labelled hands, found earlier in still images: {given[0]} does "
+                         "not apply")
+    data = LandmarkSet("hand")
+    import_annotations(data, files, images)
     return data
 
 
