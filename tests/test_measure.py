@@ -90,6 +90,26 @@ def test_bench_cli(video_path, tmp_path, capsys) -> None:
     assert main(["bench", str(video_path), "--engines", "tensorflow"]) == 1
 
 
+def test_bench_on_a_part_of_a_video(video_path, tmp_path, capsys, photo_paths) -> None:
+    from handpose.benchmark import decode_times, load_frames
+
+    whole, _ = load_frames(str(video_path), None)
+    part, fps = load_frames(str(video_path), None, part={"start": 2.0, "end": 3.0})
+    assert fps == 25 and len(part) == 25 and all(np.array_equal(a, b) for a, b in zip(part, whole[50:75], strict=True))
+    assert len(decode_times(str(video_path), 500, {"start": 7.0})) == 202 - 175
+    code = main(["bench", str(video_path), "--start", "0:02", "--end", "2.4", "--engines", ENGINE, "--modes",
+                 "video", "--max-hands", "1", "--batches", "1", "--hands", "1", "--no-cold-start", "--no-stability",
+                 "--reference", "none", "--json", str(tmp_path / "b.json")])
+    assert code == 0
+    report = json.loads((tmp_path / "b.json").read_text())
+    assert report["frames"] == 10 and report["part"] == {"start": 2.0, "end": 2.4}
+    assert f"handpose bench: {video_path} from 2 s to 2.4 s (10 frames, 640x360)" in capsys.readouterr().out
+    assert main(["bench", str(photo_paths[0]), "--start", "1"]) == 1
+    assert "a start or end time reads a part of a video file" in capsys.readouterr().err
+    assert main(["bench", str(video_path), "--start", "3", "--end", "2"]) == 1
+    assert "--end 2 s is not after --start 3 s" in capsys.readouterr().err
+
+
 def test_bench_times_the_tiles_when_asked(video_path, tmp_path, capsys) -> None:
     from handpose.benchmark.pipelines import _Ours
 

@@ -27,9 +27,9 @@ def run_benchmark(cfg: BenchConfig, progress: bool = True) -> dict[str, Any]:
 
     from ..reference import ReferenceWorker
 
-    frames, fps = load_frames(cfg.source, cfg.limit)
-    read_ms = decode_times(cfg.source, min(len(frames), 200))
-    report: dict[str, Any] = {"machine": machine_info(), "source": cfg.source, "frames": len(frames),
+    frames, fps = load_frames(cfg.source, cfg.limit, part=cfg.part)
+    read_ms = decode_times(cfg.source, min(len(frames), 200), cfg.part)
+    report: dict[str, Any] = {"machine": machine_info(), "source": cfg.source, "part": cfg.part, "frames": len(frames),
                               "size": f"{frames[0].shape[1]}x{frames[0].shape[0]}", "model": cfg.model,
                               "engines": list(cfg.engines), "read_ms": stats(read_ms), "notes": list(cfg.notes),
                               "gestures": cfg.gestures, "zoom": cfg.zoom}

@@ -23,6 +23,7 @@ TARGETS = {("video", 1): 1 / 1.5, ("image", 1): 1 / 1.8, ("video", 2): 1 / 2.5}
 class BenchConfig:
     source: str
     limit: int | None = None
+    part: dict[str, float] = field(default_factory=dict)  # a part of a video: open_source's start / end
     model: str = "full"
     engines: tuple[str, ...] = ("litert", "onnxruntime")
     modes: tuple[str, ...] = ("image", "video")

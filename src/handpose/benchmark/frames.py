@@ -16,15 +16,16 @@ log = logging.getLogger("handpose")
 MAX_FRAME_BYTES = 2 << 30  # decoded frames kept for the benchmark: 2 GiB is 86 4K frames, 330 at 1080p
 
 
-def load_frames(source: str, limit: int | None, max_bytes: int = MAX_FRAME_BYTES
-                ) -> tuple[list[np.ndarray], float]:
+def load_frames(source: str, limit: int | None, max_bytes: int = MAX_FRAME_BYTES,
+                part: dict[str, float] | None = None) -> tuple[list[np.ndarray], float]:
     """Decode the frames once, so every side processes identical pixels; without ``limit``, as many as fit in
-    ``max_bytes`` (a long or 4K video would not fit in memory)."""
+    ``max_bytes`` (a long or 4K video would not fit in memory). ``part``: the ``start`` / ``end`` of a video
+    (:func:`~handpose.open_source`)."""
     from ..sources import open_source
 
     frames: list[np.ndarray] = []
     held = 0
-    with open_source(source) as src:
+    with open_source(source, **(part or {})) as src:
         if src.live:
             raise HandposeError("bench needs a video file or images, not a live source")
         fps = src.fps or 25.0
@@ -63,13 +64,13 @@ def save_rgb(path: str, frames: list[np.ndarray]) -> None:
             f.write(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB).data)
 
 
-def decode_times(source: str, n: int) -> list[float]:
+def decode_times(source: str, n: int, part: dict[str, float] | None = None) -> list[float]:
     """ms to read and decode each of the first ``n`` frames, each let go before the next as ``handpose run`` does
     (timed while loading the frames that are kept, 4K frames took 65 instead of 11 ms: fresh memory each time)."""
     from ..sources import open_source
 
     times: list[float] = []
-    with open_source(source) as src:
+    with open_source(source, **(part or {})) as src:
         it = iter(src)
         while len(times) < n:
             t = time.perf_counter()

@@ -43,7 +43,9 @@ def render(report: dict[str, Any], markdown: bool = False) -> str:
     h = "### " if markdown else "== "
     m = report["machine"]
     zoom = report.get("zoom", 1.0)
-    out = [f"{h}handpose bench: {report['source']} ({report['frames']} frames, {report['size']}), model "
+    part = report.get("part") or {}
+    within = (f" from {part.get('start', 0):g} s" + (f" to {part['end']:g} s" if "end" in part else "")) if part else ""
+    out = [f"{h}handpose bench: {report['source']}{within} ({report['frames']} frames, {report['size']}), model "
            f"{report['model']}" + (f", handpose with --zoom {zoom:g} (MediaPipe has no tiles)" if zoom > 1 else ""),
            f"machine: {m['cpu']}, {m['cores']} cores, {m['os']}, Python {m['python']}; "
            + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v)

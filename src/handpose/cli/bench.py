@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import HandposeError
 from ..outputs import check_distinct, check_writable, write_text
-from .numbers import at_least, zoom
+from .numbers import add_part_options, at_least, video_part, zoom
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -31,7 +31,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="comma list (default: every available: litert, onnxruntime, onnxruntime-int8, ...)")
     p.add_argument("--modes", type=_names, default=("image", "video"))
     p.add_argument("--max-hands", type=_ints, default=(1, 2))
-    p.add_argument("--frames", type=at_least(1), default=None, help="use only the first N frames")
+    p.add_argument("--frames", type=at_least(1), default=None, help="use only the first N frames (of the part)")
+    add_part_options(p, "benchmark on its frames")
     p.add_argument("--repeat", type=at_least(1), default=1,
                    help="time the pipelines over the frames N times (a narrower range for the ratios to MediaPipe)")
     p.add_argument("--reference", default=None,
@@ -71,7 +72,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     ref = None if args.reference == "none" else find_reference_python(args.reference)
     if args.reference not in (None, "none") and ref is None:
         raise HandposeError(f"reference python not found: {args.reference}")
-    cfg = BenchConfig(source=args.source, limit=args.frames, model=args.model, engines=engines,
+    cfg = BenchConfig(source=args.source, limit=args.frames, part=video_part(args), model=args.model, engines=engines,
                       modes=args.modes, max_hands=args.max_hands, reference_python=ref,
                       reference_apis=args.reference_apis, batches=args.batches, hand_counts=args.hands,
                       cold_start=not args.no_cold_start, stability=not args.no_stability, threads=args.threads,
