@@ -117,6 +117,12 @@ def test_hagrid_annotations_that_cannot_be_imported_are_refused_by_name(found, t
                                                                  str(tmp_path))
     assert "--label does not apply" in refused(str(annotations), "--images", str(images), "--label", "x")
     assert "--zoom does not apply" in refused(str(annotations), "--images", str(images), "--zoom", "2")
+    # given to train or eval, which take landmark datasets: how to make one of them
+    for command in (["train", str(annotations / "call.json"), "-o", str(tmp_path / "m.npz")],
+                    ["eval", "builtin", str(annotations / "call.json"), "-o", str(tmp_path / "report")]):
+        assert main(["gestures", *command]) == 1
+        assert "holds HaGRID annotations: make a landmark dataset of them with 'handpose gestures record" in \
+            capsys.readouterr().err
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "a.json").write_text('{"a": {"labels": ["call"], "landmarks": [[[0.1, 0.2]')

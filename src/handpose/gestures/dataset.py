@@ -151,6 +151,11 @@ def load_dataset(path: str | Path, labels_file: str | Path | None = None, kind: 
     if not p.is_file():
         raise HandposeError(f"dataset not found: {p}")
     if p.suffix.lower() in (".jsonl", ".json"):
+        from .hagrid import is_annotation_file
+
+        if is_annotation_file(p):
+            raise HandposeError(f"{p} holds HaGRID annotations: make a landmark dataset of them with 'handpose "
+                                f"gestures record {p} --images <folder of its images> -o data.csv'")
         raise HandposeError(f"{p} is not a landmark dataset: make one of the hands recorded there with 'handpose "
                             f"gestures record {p} --label NAME -o data.csv'")
     rows = csv_rows(text_lines(p, "dataset"))
