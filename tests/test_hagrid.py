@@ -135,6 +135,12 @@ def test_hagrid_annotations_that_cannot_be_imported_are_refused_by_name(found, t
     (broken / "a.json").write_text(json.dumps({key: {"labels": ["call"], "landmarks": [[[0.1, 0.2]] * 20]}}))
     assert f"image {key}: a hand's keypoints are not 21 [x, y] numbers" in refused(str(broken / "a.json"),
                                                                                   "--images", str(images))
+    pictures = tmp_path / "pictures"  # an image that cannot be read: its hands are not recorded, and it is named
+    pictures.mkdir()
+    (pictures / f"{key}.jpg").write_bytes(b"\xff\xd8\xff garbage")
+    (broken / "a.json").write_text(json.dumps({key: {"labels": ["call"], "landmarks": [[[0.1, 0.2]] * 21]}}))
+    assert "nothing recorded from" in refused(str(broken / "a.json"), "--images", str(pictures))
+    assert f"skipped cannot decode image {pictures / key}.jpg" in caplog.text
     # hands whose keypoints do not pair up with their labels: which is which is not known, so they are left out
     shutil.copy(annotations / "four.json", broken / "four.json")
     (broken / "a.json").write_text(json.dumps({key: {"labels": ["call", "no_gesture"], "landmarks": [[[0.1, 0.2]] *

@@ -75,23 +75,24 @@ def import_annotations(data: LandmarkSet, files: list[Path], images: str | Path)
         for key, hands in tqdm(_hands(path, entries), total=len(entries), desc=path.stem, unit="img", disable=None,
                                leave=False):
             annotated += 1
-            picture = found.get(key)
-            try:
-                if hands is None:
-                    unpaired += 1
-                    raise InputError(f"{key}: hands and labels do not pair up")
-                if picture is None:
-                    missing += 1
-                    raise InputError(f"{key}: no image")
-                size = image_size(picture)
-            except InputError:
-                data.unreadable.extend((_label(label), str(picture or key)) for label in entries[key]["labels"])
+            picture, size = found.get(key), None
+            if hands is None:
+                unpaired += 1
+            elif picture is None:
+                missing += 1
+            else:
+                try:
+                    size = image_size(picture)
+                except InputError as e:
+                    log.warning("skipped %s", e)
+            if hands is None or picture is None or size is None:
+                data.unreadable.extend((_label(label), picture or key) for label in entries[key]["labels"])
                 continue
             for label, points in hands:
                 if points is None:
-                    data.undetected.append((label, str(picture)))
+                    data.undetected.append((label, picture))
                 else:
-                    data.add(label, points * size, None, str(picture), size)
+                    data.add(label, points * size, None, picture, size)
     if annotated and missing == annotated:
         raise InputError(f"none of the {annotated} images annotated is under {root}: give the folder of HaGRID's "
                          "images (any depth below it) with --images")
@@ -144,13 +145,14 @@ def _label(label: Any) -> str:
     return "none" if label == NO_GESTURE else str(label)
 
 
-def _image_index(root: Path) -> dict[str, Path]:
-    """Image files under ``root`` (any depth) by name without extension: HaGRID names its images by their id."""
-    index: dict[str, Path] = {}
+def _image_index(root: Path) -> dict[str, str]:
+    """Image files under ``root`` (any depth) by name without extension: HaGRID names its images by their id.
+    (Paths as strings: a million of them take 240 MB.)"""
+    index: dict[str, str] = {}
     for folder, subfolders, names in os.walk(root):
         subfolders.sort()
         for name in sorted(names):
             stem, ext = os.path.splitext(name)
             if ext.lower() in IMAGE_EXTS:
-                index.setdefault(stem, Path(folder, name))
+                index.setdefault(stem, os.path.join(folder, name))
     return index
