@@ -46,8 +46,8 @@ def annotation_files(source: str) -> list[Path] | None:
     """The HaGRID annotation files a source names: a ``.json`` file, a folder holding them (``annotations/train``)
     or a glob of them; None when it names none."""
     path = Path(source)
-    if is_glob(source):
-        files = glob_files(source, {".json"})
+    if is_glob(source):  # only a pattern of .json files is matched here (a glob of images is not listed twice)
+        files = glob_files(source, {".json"}) if source.lower().endswith(".json") else []
     elif path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".json")
     else:
