@@ -94,6 +94,9 @@ def test_hagrid_annotations_become_the_hands_in_pixels_of_their_images(found, tm
     assert main(["gestures", "record", str(annotations / "rock.json"), "--images", str(images), "-o",
                  str(tmp_path / "rock.csv")]) == 0
     assert load_dataset(tmp_path / "rock.csv").labels.count("rock") == 10
+    assert main(["gestures", "record", str(annotations / "call.json"), "--images", str(images), "-o",
+                 str(tmp_path / "rock.csv"), "--append"]) == 0  # some of the classes: one file at a time
+    assert {"rock", "call"} <= set(load_dataset(tmp_path / "rock.csv").labels)
     assert main(["gestures", "record", str(annotations / "[cf]*.json"), "--images", str(images), "-o",
                  str(tmp_path / "cf.csv")]) == 0
     assert set(load_dataset(tmp_path / "cf.csv").labels) == {"call", "four", "none"}
