@@ -33,8 +33,7 @@ def found(models_ready) -> dict[str, dict[str, np.ndarray]]:
 
 
 def _sizes(cls: str) -> dict[str, tuple[int, int]]:
-    return {p.stem: (read_image(p).shape[1], read_image(p).shape[0])
-            for p in shared_path("data", "gesture_images", cls).glob("*.jpg")}
+    return {p.stem: read_image(p).shape[1::-1] for p in shared_path("data", "gesture_images", cls).glob("*.jpg")}
 
 
 def _annotations(found: dict[str, dict[str, np.ndarray]], folder: Path) -> None:
