@@ -525,6 +525,55 @@ def test_circles(sign, label) -> None:
     assert [e.label for e in events] == [label]
 
 
+def _waving(degrees: float, hz: float, phase: float = 0.0):
+    """Keypoints (21, 2) of frame ``i`` (30 fps) of the open hand turning about its wrist by +-``degrees``, ``hz``
+    times a second, as a hand waves: the fingertips sweep an arc, the wrist stays."""
+    base = EXAMPLES["open_palm"][:, :2]
+
+    def hand(i):
+        a = np.radians(degrees) * np.sin(2 * np.pi * hz * i / 30 + phase)
+        return (base - base[0]) @ np.array([[np.cos(a), np.sin(a)], [-np.sin(a), np.cos(a)]]) + base[0]
+
+    return hand
+
+
+def _replay_hands(detector, hands_fn, n=90, noise=0.0, seed=0):
+    """Like :func:`_replay` at 30 fps, with every keypoint given by ``hands_fn(i)`` ((21, 2) pixels), plus pixel
+    noise."""
+    rng = np.random.default_rng(seed)
+    base = EXAMPLES["open_palm"]
+    events = []
+    for i in range(n):
+        k = base.copy()
+        k[:, :2] = hands_fn(i) + rng.normal(0, noise, 2)
+        events += detector.update([1], k[None], i * 1000 / 30)
+    return events
+
+
+def test_a_waving_hand_draws_no_circle() -> None:
+    # a wave turns the fingertips' heading round by about 180 degrees at every end of a stroke; counted with
+    # whichever sign it happened to wrap to, those turns added up to circles (in 38 of these 45 waves they did)
+    for degrees in (35, 45, 60):
+        for hz in (1.0, 1.5, 2.0, 3.0, 0.7):
+            for phase, noise in ((0.0, 0.0), (1.0, 1.0), (2.0, 2.0)):
+                labels = [e.label for e in _replay_hands(DynamicDetector(), _waving(degrees, hz, phase), noise=noise)]
+                assert not any(label.startswith("circle") for label in labels), (degrees, hz, phase, labels)
+    # the hand slid side to side instead (the arm waving): no circle either
+    base = EXAMPLES["open_palm"]
+    for amplitude in (30, 60, 100):
+        for hz in (1.0, 2.0, 3.0):
+            labels = [e.label for e in _replay_hands(
+                DynamicDetector(), lambda i, a=amplitude, f=hz: base[:, :2] + (a * np.sin(2 * np.pi * f * i / 30 + 1),
+                                                                                0), noise=1.0)]
+            assert not any(label.startswith("circle") for label in labels), (amplitude, hz, labels)
+    # circles are still circles, slow and fast, round and flat
+    for hz in (0.5, 1.0, 2.0, 3.0):
+        for flat in (1.0, 0.5):
+            ring = _replay_hands(DynamicDetector(), lambda i, f=hz, e=flat: base[:, :2] + (
+                120 * np.cos(2 * np.pi * f * i / 30), e * 120 * np.sin(2 * np.pi * f * i / 30)), n=round(36 / hz) + 3)
+            assert [e.label for e in ring][:1] == ["circle_cw"], (hz, flat)
+
+
 def test_a_motion_begins_when_the_hand_leaves_its_rest_not_with_its_window() -> None:
     # 10 frames held still (33.3 ms apart), then a swipe, a circle or a zoom: each event starts at the last
     # frame at rest

@@ -156,6 +156,9 @@ def pixels_per_metre(keypoints: np.ndarray, world: np.ndarray) -> float:
 _CENTRE = (np.eye(21) - 1 / 21).astype(np.float32)
 
 
+MAX_CIRCLE_BEND = np.radians(100.0)  # a circle's heading turns at most this much from one step to the next
+
+
 # The motions and what each means (``handpose gestures list`` prints them).
 MOTIONS = {
     "swipe_left": "the palm moves left, fast and straight", "swipe_right": "the palm moves right",
@@ -248,7 +251,11 @@ class DynamicDetector:
             return None
         speed = float(lengths.sum()) / size / max((t[-1] - t[0]) / 1000.0, 1e-3)
         heading = np.arctan2(steps[moving, 1], steps[moving, 0])
-        turn = float(np.degrees(((np.diff(heading) + np.pi) % (2 * np.pi) - np.pi).sum()))
+        bend = (np.diff(heading) + np.pi) % (2 * np.pi) - np.pi
+        # A step that turns back on itself is a reversal, not part of a circle (one drawn in fewer than 4 frames
+        # would turn that much): its ~180 degrees would count with either sign, and a waving hand, whose arcs
+        # cancel, would add up to circles.
+        turn = float(np.degrees(bend[np.abs(bend) <= MAX_CIRCLE_BEND].sum()))
         if abs(turn) < p.circle_min_turn_deg or speed < p.circle_min_speed:
             return None
         # y points down in images: an increasing heading turns clockwise on screen
