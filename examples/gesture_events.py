@@ -3,8 +3,8 @@
     python examples/gesture_events.py 0            # a webcam (or a video file, an RTSP URL, ...)
 
 Static gestures (the built-in vocabulary) arrive as debounced ``start`` / ``end`` events, motions (swipes, circles,
-a push towards the camera or a pull away, two-hand zoom and rotate) as one ``done`` event each. Here each maps to a
-player action; replace ``print`` with your own code.
+a wave, a push towards the camera or a pull away, two-hand zoom and rotate) as one ``done`` event each. Here each
+maps to a player action; replace ``print`` with your own code.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ ACTIONS = {  # gesture -> what the player does when it starts (static) or is don
     "swipe_right": "next track",
     "circle_cw": "volume up",
     "circle_ccw": "volume down",
+    "wave": "show the controls",
     "push": "mute",
     "pull": "unmute",
     "zoom_in": "full screen",

@@ -64,6 +64,29 @@ def approaching_hand(video: Path, tracker, frame: int = 10, growth: float = 1.6,
                            flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE) for s in scales]
 
 
+def waving_hand(video: Path, tracker, frame: int = 60, degrees: float = 30.0, hz: float = 1.5, seconds: float = 2.0,
+                fps: float = 30.0, still: int = 10, slide: float = 0.0) -> list[np.ndarray]:
+    """A frame of ``video`` turned upside down (its hand then points up), held still for ``still`` frames, then
+    turned about the hand's wrist by +-``degrees``, ``hz`` times a second, for ``seconds``: a hand waving. With
+    ``slide`` (pixels) it is moved side to side by that much instead, as an arm waving moves it."""
+    cap = cv2.VideoCapture(str(video))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, frame)
+    ok, image = cap.read()
+    cap.release()
+    assert ok, f"no frame {frame} in {video}"
+    image = cv2.rotate(image, cv2.ROTATE_180)
+    hands = tracker.process(image)
+    assert len(hands) >= 1, f"no hand in frame {frame} of {video}"
+    wrist = tuple(float(v) for v in hands.keypoints[0, 0, :2])
+    frames = []
+    for i in range(still + round(seconds * fps)):
+        swing = np.sin(2 * np.pi * hz * max(i - still, 0) / fps)
+        m = (np.float32([[1, 0, slide * swing], [0, 1, 0]]) if slide else
+             cv2.getRotationMatrix2D(wrist, degrees * swing, 1.0))
+        frames.append(cv2.warpAffine(image, m, image.shape[1::-1], borderMode=cv2.BORDER_REPLICATE))
+    return frames
+
+
 def write_video(path: Path, frames: list[np.ndarray], fps: float = 25.0) -> Path:
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, frames[0].shape[1::-1])
     for f in frames:

@@ -14,7 +14,7 @@ import handpose
 from handpose.gestures import GestureEvent
 
 from .conftest import ROOT, shared_path
-from .synth import approaching_hand, tracked_hands, write_video
+from .synth import approaching_hand, tracked_hands, waving_hand, write_video
 
 
 def example(name: str) -> ModuleType:
@@ -33,11 +33,13 @@ def test_gesture_events_maps_the_held_open_palm_to_its_action(video_path, capsys
     assert len(lines) <= 3
 
 
-def test_gesture_events_maps_a_push_and_a_pull(tmp_path, capsys, models_ready, video_path) -> None:
+def test_gesture_events_maps_a_push_a_pull_and_a_wave(tmp_path, capsys, models_ready, video_path) -> None:
     frames = approaching_hand(video_path, handpose.HandTracker(mode="image"))
-    for name, clip, action in (("push", frames, "mute"), ("pull", frames[::-1], "unmute")):
+    waving = waving_hand(video_path, handpose.HandTracker(mode="image"))
+    for name, clip, action in (("push", frames, "mute"), ("pull", frames[::-1], "unmute"),
+                               ("wave", waving, "show the controls")):
         assert example("gesture_events").main([str(write_video(tmp_path / f"{name}.mp4", clip))]) == 0
-        # the magnified hand is an open palm (held: "pause"); the one motion is the push or the pull
+        # the hand is an open palm (held: "pause"); the one motion is the push, the pull or the wave
         motions = [line for line in capsys.readouterr().out.splitlines() if "<- open_palm" not in line]
         assert len(motions) == 1 and motions[0].endswith(f"{action:<18} <- {name} of hand 1 (right)"), motions
 

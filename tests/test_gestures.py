@@ -47,6 +47,7 @@ from handpose.gestures import (
     split_last,
     trajectory_features,
 )
+from handpose.gestures.dynamic import turning_points
 from handpose.gestures.features import canonical
 from handpose.gestures.trajectory import HISTORY as TRAJECTORY_HISTORY
 from handpose.gestures.viewpoints import (
@@ -62,7 +63,7 @@ from handpose.gestures.viewpoints import (
 
 from .conftest import shared_path
 from .handbuilder import CURLED, EXAMPLES, make_hand
-from .synth import approaching_hand, hand_cutout, paste, tracked_hands, write_video
+from .synth import approaching_hand, hand_cutout, paste, tracked_hands, waving_hand, write_video
 
 # -- features -----------------------------------------------------------------------------------------------
 
@@ -537,8 +538,8 @@ def _waving(degrees: float, hz: float, phase: float = 0.0):
     return hand
 
 
-def _replay_hands(detector, hands_fn, n=90, noise=0.0, seed=0):
-    """Like :func:`_replay` at 30 fps, with every keypoint given by ``hands_fn(i)`` ((21, 2) pixels), plus pixel
+def _replay_hands(detector, hands_fn, n=90, noise=0.0, seed=0, fps=30):
+    """Like :func:`_replay` (at ``fps``), with every keypoint given by ``hands_fn(i)`` ((21, 2) pixels), plus pixel
     noise."""
     rng = np.random.default_rng(seed)
     base = EXAMPLES["open_palm"]
@@ -546,7 +547,7 @@ def _replay_hands(detector, hands_fn, n=90, noise=0.0, seed=0):
     for i in range(n):
         k = base.copy()
         k[:, :2] = hands_fn(i) + rng.normal(0, noise, 2)
-        events += detector.update([1], k[None], i * 1000 / 30)
+        events += detector.update([1], k[None], i * 1000 / fps)
     return events
 
 
@@ -572,6 +573,47 @@ def test_a_waving_hand_draws_no_circle() -> None:
             ring = _replay_hands(DynamicDetector(), lambda i, f=hz, e=flat: base[:, :2] + (
                 120 * np.cos(2 * np.pi * f * i / 30), e * 120 * np.sin(2 * np.pi * f * i / 30)), n=round(36 / hz) + 3)
             assert [e.label for e in ring][:1] == ["circle_cw"], (hz, flat)
+
+
+def test_a_wave_is_four_strokes_side_to_side() -> None:
+    # a third of a second held still, then waving: one wave for every 4 strokes of the fingertips, starting when
+    # the hand left its rest; the same from a slow camera to a fast one
+    for degrees, hz in ((20, 2.0), (30, 1.5), (45, 1.0), (60, 3.0)):
+        for fps in (15, 30, 240):
+            det = DynamicDetector()
+            swing = _waving(degrees, hz * 30 / fps)  # _waving counts 30 frames a second
+            events = _replay_hands(det, lambda i, s=swing, f=fps: s(max(i - f // 3, 0)),
+                                   n=round(fps * (1 / 3 + 4 / (2 * hz) + 0.1)), noise=1.0, fps=fps)
+            assert [e.label for e in events] == ["wave"], (degrees, hz, fps)
+            rest = fps // 3 * 1000 / fps  # the last frame at rest (a fast camera's are looked at 20 ms apart)
+            assert rest - 20 <= events[0].start_ms <= rest + 1000 / (2 * hz), (degrees, hz, fps)  # its first stroke
+            assert 0.5 < events[0].score <= 1.0
+    # a long wave: one every 4 strokes (18 in 3 s), as a long circle is one every turn
+    assert [e.label for e in _replay_hands(DynamicDetector(), _waving(30, 3.0), n=90)] == ["wave"] * 4
+    # the arm waving instead (the hand slides side to side), 0.7 hand sizes a stroke
+    base = EXAMPLES["open_palm"][:, :2]
+    assert [e.label for e in _replay_hands(DynamicDetector(), lambda i: base + (60 * np.sin(2 * np.pi * i / 15), 0),
+                                           n=45, noise=1.0)] == ["wave"]
+
+
+def test_no_wave_from_small_wiggles_slow_sways_a_swipe_and_back_or_up_and_down() -> None:
+    base = EXAMPLES["open_palm"][:, :2]
+    cases = {
+        "a wiggle of +-10 degrees (0.3 hand sizes a stroke)": _waving(10, 2.0),
+        "a slow sway, 2 s a stroke": lambda i: base + (100 * np.sin(2 * np.pi * i / 120), 0),
+        "out to the side and back once": lambda i: base + (150 * np.sin(np.pi * min(i / 30, 1.0)) ** 2, 0),
+        "up and down (the x of the fingertips barely moves)": lambda i: base + (0, 60 * np.sin(2 * np.pi * i / 15)),
+    }
+    for what, hand in cases.items():
+        assert _replay_hands(DynamicDetector(), hand, n=120, noise=1.0) == [], what
+    # a circle stays a circle: it has 2 strokes side to side a turn, but as many up and down
+    ring = _replay_hands(DynamicDetector(), lambda i: base + (120 * np.cos(2 * np.pi * i / 30),
+                                                              120 * np.sin(2 * np.pi * i / 30)), n=75)
+    assert [e.label for e in ring] == ["circle_cw", "circle_cw"]
+    # where the strokes are: turning points, counting a wiggle smaller than the amplitude as part of its stroke
+    x = np.array([0, 0.1, 0.5, 0.45, 0.9, 0.3, 0.35, -0.2, 0.0, -0.1])
+    assert turning_points(x, 0.4) == [0, 4, 7] and turning_points(x[:3], 0.6) == []
+    assert turning_points(-x, 0.4) == [0, 4, 7]
 
 
 def test_a_motion_begins_when_the_hand_leaves_its_rest_not_with_its_window() -> None:
@@ -746,6 +788,25 @@ def test_a_real_hand_coming_nearer_pushes_and_going_away_pulls(models_ready, vid
         assert events == [(label, 1)]
 
 
+def test_a_real_hand_waving_waves(models_ready, video_path) -> None:
+    # a real frame's hand turned about its wrist (+-30 degrees, 1.5 times a second) or slid side to side, through
+    # the whole pipeline: one wave, no circle or swipe. It starts within its first stroke that is counted: the
+    # hand left its rest at frame 9 (300 ms), and a stroke takes a third of a second (the slide's first half-stroke,
+    # 60 px, is under the 0.4 hand sizes a stroke must span)
+    for slide in (0.0, 60.0):
+        frames = waving_hand(video_path, HandTracker(mode="image"), slide=slide)
+        tracker = HandTracker(mode="video", gestures="builtin")
+        events = [e for i, f in enumerate(frames) for e in tracker.process(f, i * 1000 / 30).events
+                  if e.kind == "dynamic"]
+        assert [(e.label, e.track_id) for e in events] == [("wave", 1)], slide
+        assert 300 <= events[0].start_ms <= 300 + 1000 / 3 + 1000 / 6 and events[0].end_ms < 2000
+    # the hand only turns a little (+-8 degrees): no wave
+    frames = waving_hand(video_path, HandTracker(mode="image"), degrees=8)
+    tracker = HandTracker(mode="video", gestures="builtin")
+    assert not [e for i, f in enumerate(frames) for e in tracker.process(f, i * 1000 / 30).events
+                if e.kind == "dynamic"]
+
+
 # -- events -------------------------------------------------------------------------------------------------
 
 
@@ -770,6 +831,9 @@ def test_debounce_hold_hysteresis_release() -> None:
     (lambda: DynamicParams(push_window_ms=0), r"DynamicParams.push_window_ms must be > 0, got 0"),
     (lambda: DynamicParams(swipe_min_straightness=1.2), r"swipe_min_straightness must be in \(0, 1\], got 1.2"),
     (lambda: DynamicParams(cooldown_ms=-1), r"cooldown_ms must be >= 0, got -1"),
+    (lambda: DynamicParams(wave_min_strokes=1), r"wave_min_strokes must be a whole number >= 2, got 1"),
+    (lambda: DynamicParams(wave_min_strokes=2.5), r"wave_min_strokes must be a whole number >= 2, got 2.5"),
+    (lambda: DynamicParams(wave_max_vertical=0), r"wave_max_vertical must be > 0, got 0"),
     (lambda: Debouncer(start_score=0.3, keep_score=0.5), r"0 <= keep_score <= start_score <= 1"),
     (lambda: Debouncer(hold_ms=-10), r"hold_ms, release_ms >= 0"),
 ])
@@ -777,6 +841,7 @@ def test_event_parameters_out_of_range_are_refused(make, message) -> None:
     with pytest.raises(HandposeError, match=message):
         make()
     assert DynamicParams(cooldown_ms=0).cooldown_ms == 0  # no cooldown is allowed
+    assert DynamicParams(wave_min_strokes=np.int64(3)).wave_min_strokes == 3  # a NumPy integer is a whole number
 
 
 def test_a_flicker_never_starts_a_gesture() -> None:
@@ -1376,7 +1441,7 @@ def test_gestures_list(capsys) -> None:
     assert main(["gestures", "list"]) == 0
     out = capsys.readouterr().out
     for label in ("open_palm", "vulcan_salute", "finger_gun", "rock -> horns", "like -> thumbs_up", "swipe_left",
-                  "rotate_ccw", "zoom_in         two hands move apart"):
+                  "rotate_ccw", "zoom_in         two hands move apart", "wave            the hand waves side to side"):
         assert label in out
 
 

@@ -137,7 +137,7 @@ def draw_fps(image: np.ndarray, fps: float) -> None:
 
 
 class EventBanner:
-    """Recent motions (dynamic gesture events: swipes, circles, zoom, rotate, trained trajectories) written along
+    """Recent motions (dynamic gesture events: swipes, circles, waves, zoom, trained trajectories, ...) written along
     the top of the frame for ``hold_ms`` each: an event lasts one frame, too short to see otherwise. Held hand
     shapes are already in each hand's tag."""
 

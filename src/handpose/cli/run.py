@@ -118,7 +118,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="video mode: while fewer than --max-hands are tracked, look for new hands every N frames")
     p.add_argument("--gestures", default=None,
                    help="recognize gestures: 'builtin', a rules .toml, a trained .npz, or several joined by commas")
-    p.add_argument("--no-dynamic", action="store_true", help="with --gestures: no swipes, circles, zoom or rotate")
+    p.add_argument("--no-dynamic", action="store_true",
+                   help="with --gestures: no motions (swipes, circles, waves, push, zoom, ...)")
     p.add_argument("--on", type=hook_spec, action="append", default=[], metavar="LABEL=COMMAND",
                    help="with --gestures: run a shell command when the gesture LABEL starts (a motion: is done; "
                         "'*' any), in the background, the event in HANDPOSE_* variables; repeatable")

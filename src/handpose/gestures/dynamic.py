@@ -1,4 +1,4 @@
-"""Dynamic gestures from hand trajectories: swipes, circles, push / pull, and two-hand zoom and rotate.
+"""Dynamic gestures from hand trajectories: swipes, circles, waves, push / pull, and two-hand zoom and rotate.
 
 Distances are in hand sizes and speeds in hand sizes per second, so the same parameters work for near and far
 hands; towards and away from the camera, in how many times nearer or farther the hand gets. Directions are as seen
@@ -29,6 +29,10 @@ class DynamicParams:
     circle_min_turn_deg: float = 320.0
     circle_min_radius: float = 0.35  # hand sizes
     circle_min_speed: float = 1.0
+    wave_window_ms: float = 2000.0
+    wave_min_strokes: int = 4  # side-to-side strokes of the index fingertip within the window
+    wave_min_amplitude: float = 0.4  # hand sizes each stroke spans
+    wave_max_vertical: float = 0.7  # up-and-down path over side-to-side path (a circle: 1)
     zoom_window_ms: float = 1000.0  # two-hand gestures (zoom and rotate) happen within this time
     zoom_min_ratio: float = 1.5  # distance between the hands grows (or shrinks) by at least this factor
     zoom_min_move: float = 0.4  # each hand moves at least this many hand sizes (zoom and rotate)
@@ -48,6 +52,8 @@ class DynamicParams:
 
 _RULES = {"cooldown_ms": (lambda x: x >= 0, ">= 0"), "zoom_min_ratio": (lambda x: x > 1, "> 1"),
           "push_min_ratio": (lambda x: x > 1, "> 1"),
+          "wave_min_strokes": (lambda x: isinstance(x, (int, np.integer)) and not isinstance(x, bool) and x >= 2,
+                               "a whole number >= 2"),
           "swipe_min_straightness": (lambda x: 0 < x <= 1, "in (0, 1]"),
           "swipe_max_off_axis_deg": (lambda x: 0 < x <= 90, "in (0, 90]")}
 
@@ -128,6 +134,31 @@ def _median(values: np.ndarray) -> float:
     return float(v[half]) if len(v) % 2 else float(v[half - 1] + v[half]) / 2
 
 
+def turning_points(x: np.ndarray, amplitude: float) -> list[int]:
+    """The strokes of a back-and-forth path ``x`` (1D), as indices: where the first stroke begins, every turn
+    after which the path goes back by at least ``amplitude`` (smaller wiggles are part of a stroke), and the
+    farthest point of the last stroke; so ``len - 1`` strokes, each spanning ``amplitude`` or more. ``[]`` when the
+    path never moved that far."""
+    points: list[int] = []
+    low = high = 0
+    rising = 0  # 1 up, -1 down, 0 not yet moved by ``amplitude``
+    xs = x.tolist()  # a few dozen points: plain floats are quicker than indexing the array
+    for i, v in enumerate(xs):
+        if rising >= 0 and v > xs[high]:
+            high = i
+        if rising <= 0 and v < xs[low]:
+            low = i
+        if rising <= 0 and v - xs[low] >= amplitude:
+            points.append(low)
+            rising, high = 1, i
+        elif rising >= 0 and xs[high] - v >= amplitude:
+            points.append(high)
+            rising, low = -1, i
+    if points:
+        points.append(high if rising == 1 else low)
+    return points
+
+
 # Plain float arithmetic: for one hand's few points, several times cheaper than numpy calls (every frame, every hand).
 def hand_size(keypoints: np.ndarray) -> float:
     """Palm length (wrist to middle-finger base) plus knuckle width (index to pinky base): stable while the
@@ -164,6 +195,7 @@ MOTIONS = {
     "swipe_left": "the palm moves left, fast and straight", "swipe_right": "the palm moves right",
     "swipe_up": "the palm moves up", "swipe_down": "the palm moves down",
     "circle_cw": "the index fingertip draws a circle, clockwise on screen", "circle_ccw": "... anticlockwise",
+    "wave": "the hand waves side to side (4 strokes of the fingertips)",
     "push": "the hand moves towards the camera, fast", "pull": "... away from the camera",
     "zoom_in": "two hands move apart", "zoom_out": "two hands move together",
     "rotate_cw": "two hands turn like a steering wheel, clockwise on screen", "rotate_ccw": "... anticlockwise",
@@ -192,7 +224,7 @@ class DynamicDetector:
         out: list[Motion] = []
         live = set(track_ids)
         p = self.params
-        horizon = max(p.swipe_window_ms, p.circle_window_ms, p.push_window_ms)
+        horizon = max(p.swipe_window_ms, p.circle_window_ms, p.wave_window_ms, p.push_window_ms)
         for tid in list(self.trails):
             if tid not in live:
                 del self.trails[tid]
@@ -201,7 +233,8 @@ class DynamicDetector:
             trail.add(t_ms, kp, None if world is None else world[i], horizon)
             if t_ms < trail.cooldown_until:
                 continue
-            motion = self._swipe(tid, trail, t_ms) or self._circle(tid, trail, t_ms) or self._push(tid, trail, t_ms)
+            motion = (self._swipe(tid, trail, t_ms) or self._circle(tid, trail, t_ms) or self._wave(tid, trail, t_ms)
+                      or self._push(tid, trail, t_ms))
             if motion:
                 out.append(motion)
                 trail.rest(t_ms + self.params.cooldown_ms)
@@ -261,6 +294,23 @@ class DynamicDetector:
         # y points down in images: an increasing heading turns clockwise on screen
         label = "circle_cw" if turn > 0 else "circle_ccw"
         return Motion(label, float(min(1.0, abs(turn) / 360.0)), _onset(pts, t, size), float(t[-1]), (tid,))
+
+    def _wave(self, tid: int, tr: _Trail, now: float) -> Motion | None:
+        p = self.params
+        pts, t, size = tr.recent(now, p.wave_window_ms, _Trail.TIP)
+        if len(pts) < 2 * p.wave_min_strokes:
+            return None
+        x = pts[:, 0] / size
+        if float(x.max() - x.min()) < p.wave_min_amplitude:  # most frames end here
+            return None
+        turns = turning_points(x, p.wave_min_amplitude)[-1 - p.wave_min_strokes:]
+        if len(turns) <= p.wave_min_strokes:
+            return None
+        steps = np.abs(np.diff(pts[turns[0]:] / size, axis=0)).sum(0)
+        if steps[1] > p.wave_max_vertical * steps[0]:  # a circle or a zigzag downwards, not a wave
+            return None
+        score = float(min(1.0, _median(np.abs(np.diff(x[turns]))) / (2 * p.wave_min_amplitude)))
+        return Motion("wave", score, _onset(pts[turns[0]:], t[turns[0]:], size), float(t[-1]), (tid,))
 
     def _push(self, tid: int, tr: _Trail, now: float) -> Motion | None:
         p = self.params

@@ -26,7 +26,7 @@ class GestureRecognizer:
     ``static``: a :class:`RuleClassifier` (the built-in vocabulary) or a trained hand-shape
     :class:`GestureClassifier`. ``trajectory``: an optional trained trajectory classifier over the last 16
     positions of the keypoints it was trained on (the index fingertip unless recorded with others).
-    ``dynamic``: rule-based swipes, circles and two-hand zoom (video mode).
+    ``dynamic``: rule-based swipes, circles, waves, push / pull and two-hand zoom and rotate (video mode).
     """
 
     QUEUE = 1024  # events kept for events() to drain; older ones are dropped
