@@ -596,13 +596,22 @@ def test_a_wave_is_four_strokes_side_to_side() -> None:
                                            n=45, noise=1.0)] == ["wave"]
 
 
-def test_no_wave_from_small_wiggles_slow_sways_a_swipe_and_back_or_up_and_down() -> None:
+def _sideways(hand: np.ndarray) -> np.ndarray:
+    """A hand's (21, 2) keypoints turned a quarter turn about its wrist: the fingers point sideways."""
+    return (hand[:, :2] - hand[0, :2]) @ np.array([[0.0, 1.0], [-1.0, 0.0]]) + hand[0, :2]
+
+
+def test_no_wave_from_small_wiggles_slow_sways_a_swipe_and_back_up_and_down_or_a_grab() -> None:
     base = EXAMPLES["open_palm"][:, :2]
     cases = {
         "a wiggle of +-10 degrees (0.3 hand sizes a stroke)": _waving(10, 2.0),
         "a slow sway, 2 s a stroke": lambda i: base + (100 * np.sin(2 * np.pi * i / 120), 0),
         "out to the side and back once": lambda i: base + (150 * np.sin(np.pi * min(i / 30, 1.0)) ** 2, 0),
         "up and down (the x of the fingertips barely moves)": lambda i: base + (0, 60 * np.sin(2 * np.pi * i / 15)),
+        # fingers pointing sideways, closing into a fist and opening twice a second: the fingertips go side to
+        # side too, but towards the palm and back
+        "a grab, sideways": lambda i: _sideways(EXAMPLES["open_palm"] + (EXAMPLES["fist"] - EXAMPLES["open_palm"])
+                                                 * (0.5 - 0.5 * np.cos(2 * np.pi * i / 15))),
     }
     for what, hand in cases.items():
         assert _replay_hands(DynamicDetector(), hand, n=120, noise=1.0) == [], what

@@ -33,6 +33,7 @@ class DynamicParams:
     wave_min_strokes: int = 4  # side-to-side strokes of the index fingertip within the window
     wave_min_amplitude: float = 0.4  # hand sizes each stroke spans
     wave_max_vertical: float = 0.7  # up-and-down path over side-to-side path (a circle: 1)
+    wave_max_curl: float = 0.5  # how much the fingertip may near or leave the palm, over a stroke (a grab: ~1)
     zoom_window_ms: float = 1000.0  # two-hand gestures (zoom and rotate) happen within this time
     zoom_min_ratio: float = 1.5  # distance between the hands grows (or shrinks) by at least this factor
     zoom_min_move: float = 0.4  # each hand moves at least this many hand sizes (zoom and rotate)
@@ -74,7 +75,7 @@ class _Trail:
     size and pixels per metre (NaN without world landmarks). An array rather than deques of points: the detectors
     read windows of it every frame."""
 
-    PALM, TIP = slice(1, 3), slice(3, 5)
+    PALM, TIP, BOTH = slice(1, 3), slice(3, 5), slice(1, 5)
     MIN_STEP_MS = 20.0
 
     def __init__(self, capacity: int = 1024):  # the longest window (2.5 s) at 400 fps
@@ -297,9 +298,10 @@ class DynamicDetector:
 
     def _wave(self, tid: int, tr: _Trail, now: float) -> Motion | None:
         p = self.params
-        pts, t, size = tr.recent(now, p.wave_window_ms, _Trail.TIP)
-        if len(pts) < 2 * p.wave_min_strokes:
+        both, t, size = tr.recent(now, p.wave_window_ms, _Trail.BOTH)
+        if len(t) < 2 * p.wave_min_strokes:
             return None
+        pts = both[:, 2:]  # the index fingertip
         x = pts[:, 0] / size
         if float(x.max() - x.min()) < p.wave_min_amplitude:  # most frames end here
             return None
@@ -309,7 +311,11 @@ class DynamicDetector:
         steps = np.abs(np.diff(pts[turns[0]:] / size, axis=0)).sum(0)
         if steps[1] > p.wave_max_vertical * steps[0]:  # a circle or a zigzag downwards, not a wave
             return None
-        score = float(min(1.0, _median(np.abs(np.diff(x[turns]))) / (2 * p.wave_min_amplitude)))
+        stroke = _median(np.abs(np.diff(x[turns])))
+        reach = np.hypot(*(pts[turns[0]:] - both[turns[0]:, :2]).T) / size  # fingertip to palm centre
+        if float(reach.max() - reach.min()) > p.wave_max_curl * stroke:
+            return None  # the fingers curl and open (a grab, a beckon) rather than the hand sweeping them
+        score = float(min(1.0, stroke / (2 * p.wave_min_amplitude)))
         return Motion("wave", score, _onset(pts[turns[0]:], t[turns[0]:], size), float(t[-1]), (tid,))
 
     def _push(self, tid: int, tr: _Trail, now: float) -> Motion | None:
