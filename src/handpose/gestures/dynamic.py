@@ -160,6 +160,18 @@ def turning_points(x: np.ndarray, amplitude: float) -> list[int]:
     return points
 
 
+def strides(pts: np.ndarray, step: float) -> np.ndarray:
+    """A path (N, 2) taken in strides of at least ``step``: each point at least that far from the last one taken.
+    The strides (K, 2) keep the path's direction and turns, but not jitter smaller than ``step``, which turns single
+    frame-to-frame steps every way."""
+    xy = pts.tolist()  # a few dozen points: plain floats are quicker than indexing the array
+    taken = [xy[0]]
+    for x, y in xy[1:]:
+        if math.hypot(x - taken[-1][0], y - taken[-1][1]) >= step:
+            taken.append([x, y])
+    return np.diff(np.array(taken), axis=0)
+
+
 # Plain float arithmetic: for one hand's few points, several times cheaper than numpy calls (every frame, every hand).
 def hand_size(keypoints: np.ndarray) -> float:
     """Palm length (wrist to middle-finger base) plus knuckle width (index to pinky base): stable while the
@@ -188,7 +200,7 @@ def pixels_per_metre(keypoints: np.ndarray, world: np.ndarray) -> float:
 _CENTRE = (np.eye(21) - 1 / 21).astype(np.float32)
 
 
-MAX_CIRCLE_BEND = np.radians(100.0)  # a circle's heading turns at most this much from one step to the next
+CIRCLE_STRIDE = 0.15  # hand sizes: the strides a circle's turn is measured over (see strides)
 
 
 # The motions and what each means (``handpose gestures list`` prints them).
@@ -279,18 +291,17 @@ class DynamicDetector:
         if radius < p.circle_min_radius:  # most frames end here: the cheapest test first
             return None
         steps = np.diff(pts, axis=0)
-        lengths = np.sqrt((steps * steps).sum(1))
-        moving = lengths > 0.02 * size
-        if moving.sum() < 6:
+        speed = float(np.sqrt((steps * steps).sum(1)).sum()) / size / max((t[-1] - t[0]) / 1000.0, 1e-3)
+        legs = strides(pts, CIRCLE_STRIDE * size)
+        if len(legs) < 6 or speed < p.circle_min_speed:
             return None
-        speed = float(lengths.sum()) / size / max((t[-1] - t[0]) / 1000.0, 1e-3)
-        heading = np.arctan2(steps[moving, 1], steps[moving, 0])
+        heading = np.arctan2(legs[:, 1], legs[:, 0])
         bend = (np.diff(heading) + np.pi) % (2 * np.pi) - np.pi
-        # A step that turns back on itself is a reversal, not part of a circle (one drawn in fewer than 4 frames
-        # would turn that much): its ~180 degrees would count with either sign, and a waving hand, whose arcs
-        # cancel, would add up to circles.
-        turn = float(np.degrees(bend[np.abs(bend) <= MAX_CIRCLE_BEND].sum()))
-        if abs(turn) < p.circle_min_turn_deg or speed < p.circle_min_speed:
+        # Where the path turns back on itself, the ~180 degrees would count with either sign, and a waving hand's
+        # to and fro would add up to circles: a stride turned round by more than 120 degrees is not part of a
+        # circle (whose strides turn by about CIRCLE_STRIDE / radius radians: 25 degrees at the smallest).
+        turn = float(np.degrees(bend[np.abs(bend) <= np.radians(120.0)].sum()))
+        if abs(turn) < p.circle_min_turn_deg:
             return None
         # y points down in images: an increasing heading turns clockwise on screen
         label = "circle_cw" if turn > 0 else "circle_ccw"
