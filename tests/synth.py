@@ -46,15 +46,21 @@ def crossing_scene(a: np.ndarray, b: np.ndarray, frames: int = 40, width: int = 
         yield canvas, (xa + a.shape[1] / 2, ya + a.shape[0] / 2), (xb + b.shape[1] / 2, yb + b.shape[0] / 2)
 
 
-def approaching_hand(video: Path, tracker, frame: int = 10, growth: float = 1.6, steps: int = 10,
-                     still: int = 12) -> list[np.ndarray]:
-    """A frame of ``video`` held still, magnified about its hand's palm up to ``growth`` over ``steps`` frames (as
-    a hand coming that many times nearer the camera looks), then held again. Reverse it for a hand going away."""
+def video_frame(video: Path, frame: int) -> np.ndarray:
+    """Frame number ``frame`` of a video file."""
     cap = cv2.VideoCapture(str(video))
     cap.set(cv2.CAP_PROP_POS_FRAMES, frame)
     ok, image = cap.read()
     cap.release()
     assert ok, f"no frame {frame} in {video}"
+    return image
+
+
+def approaching_hand(video: Path, tracker, frame: int = 10, growth: float = 1.6, steps: int = 10,
+                     still: int = 12) -> list[np.ndarray]:
+    """A frame of ``video`` held still, magnified about its hand's palm up to ``growth`` over ``steps`` frames (as
+    a hand coming that many times nearer the camera looks), then held again. Reverse it for a hand going away."""
+    image = video_frame(video, frame)
     hands = tracker.process(image)
     assert len(hands) >= 1, f"no hand in frame {frame} of {video}"
     cx, cy = hands.keypoints[0][[0, 5, 9, 13, 17], :2].mean(0)
@@ -69,12 +75,7 @@ def waving_hand(video: Path, tracker, frame: int = 60, degrees: float = 30.0, hz
     """A frame of ``video`` turned upside down (its hand then points up), held still for ``still`` frames, then
     turned about the hand's wrist by +-``degrees``, ``hz`` times a second, for ``seconds``: a hand waving. With
     ``slide`` (pixels) it is moved side to side by that much instead, as an arm waving moves it."""
-    cap = cv2.VideoCapture(str(video))
-    cap.set(cv2.CAP_PROP_POS_FRAMES, frame)
-    ok, image = cap.read()
-    cap.release()
-    assert ok, f"no frame {frame} in {video}"
-    image = cv2.rotate(image, cv2.ROTATE_180)
+    image = cv2.rotate(video_frame(video, frame), cv2.ROTATE_180)
     hands = tracker.process(image)
     assert len(hands) >= 1, f"no hand in frame {frame} of {video}"
     wrist = tuple(float(v) for v in hands.keypoints[0, 0, :2])

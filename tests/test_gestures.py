@@ -63,7 +63,7 @@ from handpose.gestures.viewpoints import (
 
 from .conftest import shared_path
 from .handbuilder import CURLED, EXAMPLES, make_hand
-from .synth import approaching_hand, hand_cutout, paste, tracked_hands, waving_hand, write_video
+from .synth import approaching_hand, hand_cutout, paste, tracked_hands, video_frame, waving_hand, write_video
 
 # -- features -----------------------------------------------------------------------------------------------
 
@@ -1801,9 +1801,7 @@ def motion_frames(video: Path) -> dict[str, list[np.ndarray]]:
     """The frames of a video of one motion each, by the path it has in <root>/<label>/: a real frame of ``video``
     (its hand 67 px across) moved right or left by 300 px in a third of a second (at 30 fps, with still frames
     before and after), held still under pixel noise, or drifting 2 px a frame."""
-    cap = cv2.VideoCapture(str(video))
-    cap.set(cv2.CAP_PROP_POS_FRAMES, 20)
-    image = cap.read()[1]
+    image = video_frame(video, 20)
 
     def moved(dx: float) -> np.ndarray:
         return cv2.warpAffine(image, np.float32([[1, 0, dx], [0, 1, 0]]), image.shape[1::-1],

@@ -201,6 +201,9 @@ _CENTRE = (np.eye(21) - 1 / 21).astype(np.float32)
 
 
 CIRCLE_STRIDE = 0.15  # hand sizes: the strides a circle's turn is measured over (see strides)
+# a stride turned round by more than this is the path going back on itself, not part of a circle (whose strides turn
+# by about CIRCLE_STRIDE / radius radians: 25 degrees at the smallest radius)
+CIRCLE_MAX_STRIDE_TURN = np.radians(120.0)
 
 
 # The motions and what each means (``handpose gestures list`` prints them).
@@ -297,10 +300,9 @@ class DynamicDetector:
             return None
         heading = np.arctan2(legs[:, 1], legs[:, 0])
         bend = (np.diff(heading) + np.pi) % (2 * np.pi) - np.pi
-        # Where the path turns back on itself, the ~180 degrees would count with either sign, and a waving hand's
-        # to and fro would add up to circles: a stride turned round by more than 120 degrees is not part of a
-        # circle (whose strides turn by about CIRCLE_STRIDE / radius radians: 25 degrees at the smallest).
-        turn = float(np.degrees(bend[np.abs(bend) <= np.radians(120.0)].sum()))
+        # where the path turns back on itself, the ~180 degrees would count with either sign (a waving hand's to
+        # and fro would add up to circles): such strides are left out
+        turn = float(np.degrees(bend[np.abs(bend) <= CIRCLE_MAX_STRIDE_TURN].sum()))
         if abs(turn) < p.circle_min_turn_deg:
             return None
         # y points down in images: an increasing heading turns clockwise on screen
@@ -319,8 +321,8 @@ class DynamicDetector:
         turns = turning_points(x, p.wave_min_amplitude)[-1 - p.wave_min_strokes:]
         if len(turns) <= p.wave_min_strokes:
             return None
-        steps = np.abs(np.diff(pts[turns[0]:] / size, axis=0)).sum(0)
-        if steps[1] > p.wave_max_vertical * steps[0]:  # a circle or a zigzag downwards, not a wave
+        travel = np.abs(np.diff(pts[turns[0]:] / size, axis=0)).sum(0)  # across, up and down
+        if travel[1] > p.wave_max_vertical * travel[0]:  # a circle or a zigzag downwards, not a wave
             return None
         stroke = _median(np.abs(np.diff(x[turns])))
         reach = np.hypot(*(pts[turns[0]:] - both[turns[0]:, :2]).T) / size  # fingertip to palm centre
