@@ -88,6 +88,22 @@ def waving_hand(video: Path, tracker, frame: int = 60, degrees: float = 30.0, hz
     return frames
 
 
+def minimum_jerk(s: np.ndarray | float) -> np.ndarray:
+    """0 before ``s`` = 0, 1 after ``s`` = 1, and between them the smooth rise of a hand moved from rest to rest
+    (the minimum-jerk profile: it speeds up, then slows down to a stop)."""
+    s = np.clip(s, 0.0, 1.0)
+    return 10 * s**3 - 15 * s**4 + 6 * s**5
+
+
+def sliding_hand(video: Path, offsets: np.ndarray, frame: int = 60, pad: int = 200) -> list[np.ndarray]:
+    """A frame of ``video`` turned upside down (its hand then points up), widened by ``pad`` pixels of its own
+    edge on either side (room to move in), and moved sideways by each of ``offsets`` (pixels) in turn."""
+    image = cv2.copyMakeBorder(cv2.rotate(video_frame(video, frame), cv2.ROTATE_180), 0, 0, pad, pad,
+                               cv2.BORDER_REPLICATE)
+    return [cv2.warpAffine(image, np.float32([[1, 0, dx], [0, 1, 0]]), image.shape[1::-1],
+                           borderMode=cv2.BORDER_REPLICATE) for dx in offsets]
+
+
 def write_video(path: Path, frames: list[np.ndarray], fps: float = 25.0) -> Path:
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, frames[0].shape[1::-1])
     for f in frames:

@@ -47,7 +47,7 @@ from handpose.gestures import (
     split_last,
     trajectory_features,
 )
-from handpose.gestures.dynamic import turning_points
+from handpose.gestures.dynamic import hand_size, turning_points
 from handpose.gestures.features import canonical
 from handpose.gestures.trajectory import HISTORY as TRAJECTORY_HISTORY
 from handpose.gestures.viewpoints import (
@@ -63,7 +63,17 @@ from handpose.gestures.viewpoints import (
 
 from .conftest import shared_path
 from .handbuilder import CURLED, EXAMPLES, make_hand
-from .synth import approaching_hand, hand_cutout, paste, tracked_hands, video_frame, waving_hand, write_video
+from .synth import (
+    approaching_hand,
+    hand_cutout,
+    minimum_jerk,
+    paste,
+    sliding_hand,
+    tracked_hands,
+    video_frame,
+    waving_hand,
+    write_video,
+)
 
 # -- features -----------------------------------------------------------------------------------------------
 
@@ -505,6 +515,46 @@ def test_swipes_fire_once(direction, step, label) -> None:
     assert [e.label for e in events] == [label]
 
 
+def _there_and_back(out_s: float, pause_s: float, back_s: float, distance: float = 3.0, way=(1, 0),
+                    again_s: float | None = None, fps: float = 30):
+    """Keypoints (21, 2) of frame ``i`` of the open hand held for 0.3 s, moved ``distance`` hand sizes along
+    ``way`` in ``out_s`` seconds, held ``pause_s`` and brought back in ``back_s``, as a hand moves from rest to rest
+    (:func:`minimum_jerk`); with ``again_s``, moved out again after holding that long."""
+    base = EXAMPLES["open_palm"][:, :2]
+    reach = distance * hand_size(base) * np.array(way, float)
+
+    def hand(i):
+        t = i / fps - 0.3
+        out = minimum_jerk(t / out_s) - minimum_jerk((t - out_s - pause_s) / back_s)
+        if again_s is not None:
+            out += minimum_jerk((t - out_s - pause_s - back_s - again_s) / out_s)
+        return base + out * reach
+
+    return hand
+
+
+def test_a_swipe_is_one_stroke_and_the_hand_going_back_is_not_another() -> None:
+    def swipes(hand, seconds=3.0, fps=30, params=None):
+        return [e.label for e in _replay_hands(DynamicDetector(params), hand, n=round(seconds * fps), noise=1.0,
+                                               fps=fps)]
+
+    # a swipe and the hand brought back to where it was gave the opposite swipe too (in all of these)
+    for fps in (15, 30, 60):
+        for out_s, pause_s, back_s in ((0.25, 0.0, 0.3), (0.25, 0.2, 0.5), (0.4, 0.4, 0.8), (0.4, 0.1, 0.4)):
+            assert swipes(_there_and_back(out_s, pause_s, back_s, fps=fps), fps=fps) == ["swipe_right"], fps
+            assert swipes(_there_and_back(out_s, pause_s, back_s, way=(0, -1), fps=fps), fps=fps) == ["swipe_up"]
+    # a swipe the other way after a hold: both; with swipe_return_ms=0 every stroke counts
+    assert swipes(_there_and_back(0.3, 0.8, 0.4)) == ["swipe_right", "swipe_left"]
+    assert swipes(_there_and_back(0.3, 0.2, 0.4), params=DynamicParams(swipe_return_ms=0)) == ["swipe_right",
+                                                                                               "swipe_left"]
+    # swiping the same way again after bringing the hand back (turning pages): each swipe
+    for again_s in (0.0, 0.3):
+        assert swipes(_there_and_back(0.3, 0.1, 0.4, again_s=again_s)) == ["swipe_right", "swipe_right"]
+    # one long stroke (an arm sweeping 4 or 6 hand sizes across) is one swipe, not one every cooldown
+    for distance, out_s in ((4.0, 0.6), (6.0, 1.0)):
+        assert swipes(_there_and_back(out_s, 3.0, 1.0, distance=distance)) == ["swipe_right"], distance
+
+
 def test_no_event_on_a_still_jittery_or_drifting_hand() -> None:
     rng = np.random.default_rng(0)
     assert _replay(DynamicDetector(), lambda i, h: tuple(rng.normal(0, 3, 2)), n=90) == []
@@ -827,6 +877,19 @@ def test_a_real_hand_waving_waves(models_ready, video_path) -> None:
                 if e.kind == "dynamic"]
 
 
+def test_a_real_hand_swiped_and_brought_back_swipes_once(models_ready, video_path) -> None:
+    # a real frame's hand, through the whole pipeline: moved 300 px (1.9 hand sizes) right in 0.3 s, held 0.1 s,
+    # brought back in 0.5 s gave swipe_right and swipe_left; moved back after a hold of 0.9 s it still does
+    for pause_s, labels in ((0.1, ["swipe_right"]), (0.9, ["swipe_right", "swipe_left"])):
+        times = np.arange(round((1.7 + pause_s) * 30)) / 30 - 0.3
+        out = minimum_jerk(times / 0.3) - minimum_jerk((times - 0.3 - pause_s) / 0.5)
+        frames = sliding_hand(video_path, 300 * out)
+        tracker = HandTracker(mode="video", gestures="builtin")
+        events = [e for i, f in enumerate(frames) for e in tracker.process(f, i * 1000 / 30).events
+                  if e.kind == "dynamic"]
+        assert [e.label for e in events] == labels, pause_s
+
+
 # -- events -------------------------------------------------------------------------------------------------
 
 
@@ -849,6 +912,7 @@ def test_debounce_hold_hysteresis_release() -> None:
     (lambda: DynamicParams(zoom_min_ratio=0.8), r"DynamicParams.zoom_min_ratio must be > 1, got 0.8"),
     (lambda: DynamicParams(push_min_ratio=1.0), r"DynamicParams.push_min_ratio must be > 1, got 1.0"),
     (lambda: DynamicParams(push_window_ms=0), r"DynamicParams.push_window_ms must be > 0, got 0"),
+    (lambda: DynamicParams(swipe_return_ms=-1), r"DynamicParams.swipe_return_ms must be >= 0, got -1"),
     (lambda: DynamicParams(swipe_min_straightness=1.2), r"swipe_min_straightness must be in \(0, 1\], got 1.2"),
     (lambda: DynamicParams(cooldown_ms=-1), r"cooldown_ms must be >= 0, got -1"),
     (lambda: DynamicParams(wave_min_strokes=1), r"wave_min_strokes must be a whole number >= 2, got 1"),

@@ -25,6 +25,9 @@ class DynamicParams:
     swipe_min_speed: float = 2.5  # hand sizes / s
     swipe_min_straightness: float = 0.8  # net displacement / path length
     swipe_max_off_axis_deg: float = 35.0
+    # a swipe the other way that begins within this time after a swipe's stroke ended is the hand going back to where
+    # it was (0: every stroke counts)
+    swipe_return_ms: float = 600.0
     circle_window_ms: float = 2500.0
     circle_min_turn_deg: float = 320.0
     circle_min_radius: float = 0.35  # hand sizes
@@ -51,7 +54,8 @@ class DynamicParams:
                 raise HandposeError(f"DynamicParams.{f.name} must be {need}, got {v}")
 
 
-_RULES = {"cooldown_ms": (lambda x: x >= 0, ">= 0"), "zoom_min_ratio": (lambda x: x > 1, "> 1"),
+_RULES = {"cooldown_ms": (lambda x: x >= 0, ">= 0"), "swipe_return_ms": (lambda x: x >= 0, ">= 0"),
+          "zoom_min_ratio": (lambda x: x > 1, "> 1"),
           "push_min_ratio": (lambda x: x > 1, "> 1"),
           "wave_min_strokes": (lambda x: isinstance(x, (int, np.integer)) and not isinstance(x, bool) and x >= 2,
                                "a whole number >= 2"),
@@ -82,6 +86,10 @@ class _Trail:
         self.rows = np.empty((capacity, 7))
         self.n = 0
         self.cooldown_until = -1e18
+        self.stroke: str | None = None  # the swipe whose stroke is still going on (reported, or a return)
+        self.stroke_reported = False
+        self.swipe_from = -1e18  # a swipe is looked for in the frames from here on (the last stroke's end)
+        self.returning: tuple[str, float] | None = None  # the way back from the last swipe, and until when it starts
 
     def add(self, t: float, keypoints: np.ndarray, world: np.ndarray | None, horizon_ms: float) -> None:
         """Append a frame's hand and forget what is older than ``horizon_ms`` (no detector looks further back)."""
@@ -206,6 +214,15 @@ CIRCLE_STRIDE = 0.15  # hand sizes: the strides a circle's turn is measured over
 CIRCLE_MAX_STRIDE_TURN = np.radians(120.0)
 
 
+SWIPE_DIRECTIONS = {"swipe_right": (1.0, 0.0), "swipe_down": (0.0, 1.0), "swipe_left": (-1.0, 0.0),
+                    "swipe_up": (0.0, -1.0)}  # in the image: y points down
+SWIPE_OPPOSITE = {"swipe_right": "swipe_left", "swipe_left": "swipe_right", "swipe_up": "swipe_down",
+                  "swipe_down": "swipe_up"}
+# a swipe's stroke ends when the palm moves along it slower than this fraction of the swipe speed, over this time
+STROKE_END_SPEED = 0.4
+STROKE_END_MS = 100.0
+
+
 # The motions and what each means (``handpose gestures list`` prints them).
 MOTIONS = {
     "swipe_left": "the palm moves left, fast and straight", "swipe_right": "the palm moves right",
@@ -247,6 +264,8 @@ class DynamicDetector:
         for i, (tid, kp) in enumerate(zip(track_ids, keypoints, strict=True)):
             trail = self.trails.setdefault(tid, _Trail())
             trail.add(t_ms, kp, None if world is None else world[i], horizon)
+            if trail.stroke is not None:
+                self._follow_stroke(trail, trail.stroke, t_ms)
             if t_ms < trail.cooldown_until:
                 continue
             motion = (self._swipe(tid, trail, t_ms) or self._circle(tid, trail, t_ms) or self._wave(tid, trail, t_ms)
@@ -263,9 +282,29 @@ class DynamicDetector:
             out.append(both)
         return out
 
+    def _follow_stroke(self, tr: _Trail, stroke: str, now: float) -> None:
+        """End a swipe's stroke once the palm has slowed down along it (over the last ``STROKE_END_MS``), or turned
+        back. Until then no other swipe is looked for: the rest of a long stroke is the same swipe."""
+        rows = tr.rows[:tr.n]
+        if len(rows) < 2:
+            return
+        first = min(int(np.searchsorted(rows[:, 0], now - STROKE_END_MS)), len(rows) - 2)
+        dt = (rows[-1, 0] - rows[first, 0]) / 1000.0
+        if dt <= 0:
+            return
+        ax, ay = SWIPE_DIRECTIONS[stroke]
+        along = ((rows[-1, 1] - rows[first, 1]) * ax + (rows[-1, 2] - rows[first, 2]) * ay) / dt / rows[-1, 5]
+        if along >= STROKE_END_SPEED * self.params.swipe_min_speed:
+            return
+        if tr.stroke_reported:  # a swipe the other way may now follow: the hand going back
+            tr.returning = (SWIPE_OPPOSITE[stroke], now + self.params.swipe_return_ms)
+        tr.stroke, tr.swipe_from = None, now
+
     def _swipe(self, tid: int, tr: _Trail, now: float) -> Motion | None:
         p = self.params
-        pts, t, size = tr.recent(now, p.swipe_window_ms, _Trail.PALM)
+        if tr.stroke is not None:
+            return None
+        pts, t, size = tr.recent(now, min(p.swipe_window_ms, now - tr.swipe_from), _Trail.PALM)
         if len(pts) < 3:
             return None
         d = pts[-1] - pts[0]
@@ -281,8 +320,13 @@ class DynamicDetector:
                               ("swipe_up", -90.0)):
             off = abs((angle - centre + 180) % 360 - 180)
             if off <= p.swipe_max_off_axis_deg:
+                began = _onset(pts, t, size)
+                back = tr.returning is not None and tr.returning[0] == label and began <= tr.returning[1]
+                tr.stroke, tr.stroke_reported, tr.returning = label, not back, None
+                if back:
+                    return None
                 score = float(min(1.0, dist / (2 * p.swipe_min_distance)) * (1 - off / 90))
-                return Motion(label, score, _onset(pts, t, size), float(t[-1]), (tid,))
+                return Motion(label, score, began, float(t[-1]), (tid,))
         return None
 
     def _circle(self, tid: int, tr: _Trail, now: float) -> Motion | None:
