@@ -543,9 +543,9 @@ def test_a_swipe_is_one_stroke_and_the_hand_going_back_is_not_another() -> None:
         for out_s, pause_s, back_s in ((0.25, 0.0, 0.3), (0.25, 0.2, 0.5), (0.4, 0.4, 0.8), (0.4, 0.1, 0.4)):
             assert swipes(_there_and_back(out_s, pause_s, back_s, fps=fps), fps=fps) == ["swipe_right"], fps
             assert swipes(_there_and_back(out_s, pause_s, back_s, way=(0, -1), fps=fps), fps=fps) == ["swipe_up"]
-    # a swipe the other way after a hold: both; with swipe_return_ms=0 every stroke counts
+    # a swipe the other way after a hold: both; with return_ms=0 every stroke counts
     assert swipes(_there_and_back(0.3, 0.8, 0.4)) == ["swipe_right", "swipe_left"]
-    assert swipes(_there_and_back(0.3, 0.2, 0.4), params=DynamicParams(swipe_return_ms=0)) == ["swipe_right",
+    assert swipes(_there_and_back(0.3, 0.2, 0.4), params=DynamicParams(return_ms=0)) == ["swipe_right",
                                                                                                "swipe_left"]
     # swiping the same way again after bringing the hand back (turning pages): each swipe
     for again_s in (0.0, 0.3):
@@ -553,6 +553,34 @@ def test_a_swipe_is_one_stroke_and_the_hand_going_back_is_not_another() -> None:
     # one long stroke (an arm sweeping 4 or 6 hand sizes across) is one swipe, not one every cooldown
     for distance, out_s in ((4.0, 0.6), (6.0, 1.0)):
         assert swipes(_there_and_back(out_s, 3.0, 1.0, distance=distance)) == ["swipe_right"], distance
+
+
+def _out_and_back_motions(pause_s: float, fps: float) -> tuple[list[str], list[str], list[str]]:
+    """The motions of a hand brought 1.5 times nearer, of two hands 300 px apart moved 600 px apart and of a steering
+    wheel turned 90 degrees, each in 0.3 s, held for ``pause_s`` and brought back in 0.5 s."""
+    def amount(i):
+        t = i / fps - 0.3
+        return float(minimum_jerk(t / 0.3) - minimum_jerk((t - 0.3 - pause_s) / 0.5))
+
+    def wheel(i, h):
+        a = np.radians(90 * amount(i)) + np.pi * h
+        return 250 * np.cos(a), 250 * np.sin(a)
+
+    n, dt = round((2.4 + pause_s) * fps), 1000 / fps
+    pushes = _towards_camera(lambda i: 1 + 0.5 * amount(i), n=n, dt=dt)
+    zooms = _replay(DynamicDetector(), lambda i, h: ((-1) ** h * (150 + 150 * amount(i)), 0), n=n, dt=dt, hands=2)
+    turns = _replay(DynamicDetector(), wheel, n=n, dt=dt, hands=2)
+    return pushes, [e.label for e in zooms], [e.label for e in turns]
+
+
+def test_a_push_zoom_or_turn_of_the_wheel_and_back_is_one_motion() -> None:
+    # each gave its opposite too (pull, zoom_out, rotate_ccw) as the hands went back; after a hold of 0.8 s it does
+    for fps in (15, 30, 60):
+        for pause_s, count in ((0.0, 1), (0.3, 1), (0.8, 2)):
+            pushes, zooms, turns = _out_and_back_motions(pause_s, fps)
+            assert pushes == ["push", "pull"][:count], (fps, pause_s)
+            assert zooms == ["zoom_in", "zoom_out"][:count], (fps, pause_s)
+            assert turns == ["rotate_cw", "rotate_ccw"][:count], (fps, pause_s)
 
 
 def test_no_event_on_a_still_jittery_or_drifting_hand() -> None:
@@ -877,17 +905,22 @@ def test_a_real_hand_waving_waves(models_ready, video_path) -> None:
                 if e.kind == "dynamic"]
 
 
-def test_a_real_hand_swiped_and_brought_back_swipes_once(models_ready, video_path) -> None:
+def test_a_real_hand_swiped_or_pushed_and_brought_back_is_one_motion(models_ready, video_path) -> None:
     # a real frame's hand, through the whole pipeline: moved 300 px (1.9 hand sizes) right in 0.3 s, held 0.1 s,
-    # brought back in 0.5 s gave swipe_right and swipe_left; moved back after a hold of 0.9 s it still does
+    # brought back in 0.5 s gave swipe_right and swipe_left; moved back after a hold of 0.9 s it still does. Brought
+    # 1.6 times nearer in 0.33 s and back at once (or after 0.4 s) gave push and pull; after 0.8 s it still does
+    def motions(frames):
+        tracker = HandTracker(mode="video", gestures="builtin")
+        return [e.label for i, f in enumerate(frames) for e in tracker.process(f, i * 1000 / 30).events
+                if e.kind == "dynamic"]
+
     for pause_s, labels in ((0.1, ["swipe_right"]), (0.9, ["swipe_right", "swipe_left"])):
         times = np.arange(round((1.7 + pause_s) * 30)) / 30 - 0.3
         out = minimum_jerk(times / 0.3) - minimum_jerk((times - 0.3 - pause_s) / 0.5)
-        frames = sliding_hand(video_path, 300 * out)
-        tracker = HandTracker(mode="video", gestures="builtin")
-        events = [e for i, f in enumerate(frames) for e in tracker.process(f, i * 1000 / 30).events
-                  if e.kind == "dynamic"]
-        assert [e.label for e in events] == labels, pause_s
+        assert motions(sliding_hand(video_path, 300 * out)) == labels, pause_s
+    nearer = approaching_hand(video_path, HandTracker(mode="image"))[:22]  # held 12 frames, nearer over 10
+    for hold, labels in ((0, ["push"]), (12, ["push"]), (24, ["push", "pull"])):
+        assert motions(nearer + nearer[-1:] * hold + nearer[::-1]) == labels, hold
 
 
 # -- events -------------------------------------------------------------------------------------------------
@@ -912,7 +945,7 @@ def test_debounce_hold_hysteresis_release() -> None:
     (lambda: DynamicParams(zoom_min_ratio=0.8), r"DynamicParams.zoom_min_ratio must be > 1, got 0.8"),
     (lambda: DynamicParams(push_min_ratio=1.0), r"DynamicParams.push_min_ratio must be > 1, got 1.0"),
     (lambda: DynamicParams(push_window_ms=0), r"DynamicParams.push_window_ms must be > 0, got 0"),
-    (lambda: DynamicParams(swipe_return_ms=-1), r"DynamicParams.swipe_return_ms must be >= 0, got -1"),
+    (lambda: DynamicParams(return_ms=-1), r"DynamicParams.return_ms must be >= 0, got -1"),
     (lambda: DynamicParams(swipe_min_straightness=1.2), r"swipe_min_straightness must be in \(0, 1\], got 1.2"),
     (lambda: DynamicParams(cooldown_ms=-1), r"cooldown_ms must be >= 0, got -1"),
     (lambda: DynamicParams(wave_min_strokes=1), r"wave_min_strokes must be a whole number >= 2, got 1"),

@@ -4,7 +4,8 @@ Distances are in hand sizes and speeds in hand sizes per second, so the same par
 hands; towards and away from the camera, in how many times nearer or farther the hand gets. Directions are as seen
 in the image (x right, y down): with a mirrored selfie view that is also the user's own left and right. Every
 detector needs both a minimum distance and a minimum speed (a push: its ratio within a short window), so slow
-drift and jitter never fire.
+drift and jitter never fire. A swipe, push, pull, zoom or rotate is reported once per stroke, and the opposite one
+that follows at once (the hands going back to where they were) not at all.
 """
 
 from __future__ import annotations
@@ -25,9 +26,6 @@ class DynamicParams:
     swipe_min_speed: float = 2.5  # hand sizes / s
     swipe_min_straightness: float = 0.8  # net displacement / path length
     swipe_max_off_axis_deg: float = 35.0
-    # a swipe the other way that begins within this time after a swipe's stroke ended is the hand going back to where
-    # it was (0: every stroke counts)
-    swipe_return_ms: float = 600.0
     circle_window_ms: float = 2500.0
     circle_min_turn_deg: float = 320.0
     circle_min_radius: float = 0.35  # hand sizes
@@ -45,6 +43,9 @@ class DynamicParams:
     push_min_ratio: float = 1.3  # the hand's distance from the camera shrinks (push) or grows (pull) this much
     push_max_sideways: float = 1.0  # hand sizes the palm may move across the image meanwhile
     cooldown_ms: float = 500.0
+    # the opposite motion (a swipe the other way, a pull after a push, zoom_out after zoom_in, ...) beginning within
+    # this time after a motion's stroke ended is the hand going back to where it was: not reported (0: all are)
+    return_ms: float = 600.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -54,7 +55,7 @@ class DynamicParams:
                 raise HandposeError(f"DynamicParams.{f.name} must be {need}, got {v}")
 
 
-_RULES = {"cooldown_ms": (lambda x: x >= 0, ">= 0"), "swipe_return_ms": (lambda x: x >= 0, ">= 0"),
+_RULES = {"cooldown_ms": (lambda x: x >= 0, ">= 0"), "return_ms": (lambda x: x >= 0, ">= 0"),
           "zoom_min_ratio": (lambda x: x > 1, "> 1"),
           "push_min_ratio": (lambda x: x > 1, "> 1"),
           "wave_min_strokes": (lambda x: isinstance(x, (int, np.integer)) and not isinstance(x, bool) and x >= 2,
@@ -74,6 +75,34 @@ class Motion:
     track_ids: tuple[int, ...]
 
 
+class _Stroke:
+    """A hand's (or two hands') motion in progress, and the way back from the last one. A motion is one stroke,
+    reported once however long it goes on; the opposite motion beginning soon after the stroke ended is the hand
+    going back to where it was, not another gesture."""
+
+    def __init__(self) -> None:
+        self.label: str | None = None  # the motion whose stroke is going on (reported, or a way back)
+        self.reported = False
+        self.since = -1e18  # motions are looked for in the frames from here on: when the last stroke ended
+        self.back: tuple[str, float] | None = None  # the way back from the last motion, and until when it may begin
+
+    def way_back(self, label: str) -> float | None:
+        """Until when a motion ``label`` may begin to be the way back from the last one (None: it cannot be)."""
+        return self.back[1] if self.back is not None and self.back[0] == label else None
+
+    def begin(self, label: str, reported: bool) -> None:
+        self.label, self.reported, self.back = label, reported, None
+
+    def follow(self, rate: float, slowest: float, now: float, return_ms: float) -> bool:
+        """The stroke goes on at ``rate`` (the motion's own units a second): under ``slowest`` it has ended (True)."""
+        if self.label is None or rate >= slowest:
+            return False
+        if self.reported:
+            self.back = (RETURNS[self.label], now + return_ms)
+        self.label, self.since = None, now
+        return True
+
+
 class _Trail:
     """A hand's recent frames, oldest first, as rows of one array: time, palm centre (x, y), index tip (x, y), hand
     size and pixels per metre (NaN without world landmarks). An array rather than deques of points: the detectors
@@ -86,10 +115,7 @@ class _Trail:
         self.rows = np.empty((capacity, 7))
         self.n = 0
         self.cooldown_until = -1e18
-        self.stroke: str | None = None  # the swipe whose stroke is still going on (reported, or a return)
-        self.stroke_reported = False
-        self.swipe_from = -1e18  # a swipe is looked for in the frames from here on (the last stroke's end)
-        self.returning: tuple[str, float] | None = None  # the way back from the last swipe, and until when it starts
+        self.stroke = _Stroke()  # of a swipe, push or pull
 
     def add(self, t: float, keypoints: np.ndarray, world: np.ndarray | None, horizon_ms: float) -> None:
         """Append a frame's hand and forget what is older than ``horizon_ms`` (no detector looks further back)."""
@@ -107,6 +133,11 @@ class _Trail:
     def _drop(self, count: int) -> None:
         self.rows[:self.n - count] = self.rows[count:self.n].copy()
         self.n -= count
+
+    def since_stroke(self, points: slice) -> tuple[np.ndarray, np.ndarray, float]:
+        """Like :meth:`recent`, every frame since the last stroke ended (all frames kept)."""
+        rows = self.rows[int(np.searchsorted(self.rows[:self.n, 0], self.stroke.since)):self.n]
+        return rows[:, points], rows[:, 0], _median(rows[:, 5]) if len(rows) else 1.0
 
     def rest(self, until: float) -> None:
         """Forget the motion so far (it has been reported) and stay quiet until ``until``."""
@@ -134,6 +165,13 @@ def _onset(pts: np.ndarray, t: np.ndarray, size: float, away: float = 0.1) -> fl
     whole window early)."""
     left = np.flatnonzero(np.hypot(*(pts - pts[0]).T) > away * size)
     return float(t[max(int(left[0]) - 1, 0)]) if len(left) else float(t[0])
+
+
+def _axis(dx: float, dy: float) -> str:
+    """The swipe whose direction is nearest to a move by (dx, dy) in the image."""
+    if abs(dx) >= abs(dy):
+        return "swipe_right" if dx > 0 else "swipe_left"
+    return "swipe_down" if dy > 0 else "swipe_up"
 
 
 def _median(values: np.ndarray) -> float:
@@ -216,9 +254,10 @@ CIRCLE_MAX_STRIDE_TURN = np.radians(120.0)
 
 SWIPE_DIRECTIONS = {"swipe_right": (1.0, 0.0), "swipe_down": (0.0, 1.0), "swipe_left": (-1.0, 0.0),
                     "swipe_up": (0.0, -1.0)}  # in the image: y points down
-SWIPE_OPPOSITE = {"swipe_right": "swipe_left", "swipe_left": "swipe_right", "swipe_up": "swipe_down",
-                  "swipe_down": "swipe_up"}
-# a swipe's stroke ends when the palm moves along it slower than this fraction of the swipe speed, over this time
+RETURNS = {a: b for pair in (("swipe_right", "swipe_left"), ("swipe_up", "swipe_down"), ("push", "pull"),
+                             ("zoom_in", "zoom_out"), ("rotate_cw", "rotate_ccw")) for a, b in (pair, pair[::-1])}
+# a motion's stroke ends when, over the last STROKE_END_MS, it goes on at under STROKE_END_SPEED times the least
+# speed it is found at (a swipe: 1 hand size a second)
 STROKE_END_SPEED = 0.4
 STROKE_END_MS = 100.0
 
@@ -245,10 +284,12 @@ class DynamicDetector:
         self.trails: dict[int, _Trail] = {}
         self._pair: deque = deque(maxlen=1024)  # (t, ids, distance, centres, size): 1 s up to 1000 fps
         self._pair_cooldown = -1e18
+        self._pair_stroke = _Stroke()  # of a zoom or rotate
 
     def reset(self) -> None:
         self.trails.clear()
         self._pair.clear()
+        self._pair_stroke = _Stroke()
 
     def update(self, track_ids: list[int], keypoints: np.ndarray, t_ms: float, world: np.ndarray | None = None
                ) -> list[Motion]:
@@ -264,8 +305,8 @@ class DynamicDetector:
         for i, (tid, kp) in enumerate(zip(track_ids, keypoints, strict=True)):
             trail = self.trails.setdefault(tid, _Trail())
             trail.add(t_ms, kp, None if world is None else world[i], horizon)
-            if trail.stroke is not None:
-                self._follow_stroke(trail, trail.stroke, t_ms)
+            if trail.stroke.label is not None:
+                self._follow_stroke(trail, trail.stroke.label, t_ms)
             if t_ms < trail.cooldown_until:
                 continue
             motion = (self._swipe(tid, trail, t_ms) or self._circle(tid, trail, t_ms) or self._wave(tid, trail, t_ms)
@@ -273,38 +314,45 @@ class DynamicDetector:
             if motion:
                 out.append(motion)
                 trail.rest(t_ms + self.params.cooldown_ms)
-        both = self._two_hands(track_ids, keypoints, t_ms)
+        both, strokes = self._two_hands(track_ids, keypoints, t_ms)
+        if strokes:
+            # the two hands' motion was one gesture (zoom, rotate; or the way back from one): not two swipes too,
+            # now or as each hand goes on, and each hand going back afterwards is the way back from it
+            out = [m for m in out if not set(m.track_ids) & set(strokes)]
+            for tid, label in strokes.items():
+                if both:
+                    self.trails[tid].rest(t_ms + self.params.cooldown_ms)
+                self.trails[tid].stroke.begin(label, reported=True)
         if both:
-            # the two hands' motion was one gesture (zoom, rotate): it must not also end as two swipes
-            out = [m for m in out if not set(m.track_ids) & set(both.track_ids)]
-            for tid in both.track_ids:
-                self.trails[tid].rest(t_ms + self.params.cooldown_ms)
             out.append(both)
         return out
 
-    def _follow_stroke(self, tr: _Trail, stroke: str, now: float) -> None:
-        """End a swipe's stroke once the palm has slowed down along it (over the last ``STROKE_END_MS``), or turned
-        back. Until then no other swipe is looked for: the rest of a long stroke is the same swipe."""
+    def _follow_stroke(self, tr: _Trail, label: str, now: float) -> None:
+        """End a swipe's, push's or pull's stroke once the hand has slowed down along it, or turned back. Until then
+        no other one is looked for: the rest of a long stroke is the same motion."""
         rows = tr.rows[:tr.n]
         if len(rows) < 2:
             return
-        first = min(int(np.searchsorted(rows[:, 0], now - STROKE_END_MS)), len(rows) - 2)
-        dt = (rows[-1, 0] - rows[first, 0]) / 1000.0
+        first = rows[min(max(int(np.searchsorted(rows[:, 0], now - STROKE_END_MS, "right")) - 1, 0), len(rows) - 2)]
+        last = rows[-1]
+        dt = (last[0] - first[0]) / 1000.0
         if dt <= 0:
             return
-        ax, ay = SWIPE_DIRECTIONS[stroke]
-        along = ((rows[-1, 1] - rows[first, 1]) * ax + (rows[-1, 2] - rows[first, 2]) * ay) / dt / rows[-1, 5]
-        if along >= STROKE_END_SPEED * self.params.swipe_min_speed:
-            return
-        if tr.stroke_reported:  # a swipe the other way may now follow: the hand going back
-            tr.returning = (SWIPE_OPPOSITE[stroke], now + self.params.swipe_return_ms)
-        tr.stroke, tr.swipe_from = None, now
+        p = self.params
+        if label in SWIPE_DIRECTIONS:  # hand sizes a second, along the swipe
+            ax, ay = SWIPE_DIRECTIONS[label]
+            rate = ((last[1] - first[1]) * ax + (last[2] - first[2]) * ay) / last[5] / dt
+            slowest = p.swipe_min_speed
+        else:  # how fast the hand nears (push) or leaves (pull) the camera, as a log of its distance a second
+            rate = math.log(last[6] / first[6]) / dt * (1 if label == "push" else -1) if first[6] > 0 else 0.0
+            slowest = math.log(p.push_min_ratio) / (p.push_window_ms / 1000.0)
+        tr.stroke.follow(rate, STROKE_END_SPEED * slowest, now, p.return_ms)
 
     def _swipe(self, tid: int, tr: _Trail, now: float) -> Motion | None:
         p = self.params
-        if tr.stroke is not None:
+        if tr.stroke.label is not None:
             return None
-        pts, t, size = tr.recent(now, min(p.swipe_window_ms, now - tr.swipe_from), _Trail.PALM)
+        pts, t, size = tr.recent(now, min(p.swipe_window_ms, now - tr.stroke.since), _Trail.PALM)
         if len(pts) < 3:
             return None
         d = pts[-1] - pts[0]
@@ -320,13 +368,13 @@ class DynamicDetector:
                               ("swipe_up", -90.0)):
             off = abs((angle - centre + 180) % 360 - 180)
             if off <= p.swipe_max_off_axis_deg:
-                began = _onset(pts, t, size)
-                back = tr.returning is not None and tr.returning[0] == label and began <= tr.returning[1]
-                tr.stroke, tr.stroke_reported, tr.returning = label, not back, None
+                deadline = tr.stroke.way_back(label)
+                back = deadline is not None and _onset(*tr.since_stroke(_Trail.PALM)) <= deadline
+                tr.stroke.begin(label, reported=not back)
                 if back:
                     return None
                 score = float(min(1.0, dist / (2 * p.swipe_min_distance)) * (1 - off / 90))
-                return Motion(label, score, began, float(t[-1]), (tid,))
+                return Motion(label, score, _onset(pts, t, size), float(t[-1]), (tid,))
         return None
 
     def _circle(self, tid: int, tr: _Trail, now: float) -> Motion | None:
@@ -377,8 +425,10 @@ class DynamicDetector:
 
     def _push(self, tid: int, tr: _Trail, now: float) -> Motion | None:
         p = self.params
+        if tr.stroke.label is not None:
+            return None
         rows = tr.rows[:tr.n]
-        start = int(np.searchsorted(rows[:, 0], now - p.push_window_ms))
+        start = int(np.searchsorted(rows[:, 0], max(now - p.push_window_ms, tr.stroke.since)))
         if tr.n - start < 3:
             return None
         first, last = rows[start], rows[-1]
@@ -396,23 +446,38 @@ class DynamicDetector:
         score = float(min(1.0, amount / (2 * math.log(p.push_min_ratio))))
         # began when its size in the image or its distance had changed by 5 % (a log step of 0.05)
         began = _onset(np.log(rows[start:, 5:7]), rows[start:, 0], 1.0, away=0.05)
-        return Motion("push" if nearer > 0 else "pull", score, began, float(last[0]), (tid,))
+        label = "push" if nearer > 0 else "pull"
+        deadline, back = tr.stroke.way_back(label), False
+        if deadline is not None:
+            sizes, t, _ = tr.since_stroke(slice(5, 7))
+            back = _onset(np.log(sizes), t, 1.0, away=0.05) <= deadline
+        tr.stroke.begin(label, reported=not back)
+        return None if back else Motion(label, score, began, float(last[0]), (tid,))
 
-    def _two_hands(self, track_ids: list[int], keypoints: np.ndarray, now: float) -> Motion | None:
-        """Zoom (the hands move apart / together) or rotate (the line between them turns), within one window."""
+    def _two_hands(self, track_ids: list[int], keypoints: np.ndarray, now: float
+                   ) -> tuple[Motion | None, dict[int, str]]:
+        """Zoom (the hands move apart / together) or rotate (the line between them turns), within one window; and
+        when one (or the way back from one) is found, which way each hand moved, as a swipe's label."""
         p = self.params
+        none: tuple[None, dict[int, str]] = (None, {})
         if len(track_ids) < 2:
             self._pair.clear()
-            return None
+            self._pair_stroke = _Stroke()
+            return none
         order = np.argsort(track_ids)[:2]
         ids = tuple(int(track_ids[i]) for i in order)
         centres = np.array([palm_centre(keypoints[i]) for i in order])
         size = sum(hand_size(keypoints[i]) for i in order) / 2
         if self._pair and self._pair[-1][1] != ids:
             self._pair.clear()
+            self._pair_stroke = _Stroke()
         self._pair.append((now, ids, float(np.linalg.norm(centres[1] - centres[0])), centres, size))
-        if now < self._pair_cooldown:
-            return None
+        stroke = self._pair_stroke
+        if stroke.label is not None and self._follow_pair(stroke.label, now):
+            while len(self._pair) > 1:  # what went before the stroke's end is not looked at again
+                self._pair.popleft()
+        if now < self._pair_cooldown or stroke.label is not None:
+            return none
         while self._pair and now - self._pair[0][0] > p.zoom_window_ms:
             self._pair.popleft()
         _, _, d0, c0, s0 = self._pair[0]
@@ -420,7 +485,7 @@ class DynamicDetector:
         ratio = d1 / max(d0, 1e-6)
         moved = np.linalg.norm(c1 - c0, axis=1) / max((s0 + s1) / 2, 1.0)
         if moved.min() < p.zoom_min_move:
-            return None
+            return none
         if ratio >= p.zoom_min_ratio or ratio <= 1 / p.zoom_min_ratio:
             label = "zoom_in" if ratio > 1 else "zoom_out"
             score = float(min(1.0, abs(np.log(ratio)) / (2 * np.log(p.zoom_min_ratio))))
@@ -430,13 +495,37 @@ class DynamicDetector:
             angles = np.unwrap(np.arctan2(lines[:, 1], lines[:, 0]))
             turn = float(np.degrees(angles[-1] - angles[0]))
             if abs(turn) < p.rotate_min_deg:
-                return None
+                return none
             label = "rotate_cw" if turn > 0 else "rotate_ccw"  # y points down: a growing angle turns clockwise
             score = float(min(1.0, abs(turn) / (2 * p.rotate_min_deg)))
         # began when either hand left its rest: the pair's centres side by side, measured against the hands' size
         centres = np.array([c.ravel() for _, _, _, c, _ in self._pair])
         times = np.array([t for t, *_ in self._pair])
+        # (the pair's frames go back to the last stroke's end at most, so this also says when a way back began)
         began = min(_onset(centres[:, 2 * k : 2 * k + 2], times, (s0 + s1) / 2) for k in range(2))
+        deadline = stroke.way_back(label)
+        stroke.begin(label, reported=deadline is None or began > deadline)
+        ways = {tid: _axis(*(c1[k] - c0[k])) for k, tid in enumerate(ids)}
+        if not stroke.reported:
+            return None, ways
         self._pair.clear()
         self._pair_cooldown = now + p.cooldown_ms
-        return Motion(label, score, began, now, ids)
+        return Motion(label, score, began, now, ids), ways
+
+    def _follow_pair(self, label: str, now: float) -> bool:
+        """Whether the two hands' zoom or rotate has ended (as :meth:`_follow_stroke` for one hand)."""
+        last = self._pair[-1]
+        first = next((e for e in reversed(self._pair) if e[0] <= now - STROKE_END_MS), self._pair[0])
+        dt = (last[0] - first[0]) / 1000.0
+        if dt <= 0:
+            return False
+        p = self.params
+        sign = 1 if label in ("zoom_in", "rotate_cw") else -1
+        if label.startswith("zoom"):  # the log of the hands' distance, a second
+            rate = sign * math.log(max(last[2], 1e-6) / max(first[2], 1e-6)) / dt
+            slowest = math.log(p.zoom_min_ratio) / (p.zoom_window_ms / 1000.0)
+        else:  # degrees the line between them turns, a second
+            (ax, ay), (bx, by) = first[3][1] - first[3][0], last[3][1] - last[3][0]
+            rate = sign * math.degrees(math.atan2(ax * by - ay * bx, ax * bx + ay * by)) / dt
+            slowest = p.rotate_min_deg / (p.zoom_window_ms / 1000.0)
+        return self._pair_stroke.follow(rate, STROKE_END_SPEED * slowest, now, p.return_ms)
