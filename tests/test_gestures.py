@@ -555,18 +555,23 @@ def test_a_swipe_is_one_stroke_and_the_hand_going_back_is_not_another() -> None:
         assert swipes(_there_and_back(out_s, 3.0, 1.0, distance=distance)) == ["swipe_right"], distance
 
 
-def _out_and_back_motions(pause_s: float, fps: float) -> tuple[list[str], list[str], list[str]]:
+def _out_and_back_motions(pause_s: float, fps: float, again_s: float | None = None
+                          ) -> tuple[list[str], list[str], list[str]]:
     """The motions of a hand brought 1.5 times nearer, of two hands 300 px apart moved 600 px apart and of a steering
-    wheel turned 90 degrees, each in 0.3 s, held for ``pause_s`` and brought back in 0.5 s."""
+    wheel turned 90 degrees, each in 0.3 s, held for ``pause_s`` and brought back in 0.5 s (with ``again_s``: and
+    after that long, moved out again in 0.3 s)."""
     def amount(i):
         t = i / fps - 0.3
-        return float(minimum_jerk(t / 0.3) - minimum_jerk((t - 0.3 - pause_s) / 0.5))
+        out = minimum_jerk(t / 0.3) - minimum_jerk((t - 0.3 - pause_s) / 0.5)
+        if again_s is not None:
+            out += minimum_jerk((t - 0.8 - pause_s - again_s) / 0.3)
+        return float(out)
 
     def wheel(i, h):
         a = np.radians(90 * amount(i)) + np.pi * h
         return 250 * np.cos(a), 250 * np.sin(a)
 
-    n, dt = round((2.4 + pause_s) * fps), 1000 / fps
+    n, dt = round((2.4 + pause_s + (again_s or 0.0)) * fps), 1000 / fps
     pushes = _towards_camera(lambda i: 1 + 0.5 * amount(i), n=n, dt=dt)
     zooms = _replay(DynamicDetector(), lambda i, h: ((-1) ** h * (150 + 150 * amount(i)), 0), n=n, dt=dt, hands=2)
     turns = _replay(DynamicDetector(), wheel, n=n, dt=dt, hands=2)
@@ -581,6 +586,9 @@ def test_a_push_zoom_or_turn_of_the_wheel_and_back_is_one_motion() -> None:
             assert pushes == ["push", "pull"][:count], (fps, pause_s)
             assert zooms == ["zoom_in", "zoom_out"][:count], (fps, pause_s)
             assert turns == ["rotate_cw", "rotate_ccw"][:count], (fps, pause_s)
+    # out, back and out again (pressing a button twice, zooming in twice): the motion each time
+    for again_s in (0.0, 0.5):
+        assert _out_and_back_motions(0.1, 30, again_s) == (["push"] * 2, ["zoom_in"] * 2, ["rotate_cw"] * 2)
 
 
 def test_no_event_on_a_still_jittery_or_drifting_hand() -> None:

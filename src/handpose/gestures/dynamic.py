@@ -322,7 +322,7 @@ class DynamicDetector:
             for tid, label in strokes.items():
                 if both:
                     self.trails[tid].rest(t_ms + self.params.cooldown_ms)
-                self.trails[tid].stroke.begin(label, reported=True)
+                self.trails[tid].stroke.begin(label, reported=both is not None)
         if both:
             out.append(both)
         return out
