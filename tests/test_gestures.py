@@ -591,6 +591,14 @@ def test_a_push_zoom_or_turn_of_the_wheel_and_back_is_one_motion() -> None:
         assert _out_and_back_motions(0.1, 30, again_s) == (["push"] * 2, ["zoom_in"] * 2, ["rotate_cw"] * 2)
 
 
+def test_a_detector_fed_a_video_again_starts_afresh() -> None:
+    # the clock goes back (the same swipe replayed from 0 ms, the hand's track id kept): it is found again, where the
+    # old trail (times ahead of the new ones) and its cooldown hid it
+    det = DynamicDetector()
+    swipe = [[e.label for e in _replay(det, lambda i, h: (40 * i, 0), n=12)] for _ in range(2)]
+    assert swipe == [["swipe_right"], ["swipe_right"]]
+
+
 def test_no_event_on_a_still_jittery_or_drifting_hand() -> None:
     rng = np.random.default_rng(0)
     assert _replay(DynamicDetector(), lambda i, h: tuple(rng.normal(0, 3, 2)), n=90) == []

@@ -137,7 +137,7 @@ class _Trail:
     def since_stroke(self, points: slice) -> tuple[np.ndarray, np.ndarray, float]:
         """Like :meth:`recent`, every frame since the last stroke ended (all frames kept)."""
         rows = self.rows[int(np.searchsorted(self.rows[:self.n, 0], self.stroke.since)):self.n]
-        return rows[:, points], rows[:, 0], _median(rows[:, 5]) if len(rows) else 1.0
+        return rows[:, points], rows[:, 0], _median(rows[:, 5])
 
     def rest(self, until: float) -> None:
         """Forget the motion so far (it has been reported) and stay quiet until ``until``."""
@@ -285,16 +285,23 @@ class DynamicDetector:
         self._pair: deque = deque(maxlen=1024)  # (t, ids, distance, centres, size): 1 s up to 1000 fps
         self._pair_cooldown = -1e18
         self._pair_stroke = _Stroke()  # of a zoom or rotate
+        self._last_t = -math.inf
 
     def reset(self) -> None:
+        """Forget every hand (``update`` does it when the time goes back: a video started again)."""
         self.trails.clear()
         self._pair.clear()
         self._pair_stroke = _Stroke()
+        self._pair_cooldown = -1e18
+        self._last_t = -math.inf
 
     def update(self, track_ids: list[int], keypoints: np.ndarray, t_ms: float, world: np.ndarray | None = None
                ) -> list[Motion]:
         """The motions completed at ``t_ms`` by hands (keypoints (n, 21, 2+) in pixels); push and pull also need
         the hands' world landmarks (n, 21, 3)."""
+        if t_ms < self._last_t:
+            self.reset()
+        self._last_t = t_ms
         out: list[Motion] = []
         live = set(track_ids)
         p = self.params
