@@ -329,7 +329,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     print(f"{'gesture':<15} description  (threshold {threshold})")
     for r in rules:
         print(f"{r.name:<15} {r.description}")
-    print("\nmotions (video mode; handpose.gestures.DynamicParams tunes them):")
+    print("\nmotions (video mode; handpose.gestures.DynamicParams tunes them), each reported once per stroke; the\n"
+          "opposite one right after it (the hands going back) is not reported:")
     for label, text in MOTIONS.items():
         print(f"{label:<15} {text}")
     print("\nother vocabularies (HaGRID, MediaPipe) -> handpose:")
