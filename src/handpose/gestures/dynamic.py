@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -86,11 +87,15 @@ class _Stroke:
         self.since = -1e18  # motions are looked for in the frames from here on: when the last stroke ended
         self.back: tuple[str, float] | None = None  # the way back from the last motion, and until when it may begin
 
-    def way_back(self, label: str) -> float | None:
-        """Until when a motion ``label`` may begin to be the way back from the last one (None: it cannot be)."""
-        return self.back[1] if self.back is not None and self.back[0] == label else None
+    def begin(self, label: str, began: Callable[[], float]) -> bool:
+        """A motion ``label`` found: its stroke begins. Whether to report it: not when it is the way back from the
+        last one, that is when it ``began()`` (measured from the last stroke's end) soon enough after it."""
+        back = self.back is not None and self.back[0] == label and began() <= self.back[1]
+        self.start(label, reported=not back)
+        return not back
 
-    def begin(self, label: str, reported: bool) -> None:
+    def start(self, label: str, reported: bool) -> None:
+        """The stroke of a motion ``label`` begins (if ``reported``, the way back from it will not be)."""
         self.label, self.reported, self.back = label, reported, None
 
     def follow(self, rate: float, slowest: float, now: float, return_ms: float) -> bool:
@@ -329,7 +334,7 @@ class DynamicDetector:
             for tid, label in strokes.items():
                 if both:
                     self.trails[tid].rest(t_ms + self.params.cooldown_ms)
-                self.trails[tid].stroke.begin(label, reported=both is not None)
+                self.trails[tid].stroke.start(label, reported=both is not None)
         if both:
             out.append(both)
         return out
@@ -375,10 +380,7 @@ class DynamicDetector:
                               ("swipe_up", -90.0)):
             off = abs((angle - centre + 180) % 360 - 180)
             if off <= p.swipe_max_off_axis_deg:
-                deadline = tr.stroke.way_back(label)
-                back = deadline is not None and _onset(*tr.since_stroke(_Trail.PALM)) <= deadline
-                tr.stroke.begin(label, reported=not back)
-                if back:
+                if not tr.stroke.begin(label, lambda: _onset(*tr.since_stroke(_Trail.PALM))):
                     return None
                 score = float(min(1.0, dist / (2 * p.swipe_min_distance)) * (1 - off / 90))
                 return Motion(label, score, _onset(pts, t, size), float(t[-1]), (tid,))
@@ -454,12 +456,12 @@ class DynamicDetector:
         # began when its size in the image or its distance had changed by 5 % (a log step of 0.05)
         began = _onset(np.log(rows[start:, 5:7]), rows[start:, 0], 1.0, away=0.05)
         label = "push" if nearer > 0 else "pull"
-        deadline, back = tr.stroke.way_back(label), False
-        if deadline is not None:
+
+        def left_rest() -> float:  # after the last stroke ended
             sizes, t, _ = tr.since_stroke(slice(5, 7))
-            back = _onset(np.log(sizes), t, 1.0, away=0.05) <= deadline
-        tr.stroke.begin(label, reported=not back)
-        return None if back else Motion(label, score, began, float(last[0]), (tid,))
+            return _onset(np.log(sizes), t, 1.0, away=0.05)
+
+        return Motion(label, score, began, float(last[0]), (tid,)) if tr.stroke.begin(label, left_rest) else None
 
     def _two_hands(self, track_ids: list[int], keypoints: np.ndarray, now: float
                    ) -> tuple[Motion | None, dict[int, str]]:
@@ -510,10 +512,8 @@ class DynamicDetector:
         times = np.array([t for t, *_ in self._pair])
         # (the pair's frames go back to the last stroke's end at most, so this also says when a way back began)
         began = min(_onset(centres[:, 2 * k : 2 * k + 2], times, (s0 + s1) / 2) for k in range(2))
-        deadline = stroke.way_back(label)
-        stroke.begin(label, reported=deadline is None or began > deadline)
         ways = {tid: _axis(*(c1[k] - c0[k])) for k, tid in enumerate(ids)}
-        if not stroke.reported:
+        if not stroke.begin(label, lambda: began):
             return None, ways
         self._pair.clear()
         self._pair_cooldown = now + p.cooldown_ms
