@@ -591,6 +591,30 @@ def test_a_push_zoom_or_turn_of_the_wheel_and_back_is_one_motion() -> None:
         assert _out_and_back_motions(0.1, 30, again_s) == (["push"] * 2, ["zoom_in"] * 2, ["rotate_cw"] * 2)
 
 
+def test_a_motion_survives_a_frame_or_two_without_the_hand() -> None:
+    # the tracker gives a hand missed for a frame (motion blur) its id back; its trail (and two hands' history)
+    # used to be dropped at once, and the swipe or zoom under way with it
+    base = EXAMPLES["open_palm"]
+    step = 0.3 * hand_size(base)  # a swipe of 3 hand sizes in 10 frames; a zoom from 300 to 750 px apart
+
+    def motions(kind, missing):
+        det, labels = DynamicDetector(), []
+        for i in range(40):
+            move = min(max(i - 5, 0), 10)
+            hands = ([(1, base + [move * step, 0, 0])] if kind == "swipe" else
+                     [(1, base - [150 + 22.5 * move, 0, 0]), (2, base + [150 + 22.5 * move, 0, 0])])
+            hands = hands[1:] if i in missing else hands  # the swipe's only hand, the zoom's left one
+            kps = np.stack([k for _, k in hands]) if hands else np.zeros((0, 21, 3), np.float32)
+            labels += [m.label for m in det.update([tid for tid, _ in hands], kps, i * 1000 / 30)]
+        return labels
+
+    for missing in ((7,), (9,), (8, 9)):
+        assert motions("swipe", missing) == ["swipe_right"], missing
+        assert motions("zoom", missing) == ["zoom_in"], missing
+    # gone for longer than the tracker keeps its id (0.5 s): a fresh start, so the swipe's two halves are not one
+    assert motions("swipe", set(range(8, 25))) == []
+
+
 def test_a_detector_fed_a_video_again_starts_afresh() -> None:
     # the clock goes back (the same swipe replayed from 0 ms, the hand's track id kept): it is found again, where the
     # old trail (times ahead of the new ones) and its cooldown hid it
@@ -934,6 +958,11 @@ def test_a_real_hand_swiped_or_pushed_and_brought_back_is_one_motion(models_read
         times = np.arange(round((1.7 + pause_s) * 30)) / 30 - 0.3
         out = minimum_jerk(times / 0.3) - minimum_jerk((times - 0.3 - pause_s) / 0.5)
         assert motions(sliding_hand(video_path, 300 * out)) == labels, pause_s
+    # a frame blurred beyond recognition half-way through the swipe (its hand not found there) loses nothing
+    times = np.arange(36) / 30 - 0.3
+    frames = sliding_hand(video_path, 300 * minimum_jerk(times / 0.4))
+    frames[15] = cv2.GaussianBlur(frames[15], (0, 0), 25)
+    assert motions(frames) == ["swipe_right"]
     nearer = approaching_hand(video_path, HandTracker(mode="image"))[:22]  # held 12 frames, nearer over 10
     for hold, labels in ((0, ["push"]), (12, ["push"]), (24, ["push", "pull"])):
         assert motions(nearer + nearer[-1:] * hold + nearer[::-1]) == labels, hold

@@ -121,6 +121,7 @@ class _Trail:
         self.n = 0
         self.cooldown_until = -1e18
         self.stroke = _Stroke()  # of a swipe, push or pull
+        self.last_seen = -math.inf
 
     def add(self, t: float, keypoints: np.ndarray, world: np.ndarray | None, horizon_ms: float) -> None:
         """Append a frame's hand and forget what is older than ``horizon_ms`` (no detector looks further back)."""
@@ -131,6 +132,7 @@ class _Trail:
         self.rows[self.n] = (t, palm_x, palm_y, keypoints[8, 0], keypoints[8, 1], max(hand_size(keypoints), 1.0),
                              scale)
         self.n += 1
+        self.last_seen = t
         old = int(np.searchsorted(self.rows[:self.n, 0], t - horizon_ms))
         if old:
             self._drop(old)
@@ -265,6 +267,9 @@ RETURNS = {a: b for pair in (("swipe_right", "swipe_left"), ("swipe_up", "swipe_
 # speed it is found at (a swipe: 1 hand size a second)
 STROKE_END_SPEED = 0.4
 STROKE_END_MS = 100.0
+# a hand missing for up to this long (a detection missed while it moved fast) keeps its trail, and two hands their
+# history, should the tracker give it back its id (as it does, at the same place, for as long by default)
+LOST_HAND_MS = 500.0
 
 
 # The motions and what each means (``handpose gestures list`` prints them).
@@ -308,12 +313,10 @@ class DynamicDetector:
             self.reset()
         self._last_t = t_ms
         out: list[Motion] = []
-        live = set(track_ids)
         p = self.params
         horizon = max(p.swipe_window_ms, p.circle_window_ms, p.wave_window_ms, p.push_window_ms)
-        for tid in list(self.trails):
-            if tid not in live:
-                del self.trails[tid]
+        for tid in [tid for tid, trail in self.trails.items() if t_ms - trail.last_seen > LOST_HAND_MS]:
+            del self.trails[tid]
         for i, (tid, kp) in enumerate(zip(track_ids, keypoints, strict=True)):
             trail = self.trails.setdefault(tid, _Trail())
             trail.add(t_ms, kp, None if world is None else world[i], horizon)
@@ -470,8 +473,9 @@ class DynamicDetector:
         p = self.params
         none: tuple[None, dict[int, str]] = (None, {})
         if len(track_ids) < 2:
-            self._pair.clear()
-            self._pair_stroke = _Stroke()
+            if self._pair and now - self._pair[-1][0] > LOST_HAND_MS:
+                self._pair.clear()
+                self._pair_stroke = _Stroke()
             return none
         order = np.argsort(track_ids)[:2]
         ids = tuple(int(track_ids[i]) for i in order)
