@@ -101,12 +101,17 @@ class Debouncer:
         st.active, st.active_score = None, 0.0
         return ev
 
-    def finish(self, live: set[int], handedness: dict[int, str | None]) -> list[GestureEvent]:
-        """End the gestures of tracks that are gone."""
+    def finish(self, live: set[int], handedness: dict[int, str | None], t: float | None = None
+               ) -> list[GestureEvent]:
+        """End the gestures of tracks that are gone: at ``t``, those gone for ``release_ms`` (a hand missed for a
+        frame or two, whose id the tracker gives back, keeps its gesture, as a hand that shows it again does);
+        without ``t`` (the stream stopped), all of them."""
         events = []
         for tid in list(self.states):
-            if tid not in live:
-                st = self.states.pop(tid)
-                if st.active is not None:
-                    events.append(self._end(tid, handedness.get(tid, st.handedness), st, st.active_last))
+            st = self.states[tid]
+            if tid in live or (t is not None and st.active is not None and t - st.active_last < self.release_ms):
+                continue
+            del self.states[tid]
+            if st.active is not None:
+                events.append(self._end(tid, handedness.get(tid, st.handedness), st, st.active_last))
         return events

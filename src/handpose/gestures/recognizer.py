@@ -123,7 +123,7 @@ class GestureRecognizer:
         side: dict[int, str | None] = {i: str(h) for i, h in zip(ids, hands.handedness, strict=True)}
         for tid, g in zip(ids, gestures, strict=True):
             events += self.debounce.update(tid, side[tid], g.label, g.score, t)
-        events += self.debounce.finish(set(ids), side)
+        events += self.debounce.finish(set(ids), side, t)
         if self.trajectory is not None:
             events += self._trajectories(hands, ids, side, t)
         if self.dynamic is not None:
@@ -150,7 +150,7 @@ class GestureRecognizer:
                 for ev in self.traj_debounce.update(tid, side[tid], g.label, g.score, t):
                     ev.kind = "dynamic"
                     events.append(ev)
-        for ev in self.traj_debounce.finish(set(ids), side):
+        for ev in self.traj_debounce.finish(set(ids), side, t):
             ev.kind = "dynamic"
             events.append(ev)
         return events
