@@ -386,6 +386,23 @@ def test_trajectory_history_spans_the_same_time_on_any_camera() -> None:
         np.testing.assert_allclose(other, histories[0], atol=1e-6)
 
 
+def test_trajectory_history_keeps_a_hand_missed_for_a_frame() -> None:
+    # a hand missing from one frame (the tracker gives its id back) went back to an empty history: a trained
+    # trajectory model saw nothing of it for the next 16 frames. Gone for longer than 0.5 s, it starts afresh
+    def history(missing):
+        hist = TrajectoryHistory()
+        for i in range(30):
+            kp = EXAMPLES["point"].copy()
+            kp[8, 0] += 10 * i
+            shown = i not in missing
+            hist.update(tracked_hands([kp] if shown else [], [1] if shown else [], ["right"] if shown else [],
+                                      i * 1000 / 30))
+        return hist.get(1)
+
+    assert history({25}) is not None and len(history({25})) == TRAJECTORY_HISTORY
+    assert history({20}) is not None and history(set(range(5, 21))) is None  # 533 ms without it
+
+
 @pytest.mark.parametrize("kind", ["mlp", "svm", "knn"])
 def test_every_model_type_learns_and_round_trips(kind, tmp_path) -> None:
     labels = ["open_palm", "fist", "point", "call"]

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import HandposeError
 from ..results import KEYPOINT_NAMES
+from .dynamic import LOST_HAND_MS
 
 if TYPE_CHECKING:
     from ..results import Hands
@@ -75,12 +76,14 @@ class TrajectoryHistory:
         self._rows = list(self.keypoints)
         self.tracks: dict[int, list[np.ndarray]] = {}
         self._since: dict[int, int] = {}  # frames since a track's last kept position
+        self._seen: dict[int, float] = {}  # when each track was last seen
         self._intervals: deque[float] = deque(maxlen=15)
         self._prev_ms: float | None = None
 
     def update(self, hands: Hands) -> list[int]:
-        """Add a frame's hands; tracks that are gone are forgotten. Returns the tracks that took a position (on a
-        fast camera, the others' histories are as they were)."""
+        """Add a frame's hands; tracks gone for longer than :data:`LOST_HAND_MS` are forgotten (one missed for a frame
+        or two goes on where it was, should the tracker give it back its id). Returns the tracks that took a position
+        (on a fast camera, the others' histories are as they were)."""
         size = np.array([max(hands.width, 1), max(hands.height, 1)], np.float32)
         t = hands.timestamp_ms
         if self._prev_ms is not None and t > self._prev_ms:
@@ -90,8 +93,12 @@ class TrajectoryHistory:
         if self._intervals:
             stride = max(1, round(self.STEP_MS / sorted(self._intervals)[len(self._intervals) // 2]))
         ids = hands.track_ids.tolist()
-        for tid in [i for i in self.tracks if i not in ids]:
-            del self.tracks[tid], self._since[tid]
+        for tid in ids:
+            self._seen[tid] = t
+        for tid in [i for i, seen in self._seen.items() if not 0 <= t - seen <= LOST_HAND_MS]:
+            self.tracks.pop(tid, None)
+            self._since.pop(tid, None)
+            del self._seen[tid]
         moved = []
         for tid, kp in zip(ids, hands.keypoints, strict=True):
             since = self._since.get(tid, stride)
@@ -118,6 +125,7 @@ class TrajectoryHistory:
     def clear(self) -> None:
         self.tracks.clear()
         self._since.clear()
+        self._seen.clear()
         self._intervals.clear()
         self._prev_ms = None
 
