@@ -176,9 +176,7 @@ def _onset(pts: np.ndarray, t: np.ndarray, size: float, away: float = 0.1) -> fl
 
 def _axis(dx: float, dy: float) -> str:
     """The swipe whose direction is nearest to a move by (dx, dy) in the image."""
-    if abs(dx) >= abs(dy):
-        return "swipe_right" if dx > 0 else "swipe_left"
-    return "swipe_down" if dy > 0 else "swipe_up"
+    return max(SWIPE_DIRECTIONS, key=lambda k: dx * SWIPE_DIRECTIONS[k][0] + dy * SWIPE_DIRECTIONS[k][1])
 
 
 def _median(values: np.ndarray) -> float:
@@ -379,9 +377,8 @@ class DynamicDetector:
         if dist / max(path, 1e-9) < p.swipe_min_straightness:
             return None
         angle = np.degrees(np.arctan2(d[1], d[0]))  # image: y down
-        for label, centre in (("swipe_right", 0.0), ("swipe_down", 90.0), ("swipe_left", 180.0),
-                              ("swipe_up", -90.0)):
-            off = abs((angle - centre + 180) % 360 - 180)
+        for label, (ax, ay) in SWIPE_DIRECTIONS.items():
+            off = abs((angle - math.degrees(math.atan2(ay, ax)) + 180) % 360 - 180)
             if off <= p.swipe_max_off_axis_deg:
                 if not tr.stroke.begin(label, lambda: _onset(*tr.since_stroke(_Trail.PALM))):
                     return None
