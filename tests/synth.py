@@ -75,17 +75,15 @@ def waving_hand(video: Path, tracker, frame: int = 60, degrees: float = 30.0, hz
     """A frame of ``video`` turned upside down (its hand then points up), held still for ``still`` frames, then
     turned about the hand's wrist by +-``degrees``, ``hz`` times a second, for ``seconds``: a hand waving. With
     ``slide`` (pixels) it is moved side to side by that much instead, as an arm waving moves it."""
+    swings = np.sin(2 * np.pi * hz * np.maximum(np.arange(still + round(seconds * fps)) - still, 0) / fps)
+    if slide:
+        return sliding_hand(video, slide * swings, frame, pad=0)
     image = cv2.rotate(video_frame(video, frame), cv2.ROTATE_180)
     hands = tracker.process(image)
     assert len(hands) >= 1, f"no hand in frame {frame} of {video}"
     wrist = tuple(float(v) for v in hands.keypoints[0, 0, :2])
-    frames = []
-    for i in range(still + round(seconds * fps)):
-        swing = np.sin(2 * np.pi * hz * max(i - still, 0) / fps)
-        m = (np.float32([[1, 0, slide * swing], [0, 1, 0]]) if slide else
-             cv2.getRotationMatrix2D(wrist, degrees * swing, 1.0))
-        frames.append(cv2.warpAffine(image, m, image.shape[1::-1], borderMode=cv2.BORDER_REPLICATE))
-    return frames
+    return [cv2.warpAffine(image, cv2.getRotationMatrix2D(wrist, degrees * swing, 1.0), image.shape[1::-1],
+                           borderMode=cv2.BORDER_REPLICATE) for swing in swings]
 
 
 def minimum_jerk(s: np.ndarray | float) -> np.ndarray:
