@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import cv2
@@ -46,6 +47,7 @@ from handpose.gestures import (
     shown_first,
     split_last,
     trajectory_features,
+    tunable,
 )
 from handpose.gestures.dynamic import hand_size, turning_points
 from handpose.gestures.features import canonical
@@ -1015,6 +1017,7 @@ def test_debounce_hold_hysteresis_release() -> None:
     (lambda: DynamicParams(wave_max_vertical=0), r"wave_max_vertical must be > 0, got 0"),
     (lambda: Debouncer(start_score=0.3, keep_score=0.5), r"0 <= keep_score <= start_score <= 1"),
     (lambda: Debouncer(hold_ms=-10), r"hold_ms, release_ms >= 0"),
+    (lambda: Debouncer(release_ms=float("nan")), r"hold_ms, release_ms >= 0"),
 ])
 def test_event_parameters_out_of_range_are_refused(make, message) -> None:
     with pytest.raises(HandposeError, match=message):
@@ -1065,6 +1068,50 @@ def test_a_gesture_held_through_a_missed_frame_is_one_gesture(video_keypoints) -
     assert held == [("open_palm", "start"), ("open_palm", "end")]
     assert static_events({20}) == static_events({20, 21, 22, 23}) == held  # 40 ms, 160 ms without the hand
     assert static_events(set(range(20, 30))) == held * 2  # 400 ms: it was put down and shown again
+
+
+def test_a_recognizer_is_tuned_by_parameter_name(video_keypoints) -> None:
+    palm = EXAMPLES["open_palm"]  # 175 px hand size
+
+    def events(rec):
+        # the real hand held open for 2.4 s (frames 60-120 of the shared clip), then a swipe of 2 hand sizes
+        for kp, t, _ in video_keypoints[60:120]:
+            rec.annotate(tracked_hands([kp], [1], ["right"], t, (640, 360)))
+        for i in range(11):
+            rec.annotate(tracked_hands([palm + [35 * i, 0, 0]], [2], ["right"], 5000 + i * 33.3))
+        rec.finish()
+        return [(e.label, e.phase, e.track_id) for e in rec.events()]
+
+    assert events(GestureRecognizer()) == [("open_palm", "start", 1), ("open_palm", "end", 1),
+                                           ("open_palm", "start", 2), ("swipe_right", "done", 2),
+                                           ("open_palm", "end", 2)]
+    rec = GestureRecognizer()
+    rec.tune(hold_ms=3000, swipe_min_distance=2.5)  # held shorter than 3 s, swiped less than 2.5 hand sizes
+    assert events(rec) == []
+    assert rec.debounce.hold_ms == 3000 and rec.dynamic.params.swipe_min_distance == 2.5
+    # checked first: a misspelt name or a value out of range changes nothing
+    for bad, message in (({"swipe_min_distanc": 2}, "did you mean swipe_min_distance"),
+                         ({"hold_ms": 100, "swipe_min_distance": -1}, "swipe_min_distance must be > 0"),
+                         ({"hold_ms": float("nan")}, "hold_ms, release_ms >= 0"),
+                         ({"start_score": 0.3}, "keep_score <= start_score")):
+        with pytest.raises(HandposeError, match=message):
+            rec.tune(**bad)
+        assert rec.debounce.hold_ms == 3000 and rec.dynamic.params.swipe_min_distance == 2.5
+    rec.tune(start_score=0.3, keep_score=0.2)  # together they are fine
+    rec.tune(wave_min_strokes=6.0)  # a whole number, however written
+    assert rec.dynamic.params.wave_min_strokes == 6 and isinstance(rec.dynamic.params.wave_min_strokes, int)
+    # a recognizer without motions has none to tune
+    still = GestureRecognizer(dynamic=False)
+    with pytest.raises(HandposeError, match="swipe_min_distance: no motions to tune"):
+        still.tune(swipe_min_distance=2)
+    still.tune(release_ms=500)
+    assert still.debounce.release_ms == 500
+    # every parameter is listed, with its default
+    defaults = {name: default for name, (default, _) in tunable().items()}
+    assert {name: defaults[name] for name in ("hold_ms", "release_ms", "start_score", "keep_score")} == {
+        "hold_ms": 150, "release_ms": 250, "start_score": 0.6, "keep_score": 0.4}
+    assert all(defaults[f.name] == getattr(DynamicParams(), f.name) for f in fields(DynamicParams))
+    assert len(defaults) == 4 + len(fields(DynamicParams))
 
 
 def test_events_nobody_drains_are_kept_only_to_a_bound(video_keypoints) -> None:
@@ -1208,6 +1255,39 @@ def test_run_with_gestures_writes_gestures_and_events(video_path, tmp_path, caps
     assert len(ends) == len(starts) and [e["label"] for e in ends] == [e["label"] for e in starts]
     assert len(closing) == 1 and closing[0]["end_of_stream"] and closing[0]["hands"] == []  # the clip ends open
     assert closing[0]["events"][0]["label"] == "open_palm" and closing[0]["timestamp_ms"] == frames[-1]["timestamp_ms"]
+
+
+def test_run_tunes_gesture_recognition_by_parameter_name(video_path, tmp_path, capsys) -> None:
+    def starts(*tune):
+        out = tmp_path / "g.jsonl"
+        assert main(["run", str(video_path), "--gestures", "builtin", "--limit", "100", "--json", str(out),
+                     "--overwrite", *tune]) == 0
+        return [e["label"] for line in out.read_text().splitlines() for e in json.loads(line)["events"]
+                if e["phase"] == "start"]
+
+    # the clip's hand shows open_palm, four and open_palm again, each for 0.5-1.6 s: held 4 s, none of them starts
+    assert starts() == ["open_palm", "four", "open_palm"]
+    assert starts("--tune", "hold_ms=4000") == starts("--tune", "hold_ms=4000,swipe_min_distance=2") == []
+    capsys.readouterr()
+    # mistakes are named before anything runs
+    for tune, code, message in (
+            ("swipe_min_distanc=2", 2, "no gesture parameter 'swipe_min_distanc': did you mean swipe_min_distance"),
+            ("hold_ms", 2, "expected NAME=VALUE"), ("hold_ms=soon", 2, "expected a number, got 'soon'"),
+            ("swipe_min_distance=-1", 1, "--tune: DynamicParams.swipe_min_distance must be > 0"),
+            ("start_score=0.3", 1, "keep_score <= start_score")):
+        try:
+            got = main(["run", str(video_path), "--gestures", "builtin", "--tune", tune])
+        except SystemExit as e:  # an argparse error
+            got = e.code
+        assert got == code and message in capsys.readouterr().err, tune
+    assert main(["run", str(video_path), "--tune", "hold_ms=300"]) == 1
+    assert "--tune sets parameters of gesture recognition: add --gestures" in capsys.readouterr().err
+    assert main(["run", str(video_path), "--gestures", "builtin", "--no-dynamic", "--tune", "wave_window_ms=3000"]) == 1
+    assert "wave_window_ms: no motions to tune" in capsys.readouterr().err
+    # the list says what each one sets
+    assert main(["gestures", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "hold_ms=150" in listed and "swipe_min_distance=1.5" in listed and "return_ms=600" in listed
 
 
 def test_a_run_stopped_with_ctrl_c_still_ends_the_gestures_held(video_path, tmp_path, capsys, fake_window,
@@ -2031,6 +2111,20 @@ def test_eval_judges_each_video_as_one_motion(video_path, tmp_path, capsys, mode
     report = json.loads((tmp_path / "r4" / "report.json").read_text())
     assert report["n"] == 4 and "motions" in report and report["accuracy"] == 1.0
     assert "4 of the 4 files evaluated were recorded into" in capsys.readouterr().err
+    # tuned to swipes of 5 hand sizes, these (4.5) are none; the report says what it was judged with
+    assert main(["gestures", "eval", "builtin", str(clips), "--motions", "--tune", "swipe_min_distance=5", "-o",
+                 str(tmp_path / "tuned")]) == 0
+    report = json.loads((tmp_path / "tuned" / "report.json").read_text())
+    assert report["accuracy"] == 0.5 and report["tuned"] == {"swipe_min_distance": 5.0}
+    assert "judged with --tune swipe_min_distance=5" in capsys.readouterr().out
+    # hand shapes are judged frame by frame: nothing to tune
+    for tune in ("hold_ms=300", "swipe_min_distance=5"):
+        assert main(["gestures", "eval", "builtin", str(shared_path("data", "gesture_images")), "--tune", tune,
+                     "-o", str(tmp_path / "untuned")]) == 1
+        assert "eval --tune sets what makes a motion, for judging videos of motions" in capsys.readouterr().err
+    assert main(["gestures", "eval", "builtin", str(clips), "--motions", "--tune", "hold_ms=300", "-o",
+                 str(tmp_path / "untuned")]) == 1
+    assert "eval --tune sets what makes a motion" in capsys.readouterr().err and not (tmp_path / "untuned").exists()
 
 
 def test_segments_label_the_parts_of_one_video(tmp_path) -> None:

@@ -12,7 +12,18 @@ import numpy as np
 from ..errors import HandposeError
 from ..outputs import check_not_input, check_writable
 from ..sources import IMAGE_EXTS, VIDEO_EXTS
-from .numbers import add_part_options, at_least, folds, fraction, frame_size, positive, video_part, zoom
+from .numbers import (
+    add_part_options,
+    add_tune_option,
+    at_least,
+    folds,
+    fraction,
+    frame_size,
+    positive,
+    tuning,
+    video_part,
+    zoom,
+)
 
 if TYPE_CHECKING:
     from ..gestures.recognizer import GestureRecognizer
@@ -104,6 +115,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "of the data's motions the recognizer reports in it (its dynamic gestures and trajectory "
                         "model); a trajectory model alone is always judged so")
     add_part_options(e, "evaluate")
+    add_tune_option(e)
     e.add_argument("--segments", metavar="CSV", help="one video: its parts labelled by a CSV of label,start,end rows "
                    "(as 'gestures record --segments'); each part's frames, or with --motions each part, a sample")
     e.add_argument("--overwrite", action="store_true")
@@ -233,12 +245,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         labelled_files,
         write_report,
     )
+    from ..gestures.events import DEBOUNCE_PARAMETERS
     from ..gestures.recognizer import load_classifier
     from ..gestures.rules import RuleClassifier
     from ..gestures.segments import read_segments
 
     out = Path(args.output)
     check_writable(out / "report.json", args.overwrite, make_folders=False)
+    tuned = tuning(args)
     recognizer = load_classifier(args.model)
     # other vocabularies' names are mapped for the built-in vocabulary; a trained model has the data's own labels
     mapping = _mapping(args.map, isinstance(recognizer.static, RuleClassifier) and recognizer.trajectory is None)
@@ -247,7 +261,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     shapes = isinstance(recognizer.static, GestureClassifier) or any(p == "builtin" or p.endswith(".toml")
                                                                      for p in parts)
     src = Path(args.data)
-    if src.is_file() and src.suffix.lower() not in IMAGE_EXTS | VIDEO_EXTS:
+    landmarks = src.is_file() and src.suffix.lower() not in IMAGE_EXTS | VIDEO_EXTS
+    as_motions = not landmarks and (args.motions or not shapes)  # a trajectory model alone: motions
+    if tuned and (not as_motions or set(tuned) & set(DEBOUNCE_PARAMETERS)):
+        raise HandposeError("eval --tune sets what makes a motion, for judging videos of motions (--motions); "
+                            "hand shapes are judged frame by frame, with no debounce")
+    recognizer.tune(**tuned)
+    if landmarks:
         asked = (("zoom", args.zoom != 1), ("flip", args.flip), ("start", args.start is not None),
                  ("end", args.end is not None), ("motions", args.motions), ("segments", args.segments))
         found_by = [f"--{option}" for option, given in asked if given]
@@ -264,7 +284,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             raise HandposeError(f"--start and --end read a part of each video, and {args.data} holds none")
         segments = read_segments(args.segments) if args.segments else None
         _warn_if_trained_on_files(recognizer, files)
-        judge = evaluate_motions if args.motions or not shapes else evaluate_files  # a trajectory model: motions
+        judge = evaluate_motions if as_motions else evaluate_files
         report = judge(recognizer, files, mapping, args.zoom, args.flip, start=args.start, end=args.end,
                        segments=segments)
     gives = {"none", *(recognizer.labels if "motions" in report else recognizer.static.labels),
@@ -273,8 +293,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if never:
         print(f"handpose: warning: {args.model} never gives the data's label(s) {', '.join(never)}; rename them with "
               "--map data_label=model_label", file=sys.stderr)
+    if tuned:  # what the motions were judged with
+        report["tuned"] = tuned
     text = write_report(report, out)
     sys.stdout.write(text)
+    if tuned:
+        print("judged with --tune " + ",".join(f"{name}={v:g}" for name, v in tuned.items()))
     print(f"report: {out / 'report.json'}, confusion matrix: {out / 'confusion.png'}, misclassified samples: "
           f"{out / 'errors.png'}")
     return 0
@@ -323,16 +347,20 @@ def _warn_if_trained_on_files(recognizer: GestureRecognizer, files: list[Path]) 
 
 def cmd_list(args: argparse.Namespace) -> int:
     from ..gestures.dynamic import MOTIONS
+    from ..gestures.recognizer import tunable
     from ..gestures.rules import ALIASES, load_rules
 
     rules, threshold = load_rules(args.rules)
     print(f"{'gesture':<15} description  (threshold {threshold})")
     for r in rules:
         print(f"{r.name:<15} {r.description}")
-    print("\nmotions (video mode; handpose.gestures.DynamicParams tunes them), each reported once per stroke; the\n"
+    print("\nmotions (video mode; tuned by the parameters below), each reported once per stroke; the\n"
           "opposite one right after it (the hands going back) is not reported:")
     for label, text in MOTIONS.items():
         print(f"{label:<15} {text}")
+    print("\nparameters ('run --tune NAME=VALUE', 'gestures eval --motions --tune'; GestureRecognizer.tune):")
+    for name, (default, what) in tunable().items():
+        print(f"{name + '=' + format(default, 'g'):<28} {what}")
     print("\nother vocabularies (HaGRID, MediaPipe) -> handpose:")
     print("  " + ", ".join(f"{a} -> {b}" for a, b in ALIASES.items()))
     return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from ..errors import InputError
+from ..errors import HandposeError, InputError
 from ..sources import parse_time, part_options
 
 
@@ -113,3 +113,41 @@ def video_part(args: argparse.Namespace) -> dict[str, float]:
     if args.start is not None and args.end is not None and args.end <= args.start:
         raise InputError(f"--end {args.end:g} s is not after --start {args.start:g} s")
     return part_options(args.start, args.end)
+
+
+def _setting(text: str) -> dict[str, float]:
+    """``NAME=VALUE[,NAME=VALUE...]``: gesture parameters by name (their ranges are checked together, by
+    :func:`tuning`)."""
+    from ..errors import did_you_mean
+    from ..gestures.recognizer import tunable
+
+    known = tunable()
+    values = {}
+    for item in text.split(","):
+        name, sep, value = (s.strip() for s in item.partition("="))
+        if not sep or not name:
+            raise argparse.ArgumentTypeError(f"expected NAME=VALUE, e.g. swipe_min_distance=2, got {item!r}")
+        if name not in known:
+            raise argparse.ArgumentTypeError(f"no gesture parameter {name!r}: {did_you_mean(name, known)}"
+                                             "'handpose gestures list' lists them")
+        values[name] = _float(value)
+    return values
+
+
+def add_tune_option(p: argparse.ArgumentParser) -> None:
+    """``--tune NAME=VALUE``: the gesture recognizer's parameters (read by :func:`tuning`)."""
+    p.add_argument("--tune", type=_setting, action="append", default=[], metavar="NAME=VALUE",
+                   help="with gestures: set a parameter of the motions or of held gestures' debounce, e.g. "
+                        "swipe_min_distance=2 or hold_ms=300 (repeatable, or joined by commas; 'handpose gestures "
+                        "list' lists them and their defaults)")
+
+
+def tuning(args: argparse.Namespace) -> dict[str, float]:
+    """The values of every ``--tune``, checked together (``start_score`` with ``keep_score``)."""
+    from ..gestures.recognizer import check_tuning
+
+    values = {name: v for given in args.tune for name, v in given.items()}
+    try:
+        return check_tuning(values)
+    except HandposeError as e:
+        raise InputError(f"--tune: {e}") from None

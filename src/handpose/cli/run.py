@@ -29,7 +29,18 @@ from ..sinks import (
 )
 from ..sources import IMAGE_EXTS, KIND_NAMES, VideoFiles
 from .hooks import CommandHooks, hook_spec
-from .numbers import add_part_options, at_least, frame_size, positive, probability, seconds, video_part, zoom
+from .numbers import (
+    add_part_options,
+    add_tune_option,
+    at_least,
+    frame_size,
+    positive,
+    probability,
+    seconds,
+    tuning,
+    video_part,
+    zoom,
+)
 
 log = logging.getLogger("handpose")
 RecordSink = JsonlSink | CsvSink | CocoSink | UdpSink | WebSocketSink
@@ -123,6 +134,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--on", type=hook_spec, action="append", default=[], metavar="LABEL=COMMAND",
                    help="with --gestures: run a shell command when the gesture LABEL starts (a motion: is done; "
                         "'*' any), in the background, the event in HANDPOSE_* variables; repeatable")
+    add_tune_option(p)
     p.add_argument("--limit", type=at_least(1), default=None, help="stop after N frames")
     p.add_argument("--stride", type=at_least(1), default=1,
                    help="videos: process every Nth frame (the others are skipped undecoded; times stay true)")
@@ -367,6 +379,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..pipeline import HandTracker
     from ..sources import VideoFile, camera_request, open_source
 
+    tuned = tuning(args)
+    if tuned and args.gestures is None:
+        raise InputError("--tune sets parameters of gesture recognition: add --gestures (e.g. --gestures builtin)")
     asked = camera_request(args.source, args.size, None)
     if args.fps:  # a camera's rate to ask for, or the rate a folder of frames was taken at
         asked["fps"] = args.fps
@@ -388,6 +403,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                               gray=args.gray, providers=_providers(args))
         if args.no_dynamic and tracker.gesture_classifier is not None:
             tracker.gesture_classifier.dynamic = None
+        if tuned:
+            tracker.gesture_classifier.tune(**tuned)
         hooks = CommandHooks(args.on) if args.on else None
         if hooks is not None:
             if tracker.gesture_classifier is None:

@@ -5,7 +5,7 @@ from .dataset import LandmarkSet, load_dataset
 from .dynamic import DynamicDetector, DynamicParams, Motion
 from .events import Debouncer, GestureEvent
 from .features import FEATURE_VERSION, batch_features, finger_state, finger_states, hand_features
-from .recognizer import GestureRecognizer, annotate_stream, load_classifier
+from .recognizer import GestureRecognizer, annotate_stream, load_classifier, tunable
 from .recording import HandShown, record, shown_first
 from .rules import ALIASES, RuleClassifier, load_rules
 from .segments import Segment, read_segments
@@ -57,6 +57,7 @@ __all__ = [
     "synthetic_views",
     "trajectory_features",
     "trajectory_row_features",
+    "tunable",
     "viewpoint_features",
     "with_views",
 ]

@@ -13,40 +13,46 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 
 from ..errors import HandposeError
 
 
+def _param(default: float, what: str) -> Any:
+    return field(default=default, metadata={"help": what})
+
+
 @dataclass
 class DynamicParams:
-    swipe_window_ms: float = 700.0
-    swipe_min_distance: float = 1.5  # hand sizes
-    swipe_min_speed: float = 2.5  # hand sizes / s
-    swipe_min_straightness: float = 0.8  # net displacement / path length
-    swipe_max_off_axis_deg: float = 35.0
-    circle_window_ms: float = 2500.0
-    circle_min_turn_deg: float = 320.0
-    circle_min_radius: float = 0.35  # hand sizes
-    circle_min_speed: float = 1.0
-    wave_window_ms: float = 2000.0
-    wave_min_strokes: int = 4  # side-to-side strokes of the index fingertip within the window
-    wave_min_amplitude: float = 0.4  # hand sizes each stroke spans
-    wave_max_vertical: float = 0.7  # up-and-down path over side-to-side path (a circle: 1)
-    wave_max_curl: float = 0.5  # how much the fingertip may near or leave the palm, over a stroke (a grab: ~1)
-    zoom_window_ms: float = 1000.0  # two-hand gestures (zoom and rotate) happen within this time
-    zoom_min_ratio: float = 1.5  # distance between the hands grows (or shrinks) by at least this factor
-    zoom_min_move: float = 0.4  # each hand moves at least this many hand sizes (zoom and rotate)
-    rotate_min_deg: float = 60.0  # the line between the hands turns at least this much (a steering wheel)
-    push_window_ms: float = 400.0
-    push_min_ratio: float = 1.3  # the hand's distance from the camera shrinks (push) or grows (pull) this much
-    push_max_sideways: float = 1.0  # hand sizes the palm may move across the image meanwhile
-    cooldown_ms: float = 500.0
-    # the opposite motion (a swipe the other way, a pull after a push, zoom_out after zoom_in, ...) beginning within
-    # this time after a motion's stroke ended is the hand going back to where it was: not reported (0: all are)
-    return_ms: float = 600.0
+    """What makes each motion, by name (``handpose gestures list`` prints them; ``--tune NAME=VALUE`` sets them)."""
+
+    swipe_window_ms: float = _param(700.0, "ms of the palm's path a swipe is looked for in")
+    swipe_min_distance: float = _param(1.5, "hand sizes the palm travels in a swipe")
+    swipe_min_speed: float = _param(2.5, "hand sizes a second it travels at, at least")
+    swipe_min_straightness: float = _param(0.8, "its net travel over its path's length (1: dead straight)")
+    swipe_max_off_axis_deg: float = _param(35.0, "degrees it may stray from left, right, up or down")
+    circle_window_ms: float = _param(2500.0, "ms of the index fingertip's path a circle is looked for in")
+    circle_min_turn_deg: float = _param(320.0, "degrees its heading turns through")
+    circle_min_radius: float = _param(0.35, "hand sizes the circle's radius spans, at least")
+    circle_min_speed: float = _param(1.0, "hand sizes a second the fingertip moves at, at least")
+    wave_window_ms: float = _param(2000.0, "ms a wave's strokes happen within")
+    wave_min_strokes: int = _param(4, "side-to-side strokes of the index fingertip (a whole number)")
+    wave_min_amplitude: float = _param(0.4, "hand sizes each stroke spans")
+    wave_max_vertical: float = _param(0.7, "up-and-down travel over side-to-side travel (a circle: 1)")
+    wave_max_curl: float = _param(0.5, "how far the fingertip may near or leave the palm, in strokes (a grab: ~1)")
+    zoom_window_ms: float = _param(1000.0, "ms a two-hand zoom or rotate happens within")
+    zoom_min_ratio: float = _param(1.5, "times the hands' distance grows (zoom_in) or shrinks (zoom_out)")
+    zoom_min_move: float = _param(0.4, "hand sizes each hand moves in a zoom or rotate")
+    rotate_min_deg: float = _param(60.0, "degrees the line between the hands turns (a steering wheel)")
+    push_window_ms: float = _param(400.0, "ms a push or pull happens within")
+    push_min_ratio: float = _param(1.3, "times nearer (push) or farther (pull) the hand gets")
+    push_max_sideways: float = _param(1.0, "hand sizes the palm may move across the image meanwhile")
+    cooldown_ms: float = _param(500.0, "ms a hand rests after a motion before the next one is looked for")
+    return_ms: float = _param(600.0, "ms after a stroke in which the opposite motion is the way back, not "
+                                     "reported (0: it is)")
 
     def __post_init__(self) -> None:
         for f in fields(self):

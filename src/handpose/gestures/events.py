@@ -56,13 +56,22 @@ class _State:
     handedness: str | None = None
 
 
+# what each of a Debouncer's parameters sets (``handpose gestures list`` prints them; ``--tune NAME=VALUE`` sets them)
+DEBOUNCE_PARAMETERS = {
+    "hold_ms": "ms a hand shape is held before its gesture starts",
+    "release_ms": "ms without it before the gesture ends",
+    "start_score": "score a hand shape needs to start its gesture",
+    "keep_score": "score it needs to go on (below start_score: no flicker at the line)",
+}
+
+
 class Debouncer:
     """Per-track hysteresis: a label starts after ``hold_ms`` at score >= ``start_score``, stays while seen at
     score >= ``keep_score``, and ends after ``release_ms`` without it."""
 
     def __init__(self, hold_ms: float = 150.0, release_ms: float = 250.0, start_score: float = 0.6,
                  keep_score: float = 0.4):
-        if hold_ms < 0 or release_ms < 0 or not 0 <= keep_score <= start_score <= 1:
+        if not (hold_ms >= 0 and release_ms >= 0 and 0 <= keep_score <= start_score <= 1):  # NaN too
             raise HandposeError(f"Debouncer needs hold_ms, release_ms >= 0 and 0 <= keep_score <= start_score <= 1, "
                                 f"got hold_ms={hold_ms}, release_ms={release_ms}, start_score={start_score}, "
                                 f"keep_score={keep_score}")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import fields, replace
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -12,7 +14,7 @@ from ..errors import HandposeError, did_you_mean
 from ..results import Gesture, Hands
 from .classifier import GestureClassifier
 from .dynamic import DynamicDetector, DynamicParams
-from .events import Debouncer, GestureEvent
+from .events import DEBOUNCE_PARAMETERS, Debouncer, GestureEvent
 from .features import FEATURE_VERSION, batch_features
 from .rules import RuleClassifier
 from .trajectory import TRAJECTORY_VERSION, TrajectoryHistory, trajectory_keypoints, trajectory_row_features
@@ -75,6 +77,21 @@ class GestureRecognizer:
                                 f"recognizer reports {', '.join(self.labels)} (or pass 'static', 'dynamic' or '*')")
         self._callbacks.append((label, callback))
         return callback
+
+    def tune(self, **values: float) -> None:
+        """Set parameters by name: how held hand shapes are debounced (``hold_ms``, ``release_ms``, ``start_score``,
+        ``keep_score``) and what makes each motion (the fields of :class:`DynamicParams`), e.g.
+        ``tune(swipe_min_distance=2.0, hold_ms=300)``; :func:`tunable` lists them. Checked first, so a bad value
+        changes nothing."""
+        checked = check_tuning(values, self.debounce)
+        motion = {name: v for name, v in checked.items() if name not in DEBOUNCE_PARAMETERS}
+        if motion and self.dynamic is None:
+            raise HandposeError(f"{', '.join(motion)}: no motions to tune, as this recognizer looks for none "
+                                "(dynamic=False, --no-dynamic)")
+        if self.dynamic is not None:
+            self.dynamic.params = replace(self.dynamic.params, **motion)
+        for name in DEBOUNCE_PARAMETERS:
+            setattr(self.debounce, name, checked.get(name, getattr(self.debounce, name)))
 
     def events(self) -> Iterator[GestureEvent]:
         """Drain the events gathered so far (oldest first; the last ``QUEUE`` of them)."""
@@ -154,6 +171,32 @@ class GestureRecognizer:
             ev.kind = "dynamic"
             events.append(ev)
         return events
+
+
+def tunable() -> dict[str, tuple[float, str]]:
+    """What :meth:`GestureRecognizer.tune` sets, by name: each parameter's default and what it sets (the debounce of
+    held hand shapes, then the motions')."""
+    held = Debouncer()
+    params = {name: (float(getattr(held, name)), what) for name, what in DEBOUNCE_PARAMETERS.items()}
+    params.update((f.name, (cast(float, f.default), f.metadata["help"])) for f in fields(DynamicParams))
+    return params
+
+
+def check_tuning(values: dict[str, float], debounce: Debouncer | None = None) -> dict[str, Any]:
+    """``values`` for :meth:`GestureRecognizer.tune` checked (a misspelt name, a value out of its range: an error
+    naming it; the debounce's scores together with the others of ``debounce``, by default a new one); a whole number
+    where one is needed (``wave_min_strokes=5.0``) becomes an int."""
+    known = tunable()
+    for name in values:
+        if name not in known:
+            raise HandposeError(f"no gesture parameter {name!r}: {did_you_mean(name, known)}"
+                                f"they are {', '.join(known)} (handpose gestures list says what each sets)")
+    checked: dict[str, Any] = {name: int(v) if isinstance(known[name][0], int) and float(v).is_integer() else v
+                               for name, v in values.items()}
+    DynamicParams(**{name: v for name, v in checked.items() if name not in DEBOUNCE_PARAMETERS})
+    held = debounce or Debouncer()
+    Debouncer(**{name: checked.get(name, getattr(held, name)) for name in DEBOUNCE_PARAMETERS})
+    return checked
 
 
 def load_classifier(spec: str | Path | Iterable[str]) -> GestureRecognizer:
