@@ -102,6 +102,26 @@ def sliding_hand(video: Path, offsets: np.ndarray, frame: int = 60, pad: int = 2
                            borderMode=cv2.BORDER_REPLICATE) for dx in offsets]
 
 
+def two_hands(video: Path, tracker, places, frames: int, fps: float = 25.0, size: tuple[int, int] = (1040, 640),
+              frame: int = 60) -> list[np.ndarray]:
+    """Frames of two real hands: the hand of ``video``'s ``frame`` turned upside down (it points up) and its mirror
+    image, on a plain background of the frame's colour, the mirror image centred at ``places(t)[0]`` and the hand
+    at ``places(t)[1]`` (pixels) at ``t = i / fps``."""
+    image = cv2.rotate(video_frame(video, frame), cv2.ROTATE_180)
+    x1, y1, x2, y2 = tracker.process(image).boxes[0]
+    half = 0.8 * max(x2 - x1, y2 - y1)
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    hand = image[int(max(cy - half, 0)):int(cy + half), int(max(cx - half, 0)):int(cx + half)]
+    out = []
+    for i in range(frames):
+        canvas = np.empty((size[1], size[0], 3), np.uint8)
+        canvas[:] = np.median(image.reshape(-1, 3), axis=0)
+        for patch, (x, y) in zip((cv2.flip(hand, 1), hand), places(i / fps), strict=True):
+            paste(canvas, patch, round(x - patch.shape[1] / 2), round(y - patch.shape[0] / 2))
+        out.append(canvas)
+    return out
+
+
 def write_video(path: Path, frames: list[np.ndarray], fps: float = 25.0) -> Path:
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, frames[0].shape[1::-1])
     for f in frames:

@@ -72,6 +72,7 @@ from .synth import (
     paste,
     sliding_hand,
     tracked_hands,
+    two_hands,
     video_frame,
     waving_hand,
     write_video,
@@ -847,6 +848,42 @@ def test_two_hand_rotate_like_a_steering_wheel(sign, label) -> None:
                 if e.label.startswith("rotate")]
 
 
+def test_a_hand_drifting_beside_one_that_swipes_makes_no_zoom_or_turn() -> None:
+    # hand 2 swipes 3 hand sizes in 0.3 s; hand 1, 600 px to its left, drifts by 0.5 or 1 hand size in a second
+    # (a resting hand, the body turning): the hands' distance changed by 1.5 times and each hand moved, so a zoom
+    # or a turn was reported besides the swipe (in 36 of these 66); now only a hand moving its way counts
+    size = hand_size(EXAMPLES["open_palm"])
+
+    def motions(drift, swipe, fps):
+        def path(i, h):
+            t = i / fps
+            start, way, t0, seconds = ((-300, 0), drift, 0.3, 1.0) if h == 0 else ((300, 0), swipe, 0.5, 0.3)
+            return tuple(np.array(start) + minimum_jerk((t - t0) / seconds) * np.array(way) * size)
+        return [e.label for e in _replay(DynamicDetector(), path, n=round(2.5 * fps), dt=1000 / fps, hands=2)]
+
+    ways = {"swipe_right": (1, 0), "swipe_left": (-1, 0), "swipe_up": (0, -1), "swipe_down": (0, 1)}
+    for amount in (0.5, 1.0):
+        for drift in ((0, amount), (0, -amount), (amount, 0)):  # down, up, towards the swiping hand
+            for label, way in ways.items():
+                if drift[0] > 0 and label == "swipe_left":
+                    continue  # both hands moving towards each other: a zoom_out, however unevenly
+                for fps in (15, 30, 60):
+                    assert motions(drift, np.array(way) * 3, fps) == [label], (drift, label, fps)
+    # a zoom or a turn of the wheel with one hand doing three times as much as the other, or carried along, is
+    # still one
+    for share in (0.5, 0.25):
+        zoom = _replay(DynamicDetector(), lambda i, h, f=share: (
+            (-200 - 300 * f * minimum_jerk(i / 12), 0) if h == 0 else (200 + 300 * (1 - f) * minimum_jerk(i / 12),
+                                                                       0)), n=30, hands=2)
+        assert [e.label for e in zoom] == ["zoom_in"], share
+    for carried in (0.0, 0.3):
+        turn = _replay(DynamicDetector(), lambda i, h, c=carried: tuple(
+            np.array([0, c * size * minimum_jerk(i / 15)]) + 250 * np.array(
+                [np.cos(np.pi / 2 * minimum_jerk(i / 15) + np.pi * h), np.sin(np.pi / 2 * minimum_jerk(i / 15)
+                                                                              + np.pi * h)])), n=30, hands=2)
+        assert [e.label for e in turn] == ["rotate_cw"], carried
+
+
 def _towards_camera(growth, n=12, dt=33.3, turn_deg=lambda i: 0.0, world=True, rng=None, sideways=0.0,
                     events_too=False):
     """A flat open hand facing the camera whose image grows by ``growth(i)`` (it comes nearer), turns
@@ -988,6 +1025,34 @@ def test_a_real_hand_swiped_or_pushed_and_brought_back_is_one_motion(models_read
 
 
 # -- events -------------------------------------------------------------------------------------------------
+
+
+def test_real_hands_zoom_and_turn_and_one_drifting_beside_a_swipe_does_not(models_ready, video_path) -> None:
+    # the shared clip's hand and its mirror image, 1040 x 640 (hand size 160 px), through the whole pipeline
+    image_tracker = HandTracker(mode="image")
+
+    def motions(left, right, frames=40):
+        tracker = HandTracker(max_hands=2, gestures="builtin")
+        found = []
+        for i, frame in enumerate(two_hands(video_path, image_tracker, lambda t: (left(t), right(t)), frames)):
+            found += [e.label for e in tracker.process(frame, i * 40.0).events if e.kind == "dynamic"]
+        return found
+
+    def moving(start, end, t0, seconds):
+        return lambda t: np.array(start) + minimum_jerk((t - t0) / seconds) * (np.array(end) - start)
+
+    def wheel(side):  # a quarter turn clockwise in 0.6 s, the hands 340 px apart
+        return lambda t: np.array([520, 320]) + 170 * np.array([
+            np.cos(np.pi / 2 * minimum_jerk((t - 0.4) / 0.6) + np.pi * (1 - side)),
+            np.sin(np.pi / 2 * minimum_jerk((t - 0.4) / 0.6) + np.pi * (1 - side))])
+
+    assert motions(moving((380, 320), (150, 320), 0.4, 0.4), moving((660, 320), (890, 320), 0.4, 0.4)) == ["zoom_in"]
+    assert motions(wheel(0), wheel(1)) == ["rotate_cw"]
+    # the right hand swipes 400 px while the left one drifts 90 px (0.56 hand sizes) down or up in a second: it
+    # gave zoom_in too
+    swipe = moving((480, 320), (880, 320), 0.5, 0.3)
+    for drift in (90, -90):
+        assert motions(moving((180, 320 - drift / 2), (180, 320 + drift / 2), 0.2, 1.0), swipe) == ["swipe_right"]
 
 
 def test_debounce_hold_hysteresis_release() -> None:

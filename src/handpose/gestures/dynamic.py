@@ -46,6 +46,8 @@ class DynamicParams:
     zoom_window_ms: float = _param(1000.0, "ms a two-hand zoom or rotate happens within")
     zoom_min_ratio: float = _param(1.5, "times the hands' distance grows (zoom_in) or shrinks (zoom_out)")
     zoom_min_move: float = _param(0.4, "hand sizes each hand moves in a zoom or rotate")
+    zoom_min_own_move: float = _param(0.2, "hand sizes each moves its own way: apart or together (zoom), across "
+                                           "the line between the hands (rotate)")
     rotate_min_deg: float = _param(60.0, "degrees the line between the hands turns (a steering wheel)")
     push_window_ms: float = _param(400.0, "ms a push or pull happens within")
     push_min_ratio: float = _param(1.3, "times nearer (push) or farther (pull) the hand gets")
@@ -183,6 +185,18 @@ def _onset(pts: np.ndarray, t: np.ndarray, size: float, away: float = 0.1) -> fl
 def _axis(dx: float, dy: float) -> str:
     """The swipe whose direction is nearest to a move by (dx, dy) in the image."""
     return max(SWIPE_DIRECTIONS, key=lambda k: dx * SWIPE_DIRECTIONS[k][0] + dy * SWIPE_DIRECTIONS[k][1])
+
+
+def _own_way(c0: np.ndarray, c1: np.ndarray, size: float, label: str) -> float:
+    """How far the hand that did less of a two-hand motion moved its own way, in hand sizes: apart (``zoom_in``) or
+    together (``zoom_out``) along the line between the hands where they started, or across that line the way it
+    turns (``rotate_*``). A hand drifting while the other swipes moves across the line or the other way, if at all."""
+    u = (c0[1] - c0[0]) / max(float(np.linalg.norm(c0[1] - c0[0])), 1e-6)
+    if label.startswith("rotate"):
+        u = np.array([-u[1], u[0]])  # a clockwise turn (y down) moves the second hand along it, the first against
+    sign = 1.0 if label in ("zoom_in", "rotate_cw") else -1.0
+    moves = (c1 - c0) @ u / max(size, 1.0)
+    return min(-sign * float(moves[0]), sign * float(moves[1]))
 
 
 def _median(values: np.ndarray) -> float:
@@ -514,6 +528,8 @@ class DynamicDetector:
                 return none
             label = "rotate_cw" if turn > 0 else "rotate_ccw"  # y points down: a growing angle turns clockwise
             score = float(min(1.0, abs(turn) / (2 * p.rotate_min_deg)))
+        if _own_way(c0, c1, (s0 + s1) / 2, label) < p.zoom_min_own_move:
+            return none
         # began when either hand left its rest: the pair's centres side by side, measured against the hands' size
         centres = np.array([c.ravel() for _, _, _, c, _ in self._pair])
         times = np.array([t for t, *_ in self._pair])
