@@ -35,6 +35,10 @@ IMAGE_MIN_DETECTION = 0.1  # image mode's default min_detection_confidence (see 
 # landmark presence a palm scored under SURE_SCORE must reach (at least min_presence): the bar a hand only a tile
 # found must reach, for the same reason (one more chance of a false hand)
 UNSURE_PRESENCE = TILE_PRESENCE
+# a tracked hand whose crop would change size by more than this from one frame to the next has half left its crop (a
+# fast move) and its keypoints are fragments, whatever presence they score: on real video a hand's crop changes by at
+# most 5 % a frame (the shared clip, a real hand slid 500 px in a quarter of a second)
+MAX_CROP_JUMP = 1.3
 
 
 class StageClock:
@@ -350,25 +354,31 @@ class HandTracker:
         rects = np.concatenate([existing, new_rects]).astype(np.float32)
         need = np.concatenate([np.full(len(tracked), self.min_presence, np.float32), bar])
         lm = self.landmarks.infer(img, bgr=bgr, rects=rects, clock=self.clock)
-        lost = lm.presence[: len(tracked)] < need[: len(tracked)]
+        next_rects = rects_from_landmarks(lm.keypoints) if len(rects) else rects
+        valid = lm.presence >= need
+        if tracked:  # and keypoints that are a hand, not fragments of one (see MAX_CROP_JUMP)
+            was = existing[:, 2:4].max(1)
+            now = next_rects[: len(tracked), 2:4].max(1)
+            valid[: len(tracked)] &= np.maximum(now / was, was / np.maximum(now, 1e-6)) <= MAX_CROP_JUMP
+        lost = ~valid[: len(tracked)]
         if lost.any() and not detected:
             # A tracked hand slipped out of its crop (a fast move): it is searched for in this frame, not the next,
             # so that it does not blink out for a frame.
-            held = rects_from_landmarks(lm.keypoints[: len(tracked)][~lost])
+            held = next_rects[: len(tracked)][~lost]
             found, found_bar = self._detect(img, bgr, held, self.max_hands - len(held), whole_frame=True)
             self._since_detect = 0
             if len(found):
                 more = self.landmarks.infer(img, bgr=bgr, rects=found, clock=self.clock)
-                rects, need = np.concatenate([rects, found]), np.concatenate([need, found_bar])
+                rects, valid = np.concatenate([rects, found]), np.concatenate([valid, more.presence >= found_bar])
+                next_rects = np.concatenate([next_rects, rects_from_landmarks(more.keypoints)])
                 lm = LandmarkOutput(*(np.concatenate([getattr(lm, f), getattr(more, f)])
                                       for f in ("keypoints", "world", "presence", "right")))
         boxes = keypoint_boxes(lm.keypoints)
-        next_rects = rects_from_landmarks(lm.keypoints) if len(rects) else rects
         p_right = self._p_right(lm.right)
 
         alive: list[tuple[Track, int]] = []
         for i in range(len(rects)):
-            if lm.presence[i] < need[i]:
+            if not valid[i]:
                 if i < len(tracked):
                     book.lose(tracked[i])
                 continue
