@@ -1336,7 +1336,7 @@ def test_run_tunes_gesture_recognition_by_parameter_name(video_path, tmp_path, c
     capsys.readouterr()
     # mistakes are named before anything runs
     for tune, code, message in (
-            ("swipe_min_distanc=2", 2, "no gesture parameter 'swipe_min_distanc': did you mean swipe_min_distance"),
+            ("swipe_min_distanc=2", 1, "no gesture parameter 'swipe_min_distanc': did you mean swipe_min_distance"),
             ("hold_ms", 2, "expected NAME=VALUE"), ("hold_ms=soon", 2, "expected a number, got 'soon'"),
             ("swipe_min_distance=-1", 1, "--tune: DynamicParams.swipe_min_distance must be > 0"),
             ("start_score=0.3", 1, "keep_score <= start_score")):

@@ -116,20 +116,13 @@ def video_part(args: argparse.Namespace) -> dict[str, float]:
 
 
 def _setting(text: str) -> dict[str, float]:
-    """``NAME=VALUE[,NAME=VALUE...]``: gesture parameters by name (their ranges are checked together, by
+    """``NAME=VALUE[,NAME=VALUE...]``: gesture parameters by name (names and ranges are checked together, by
     :func:`tuning`)."""
-    from ..errors import did_you_mean
-    from ..gestures.recognizer import tunable
-
-    known = tunable()
     values = {}
     for item in text.split(","):
         name, sep, value = (s.strip() for s in item.partition("="))
         if not sep or not name:
             raise argparse.ArgumentTypeError(f"expected NAME=VALUE, e.g. swipe_min_distance=2, got {item!r}")
-        if name not in known:
-            raise argparse.ArgumentTypeError(f"no gesture parameter {name!r}: {did_you_mean(name, known)}"
-                                             "'handpose gestures list' lists them")
         values[name] = _float(value)
     return values
 
