@@ -39,10 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("source", nargs="?", default="0", help="camera index, video file, folder or stream URL")
     p.add_argument("--limit", type=int, default=None, help="stop after N frames")
+    p.add_argument("--hold", type=float, default=300.0,
+                   help="ms a hand shape is held before it acts (default 300: fewer pauses by accident than 150)")
     args = p.parse_args(argv)
 
     tracker = handpose.HandTracker(gestures="builtin")
     recognizer = tracker.gesture_classifier
+    recognizer.tune(hold_ms=args.hold)  # any parameter 'handpose gestures list' lists, e.g. swipe_min_distance=2
 
     def act(event: GestureEvent) -> None:
         if event.phase in ("start", "done"):  # a held shape acts once, when it starts
