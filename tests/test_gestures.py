@@ -1024,9 +1024,6 @@ def test_a_real_hand_swiped_or_pushed_and_brought_back_is_one_motion(models_read
         assert motions(nearer + nearer[-1:] * hold + nearer[::-1]) == labels, hold
 
 
-# -- events -------------------------------------------------------------------------------------------------
-
-
 def test_real_hands_zoom_and_turn_and_one_drifting_beside_a_swipe_does_not(models_ready, video_path) -> None:
     # the shared clip's hand and its mirror image, 1040 x 640 (hand size 160 px), through the whole pipeline
     image_tracker = HandTracker(mode="image")
@@ -1053,6 +1050,9 @@ def test_real_hands_zoom_and_turn_and_one_drifting_beside_a_swipe_does_not(model
     swipe = moving((480, 320), (880, 320), 0.5, 0.3)
     for drift in (90, -90):
         assert motions(moving((180, 320 - drift / 2), (180, 320 + drift / 2), 0.2, 1.0), swipe) == ["swipe_right"]
+
+
+# -- events -------------------------------------------------------------------------------------------------
 
 
 def test_debounce_hold_hysteresis_release() -> None:
