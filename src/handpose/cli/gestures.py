@@ -115,7 +115,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "of the data's motions the recognizer reports in it (its dynamic gestures and trajectory "
                         "model); a trajectory model alone is always judged so")
     add_part_options(e, "evaluate")
-    add_tune_option(e)
+    add_tune_option(e, "with --motions: set a parameter of the motions, e.g. swipe_min_distance=2, to see what it "
+                       "changes")
     e.add_argument("--segments", metavar="CSV", help="one video: its parts labelled by a CSV of label,start,end rows "
                    "(as 'gestures record --segments'); each part's frames, or with --motions each part, a sample")
     e.add_argument("--overwrite", action="store_true")

@@ -127,12 +127,11 @@ def _setting(text: str) -> dict[str, float]:
     return values
 
 
-def add_tune_option(p: argparse.ArgumentParser) -> None:
-    """``--tune NAME=VALUE``: the gesture recognizer's parameters (read by :func:`tuning`)."""
+def add_tune_option(p: argparse.ArgumentParser, what: str) -> None:
+    """``--tune NAME=VALUE``: the gesture recognizer's parameters (read by :func:`tuning`), ``what`` of them."""
     p.add_argument("--tune", type=_setting, action="append", default=[], metavar="NAME=VALUE",
-                   help="with gestures: set a parameter of the motions or of held gestures' debounce, e.g. "
-                        "swipe_min_distance=2 or hold_ms=300 (repeatable, or joined by commas; 'handpose gestures "
-                        "list' lists them and their defaults)")
+                   help=f"{what} (repeatable, or joined by commas; 'handpose gestures list' lists them and their "
+                        "defaults)")
 
 
 def tuning(args: argparse.Namespace) -> dict[str, float]:

@@ -134,7 +134,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--on", type=hook_spec, action="append", default=[], metavar="LABEL=COMMAND",
                    help="with --gestures: run a shell command when the gesture LABEL starts (a motion: is done; "
                         "'*' any), in the background, the event in HANDPOSE_* variables; repeatable")
-    add_tune_option(p)
+    add_tune_option(p, "with --gestures: set a parameter of the motions or of held gestures' debounce, e.g. "
+                       "swipe_min_distance=2 or hold_ms=300")
     p.add_argument("--limit", type=at_least(1), default=None, help="stop after N frames")
     p.add_argument("--stride", type=at_least(1), default=1,
                    help="videos: process every Nth frame (the others are skipped undecoded; times stay true)")
