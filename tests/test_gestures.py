@@ -1814,6 +1814,7 @@ def test_trajectory_record_train_eval_cli(video_path, tmp_path, capsys, models_r
     out = capsys.readouterr().out
     acc = float(out.split("held-out last 25% of each class: accuracy ")[1].split()[0])
     assert acc > 0.9
+    assert "record motions that show none of them, and hands held still or drifting slowly, under the label" in out
     trained = json.loads((tmp_path / "t" / "report.json").read_text())  # the held-out rows, as train scored them
     assert trained["n"] == 1324 and trained["accuracy"] == pytest.approx(acc, abs=1e-4)
     assert main(["gestures", "eval", str(model), str(history), "--labels-file", str(names), "--holdout-last",

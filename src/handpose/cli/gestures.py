@@ -218,9 +218,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"model ({cfg.model}, {len(model.labels)} labels: {', '.join(model.labels)}{flat}) -> {path}")
     if "none" not in model.labels:
         what = "hand" if data.kind == "hand" else "motion"
+        # a trajectory model without one reads a still hand's jitter as one of its motions
+        idle = "" if data.kind == "hand" else ", and hands held still or drifting slowly,"
         print(f"no 'none' class: the model calls every {what} one of its {len(model.labels)} gestures, however unlike "
-              f"them, and --reject keeps out only those it is unsure of; record {what}s that show none of them under "
-              "the label 'none'")
+              f"them, and --reject keeps out only those it is unsure of; record {what}s that show none of them{idle} "
+              "under the label 'none'")
     return 0
 
 
